@@ -1,0 +1,64 @@
+/*
+ * The area engine: controlled area, gains and losses of every zone on every
+ * date of a control series.
+ */
+#ifndef FRONTCAST_AREAS_H
+#define FRONTCAST_AREAS_H
+
+#include <stdbool.h>
+
+#include "frontcast/load.h"
+#include "frontcast/overlay.h"
+
+/* Results: one row per (date, zone) plus one for the whole layer. */
+typedef struct fc_area_table {
+    size_t ndates;
+    size_t nzones;
+    fc_day *dates;        /* ascending */
+    fc_measure *rows;     /* ndates x (nzones + 1); see fc_area_row() */
+    /* With keep_geometry: the controlled polygons in lon/lat (OGC:CRS84) as
+     * WKB, laid out like rows; NULL otherwise. */
+    unsigned char **wkb;
+    size_t *wkb_size;
+} fc_area_table;
+
+/* Row of zone z on date index d; z == nzones is the whole-layer row. */
+static inline fc_measure *fc_area_row(const fc_area_table *t, size_t d, size_t z)
+{
+    return &t->rows[d * (t->nzones + 1) + z];
+}
+
+/* Frees t; accepts NULL. */
+void fc_area_table_destroy(fc_area_table *t);
+
+typedef void (*fc_progress_fn)(void *user, size_t done, size_t total);
+
+typedef struct fc_areas_options {
+    int threads;            /* worker threads; <= 0: all cores */
+    double tile_m;          /* overlay tile size (m); <= 0: 40 km */
+    bool keep_geometry;     /* keep controlled polygons for export */
+    const fc_diag *diag;    /* warnings (called from worker threads) */
+    fc_progress_fn progress;/* called from worker threads; may be NULL */
+    void *progress_user;
+} fc_areas_options;
+
+/* Where the time went (seconds summed over threads, except wall). */
+typedef struct fc_areas_timing {
+    double read_s, prepare_s, overlay_s, wall_s;
+    size_t snapshots, repaired;
+    fc_overlay_stats overlay;
+    int threads;
+} fc_areas_timing;
+
+/*
+ * Measures every snapshot of series against zones. The series is cut into
+ * runs of consecutive dates, one thread per run at a time, so that each
+ * thread can reuse the tiles unchanged since its previous snapshot. Zones
+ * and control that never overlap is FC_ERR_NO_OVERLAP. *out newly allocated
+ * (fc_area_table_destroy); timing may be NULL.
+ */
+fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
+                           const fc_areas_options *opts, fc_area_table **out,
+                           fc_areas_timing *timing, fc_error *err);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * Geodesy: per-thread geometry contexts, reprojection into the equal-area
+ * working CRS, and ellipsoidal areas.
+ *
+ * frontcast measures areas in a Lambert azimuthal equal-area projection on
+ * the WGS84 ellipsoid, centred on the zones (PROJ "laea", which is exactly
+ * equal-area on the ellipsoid through the authalic latitude). Planar areas
+ * there equal ellipsoidal areas up to the difference between a straight
+ * projected edge and the geodesic, which for edges of a few km is below
+ * 1e-6 relative; tests/unit/test_geodesy.c checks this against Karney's
+ * geodesic polygon area (geod_polygonarea) and the analytic area of a
+ * lat/lon quadrangle.
+ */
+#ifndef FRONTCAST_GEODESY_H
+#define FRONTCAST_GEODESY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <geos_c.h>
+
+#include "frontcast/frontcast.h"
+
+/*
+ * A worker: the GEOS and PROJ contexts one thread uses. GEOS errors raised
+ * inside a worker's context are captured and readable with
+ * fc_worker_geos_error(). Not thread-safe: one per thread.
+ */
+typedef struct fc_worker fc_worker;
+
+/* Newly allocated; free with fc_worker_destroy(). NULL when out of memory. */
+fc_worker *fc_worker_create(void);
+/* Frees w and its contexts; accepts NULL. */
+void fc_worker_destroy(fc_worker *w);
+GEOSContextHandle_t fc_worker_geos(fc_worker *w);
+/* The last GEOS error message in this worker ("" if none). Owned by w. */
+const char *fc_worker_geos_error(const fc_worker *w);
+
+/*
+ * Writes into buf the PROJ definition of the working CRS: Lambert azimuthal
+ * equal-area on WGS84 centred at (lon0_deg, lat0_deg), metres.
+ */
+void fc_equal_area_crs(double lon0_deg, double lat0_deg, char *buf, size_t size);
+
+/*
+ * Reprojects a polygonal geometry from src_crs to dst_crs (any definition
+ * PROJ accepts: "OGC:CRS84", "EPSG:3857", WKT, PROJ strings). Coordinates
+ * are taken and returned in lon/lat (east, north) order whatever the CRS
+ * axis order says. The worker caches the last transformation, so repeated
+ * calls with the same pair are cheap.
+ * On success *out is newly allocated (GEOSGeom_destroy_r with the worker's
+ * context). A point that cannot be transformed is FC_ERR_CRS.
+ */
+fc_status fc_reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
+                       const char *dst_crs, GEOSGeometry **out, fc_error *err);
+
+/* True when crs is a geographic (lon/lat) CRS. */
+bool fc_crs_is_geographic(fc_worker *w, const char *crs);
+
+/*
+ * Ellipsoidal area (m^2) of a polygonal geometry given in lon/lat degrees on
+ * WGS84, edges taken as geodesics: Karney (2013), "Algorithms for geodesics",
+ * through PROJ's geod_polygonarea. Shells count positive, holes negative,
+ * whatever the ring orientation.
+ */
+double fc_geodesic_area_m2(fc_worker *w, const GEOSGeometry *lonlat);
+
+/*
+ * Exact area (m^2) on WGS84 of the quadrangle bounded by the parallels
+ * lat1_deg < lat2_deg and two meridians dlon_deg apart (edges along the
+ * parallels, not geodesics). A closed form through the authalic latitude;
+ * the reference for tests.
+ */
+double fc_quadrangle_area_m2(double lat1_deg, double lat2_deg, double dlon_deg);
+
+#endif

@@ -1,0 +1,20 @@
+/* Small internal helpers shared by the library's modules (not public API). */
+#ifndef FRONTCAST_UTIL_H
+#define FRONTCAST_UTIL_H
+
+#include <stddef.h>
+
+/* strdup that returns NULL for NULL. Newly allocated; free with free(). */
+char *fc_strdup(const char *s);
+
+/* Seconds on a monotonic clock, for timings. */
+double fc_now(void);
+
+/* Last path component of path (points into path; not to be freed). */
+const char *fc_basename(const char *path);
+
+/* Reads a whole file; *out is newly allocated and NUL-terminated (free with
+ * free()). Returns 0, or an errno value. */
+int fc_read_file(const char *path, char **out, size_t *len);
+
+#endif

@@ -1,0 +1,163 @@
+#include <math.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <geodesic.h>
+
+#include "core/util.h"
+#include "geo/worker.h"
+#include "geo/geom.h"
+
+#define WGS84_A 6378137.0
+#define WGS84_F (1.0 / 298.257223563)
+
+void fc_equal_area_crs(double lon0_deg, double lat0_deg, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "+proj=laea +lat_0=%.4f +lon_0=%.4f +x_0=0 +y_0=0 +ellps=WGS84 "
+             "+units=m +no_defs +type=crs",
+             lat0_deg, lon0_deg);
+}
+
+/* Returns the worker's transformation src -> dst in lon/lat order, creating
+ * and caching it when the pair changed. NULL with err set on failure. */
+static PJ *transformation(fc_worker *w, const char *src, const char *dst, fc_error *err)
+{
+    const unsigned ncache = sizeof w->cache / sizeof w->cache[0];
+    for (unsigned i = 0; i < ncache; i++)
+        if (w->cache[i].pj && strcmp(w->cache[i].src, src) == 0 &&
+            strcmp(w->cache[i].dst, dst) == 0)
+            return w->cache[i].pj;
+
+    PJ *raw = proj_create_crs_to_crs(w->proj, src, dst, NULL);
+    if (!raw) {
+        fc_error_set(err, FC_ERR_CRS, "cannot transform from CRS '%.200s': %s", src,
+                     proj_errno_string(proj_context_errno(w->proj)));
+        return NULL;
+    }
+    /* Axis order as in the data (easting/longitude first), not as the CRS
+     * definition says: GeoJSON and OGR's traditional GIS order. */
+    PJ *pj = proj_normalize_for_visualization(w->proj, raw);
+    proj_destroy(raw);
+    if (!pj) {
+        fc_error_set(err, FC_ERR_CRS, "cannot normalise axis order of CRS '%.200s'", src);
+        return NULL;
+    }
+    char *s = fc_strdup(src), *d = fc_strdup(dst);
+    if (!s || !d) {
+        free(s);
+        free(d);
+        proj_destroy(pj);
+        fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    unsigned slot = w->cache_next++ % ncache;
+    if (w->cache[slot].pj)
+        proj_destroy(w->cache[slot].pj);
+    free(w->cache[slot].src);
+    free(w->cache[slot].dst);
+    w->cache[slot].pj = pj;
+    w->cache[slot].src = s;
+    w->cache[slot].dst = d;
+    return pj;
+}
+
+bool fc_crs_is_geographic(fc_worker *w, const char *crs)
+{
+    /* A folder of snapshots asks about the same CRS for every file, and
+     * proj_create looks it up in proj.db: remember the last answer. */
+    if (w->geo_crs && strcmp(w->geo_crs, crs) == 0)
+        return w->geo_crs_geographic;
+    PJ *pj = proj_create(w->proj, crs);
+    PJ_TYPE t = pj ? proj_get_type(pj) : PJ_TYPE_UNKNOWN;
+    if (pj)
+        proj_destroy(pj);
+    free(w->geo_crs);
+    w->geo_crs = fc_strdup(crs);
+    w->geo_crs_geographic = t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS ||
+                            t == PJ_TYPE_GEOGRAPHIC_CRS;
+    return w->geo_crs_geographic;
+}
+
+typedef struct {
+    PJ *pj;
+    fc_status status;
+} transform_ctx;
+
+static int transform_ring(fc_worker *w, double *xy, size_t n, void *user)
+{
+    (void)w;
+    transform_ctx *t = user;
+    proj_trans_generic(t->pj, PJ_FWD, xy, 2 * sizeof(double), n, xy + 1,
+                       2 * sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
+    for (size_t i = 0; i < 2 * n; i++)
+        if (!isfinite(xy[i])) {
+            t->status = FC_ERR_CRS;
+            return -1;
+        }
+    return 0;
+}
+
+fc_status fc_reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
+                       const char *dst_crs, GEOSGeometry **out, fc_error *err)
+{
+    PJ *pj = transformation(w, src_crs, dst_crs, err);
+    if (!pj)
+        return err ? err->code : FC_ERR_CRS;
+    transform_ctx t = {pj, FC_OK};
+    *out = fc_geom_map_rings(w, g, transform_ring, &t);
+    if (!*out) {
+        if (t.status != FC_OK)
+            return fc_error_set(err, t.status,
+                                "coordinates cannot be transformed to the working CRS "
+                                "(outside the CRS's area of use, or wrong CRS?)");
+        return fc_error_set(err, FC_ERR_GEOM, "reprojection failed: %s",
+                            fc_worker_geos_error(w));
+    }
+    return FC_OK;
+}
+
+typedef struct {
+    struct geod_geodesic g;
+    double area_m2;
+} geod_ctx;
+
+static int geod_ring(fc_worker *w, const double *xy, size_t n, bool hole, void *user)
+{
+    (void)w;
+    geod_ctx *c = user;
+    struct geod_polygon p;
+    geod_polygon_init(&p, 0);
+    /* The closing point repeats the first; geod_polygon closes by itself. */
+    for (size_t i = 0; i + 1 < n; i++)
+        geod_polygon_addpoint(&c->g, &p, xy[2 * i + 1], xy[2 * i]);
+    double area = 0, perimeter = 0;
+    geod_polygon_compute(&c->g, &p, 0, 1, &area, &perimeter);
+    c->area_m2 += hole ? -fabs(area) : fabs(area);
+    return 0;
+}
+
+double fc_geodesic_area_m2(fc_worker *w, const GEOSGeometry *lonlat)
+{
+    geod_ctx c;
+    geod_init(&c.g, WGS84_A, WGS84_F);
+    c.area_m2 = 0;
+    fc_geom_each_ring(w, lonlat, geod_ring, &c);
+    return c.area_m2;
+}
+
+double fc_quadrangle_area_m2(double lat1_deg, double lat2_deg, double dlon_deg)
+{
+    const double e2 = WGS84_F * (2 - WGS84_F), e = sqrt(e2);
+    /* F(phi) = sin/(1 - e^2 sin^2) + atanh(e sin)/e has derivative
+     * 2 cos/(1 - e^2 sin^2)^2, the ellipsoid's area element up to a^2(1-e^2). */
+    double s1 = sin(lat1_deg * M_PI / 180), s2 = sin(lat2_deg * M_PI / 180);
+    double f1 = s1 / (1 - e2 * s1 * s1) + atanh(e * s1) / e;
+    double f2 = s2 / (1 - e2 * s2 * s2) + atanh(e * s2) / e;
+    return WGS84_A * WGS84_A * (1 - e2) * (dlon_deg * M_PI / 180) * (f2 - f1) / 2;
+}

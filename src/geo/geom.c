@@ -1,0 +1,163 @@
+#include <stdlib.h>
+
+#include "geo/geom.h"
+#include "geo/worker.h"
+
+/* Appends the Polygon parts of g (recursively) to *parts, cloning them when
+ * clone is true, else pointing at g's own parts. */
+static int collect_polygons(GEOSContextHandle_t h, const GEOSGeometry *g,
+                            const GEOSGeometry ***parts, size_t *n, size_t *cap)
+{
+    int type = GEOSGeomTypeId_r(h, g);
+    if (type == GEOS_POLYGON) {
+        if (GEOSisEmpty_r(h, g))
+            return 0;
+        if (*n == *cap) {
+            size_t nc = *cap ? 2 * *cap : 16;
+            const GEOSGeometry **np = realloc(*parts, nc * sizeof *np);
+            if (!np)
+                return -1;
+            *parts = np;
+            *cap = nc;
+        }
+        (*parts)[(*n)++] = g;
+        return 0;
+    }
+    if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+        int k = GEOSGetNumGeometries_r(h, g);
+        for (int i = 0; i < k; i++)
+            if (collect_polygons(h, GEOSGetGeometryN_r(h, g, i), parts, n, cap) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+static GEOSGeometry *ring_copy(fc_worker *w, const GEOSGeometry *ring, fc_ring_map_fn fn,
+                               void *user)
+{
+    GEOSContextHandle_t h = w->geos;
+    const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
+    unsigned int n = 0;
+    if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n))
+        return NULL;
+    double *xy = malloc(2 * (size_t)(n ? n : 1) * sizeof *xy);
+    if (!xy)
+        return NULL;
+    GEOSGeometry *out = NULL;
+    if (GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0) &&
+        (!fn || fn(w, xy, n, user) == 0)) {
+        GEOSCoordSequence *ns = GEOSCoordSeq_copyFromBuffer_r(h, xy, n, 0, 0);
+        if (ns)
+            out = GEOSGeom_createLinearRing_r(h, ns);
+    }
+    free(xy);
+    return out;
+}
+
+GEOSGeometry *fc_geom_map_rings(fc_worker *w, const GEOSGeometry *g, fc_ring_map_fn fn,
+                                void *user)
+{
+    GEOSContextHandle_t h = w->geos;
+    const GEOSGeometry **parts = NULL;
+    size_t n = 0, cap = 0;
+    GEOSGeometry **polys = NULL;
+    size_t made = 0;
+    GEOSGeometry *out = NULL;
+    if (collect_polygons(h, g, &parts, &n, &cap) != 0)
+        goto cleanup;
+    polys = calloc(n ? n : 1, sizeof *polys);
+    if (!polys)
+        goto cleanup;
+    for (; made < n; made++) {
+        const GEOSGeometry *p = parts[made];
+        int nholes = GEOSGetNumInteriorRings_r(h, p);
+        GEOSGeometry *shell = ring_copy(w, GEOSGetExteriorRing_r(h, p), fn, user);
+        GEOSGeometry **holes = calloc(nholes > 0 ? (size_t)nholes : 1, sizeof *holes);
+        bool ok = shell && holes;
+        for (int i = 0; ok && i < nholes; i++) {
+            holes[i] = ring_copy(w, GEOSGetInteriorRingN_r(h, p, i), fn, user);
+            ok = holes[i] != NULL;
+        }
+        if (ok)
+            polys[made] = GEOSGeom_createPolygon_r(h, shell, holes, (unsigned)nholes);
+        if (!polys[made]) {
+            if (shell)
+                GEOSGeom_destroy_r(h, shell);
+            for (int i = 0; holes && i < nholes; i++)
+                if (holes[i])
+                    GEOSGeom_destroy_r(h, holes[i]);
+            free(holes);
+            goto cleanup;
+        }
+        free(holes);
+    }
+    if (GEOSGeomTypeId_r(h, g) == GEOS_POLYGON && n == 1) {
+        out = polys[0];
+        made = 0;
+    } else {
+        out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, (unsigned)n);
+        if (out)
+            made = 0; /* the collection owns the parts now */
+    }
+cleanup:
+    for (size_t i = 0; i < made; i++)
+        GEOSGeom_destroy_r(h, polys[i]);
+    free(polys);
+    free(parts);
+    return out;
+}
+
+static int visit_ring(fc_worker *w, const GEOSGeometry *ring, bool hole, fc_ring_visit_fn fn,
+                      void *user)
+{
+    GEOSContextHandle_t h = w->geos;
+    const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
+    unsigned int n = 0;
+    if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n) || n == 0)
+        return 0;
+    double *xy = malloc(2 * (size_t)n * sizeof *xy);
+    if (!xy)
+        return -1;
+    int rc = GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0) ? fn(w, xy, n, hole, user) : -1;
+    free(xy);
+    return rc;
+}
+
+int fc_geom_each_ring(fc_worker *w, const GEOSGeometry *g, fc_ring_visit_fn fn, void *user)
+{
+    GEOSContextHandle_t h = w->geos;
+    const GEOSGeometry **parts = NULL;
+    size_t n = 0, cap = 0;
+    int rc = collect_polygons(h, g, &parts, &n, &cap);
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        rc = visit_ring(w, GEOSGetExteriorRing_r(h, parts[k]), false, fn, user);
+        int nholes = GEOSGetNumInteriorRings_r(h, parts[k]);
+        for (int i = 0; rc == 0 && i < nholes; i++)
+            rc = visit_ring(w, GEOSGetInteriorRingN_r(h, parts[k], i), true, fn, user);
+    }
+    free(parts);
+    return rc;
+}
+
+GEOSGeometry *fc_geom_polygonal(fc_worker *w, const GEOSGeometry *g)
+{
+    return fc_geom_map_rings(w, g, NULL, NULL);
+}
+
+int fc_geom_polygon_count(fc_worker *w, const GEOSGeometry *g)
+{
+    const GEOSGeometry **parts = NULL;
+    size_t n = 0, cap = 0;
+    collect_polygons(w->geos, g, &parts, &n, &cap);
+    free(parts);
+    return (int)n;
+}
+
+bool fc_geom_bbox(fc_worker *w, const GEOSGeometry *g, double bbox[4])
+{
+    GEOSContextHandle_t h = w->geos;
+    if (!g || GEOSisEmpty_r(h, g))
+        return false;
+    return GEOSGeom_getXMin_r(h, g, &bbox[0]) && GEOSGeom_getYMin_r(h, g, &bbox[1]) &&
+           GEOSGeom_getXMax_r(h, g, &bbox[2]) && GEOSGeom_getYMax_r(h, g, &bbox[3]);
+}

@@ -1,0 +1,78 @@
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "frontcast/export.h"
+
+static atomic_uint tmp_counter;
+
+fc_status fc_atomic_begin(const char *path, bool with_stream, fc_atomic *a, fc_error *err)
+{
+    memset(a, 0, sizeof *a);
+    const char *base = fc_basename(path);
+    size_t dirlen = (size_t)(base - path);
+    size_t size = strlen(path) + 64;
+    a->path = fc_strdup(path);
+    a->tmp = malloc(size);
+    if (!a->path || !a->tmp) {
+        fc_atomic_abort(a);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    /* ".name.tmp-PID-N.ext": hidden, unique per process and call, and the
+     * extension kept last for GDAL's drivers. */
+    const char *dot = strrchr(base, '.');
+    int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+    snprintf(a->tmp, size, "%.*s.%.*s.tmp-%ld-%u%s", (int)dirlen, path, stem, base, (long)getpid(),
+             atomic_fetch_add(&tmp_counter, 1), dot && dot != base ? dot : "");
+    if (with_stream) {
+        a->f = fopen(a->tmp, "wb");
+        if (!a->f) {
+            int e = errno;
+            fc_atomic_abort(a);
+            return fc_error_set(err, FC_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+        }
+    }
+    return FC_OK;
+}
+
+fc_status fc_atomic_commit(fc_atomic *a, fc_error *err)
+{
+    if (a->f) {
+        int bad = fflush(a->f) != 0 || ferror(a->f) || fsync(fileno(a->f)) != 0;
+        int e = errno;
+        bad |= fclose(a->f) != 0;
+        a->f = NULL;
+        if (bad) {
+            fc_status st = fc_error_set(err, FC_ERR_IO, "%s: write failed: %s", a->path,
+                                        strerror(e ? e : EIO));
+            fc_atomic_abort(a);
+            return st;
+        }
+    }
+    if (rename(a->tmp, a->path) != 0) {
+        fc_status st = fc_error_set(err, FC_ERR_IO, "%s: cannot move into place: %s", a->path,
+                                    strerror(errno));
+        fc_atomic_abort(a);
+        return st;
+    }
+    free(a->tmp);
+    free(a->path);
+    memset(a, 0, sizeof *a);
+    return FC_OK;
+}
+
+void fc_atomic_abort(fc_atomic *a)
+{
+    if (a->f)
+        fclose(a->f);
+    if (a->tmp)
+        unlink(a->tmp);
+    free(a->tmp);
+    free(a->path);
+    memset(a, 0, sizeof *a);
+}

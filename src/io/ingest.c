@@ -1,0 +1,107 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/util.h"
+#include "geo/geom.h"
+#include "geo/worker.h"
+#include "io/read.h"
+
+fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
+                             const char *src_crs, bool geographic, const char *dst_crs,
+                             const GEOSGeometry *in, GEOSGeometry **out, const fc_diag *diag,
+                             bool *repaired, fc_error *err)
+{
+    *repaired = false;
+    *out = NULL;
+    double b[4];
+    if (geographic && fc_geom_bbox(w, in, b) &&
+        (b[0] < -180.0001 || b[2] > 360.0001 || b[1] < -90.0001 || b[3] > 90.0001))
+        return fc_error_set(err, FC_ERR_CRS,
+                            "%s: %s: coordinates (%.6g, %.6g) are not longitude/latitude "
+                            "although the layer's CRS is geographic: wrong CRS?",
+                            path, label, fabs(b[0]) > 180 ? b[0] : b[2],
+                            fabs(b[1]) > 90 ? b[1] : b[3]);
+    GEOSGeometry *g = NULL;
+    fc_error sub;
+    if (fc_reproject(w, in, src_crs, dst_crs, &g, &sub) != FC_OK)
+        return fc_error_set(err, sub.code, "%s: %s: %s", path, label, sub.msg);
+    fc_repair_report rep;
+    if (fc_repair(w, &g, &rep, &sub) != FC_OK) {
+        GEOSGeom_destroy_r(w->geos, g);
+        return fc_error_set(err, sub.code, "%s: %s: %s", path, label, sub.msg);
+    }
+    *out = g;
+    if (rep.repaired) {
+        *repaired = true;
+        fc_warn(diag,
+                "%s: %s: invalid geometry (%s) repaired with GEOSMakeValid; "
+                "area %.3f km2 -> %.3f km2 (%+.3f km2)",
+                path, label, rep.reason, rep.area_before_m2 / 1e6, rep.area_after_m2 / 1e6,
+                (rep.area_after_m2 - rep.area_before_m2) / 1e6);
+    }
+    return FC_OK;
+}
+
+fc_status fc_layer_dissolve(fc_worker *w, const char *path, const fc_layer *layer,
+                            const size_t *subset, size_t nsubset, const char *dst_crs,
+                            const fc_diag *diag, GEOSGeometry **out, int *repaired,
+                            double *repair_seconds, fc_error *err)
+{
+    GEOSContextHandle_t h = w->geos;
+    *out = NULL;
+    *repaired = 0;
+    if (!layer->crs)
+        return fc_error_set(err, FC_ERR_CRS,
+                            "%s: has no coordinate reference system (add one, e.g. a .prj file)",
+                            path);
+    const bool geographic = fc_crs_is_geographic(w, layer->crs);
+    const size_t n = subset ? nsubset : layer->n;
+    GEOSGeometry **parts = calloc(n ? n : 1, sizeof *parts);
+    if (!parts)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    size_t np = 0;
+    fc_status st = FC_OK;
+    double t0 = fc_now();
+    for (size_t i = 0; i < n && st == FC_OK; i++) {
+        const fc_feature *f = &layer->features[subset ? subset[i] : i];
+        if (!f->geom) {
+            fc_warn(diag, "%s: feature %ld skipped: %s", path, f->fid, f->skip_reason);
+            continue;
+        }
+        char label[48];
+        snprintf(label, sizeof label, "feature %ld", f->fid);
+        bool fixed = false;
+        st = fc_feature_prepare(w, path, label, layer->crs, geographic, dst_crs, f->geom,
+                                &parts[np], diag, &fixed, err);
+        *repaired += fixed;
+        if (st == FC_OK)
+            np++;
+    }
+    if (st == FC_OK) {
+        if (np == 1) {
+            *out = parts[0];
+            np = 0;
+        } else {
+            /* Several features of one date may overlap: dissolve them. */
+            GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)np);
+            if (coll) {
+                np = 0;
+                GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
+                GEOSGeom_destroy_r(h, coll);
+                *out = u ? fc_geom_polygonal(w, u) : NULL;
+                if (u)
+                    GEOSGeom_destroy_r(h, u);
+            }
+            if (!*out)
+                st = fc_error_set(err, FC_ERR_GEOM, "%s: cannot dissolve features: %s", path,
+                                  fc_worker_geos_error(w));
+        }
+    }
+    if (repair_seconds)
+        *repair_seconds += fc_now() - t0;
+    for (size_t i = 0; i < np; i++)
+        GEOSGeom_destroy_r(h, parts[i]);
+    free(parts);
+    return st;
+}

@@ -1,0 +1,252 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/util.h"
+#include "frontcast/load.h"
+#include "geo/geom.h"
+#include "geo/worker.h"
+#include "io/read.h"
+
+/* Field names tried, in order, when the caller names none. */
+static const char *const id_candidates[] = {"zone_id", "iso_3166_2", "iso3166_2", "shapeISO",
+                                            "ADM1_PCODE", "ADM2_PCODE", "GID_1", "GID_2",
+                                            "HASC_1", "code", "id", NULL};
+static const char *const name_candidates[] = {"name", "name_en", "NAME_1", "NAME_2", "ADM1_EN",
+                                              "ADM2_EN", "shapeName", "NAME", NULL};
+
+static int field_index(const fc_layer *l, const char *name)
+{
+    for (int k = 0; k < l->nfields; k++)
+        if (strcasecmp(l->fields[k], name) == 0)
+            return k;
+    return -1;
+}
+
+/* True when every polygon feature has a distinct, non-empty value in field
+ * k: Natural Earth's iso_3166_2, say, is "UA-" for most oblasts. */
+static bool usable_id_field(const fc_layer *l, int k)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const char *v = l->features[i].values ? l->features[i].values[k] : NULL;
+        if (!l->features[i].geom)
+            continue;
+        if (!v || !*v)
+            return false;
+        size_t len = strlen(v);
+        if (len > 0 && v[len - 1] == '-')
+            return false;
+        for (size_t j = 0; j < i; j++) {
+            const char *u = l->features[j].values ? l->features[j].values[k] : NULL;
+            if (l->features[j].geom && u && strcmp(u, v) == 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+static void list_fields(const fc_layer *l, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < l->nfields && used + 1 < size; k++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", k ? ", " : "", l->fields[k]);
+    if (l->nfields == 0)
+        snprintf(buf, size, "none");
+}
+
+static int zone_cmp(const void *a, const void *b)
+{
+    const fc_zone *p = a, *q = b;
+    return strcmp(p->id, q->id);
+}
+
+void fc_zones_destroy(fc_worker *w, fc_zoneset *zs)
+{
+    if (!zs)
+        return;
+    for (size_t i = 0; i < zs->n; i++) {
+        free(zs->zones[i].id);
+        free(zs->zones[i].name);
+        if (zs->zones[i].geom)
+            GEOSGeom_destroy_r(w->geos, zs->zones[i].geom);
+    }
+    free(zs->zones);
+    free(zs->path);
+    free(zs->id_field);
+    free(zs->name_field);
+    free(zs);
+}
+
+/* Merges zones that share an id (a multi-part zone stored as several
+ * features) by unioning their geometry into the first. */
+static fc_status merge_duplicates(fc_worker *w, fc_zoneset *zs, fc_error *err)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < zs->n; i++) {
+        fc_zone *z = &zs->zones[i];
+        if (out > 0 && strcmp(zs->zones[out - 1].id, z->id) == 0) {
+            fc_zone *keep = &zs->zones[out - 1];
+            GEOSGeometry *u = GEOSUnion_r(w->geos, keep->geom, z->geom);
+            GEOSGeometry *poly = u ? fc_geom_polygonal(w, u) : NULL;
+            if (u)
+                GEOSGeom_destroy_r(w->geos, u);
+            if (!poly)
+                return fc_error_set(err, FC_ERR_GEOM, "%s: cannot merge zone %s: %s", zs->path,
+                                    z->id, fc_worker_geos_error(w));
+            GEOSGeom_destroy_r(w->geos, keep->geom);
+            keep->geom = poly;
+            GEOSGeom_destroy_r(w->geos, z->geom);
+            free(z->id);
+            free(z->name);
+            continue;
+        }
+        zs->zones[out++] = *z;
+    }
+    zs->n = out;
+    return FC_OK;
+}
+
+fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *opts,
+                        const fc_diag *diag, fc_zoneset **out, fc_error *err)
+{
+    static const fc_zone_options defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    *out = NULL;
+    fc_layer layer;
+    fc_status st = fc_ogr_read(w, path, opts->layer, true, &layer, err);
+    if (st != FC_OK)
+        return st;
+    fc_zoneset *zs = calloc(1, sizeof *zs);
+    if (!zs) {
+        fc_layer_clear(w, &layer);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    zs->path = fc_strdup(path);
+    char fields[512];
+    list_fields(&layer, fields, sizeof fields);
+
+    size_t npoly = 0;
+    for (size_t i = 0; i < layer.n; i++)
+        npoly += layer.features[i].geom != NULL;
+    if (npoly == 0) {
+        st = fc_error_set(err, FC_ERR_EMPTY, "%s: the zone layer has no polygons", path);
+        goto cleanup;
+    }
+    if (!layer.crs) {
+        st = fc_error_set(err, FC_ERR_CRS,
+                          "%s: has no coordinate reference system (add one, e.g. a .prj file)",
+                          path);
+        goto cleanup;
+    }
+
+    int id_k = -1, name_k = -1;
+    if (opts->id_field) {
+        id_k = field_index(&layer, opts->id_field);
+        if (id_k < 0) {
+            st = fc_error_set(err, FC_ERR_FIELD, "%s: no zone id field '%s' (fields: %s)", path,
+                              opts->id_field, fields);
+            goto cleanup;
+        }
+    } else {
+        for (int c = 0; id_candidates[c] && id_k < 0; c++) {
+            int k = field_index(&layer, id_candidates[c]);
+            if (k >= 0 && usable_id_field(&layer, k))
+                id_k = k;
+        }
+    }
+    if (opts->name_field) {
+        name_k = field_index(&layer, opts->name_field);
+        if (name_k < 0) {
+            st = fc_error_set(err, FC_ERR_FIELD, "%s: no zone name field '%s' (fields: %s)", path,
+                              opts->name_field, fields);
+            goto cleanup;
+        }
+    } else {
+        for (int c = 0; name_candidates[c] && name_k < 0; c++)
+            name_k = field_index(&layer, name_candidates[c]);
+    }
+    if (id_k < 0 && name_k >= 0 && usable_id_field(&layer, name_k))
+        id_k = name_k; /* names are unique: they serve as ids */
+    if (id_k < 0) {
+        st = fc_error_set(err, FC_ERR_FIELD,
+                          "%s: no zone id field found (fields: %s); pass --zone-id-field", path,
+                          fields);
+        goto cleanup;
+    }
+    if (name_k < 0)
+        name_k = id_k;
+    zs->id_field = fc_strdup(layer.fields[id_k]);
+    zs->name_field = fc_strdup(layer.fields[name_k]);
+
+    /* Centre the equal-area CRS on the zones' lon/lat extent. */
+    double box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < layer.n; i++) {
+        if (!layer.features[i].geom)
+            continue;
+        GEOSGeometry *ll = NULL;
+        double b[4];
+        st = fc_reproject(w, layer.features[i].geom, layer.crs, "OGC:CRS84", &ll, err);
+        if (st != FC_OK) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            st = fc_error_set(err, st, "%s: %s", path, msg);
+            goto cleanup;
+        }
+        if (fc_geom_bbox(w, ll, b)) {
+            box[0] = fmin(box[0], b[0]);
+            box[1] = fmin(box[1], b[1]);
+            box[2] = fmax(box[2], b[2]);
+            box[3] = fmax(box[3], b[3]);
+        }
+        GEOSGeom_destroy_r(w->geos, ll);
+    }
+    fc_equal_area_crs((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, zs->crs, sizeof zs->crs);
+
+    zs->zones = calloc(npoly, sizeof *zs->zones);
+    if (!zs->zones) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    const bool geographic = fc_crs_is_geographic(w, layer.crs);
+    for (size_t i = 0; i < layer.n; i++) {
+        fc_feature *f = &layer.features[i];
+        if (!f->geom) {
+            fc_warn(diag, "%s: feature %ld skipped: %s", path, f->fid, f->skip_reason);
+            continue;
+        }
+        const char *id = f->values[id_k];
+        if (!id || !*id) {
+            st = fc_error_set(err, FC_ERR_FIELD, "%s: feature %ld has an empty zone id ('%s')",
+                              path, f->fid, layer.fields[id_k]);
+            goto cleanup;
+        }
+        char label[200];
+        snprintf(label, sizeof label, "zone %s", id);
+        fc_zone *z = &zs->zones[zs->n];
+        bool fixed = false;
+        st = fc_feature_prepare(w, path, label, layer.crs, geographic, zs->crs, f->geom, &z->geom,
+                                diag, &fixed, err);
+        if (st != FC_OK)
+            goto cleanup;
+        zs->repaired += fixed;
+        z->id = fc_strdup(id);
+        z->name = fc_strdup(f->values[name_k] ? f->values[name_k] : id);
+        zs->n++;
+    }
+    qsort(zs->zones, zs->n, sizeof *zs->zones, zone_cmp);
+    st = merge_duplicates(w, zs, err);
+    for (size_t i = 0; st == FC_OK && i < zs->n; i++)
+        GEOSArea_r(w->geos, zs->zones[i].geom, &zs->zones[i].area_m2);
+cleanup:
+    fc_layer_clear(w, &layer);
+    if (st != FC_OK) {
+        fc_zones_destroy(w, zs);
+        return st;
+    }
+    *out = zs;
+    return FC_OK;
+}
