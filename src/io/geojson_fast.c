@@ -163,6 +163,52 @@ static const char *collect(fc_worker *w, json_object *geom, poly_list *out)
     return "";
 }
 
+/* Index of field name in layer, adding it when new; -1 when out of memory. */
+static int field_slot(fc_layer *l, const char *name)
+{
+    for (int k = 0; k < l->nfields; k++)
+        if (strcmp(l->fields[k], name) == 0)
+            return k;
+    char **nf = realloc(l->fields, (size_t)(l->nfields + 1) * sizeof *nf);
+    if (!nf)
+        return -1;
+    l->fields = nf;
+    l->fields[l->nfields] = fc_strdup(name);
+    return l->fields[l->nfields] ? l->nfields++ : -1;
+}
+
+/* Reads every feature's properties as text, the fields being the union of
+ * the keys in order of first appearance (as OGR's GeoJSON driver does). */
+static fc_status read_properties(fc_layer *l, json_object *const *objs, fc_error *err)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        json_object *props;
+        if (!objs[i] || !json_object_object_get_ex(objs[i], "properties", &props) ||
+            !json_object_is_type(props, json_type_object))
+            continue;
+        json_object_object_foreach(props, key, val) {
+            (void)val;
+            if (field_slot(l, key) < 0)
+                return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        }
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        fc_feature *f = &l->features[i];
+        f->values = calloc(l->nfields ? (size_t)l->nfields : 1, sizeof *f->values);
+        if (!f->values)
+            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        json_object *props;
+        if (!objs[i] || !json_object_object_get_ex(objs[i], "properties", &props) ||
+            !json_object_is_type(props, json_type_object))
+            continue;
+        json_object_object_foreach(props, key, val) {
+            if (val)
+                f->values[field_slot(l, key)] = fc_strdup(json_object_get_string(val));
+        }
+    }
+    return FC_OK;
+}
+
 /* Sets up feature f from a GeoJSON Feature (or bare geometry) object. */
 static fc_status read_feature(fc_worker *w, const char *path, json_object *obj, long index,
                               bool bare, fc_feature *f, fc_error *err)
@@ -200,8 +246,8 @@ static fc_status read_feature(fc_worker *w, const char *path, json_object *obj, 
     return st;
 }
 
-fc_status fc_geojson_read(fc_worker *w, const char *path, fc_layer *out, bool *handled,
-                          fc_error *err)
+fc_status fc_geojson_read(fc_worker *w, const char *path, bool with_attributes, fc_layer *out,
+                          bool *handled, fc_error *err)
 {
     memset(out, 0, sizeof *out);
     *handled = true;
@@ -248,6 +294,7 @@ fc_status fc_geojson_read(fc_worker *w, const char *path, fc_layer *out, bool *h
     }
     out->crs = fc_strdup("OGC:CRS84");
     const char *t = json_object_get_string(type);
+    json_object **objs = NULL; /* the features, for their properties */
     if (strcmp(t, "FeatureCollection") == 0) {
         json_object *features;
         if (!json_object_object_get_ex(root, "features", &features) ||
@@ -262,9 +309,14 @@ fc_status fc_geojson_read(fc_worker *w, const char *path, fc_layer *out, bool *h
             st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
             goto cleanup;
         }
+        objs = calloc(n ? n : 1, sizeof *objs);
+        if (!objs) {
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+            goto cleanup;
+        }
         for (size_t i = 0; i < n && st == FC_OK; i++) {
-            st = read_feature(w, path, json_object_array_get_idx(features, i), (long)i, false,
-                              &out->features[i], err);
+            objs[i] = json_object_array_get_idx(features, i);
+            st = read_feature(w, path, objs[i], (long)i, false, &out->features[i], err);
             out->n = i + 1;
         }
     } else {
@@ -274,8 +326,17 @@ fc_status fc_geojson_read(fc_worker *w, const char *path, fc_layer *out, bool *h
             goto cleanup;
         }
         out->n = 1;
-        st = read_feature(w, path, root, 0, strcmp(t, "Feature") != 0, &out->features[0], err);
+        bool bare = strcmp(t, "Feature") != 0;
+        st = read_feature(w, path, root, 0, bare, &out->features[0], err);
+        objs = calloc(1, sizeof *objs);
+        if (objs)
+            objs[0] = bare ? NULL : root;
+        else
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
+    if (st == FC_OK && with_attributes)
+        st = read_properties(out, objs, err);
+    free(objs);
 cleanup:
     if (st != FC_OK || !*handled)
         fc_layer_clear(w, out);

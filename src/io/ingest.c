@@ -1,11 +1,32 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 #include "geo/geom.h"
 #include "geo/worker.h"
 #include "io/read.h"
+
+bool fc_is_geojson_path(const char *path)
+{
+    size_t n = strlen(path);
+    return (n > 8 && strcasecmp(path + n - 8, ".geojson") == 0) ||
+           (n > 5 && strcasecmp(path + n - 5, ".json") == 0);
+}
+
+fc_status fc_read_layer(fc_worker *w, const char *path, const char *layer_name,
+                        bool with_attributes, fc_layer *out, fc_error *err)
+{
+    bool handled = false;
+    if (!layer_name && fc_is_geojson_path(path)) {
+        fc_status st = fc_geojson_read(w, path, with_attributes, out, &handled, err);
+        if (st != FC_OK || handled)
+            return st;
+    }
+    return fc_ogr_read(w, path, layer_name, with_attributes, out, err);
+}
 
 fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
                              const char *src_crs, bool geographic, const char *dst_crs,

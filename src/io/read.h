@@ -44,12 +44,24 @@ fc_status fc_ogr_layer_names(const char *path, char ***names, int *n, fc_error *
 
 /*
  * Fast reader for GeoJSON in lon/lat (RFC 7946, or an explicit CRS84 or
- * EPSG:4326 "crs" member), built on json-c: about 5x quicker than the
- * generic driver on daily snapshots. Sets *handled false, without error,
- * when the file declares another CRS, so that the caller falls back to OGR.
+ * EPSG:4326 "crs" member), built on json-c: several times quicker than the
+ * generic driver on daily snapshots, and it needs no GDAL start-up. With
+ * with_attributes, properties are read as text like fc_ogr_read does. Sets
+ * *handled false, without error, when the file declares another CRS, so
+ * that the caller falls back to OGR.
  */
-fc_status fc_geojson_read(fc_worker *w, const char *path, fc_layer *out, bool *handled,
-                          fc_error *err);
+fc_status fc_geojson_read(fc_worker *w, const char *path, bool with_attributes, fc_layer *out,
+                          bool *handled, fc_error *err);
+
+/* True when path names a GeoJSON file (.geojson or .json). */
+bool fc_is_geojson_path(const char *path);
+
+/*
+ * Reads a polygon layer, through the fast GeoJSON reader where it applies
+ * (a GeoJSON file, no layer name) and OGR otherwise.
+ */
+fc_status fc_read_layer(fc_worker *w, const char *path, const char *layer_name,
+                        bool with_attributes, fc_layer *out, fc_error *err);
 
 /*
  * Turns a layer's polygons into one valid (Multi)Polygon in dst_crs:

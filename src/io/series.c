@@ -56,13 +56,6 @@ static bool has_vector_ext(const char *name)
     return false;
 }
 
-static bool is_geojson(const char *name)
-{
-    size_t n = strlen(name);
-    return (n > 8 && strcasecmp(name + n - 8, ".geojson") == 0) ||
-           (n > 5 && strcasecmp(name + n - 5, ".json") == 0);
-}
-
 static int snap_cmp(const void *a, const void *b)
 {
     const snapshot *p = a, *q = b;
@@ -270,6 +263,19 @@ static fc_status open_layers(fc_series *s, char **names, int n, const fc_series_
 
 static fc_status open_file(fc_worker *w, fc_series *s, const fc_series_options *o, fc_error *err)
 {
+    /* A GeoJSON file with a date in its name is one snapshot, like a file of
+     * a folder series (GeoJSON holds one layer); no need to open it twice. */
+    fc_day day;
+    if (!o->date_field && fc_is_geojson_path(s->path) &&
+        fc_date_from_name(fc_basename(s->path), o->date_pattern, &day)) {
+        size_t cap = 0;
+        snapshot *sn = add_snapshot(s, &cap);
+        if (!sn || !(sn->source = fc_strdup(s->path)))
+            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        s->kind = FC_SERIES_FOLDER;
+        sn->date = day;
+        return FC_OK;
+    }
     char **names = NULL;
     int nlayers = 0;
     fc_status st = fc_ogr_layer_names(s->path, &names, &nlayers, err);
@@ -292,7 +298,16 @@ static fc_status open_file(fc_worker *w, fc_series *s, const fc_series_options *
         if (k >= 0)
             break;
     }
-    if (k >= 0) {
+    /* Several layers with dated names are one snapshot each, even when the
+     * snapshots carry a date attribute of their own. */
+    bool dated_layers = nlayers > 1 && !o->date_field;
+    for (int i = 0; dated_layers && i < nlayers; i++) {
+        fc_day d;
+        dated_layers = fc_date_from_name(names[i], o->date_pattern, &d);
+    }
+    if (dated_layers) {
+        st = open_layers(s, names, nlayers, o, err);
+    } else if (k >= 0) {
         st = open_date_field(w, s, &layer, k, err);
     } else if (o->date_field) {
         st = fc_error_set(err, FC_ERR_FIELD, "%s: no date field '%s'", s->path, o->date_field);
@@ -396,10 +411,7 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
     } else if (s->kind == FC_SERIES_LAYERS) {
         st = fc_ogr_read(w, s->path, sn->layer, false, &layer, err);
     } else {
-        bool handled = false;
-        st = is_geojson(sn->source) ? fc_geojson_read(w, sn->source, &layer, &handled, err) : FC_OK;
-        if (st == FC_OK && !handled)
-            st = fc_ogr_read(w, sn->source, NULL, false, &layer, err);
+        st = fc_read_layer(w, sn->source, NULL, false, &layer, err);
     }
     info->read_seconds = fc_now() - t0;
     if (st == FC_OK)

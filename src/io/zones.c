@@ -117,7 +117,7 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
         opts = &defaults;
     *out = NULL;
     fc_layer layer;
-    fc_status st = fc_ogr_read(w, path, opts->layer, true, &layer, err);
+    fc_status st = fc_read_layer(w, path, opts->layer, true, &layer, err);
     if (st != FC_OK)
         return st;
     fc_zoneset *zs = calloc(1, sizeof *zs);

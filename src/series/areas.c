@@ -138,9 +138,13 @@ static void *worker_main(void *arg)
         size_t start = c * n / j->nchunks, end = (c + 1) * n / j->nchunks;
         fc_overlay_state *st = NULL;
         fc_status s = fc_overlay_state_create(w, j->overlay, &st, &err);
-        /* Gains need the snapshot before the run's first one. */
-        if (s == FC_OK && start > 0)
-            s = measure_one(j, w, st, start - 1, false, scratch, &tm, &err);
+        /* Gains need the snapshot before the run's first one. If it cannot
+         * be read, the run that owns it reports the error (with its
+         * warnings); here it only means no gains, and the run fails anyway. */
+        if (s == FC_OK && start > 0) {
+            fc_error ignored;
+            measure_one(j, w, st, start - 1, false, scratch, &tm, &ignored);
+        }
         for (size_t i = start; s == FC_OK && i < end && !atomic_load(&j->failed); i++) {
             s = measure_one(j, w, st, i, true, scratch, &tm, &err);
             size_t done = atomic_fetch_add(&j->done, 1) + 1;

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Bad input gives one line naming the file and the problem, exit 1, and no
+# damaged output. Usage: errors.sh FRONTCAST GEODATA
+FRONTCAST=$1
+GEODATA=$2
+. "$(dirname "$0")/lib.sh"
+
+demo=$GEODATA/demo-control
+zones=$GEODATA/ukraine-oblasts.geojson
+out=$work/out/areas.csv
+mkdir -p "$work/out"
+echo OLD >"$out"
+
+# A folder holding copies of the demo series plus one bad file.
+series_with() { # NAME CONTENT-FILE
+    local d=$work/series-$1
+    rm -rf "$d"; mkdir -p "$d"
+    cp "$demo"/*.geojson "$d"/
+    cp "$2" "$d/$1"
+    echo "$d"
+}
+
+expect_error "/nonexistent/zones.geojson: .*(No such file|cannot open)" "$out" -- \
+    "$FRONTCAST" areas --zones /nonexistent/zones.geojson --control "$demo" -o "$out"
+expect_error "/nonexistent/series: No such file" "$out" -- \
+    "$FRONTCAST" areas --control /nonexistent/series -o "$out"
+
+head -c 5000 "$demo/synthetic-demo_20250210.geojson" >"$work/trunc"
+d=$(series_with bad_20250211.geojson "$work/trunc")
+expect_error "bad_20250211.geojson: invalid GeoJSON: truncated" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+
+printf '{"type":"FeatureCollection","features":[{"type":"Feature",,}]}' >"$work/corrupt"
+d=$(series_with bad_20250212.geojson "$work/corrupt")
+expect_error "bad_20250212.geojson: invalid GeoJSON at byte [0-9]+" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+
+printf '' >"$work/empty"
+d=$(series_with bad_20250213.geojson "$work/empty")
+expect_error "bad_20250213.geojson: invalid GeoJSON" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[37,48]}}]}' >"$work/points"
+d=$(series_with points_20250214.geojson "$work/points")
+expect_error "points_20250214.geojson: the control layer has no polygons" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+# ...and the skipped feature is named in a warning.
+grep -q "points_20250214.geojson: feature 0 skipped: is a Point, not a polygon" "$work/stderr" \
+    && pass || fail "no warning naming the skipped point feature"
+
+printf '{"type":"FeatureCollection","features":[]}' >"$work/nofeat"
+d=$(series_with none_20250215.geojson "$work/nofeat")
+expect_error "none_20250215.geojson: the control layer has no polygons" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+
+expect_error "ukraine-oblasts.geojson: no zone id field 'nope' \(fields: zone_id, name, name_uk\)" "$out" -- \
+    "$FRONTCAST" areas --zones "$zones" --zone-id-field nope --control "$demo" -o "$out"
+
+# Zones whose only attribute repeats: no usable id.
+printf '{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"kind":"x"},"geometry":{"type":"Polygon","coordinates":[[[36,47],[38,47],[38,49],[36,49],[36,47]]]}},
+{"type":"Feature","properties":{"kind":"x"},"geometry":{"type":"Polygon","coordinates":[[[38,47],[40,47],[40,49],[38,49],[38,47]]]}}]}' >"$work/noid.geojson"
+expect_error "noid.geojson: no zone id field found \(fields: kind\); pass --zone-id-field" "$out" -- \
+    "$FRONTCAST" areas --zones "$work/noid.geojson" --control "$demo" -o "$out"
+
+cp "$demo/synthetic-demo_20250106.geojson" "$work/latest.geojson"
+d=$(series_with snapshot_latest.geojson "$work/latest.geojson")
+expect_error "snapshot_latest.geojson: no date in the file name \(expected YYYYMMDD or YYYY-MM-DD; see --date-pattern\)" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+
+d=$(series_with copy-2025-01-06.geojson "$work/latest.geojson")
+expect_error "two snapshots dated 2025-01-06" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+
+# One layer with a date field holding something that is not a date.
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"date":"yesterday"},"geometry":{"type":"Polygon","coordinates":[[[37,48],[38,48],[38,49],[37,49],[37,48]]]}}]}' >"$work/baddate.geojson"
+expect_error "baddate.geojson: feature 0: cannot parse date 'yesterday' in field 'date'" "$out" -- \
+    "$FRONTCAST" areas --control "$work/baddate.geojson" -o "$out"
+
+# A control area that misses every zone (in the Gulf of Guinea).
+mkdir -p "$work/far"
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[1,1],[2,1],[2,2],[1,2],[1,1]]]}}]}' >"$work/far/far_20250101.geojson"
+expect_error "far_20250101.geojson: no control area overlaps any zone of .*ukraine-oblasts.geojson" "$out" -- \
+    "$FRONTCAST" areas --control "$work/far" -o "$out"
+
+# Web Mercator metres in a file that, being plain GeoJSON, claims lon/lat.
+mkdir -p "$work/crs"
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[4100000,6200000],[4200000,6200000],[4200000,6300000],[4100000,6300000],[4100000,6200000]]]}}]}' >"$work/crs/merc_20250101.geojson"
+expect_error "merc_20250101.geojson: feature 0: coordinates .* are not longitude/latitude although the layer's CRS is geographic: wrong CRS\?" "$out" -- \
+    "$FRONTCAST" areas --control "$work/crs" -o "$out"
+
+# A Shapefile without .prj has no CRS at all.
+ogr2ogr -q -f "ESRI Shapefile" "$work/noprj_20250101.shp" "$demo/synthetic-demo_20250106.geojson" 2>/dev/null
+rm -f "$work/noprj_20250101.prj"
+mkdir -p "$work/noprj" && mv "$work"/noprj_20250101.* "$work/noprj/"
+expect_error "noprj_20250101.shp: has no coordinate reference system" "$out" -- \
+    "$FRONTCAST" areas --control "$work/noprj" -o "$out"
+
+mkdir -p "$work/emptydir"
+expect_error "emptydir: no vector files in the folder" "$out" -- \
+    "$FRONTCAST" areas --control "$work/emptydir" -o "$out"
+
+# An unwritable output folder.
+expect_error "/nonexistent/dir/areas.csv: cannot write" "/nonexistent/dir/areas.csv" -- \
+    "$FRONTCAST" areas -o /nonexistent/dir/areas.csv
+
+# Usage errors: exit 2 with a pointer to --help.
+expect_usage "$FRONTCAST" areas --bogus
+expect_usage "$FRONTCAST" areas -j zero
+expect_usage "$FRONTCAST" areas -f shapefile
+expect_usage "$FRONTCAST" areas extra-argument
+expect_usage "$FRONTCAST" frobnicate
+expect_usage "$FRONTCAST"
+
+finish

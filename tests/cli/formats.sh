@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The same areas whatever the format and CRS of the inputs; the outputs
+# are typed for QGIS. Usage: formats.sh FRONTCAST GEODATA
+FRONTCAST=$1
+GEODATA=$2
+. "$(dirname "$0")/lib.sh"
+
+demo=$GEODATA/demo-control
+zones=$GEODATA/ukraine-oblasts.geojson
+ndates=$(ls "$demo"/*.geojson | wc -l)
+
+# Reference: the defaults, to a file.
+"$FRONTCAST" areas -q -o "$work/ref.csv" && pass || fail "default run"
+[ "$(wc -l <"$work/ref.csv")" -eq $((ndates * 28 + 1)) ] && pass || fail "want $ndates dates x 28 rows"
+head -1 "$work/ref.csv" | grep -qx "date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2" \
+    && pass || fail "CSV header"
+grep -qx '"Date","String","String","Real","Real","Real","Real","Real"' "$work/ref.csvt" && pass || fail ".csvt sidecar"
+# Dates ascend; gains are empty on the first date only; each date has an ALL row.
+awk -F, 'NR>1 { if ($1 < prev) bad=1; prev=$1 } END { exit bad }' "$work/ref.csv" && pass || fail "dates ascend"
+first=$(sed -n 2p "$work/ref.csv" | cut -d, -f1)
+awk -F, -v f="$first" 'NR>1 && (($1==f) != ($7=="")) { bad=1 } END { exit bad }' "$work/ref.csv" \
+    && pass || fail "gains empty exactly on the first date"
+[ "$(grep -c ',ALL,' "$work/ref.csv")" -eq "$ndates" ] && pass || fail "one ALL row per date"
+
+# Standard output carries the same rows; the note about demo data goes to stderr.
+"$FRONTCAST" areas -j 1 >"$work/stdout.csv" 2>"$work/stderr" && pass || fail "stdout run"
+cmp -s "$work/ref.csv" "$work/stdout.csv" && pass || fail "stdout differs from -o (or -j 1 from default)"
+grep -q "SYNTHETIC demo series" "$work/stderr" && pass || fail "no note that the default series is synthetic"
+
+# Zones as a Shapefile in Web Mercator and as a GeoPackage in UTM 36N.
+ogr2ogr -q -f "ESRI Shapefile" -lco ENCODING=UTF-8 -t_srs EPSG:3857 "$work/zones3857.shp" "$zones"
+ogr2ogr -q -f GPKG -t_srs EPSG:32636 "$work/zones.gpkg" "$zones"
+compare_donetsk() { # CSV: UA-14 on the last date within 0.01% of the reference
+    awk -F, -v want="$(grep ',UA-14,' "$work/ref.csv" | tail -1 | cut -d, -f4)" \
+        '$2=="UA-14" { got=$4 } END { d = got - want; if (d < 0) d = -d; exit !(got > 0 && d <= 1e-4 * want) }' "$1"
+}
+"$FRONTCAST" areas -q --zones "$work/zones3857.shp" -o "$work/shp.csv" && compare_donetsk "$work/shp.csv" \
+    && pass || fail "zones as EPSG:3857 Shapefile"
+"$FRONTCAST" areas -q --zones "$work/zones.gpkg" -o "$work/gpkg.csv" && compare_donetsk "$work/gpkg.csv" \
+    && pass || fail "zones as UTM GeoPackage"
+
+# Control as one layer with a date field, several features per date: each
+# snapshot twice, so that summing instead of unioning would double it.
+for f in "$demo"/*.geojson; do
+    ogr2ogr -q -f GPKG -append -nln control "$work/control.gpkg" "$f"
+    ogr2ogr -q -f GPKG -append -nln control "$work/control.gpkg" "$f"
+done
+"$FRONTCAST" areas -q --control "$work/control.gpkg" -o "$work/field.csv" && pass || fail "date-field run"
+# The union may reorder vertices: the last digit may move.
+same_areas "$work/ref.csv" "$work/field.csv" 0.002 \
+    && pass || fail "date-field layer (overlapping features) differs from the folder"
+
+# Control as a GeoPackage with one dated layer per snapshot.
+for f in "$demo"/*.geojson; do
+    ogr2ogr -q -f GPKG -append -nln "$(basename "$f" .geojson)" "$work/layers.gpkg" "$f"
+done
+"$FRONTCAST" areas -q --control "$work/layers.gpkg" -o "$work/layers.csv" && pass || fail "layers run"
+cmp -s "$work/ref.csv" "$work/layers.csv" && pass || fail "per-date layers differ from the folder"
+
+# Dates in another spelling, through --date-pattern.
+mkdir -p "$work/dmy"
+for f in "$demo"/*.geojson; do
+    b=$(basename "$f" .geojson); d=${b#synthetic-demo_}
+    cp "$f" "$work/dmy/snap_${d:6:2}.${d:4:2}.${d:0:4}.geojson"
+done
+"$FRONTCAST" areas -q --control "$work/dmy" --date-pattern '%d.%m.%Y' -o "$work/dmy.csv" \
+    && cmp -s "$work/ref.csv" "$work/dmy.csv" && pass || fail "--date-pattern"
+
+# An invalid (bow-tie) snapshot is repaired and reported, not dropped.
+mkdir -p "$work/bowtie"
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[37,47.5],[38,48.5],[38,47.5],[37,48.5],[37,47.5]]]}}]}' \
+    >"$work/bowtie/bowtie_20250101.geojson"
+"$FRONTCAST" areas --control "$work/bowtie" -o "$work/bowtie.csv" 2>"$work/stderr" && pass || fail "bow-tie run"
+grep -qE "bowtie_20250101.geojson: feature 0: invalid geometry \(Self-intersection\) repaired with GEOSMakeValid; area [0-9.]+ km2 -> [0-9]+\.[0-9]+ km2" \
+    "$work/stderr" && pass || { fail "repair not reported"; cat "$work/stderr"; }
+awk -F, '$2=="ALL" { exit !($4 > 4000) }' "$work/bowtie.csv" && pass || fail "repaired bow-tie has no area"
+
+# GeoJSON output: RFC 7946, dates typed as Date, one feature per CSV row.
+"$FRONTCAST" areas -q -o "$work/areas.geojson" && pass || fail "geojson run"
+info=$(ogrinfo -ro -al -so "$work/areas.geojson")
+echo "$info" | grep -q "date: Date" && pass || fail "date is not a Date in the GeoJSON"
+echo "$info" | grep -q "Feature Count: $((ndates * 28))" && pass || fail "GeoJSON feature count"
+grep -q '"crs"' "$work/areas.geojson" && fail "RFC 7946 GeoJSON has no crs member" || pass
+python3 - "$work/areas.geojson" "$work/ref.csv" <<'PY' && pass || fail "GeoJSON rows differ from CSV"
+import csv, json, sys
+g = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(g["features"]) == len(rows)
+for f, r in zip(g["features"], rows):
+    p = f["properties"]
+    assert p["date"] == r["date"] and p["zone_id"] == r["zone_id"], (p, r)
+    assert abs(p["controlled_km2"] - float(r["controlled_km2"])) < 1e-3
+    assert (f["geometry"] is None) == (float(r["controlled_km2"]) == 0), r
+PY
+
+finish

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# End to end on the real DeepStateMap history (../shared/data), checked
+# against figures DeepStateMap published. Usage: deepstate.sh FRONTCAST DATA
+FRONTCAST=$1
+DATA=$2
+. "$(dirname "$0")/../cli/lib.sh"
+
+if [ ! -d "$DATA/deepstate" ]; then
+    echo "SKIP: $DATA/deepstate not found"
+    exit 77
+fi
+n=$(ls "$DATA"/deepstate/*.geojson | wc -l)
+
+"$FRONTCAST" areas -q --control "$DATA/deepstate" -o "$work/areas.csv" --timings 2>"$work/timings" \
+    && pass || fail "full-history run"
+cat "$work/timings"
+[ "$(wc -l <"$work/areas.csv")" -eq $((n * 28 + 1)) ] && pass || fail "want $n dates x 28 rows"
+
+python3 - "$work/areas.csv" <<'PY' && pass || fail "published figures"
+import csv, sys
+rows = {(r["date"], r["zone_id"]): r for r in csv.DictReader(open(sys.argv[1]))}
+pct = float(rows[("2026-08-22", "UA-14")]["controlled_pct"])
+print("Donetsk (UA-14) controlled on 2026-08-22: %.4f %%" % pct)
+assert 79 < pct < 80, pct
+a24 = float(rows[("2024-12-31", "ALL")]["controlled_km2"])
+a25 = float(rows[("2025-12-31", "ALL")]["controlled_km2"])
+print("net gain during 2025: %.1f km2 (DeepStateMap: 4,336 km2)" % (a25 - a24))
+assert abs((a25 - a24) / 4336 - 1) < 0.01, a25 - a24
+jan1 = float(rows[("2026-01-01", "ALL")]["controlled_km2"])
+print("occupied on 2026-01-01: %.0f km2 (DeepStateMap: 116,165 km2)" % jan1)
+assert abs(jan1 / 116165 - 1) < 0.01, jan1
+# Missing days stay missing: 2025-01-01 is not in the archive.
+assert ("2025-01-01", "ALL") not in rows
+# Gains and losses add up to the net change, zone by zone.
+dates = sorted({d for d, _ in rows})
+for prev, cur in zip(dates, dates[1:]):
+    for z in ("UA-14", "UA-63", "ALL"):
+        r, p = rows[(cur, z)], rows[(prev, z)]
+        net = float(r["controlled_km2"]) - float(p["controlled_km2"])
+        assert abs(float(r["gained_km2"]) - float(r["lost_km2"]) - net) < 0.005, (cur, z)
+PY
+
+# Threads do not change the result.
+"$FRONTCAST" areas -q -j 1 --control "$DATA/deepstate" -o "$work/areas1.csv" \
+    && cmp -s "$work/areas.csv" "$work/areas1.csv" && pass || fail "-j 1 differs from -j default"
+
+finish

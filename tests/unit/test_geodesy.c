@@ -1,0 +1,137 @@
+/*
+ * Areas on the ellipsoid: reference values, and the equal-area working CRS
+ * against Karney's geodesic polygon area.
+ */
+#include "check.h"
+#include "fixture.h"
+
+#include "frontcast/load.h"
+
+#include <math.h>
+
+static char big[1 << 20];
+
+/* Closed-form area of a lat/lon quadrangle against an independent value:
+ * 1 deg x 1 deg at the equator, by numerical integration of the WGS84
+ * area element (200,000 steps). */
+static void quadrangle_reference(void)
+{
+    CHECK_NEAR(fc_quadrangle_area_m2(0, 1, 1), 12308463893.975, 0.01);
+    /* The whole ellipsoid: 510,065,621.72 km^2 (WGS84 surface area). */
+    CHECK_NEAR(fc_quadrangle_area_m2(-90, 90, 360) / 1e6, 510065621.72, 0.01);
+}
+
+/* PROJ's geod_polygonarea against GeographicLib's Planimeter: the 1 deg
+ * square at the equator with geodesic edges is 12,308,778,361.469 m^2. */
+static void geodesic_reference(fc_worker *w)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry *g = GEOSGeomFromWKT_r(h, "POLYGON((0 0,1 0,1 1,0 1,0 0))");
+    CHECK_NEAR(fc_geodesic_area_m2(w, g), 12308778361.469, 0.01);
+    /* Orientation does not matter. */
+    GEOSGeometry *r = GEOSGeomFromWKT_r(h, "POLYGON((0 0,0 1,1 1,1 0,0 0))");
+    CHECK_NEAR(fc_geodesic_area_m2(w, r), 12308778361.469, 0.01);
+    GEOSGeom_destroy_r(h, g);
+    GEOSGeom_destroy_r(h, r);
+}
+
+/* Loads the single zone in path and returns its area (m^2). */
+static double zone_area(fc_worker *w, const char *path)
+{
+    fc_zoneset *zs = NULL;
+    fc_error err;
+    if (fc_zones_load(w, path, NULL, NULL, &zs, &err) != FC_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        CHECK(!"zones load");
+        return NAN;
+    }
+    CHECK(zs->n == 1);
+    double a = zs->zones[0].area_m2;
+    fc_zones_destroy(w, zs);
+    return a;
+}
+
+/* The working CRS gives the exact quadrangle area for a densified cell. */
+static void cell_at_equator(fc_worker *w)
+{
+    snprintf(big, sizeof big, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+                              "\"properties\":{\"zone_id\":\"cell\"},\"geometry\":{\"type\":"
+                              "\"Polygon\",\"coordinates\":[");
+    fixture_box_ring(big, sizeof big, 0, 0, 1, 1, 200);
+    strcat(big, "]}}]}");
+    double a = zone_area(w, fixture_write("cell.geojson", big));
+    CHECK_NEAR(a / fc_quadrangle_area_m2(0, 1, 1), 1.0, 1e-7);
+}
+
+static void polygon_with_hole(fc_worker *w)
+{
+    snprintf(big, sizeof big, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+                              "\"properties\":{\"zone_id\":\"ring\"},\"geometry\":{\"type\":"
+                              "\"Polygon\",\"coordinates\":[");
+    fixture_box_ring(big, sizeof big, 30, 48, 32, 50, 200);
+    strcat(big, ",");
+    fixture_box_ring(big, sizeof big, 30.5, 48.5, 31.5, 49.5, 100);
+    strcat(big, "]}}]}");
+    double want = fc_quadrangle_area_m2(48, 50, 2) - fc_quadrangle_area_m2(48.5, 49.5, 1);
+    double a = zone_area(w, fixture_write("hole.geojson", big));
+    CHECK_NEAR(a / want, 1.0, 1e-7);
+}
+
+/* A zone given in Web Mercator (EPSG:3857): a Mercator rectangle is a lat/lon
+ * quadrangle, so its true area is known in closed form. */
+static void zone_in_web_mercator(fc_worker *w)
+{
+    const double R = 6378137.0, d2r = M_PI / 180;
+    double x0 = R * 30 * d2r, x1 = R * 31 * d2r;
+    double y0 = R * log(tan(M_PI / 4 + 48 * d2r / 2)), y1 = R * log(tan(M_PI / 4 + 49 * d2r / 2));
+    snprintf(big, sizeof big,
+             "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":"
+             "\"urn:ogc:def:crs:EPSG::3857\"}},\"features\":[{\"type\":\"Feature\",\"properties\":"
+             "{\"zone_id\":\"merc\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[");
+    fixture_box_ring(big, sizeof big, x0, y0, x1, y1, 200);
+    strcat(big, "]}}]}");
+    double a = zone_area(w, fixture_write("merc.geojson", big));
+    CHECK_NEAR(a / fc_quadrangle_area_m2(48, 49, 1), 1.0, 1e-7);
+    /* Degrees squared would be about 1: far from the 82 km x 111 km truth. */
+    CHECK(a > 8e9);
+}
+
+/* Every oblast: planar area in the working CRS against the geodesic area
+ * of the same lon/lat polygon. This is the equivalence the README claims. */
+static void oblasts_match_geodesic(fc_worker *w)
+{
+    fc_zoneset *zs = NULL;
+    fc_error err;
+    if (fc_zones_load(w, FRONTCAST_GEODATA_DIR "/ukraine-oblasts.geojson", NULL, NULL, &zs, &err) !=
+        FC_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        CHECK(!"oblasts load");
+        return;
+    }
+    CHECK(zs->n == 27);
+    double worst = 0;
+    for (size_t i = 0; i < zs->n; i++) {
+        GEOSGeometry *ll = NULL;
+        CHECK(fc_reproject(w, zs->zones[i].geom, zs->crs, "OGC:CRS84", &ll, &err) == FC_OK);
+        double geod = fc_geodesic_area_m2(w, ll);
+        double rel = fabs(zs->zones[i].area_m2 / geod - 1);
+        worst = fmax(worst, rel);
+        GEOSGeom_destroy_r(fc_worker_geos(w), ll);
+    }
+    printf("oblasts: worst relative difference, equal-area vs geodesic: %.2e\n", worst);
+    CHECK(worst < 1e-5);
+    fc_zones_destroy(w, zs);
+}
+
+int main(void)
+{
+    fc_worker *w = fc_worker_create();
+    quadrangle_reference();
+    geodesic_reference(w);
+    cell_at_equator(w);
+    polygon_with_hole(w);
+    zone_in_web_mercator(w);
+    oblasts_match_geodesic(w);
+    fc_worker_destroy(w);
+    return check_exit("test_geodesy");
+}

@@ -1,0 +1,162 @@
+/*
+ * The tiled overlay on hand-made planar fixtures (metres), where every area,
+ * gain and loss is known exactly; and repair of invalid polygons.
+ */
+#include "check.h"
+
+#include "frontcast/overlay.h"
+
+#include <math.h>
+#include <string.h>
+
+#define KM2 1e6
+
+static GEOSGeometry *wkt(fc_worker *w, const char *s)
+{
+    GEOSGeometry *g = GEOSGeomFromWKT_r(fc_worker_geos(w), s);
+    CHECK(g != NULL);
+    return g;
+}
+
+/* Two 10 km x 10 km zones side by side, A west of B, and a third zone C
+ * with a hole (a square ring around [30,40]x[0,10] minus [33,37]x[3,7]). */
+static const char *zone_wkt[] = {
+    "POLYGON((0 0,10000 0,10000 10000,0 10000,0 0))",
+    "POLYGON((10000 0,20000 0,20000 10000,10000 10000,10000 0))",
+    "POLYGON((30000 0,40000 0,40000 10000,30000 10000,30000 0),"
+    "(33000 3000,33000 7000,37000 7000,37000 3000,33000 3000))",
+};
+#define NZ 3
+
+/* Control polygons of four consecutive "snapshots". */
+static const char *control_wkt[] = {
+    /* 25 km2 in A, 25 in B */
+    "POLYGON((5000 0,15000 0,15000 5000,5000 5000,5000 0))",
+    /* advance east: B +15 */
+    "POLYGON((5000 0,18000 0,18000 5000,5000 5000,5000 0))",
+    /* retreat in A (-10), advance into C's ring around its hole, and
+     * 10 km2 beyond every zone (east of x = 45 km) */
+    "MULTIPOLYGON(((7000 0,18000 0,18000 5000,7000 5000,7000 0)),"
+    "((30000 0,40000 0,40000 10000,30000 10000,30000 0)),"
+    "((45000 0,47000 0,47000 5000,45000 5000,45000 0)))",
+    /* identical to the previous one: nothing gained or lost */
+    "MULTIPOLYGON(((7000 0,18000 0,18000 5000,7000 5000,7000 0)),"
+    "((30000 0,40000 0,40000 10000,30000 10000,30000 0)),"
+    "((45000 0,47000 0,47000 5000,45000 5000,45000 0)))",
+};
+#define NS 4
+
+/* Expected per snapshot: controlled A, B, C; gained A, B, C; lost A, B, C;
+ * whole layer controlled, gained, lost (km2). NAN: no previous snapshot. */
+static const double want[NS][12] = {
+    {25, 25, 0, NAN, NAN, NAN, NAN, NAN, NAN, 50, NAN, NAN},
+    {25, 40, 0, 0, 15, 0, 0, 0, 0, 65, 15, 0},
+    {15, 40, 84, 0, 0, 84, 10, 0, 0, 165, 110, 10},
+    {15, 40, 84, 0, 0, 0, 0, 0, 0, 165, 0, 0},
+};
+
+static void run_series(fc_worker *w, double tile_m)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry *zones[NZ];
+    for (int z = 0; z < NZ; z++)
+        zones[z] = wkt(w, zone_wkt[z]);
+    fc_overlay *ov = NULL;
+    fc_overlay_state *st = NULL;
+    fc_error err;
+    CHECK(fc_overlay_create(w, (const GEOSGeometry *const *)zones, NZ, tile_m, &ov, &err) == FC_OK);
+    CHECK(fc_overlay_state_create(w, ov, &st, &err) == FC_OK);
+    for (int s = 0; s < NS; s++) {
+        GEOSGeometry *c = wkt(w, control_wkt[s]);
+        fc_measure m[NZ], all;
+        CHECK(fc_overlay_measure(w, ov, st, c, m, &all, NULL, &err) == FC_OK);
+        for (int z = 0; z < NZ; z++) {
+            CHECK_NEAR(m[z].controlled_m2 / KM2, want[s][z], 1e-6);
+            if (isnan(want[s][3 + z])) {
+                CHECK(isnan(m[z].gained_m2) && isnan(m[z].lost_m2));
+            } else {
+                CHECK_NEAR(m[z].gained_m2 / KM2, want[s][3 + z], 1e-6);
+                CHECK_NEAR(m[z].lost_m2 / KM2, want[s][6 + z], 1e-6);
+            }
+        }
+        CHECK_NEAR(all.controlled_m2 / KM2, want[s][9], 1e-6);
+        if (!isnan(want[s][10])) {
+            CHECK_NEAR(all.gained_m2 / KM2, want[s][10], 1e-6);
+            CHECK_NEAR(all.lost_m2 / KM2, want[s][11], 1e-6);
+        }
+        GEOSGeom_destroy_r(h, c);
+    }
+    fc_overlay_state_destroy(w, st);
+    fc_overlay_destroy(w, ov);
+    for (int z = 0; z < NZ; z++)
+        GEOSGeom_destroy_r(h, zones[z]);
+}
+
+/* The tiled result does not depend on the tile size: 1 km tiles (many
+ * tiles per zone, tiles wholly inside zones), 3.3 km (tile edges not on
+ * zone edges) and one tile for everything. */
+static void tile_sizes(fc_worker *w)
+{
+    run_series(w, 1000);
+    run_series(w, 3300);
+    run_series(w, 100000);
+}
+
+/* The export path (direct intersection) agrees with the tiled one. */
+static void zone_part(fc_worker *w)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry *z = wkt(w, zone_wkt[2]);
+    GEOSGeometry *c = wkt(w, control_wkt[2]);
+    GEOSGeometry *p = fc_overlay_zone_part(w, z, c);
+    double a = 0;
+    GEOSArea_r(h, p, &a);
+    CHECK_NEAR(a / KM2, 84, 1e-6);
+    GEOSGeom_destroy_r(h, p);
+    GEOSGeom_destroy_r(h, c);
+    GEOSGeom_destroy_r(h, z);
+}
+
+/* A bow-tie is invalid; GEOSMakeValid turns it into its two triangles
+ * (25 km2 each), while its shoelace area is 0 because the lobes cancel. */
+static void repair_bowtie(fc_worker *w)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry *g = wkt(w, "POLYGON((0 0,10000 10000,10000 0,0 10000,0 0))");
+    CHECK(GEOSisValid_r(h, g) == 0);
+    fc_repair_report rep;
+    fc_error err;
+    CHECK(fc_repair(w, &g, &rep, &err) == FC_OK);
+    CHECK(rep.repaired);
+    CHECK(strstr(rep.reason, "Self-intersection") != NULL);
+    CHECK(GEOSisValid_r(h, g) == 1);
+    CHECK(GEOSGeomTypeId_r(h, g) == GEOS_MULTIPOLYGON);
+    CHECK(GEOSGetNumGeometries_r(h, g) == 2);
+    CHECK_NEAR(rep.area_before_m2 / KM2, 0, 1e-9);
+    CHECK_NEAR(rep.area_after_m2 / KM2, 50, 1e-6);
+    GEOSGeom_destroy_r(h, g);
+
+    /* A valid polygon is left alone. */
+    g = wkt(w, zone_wkt[2]);
+    CHECK(fc_repair(w, &g, &rep, &err) == FC_OK);
+    CHECK(!rep.repaired);
+    GEOSGeom_destroy_r(h, g);
+
+    /* Overlapping parts of a MultiPolygon are unioned, not double counted. */
+    g = wkt(w, "MULTIPOLYGON(((0 0,10000 0,10000 10000,0 10000,0 0)),"
+               "((5000 0,15000 0,15000 10000,5000 10000,5000 0)))");
+    CHECK(fc_repair(w, &g, &rep, &err) == FC_OK);
+    CHECK(rep.repaired);
+    CHECK_NEAR(rep.area_after_m2 / KM2, 150, 1e-6);
+    GEOSGeom_destroy_r(h, g);
+}
+
+int main(void)
+{
+    fc_worker *w = fc_worker_create();
+    tile_sizes(w);
+    zone_part(w);
+    repair_bowtie(w);
+    fc_worker_destroy(w);
+    return check_exit("test_overlay");
+}
