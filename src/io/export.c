@@ -2,14 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cpl_error.h>
-#include <gdal.h>
-#include <ogr_api.h>
-#include <ogr_srs_api.h>
-
 #include "core/util.h"
 #include "frontcast/export.h"
-#include "io/read.h"
+#include "io/ogr_module.h"
 
 static const char *const csv_header =
     "date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2\n";
@@ -148,103 +143,55 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
     return st;
 }
 
-static fc_status ogr_fail(fc_error *err, const char *path, const char *what)
-{
-    const char *m = CPLGetLastErrorMsg();
-    return fc_error_set(err, FC_ERR_IO, "%s: %s%s%s", path, what, m && *m ? ": " : "",
-                        m ? m : "");
-}
-
 fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, const char *path,
                                  fc_error *err)
 {
     if (!t->wkb)
         return fc_error_set(err, FC_ERR_ARG, "areas were computed without geometry");
-    fc_gdal_init();
-    const bool to_stdout = strcmp(path, "-") == 0;
-    fc_atomic a;
-    memset(&a, 0, sizeof a);
-    fc_status st = to_stdout ? FC_OK : fc_atomic_begin(path, false, &a, err);
-    if (st != FC_OK)
-        return st;
-    const char *target = to_stdout ? "/vsistdout/" : a.tmp;
-    GDALDatasetH ds = NULL;
-    OGRSpatialReferenceH srs = NULL;
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    CPLErrorReset();
-    GDALDriverH drv = GDALGetDriverByName("GeoJSON");
-    ds = drv ? GDALCreate(drv, target, 0, 0, 0, GDT_Unknown, NULL) : NULL;
-    if (!ds) {
-        st = ogr_fail(err, path, "cannot create GeoJSON");
-        goto cleanup;
-    }
-    srs = OSRNewSpatialReference(NULL);
-    OSRSetWellKnownGeogCS(srs, "WGS84");
-    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    /* RFC7946=YES: WGS84 lon/lat, counter-clockwise shells, no "crs" member. */
-    const char *lopts[] = {"RFC7946=YES", "WRITE_NAME=NO", NULL};
-    OGRLayerH layer = GDALDatasetCreateLayer(ds, "areas", srs, wkbMultiPolygon, (char **)lopts);
-    if (!layer) {
-        st = ogr_fail(err, path, "cannot create layer");
-        goto cleanup;
-    }
-    static const struct {
-        const char *name;
-        OGRFieldType type;
-    } fields[] = {{"date", OFTDate},          {"zone_id", OFTString},
-                  {"zone_name", OFTString},   {"controlled_km2", OFTReal},
-                  {"zone_km2", OFTReal},      {"controlled_pct", OFTReal},
-                  {"gained_km2", OFTReal},    {"lost_km2", OFTReal}};
-    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(fields[k].name, fields[k].type);
-        OGR_L_CreateField(layer, fd, 1);
-        OGR_Fld_Destroy(fd);
-    }
+    const fc_ogr_api *ogr = fc_ogr(err);
+    if (!ogr)
+        return err->code;
+    static const fc_ogr_field fields[] = {
+        {"date", FC_OGR_DATE},       {"zone_id", FC_OGR_STRING},  {"zone_name", FC_OGR_STRING},
+        {"controlled_km2", FC_OGR_REAL}, {"zone_km2", FC_OGR_REAL}, {"controlled_pct", FC_OGR_REAL},
+        {"gained_km2", FC_OGR_REAL}, {"lost_km2", FC_OGR_REAL}};
+    enum { NF = sizeof fields / sizeof fields[0] };
+    const size_t nrows = t->ndates * (zs->n + 1);
+    fc_ogr_value *values = calloc(nrows * NF + 1, sizeof *values);
+    if (!values)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     const double total = zones_total_m2(zs);
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-    for (size_t d = 0; d < t->ndates && st == FC_OK; d++) {
-        int y, m, dd;
-        fc_date_to_ymd(t->dates[d], &y, &m, &dd);
-        for (size_t z = 0; z <= zs->n && st == FC_OK; z++) {
+    /* Rounded like the CSV, so both say the same. */
+    for (size_t d = 0; d < t->ndates; d++)
+        for (size_t z = 0; z <= zs->n; z++) {
             row_view v = view(t, zs, d, z, total);
-            OGRFeatureH f = OGR_F_Create(defn);
-            OGR_F_SetFieldDateTime(f, 0, y, m, dd, 0, 0, 0, 0);
-            OGR_F_SetFieldString(f, 1, v.zone_id);
-            OGR_F_SetFieldString(f, 2, v.zone_name);
-            OGR_F_SetFieldDouble(f, 3, round(v.controlled_m2 / 1e3) / 1e3);
-            OGR_F_SetFieldDouble(f, 4, round(v.zone_m2 / 1e3) / 1e3);
-            OGR_F_SetFieldDouble(f, 5, round(v.pct * 1e4) / 1e4);
-            if (!isnan(v.gained_m2)) {
-                OGR_F_SetFieldDouble(f, 6, round(v.gained_m2 / 1e3) / 1e3);
-                OGR_F_SetFieldDouble(f, 7, round(v.lost_m2 / 1e3) / 1e3);
-            }
-            size_t i = d * (zs->n + 1) + z;
-            if (t->wkb[i]) {
-                OGRGeometryH g = NULL;
-                if (OGR_G_CreateFromWkbEx(t->wkb[i], NULL, &g, t->wkb_size[i]) == OGRERR_NONE) {
-                    g = OGR_G_ForceToMultiPolygon(g);
-                    OGR_F_SetGeometryDirectly(f, g);
-                }
-            }
-            if (OGR_L_CreateFeature(layer, f) != OGRERR_NONE)
-                st = ogr_fail(err, path, "cannot write feature");
-            OGR_F_Destroy(f);
+            fc_ogr_value *r = &values[(d * (zs->n + 1) + z) * NF];
+            fc_date_to_ymd(t->dates[d], &r[0].year, &r[0].month, &r[0].day);
+            r[1].text = v.zone_id;
+            r[2].text = v.zone_name;
+            r[3].real = round(v.controlled_m2 / 1e3) / 1e3;
+            r[4].real = round(v.zone_m2 / 1e3) / 1e3;
+            r[5].real = round(v.pct * 1e4) / 1e4;
+            r[6].real = round(v.gained_m2 / 1e3) / 1e3;
+            r[7].real = round(v.lost_m2 / 1e3) / 1e3;
+            r[6].null = r[7].null = isnan(v.gained_m2);
         }
-    }
-cleanup:
-    if (ds) {
-        CPLErrorReset();
-        GDALClose(ds);
-        if (CPLGetLastErrorType() >= CE_Failure && st == FC_OK)
-            st = ogr_fail(err, path, "cannot finish GeoJSON");
-    }
-    if (srs)
-        OSRRelease(srs);
-    CPLPopErrorHandler();
-    if (!to_stdout) {
+    /* RFC7946=YES: WGS84 lon/lat, counter-clockwise shells, no "crs" member. */
+    const char *const lco[] = {"RFC7946=YES", "WRITE_NAME=NO", NULL};
+    fc_status st;
+    if (strcmp(path, "-") == 0) {
+        st = ogr->write("/vsistdout/", "GeoJSON", "areas", lco, fields, NF, values, t->wkb,
+                        t->wkb_size, nrows, err);
+    } else {
+        fc_atomic a;
+        st = fc_atomic_begin(path, false, &a, err);
+        if (st == FC_OK)
+            st = ogr->write(a.tmp, "GeoJSON", "areas", lco, fields, NF, values, t->wkb,
+                            t->wkb_size, nrows, err);
         if (st == FC_OK)
             st = fc_atomic_commit(&a, err);
         fc_atomic_abort(&a);
     }
+    free(values);
     return st;
 }

@@ -9,6 +9,25 @@
 #include "geo/worker.h"
 #include "io/read.h"
 
+void fc_layer_clear(fc_worker *w, fc_layer *layer)
+{
+    for (size_t i = 0; i < layer->n; i++) {
+        fc_feature *f = &layer->features[i];
+        if (f->geom)
+            GEOSGeom_destroy_r(w->geos, f->geom);
+        free(f->skip_reason);
+        for (int k = 0; f->values && k < layer->nfields; k++)
+            free(f->values[k]);
+        free(f->values);
+    }
+    free(layer->features);
+    for (int k = 0; k < layer->nfields; k++)
+        free(layer->fields[k]);
+    free(layer->fields);
+    free(layer->crs);
+    memset(layer, 0, sizeof *layer);
+}
+
 bool fc_is_geojson_path(const char *path)
 {
     size_t n = strlen(path);

@@ -27,13 +27,10 @@ typedef struct fc_layer {
 /* Releases everything inside layer (not layer itself). */
 void fc_layer_clear(fc_worker *w, fc_layer *layer);
 
-/* Makes sure GDAL's drivers are registered (once per process). */
-void fc_gdal_init(void);
-
 /*
  * Reads the polygons (and, when with_attributes, the attribute values) of
- * layer layer_name (NULL: the first) of any OGR source. Fills *out; on error
- * *out is left empty.
+ * layer layer_name (NULL: the first) of any OGR source, through the OGR
+ * plug-in (ogr_module.h). Fills *out; on error *out is left empty.
  */
 fc_status fc_ogr_read(fc_worker *w, const char *path, const char *layer_name,
                       bool with_attributes, fc_layer *out, fc_error *err);

@@ -104,6 +104,13 @@ expect_error "emptydir: no vector files in the folder" "$out" -- \
 expect_error "/nonexistent/dir/areas.csv: cannot write" "/nonexistent/dir/areas.csv" -- \
     "$FRONTCAST" areas -o /nonexistent/dir/areas.csv
 
+# GDAL is a plug-in loaded only when needed: plain GeoJSON runs without it,
+# and where it is needed but missing the error says how to point at it.
+FRONTCAST_OGR_MODULE=/nonexistent/libfrontcast_ogr.so "$FRONTCAST" areas -q -o "$work/noplugin.csv" \
+    && pass || fail "GeoJSON-only run needed the OGR plug-in"
+expect_error "cannot load the GDAL/OGR plug-in libfrontcast_ogr.so: .*FRONTCAST_OGR_MODULE" "$out" -- \
+    env FRONTCAST_OGR_MODULE=/nonexistent/libfrontcast_ogr.so "$FRONTCAST" areas --control "$work/noprj" -o "$out"
+
 # Usage errors: exit 2 with a pointer to --help.
 expect_usage "$FRONTCAST" areas --bogus
 expect_usage "$FRONTCAST" areas -j zero

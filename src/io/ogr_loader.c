@@ -1,0 +1,139 @@
+/* Loads the GDAL/OGR plug-in on first use, and reads layers through it. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "geo/geom.h"
+#include "geo/worker.h"
+#include "io/ogr_module.h"
+#include "io/read.h"
+
+#define MODULE_NAME "libfrontcast_ogr.so"
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static const fc_ogr_api *api;
+static char load_error[768];
+
+/* Tries one file; true when it loaded and has the right interface. */
+static bool try_load(const char *path)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(load_error, sizeof load_error, "%s", dlerror());
+        return false;
+    }
+    const fc_ogr_api *a = dlsym(h, FC_OGR_API_SYMBOL);
+    if (!a || a->version != FC_OGR_API_VERSION) {
+        snprintf(load_error, sizeof load_error, "%s: not a frontcast OGR plug-in of version %d",
+                 path, FC_OGR_API_VERSION);
+        dlclose(h);
+        return false;
+    }
+    api = a; /* kept loaded for the life of the process */
+    return true;
+}
+
+static void load(void)
+{
+    const char *env = getenv("FRONTCAST_OGR_MODULE");
+    if (env && *env) {
+        try_load(env);
+        return;
+    }
+    /* Beside the executable (build tree, or a relocated install), then
+     * where this build put it, then where `make install` puts it. */
+    char exe[PATH_MAX], path[PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(path, sizeof path, "%s/" MODULE_NAME, exe);
+            if (access(path, R_OK) == 0 && try_load(path))
+                return;
+        }
+    }
+    static const char *const known[] = {FRONTCAST_OGR_MODULE_BUILD, FRONTCAST_OGR_MODULE_INSTALL};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (access(known[i], R_OK) == 0 && try_load(known[i]))
+            return;
+    if (!load_error[0])
+        snprintf(load_error, sizeof load_error, "not found beside the executable, nor at %s",
+                 FRONTCAST_OGR_MODULE_INSTALL);
+}
+
+const fc_ogr_api *fc_ogr(fc_error *err)
+{
+    pthread_once(&load_once, load);
+    if (!api)
+        fc_error_set(err, FC_ERR_IO,
+                     "cannot load the GDAL/OGR plug-in " MODULE_NAME ": %s "
+                     "(set FRONTCAST_OGR_MODULE to its path)",
+                     load_error);
+    return api;
+}
+
+fc_status fc_ogr_layer_names(const char *path, char ***names, int *n, fc_error *err)
+{
+    const fc_ogr_api *a = fc_ogr(err);
+    return a ? a->layer_names(path, names, n, err) : err->code;
+}
+
+fc_status fc_ogr_read(fc_worker *w, const char *path, const char *layer_name,
+                      bool with_attributes, fc_layer *out, fc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const fc_ogr_api *a = fc_ogr(err);
+    if (!a)
+        return err->code;
+    fc_ogr_layer raw;
+    fc_status st = a->read(path, layer_name, with_attributes, &raw, err);
+    if (st != FC_OK)
+        return st;
+    /* Take over the text; decode the WKB into GEOS. */
+    out->crs = raw.crs;
+    out->fields = raw.fields;
+    out->nfields = raw.nfields;
+    raw.crs = NULL;
+    raw.fields = NULL;
+    raw.nfields = 0;
+    out->features = calloc(raw.n ? raw.n : 1, sizeof *out->features);
+    if (!out->features) {
+        a->layer_free(&raw);
+        fc_layer_clear(w, out);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < raw.n; i++) {
+        fc_ogr_feature *r = &raw.features[i];
+        fc_feature *f = &out->features[out->n++];
+        f->fid = r->fid;
+        f->values = r->values;
+        r->values = NULL;
+        f->skip_reason = r->skip_reason;
+        r->skip_reason = NULL;
+        if (!r->wkb)
+            continue;
+        GEOSGeometry *g = GEOSGeomFromWKB_buf_r(w->geos, r->wkb, r->wkb_size);
+        f->geom = g ? fc_geom_polygonal(w, g) : NULL;
+        if (g)
+            GEOSGeom_destroy_r(w->geos, g);
+        if (f->geom && GEOSisEmpty_r(w->geos, f->geom)) {
+            GEOSGeom_destroy_r(w->geos, f->geom);
+            f->geom = NULL;
+            f->skip_reason = fc_strdup("has no polygon");
+        } else if (!f->geom) {
+            char buf[300];
+            snprintf(buf, sizeof buf, "has an unreadable geometry (%s)", fc_worker_geos_error(w));
+            f->skip_reason = fc_strdup(buf);
+        }
+    }
+    a->layer_free(&raw);
+    return FC_OK;
+}

@@ -1,0 +1,83 @@
+/*
+ * The boundary to GDAL/OGR (internal to the io module).
+ *
+ * Everything that calls GDAL lives in a plug-in, libfrontcast_ogr.so, loaded
+ * with dlopen the first time a layer is not plain lon/lat GeoJSON, or an
+ * output goes through an OGR driver. Why: linking libgdal pulls in some
+ * hundred shared libraries whose loading costs 70-100 ms at every start,
+ * more than the whole one-new-snapshot update frontcast does from cron.
+ *
+ * The interface is plain data (WKB, text), so the plug-in needs neither
+ * GEOS nor the rest of libfrontcast.
+ */
+#ifndef FRONTCAST_IO_OGR_MODULE_H
+#define FRONTCAST_IO_OGR_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "frontcast/frontcast.h"
+
+#define FC_OGR_API_VERSION 1
+#define FC_OGR_API_SYMBOL "fc_ogr_api_v1"
+
+/* One feature as OGR read it. */
+typedef struct fc_ogr_feature {
+    long fid;
+    unsigned char *wkb;  /* ISO WKB of the linearised geometry; NULL when skipped */
+    size_t wkb_size;
+    char *skip_reason;   /* why wkb is NULL */
+    char **values;       /* nfields values as text (NULL = null), with attributes */
+} fc_ogr_feature;
+
+typedef struct fc_ogr_layer {
+    char *crs;           /* WKT2 of the layer's CRS; NULL when none */
+    char **fields;
+    int nfields;
+    fc_ogr_feature *features;
+    size_t n;
+} fc_ogr_layer;
+
+/* A field of an output layer. */
+typedef enum { FC_OGR_STRING, FC_OGR_REAL, FC_OGR_INTEGER, FC_OGR_DATE } fc_ogr_type;
+typedef struct fc_ogr_field {
+    const char *name;
+    fc_ogr_type type;
+} fc_ogr_field;
+
+/* A value of an output row: text, number or date, or null. */
+typedef struct fc_ogr_value {
+    bool null;
+    const char *text;
+    double real;
+    int year, month, day; /* FC_OGR_DATE */
+} fc_ogr_value;
+
+/* What the plug-in offers. */
+typedef struct fc_ogr_api {
+    int version;
+    /* Reads polygons (polygonal geometry only; other types are skipped
+     * with a reason) and, if with_attributes, attribute text. */
+    fc_status (*read)(const char *path, const char *layer, bool with_attributes,
+                      fc_ogr_layer *out, fc_error *err);
+    void (*layer_free)(fc_ogr_layer *l);
+    /* Names of a source's layers; *names newly allocated (free each, then it). */
+    fc_status (*layer_names)(const char *path, char ***names, int *n, fc_error *err);
+    /*
+     * Writes nrows rows of nfields values and a WKB geometry (lon/lat
+     * WGS84; NULL for none) as one new layer of a new dataset made with
+     * driver (e.g. "GeoJSON") at path, with layer creation options lco
+     * (NULL-terminated; may be NULL). "/vsistdout/" writes to stdout.
+     */
+    fc_status (*write)(const char *path, const char *driver, const char *layer,
+                       const char *const *lco, const fc_ogr_field *fields, int nfields,
+                       const fc_ogr_value *values, unsigned char *const *wkb,
+                       const size_t *wkb_size, size_t nrows, fc_error *err);
+} fc_ogr_api;
+
+/* The plug-in, loaded on first use (thread-safe). NULL with err set when it
+ * cannot be found or loaded. FRONTCAST_OGR_MODULE in the environment names
+ * the file to load instead of the built-in places. */
+const fc_ogr_api *fc_ogr(fc_error *err);
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * libfrontcast_ogr.so: the GDAL/OGR plug-in (see ogr_module.h for why it is
+ * one). Reads any OGR vector source into plain data and writes layers
+ * through any OGR driver.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "core/util.h"
+#include "io/ogr_module.h"
+
+static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
+
+static void gdal_register(void)
+{
+    GDALAllRegister();
+}
+
+/* GDAL's last error as text (thread-local in GDAL), or a fallback. */
+static const char *gdal_message(const char *fallback)
+{
+    const char *m = CPLGetLastErrorMsg();
+    return m && *m ? m : fallback;
+}
+
+static void layer_free(fc_ogr_layer *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        fc_ogr_feature *f = &l->features[i];
+        free(f->wkb);
+        free(f->skip_reason);
+        for (int k = 0; f->values && k < l->nfields; k++)
+            free(f->values[k]);
+        free(f->values);
+    }
+    for (int k = 0; k < l->nfields; k++)
+        free(l->fields[k]);
+    free(l->fields);
+    free(l->features);
+    free(l->crs);
+    memset(l, 0, sizeof *l);
+}
+
+static GDALDatasetH open_vector(const char *path, fc_error *err)
+{
+    pthread_once(&gdal_once, gdal_register);
+    CPLErrorReset();
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        fc_error_set(err, FC_ERR_FORMAT, "%s: cannot open as a vector layer: %s", path,
+                     gdal_message("unrecognised format"));
+    return ds;
+}
+
+static fc_status layer_names(const char *path, char ***names, int *n, fc_error *err)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH ds = open_vector(path, err);
+    CPLPopErrorHandler();
+    if (!ds)
+        return err ? err->code : FC_ERR_FORMAT;
+    int count = GDALDatasetGetLayerCount(ds);
+    char **out = calloc(count > 0 ? (size_t)count : 1, sizeof *out);
+    if (!out) {
+        GDALClose(ds);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < count; i++)
+        out[i] = fc_strdup(OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
+    GDALClose(ds);
+    *names = out;
+    *n = count;
+    return FC_OK;
+}
+
+/* The layer's CRS as WKT2, newly allocated; NULL if it has none. */
+static char *layer_crs(OGRLayerH layer)
+{
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
+    if (!srs)
+        return NULL;
+    char *wkt = NULL;
+    const char *opts[] = {"FORMAT=WKT2_2019", NULL};
+    if (OSRExportToWktEx(srs, &wkt, opts) != OGRERR_NONE) {
+        CPLFree(wkt);
+        return NULL;
+    }
+    char *out = fc_strdup(wkt);
+    CPLFree(wkt);
+    return out;
+}
+
+/* Exports a polygonal geometry as ISO WKB (curves linearised); sets
+ * f->skip_reason for anything else. */
+static void export_geometry(OGRGeometryH g, fc_ogr_feature *f)
+{
+    char buf[160];
+    if (!g || OGR_G_IsEmpty(g)) {
+        f->skip_reason = fc_strdup("has no geometry");
+        return;
+    }
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    OGRGeometryH lin = NULL;
+    if (t != wkbPolygon && t != wkbMultiPolygon && t != wkbGeometryCollection &&
+        (OGR_GT_IsSurface(t) || t == wkbMultiSurface)) {
+        lin = OGR_G_GetLinearGeometry(g, 0, NULL);
+        g = lin;
+        t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
+    }
+    if (g && (t == wkbPolygon || t == wkbMultiPolygon || t == wkbGeometryCollection)) {
+        int size = OGR_G_WkbSize(g);
+        f->wkb = malloc((size_t)size);
+        if (f->wkb && OGR_G_ExportToIsoWkb(g, wkbNDR, f->wkb) == OGRERR_NONE) {
+            f->wkb_size = (size_t)size;
+        } else {
+            free(f->wkb);
+            f->wkb = NULL;
+            f->skip_reason = fc_strdup("has a geometry OGR cannot export");
+        }
+    } else {
+        snprintf(buf, sizeof buf, "is a %s, not a polygon", OGRGeometryTypeToName(t));
+        f->skip_reason = fc_strdup(buf);
+    }
+    if (lin)
+        OGR_G_DestroyGeometry(lin);
+}
+
+static fc_status read_layer(const char *path, const char *layer_name, bool with_attributes,
+                            fc_ogr_layer *out, fc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    fc_status st = FC_OK;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH ds = open_vector(path, err);
+    if (!ds) {
+        CPLPopErrorHandler();
+        return err ? err->code : FC_ERR_FORMAT;
+    }
+    OGRLayerH layer = layer_name ? GDALDatasetGetLayerByName(ds, layer_name)
+                                 : GDALDatasetGetLayer(ds, 0);
+    if (!layer) {
+        st = layer_name ? fc_error_set(err, FC_ERR_FORMAT, "%s: no layer named '%s'", path, layer_name)
+                        : fc_error_set(err, FC_ERR_EMPTY, "%s: has no vector layer", path);
+        goto cleanup;
+    }
+    out->crs = layer_crs(layer);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    if (with_attributes) {
+        out->nfields = OGR_FD_GetFieldCount(defn);
+        out->fields = calloc((size_t)out->nfields + 1, sizeof *out->fields);
+        if (!out->fields)
+            goto nomem;
+        for (int k = 0; k < out->nfields; k++)
+            out->fields[k] = fc_strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, k)));
+    }
+    size_t cap = 0;
+    long index = 0;
+    OGR_L_ResetReading(layer);
+    CPLErrorReset();
+    OGRFeatureH feat;
+    while ((feat = OGR_L_GetNextFeature(layer)) != NULL) {
+        if (out->n == cap) {
+            size_t nc = cap ? 2 * cap : 64;
+            fc_ogr_feature *nf = realloc(out->features, nc * sizeof *nf);
+            if (!nf) {
+                OGR_F_Destroy(feat);
+                goto nomem;
+            }
+            out->features = nf;
+            cap = nc;
+        }
+        fc_ogr_feature *f = &out->features[out->n++];
+        memset(f, 0, sizeof *f);
+        GIntBig fid = OGR_F_GetFID(feat);
+        f->fid = fid == OGRNullFID ? index : (long)fid;
+        export_geometry(OGR_F_GetGeometryRef(feat), f);
+        if (with_attributes && out->nfields > 0) {
+            f->values = calloc((size_t)out->nfields, sizeof *f->values);
+            if (!f->values) {
+                OGR_F_Destroy(feat);
+                goto nomem;
+            }
+            for (int k = 0; k < out->nfields; k++)
+                if (OGR_F_IsFieldSetAndNotNull(feat, k))
+                    f->values[k] = fc_strdup(OGR_F_GetFieldAsString(feat, k));
+        }
+        OGR_F_Destroy(feat);
+        index++;
+    }
+    if (CPLGetLastErrorType() >= CE_Failure)
+        st = fc_error_set(err, FC_ERR_FORMAT, "%s: read failed: %s", path,
+                          gdal_message("corrupt data"));
+    goto cleanup;
+nomem:
+    st = fc_error_set(err, FC_ERR_NOMEM, "out of memory reading %s", path);
+cleanup:
+    GDALClose(ds);
+    CPLPopErrorHandler();
+    if (st != FC_OK)
+        layer_free(out);
+    return st;
+}
+
+static fc_status write_fail(fc_error *err, const char *path, const char *what)
+{
+    const char *m = CPLGetLastErrorMsg();
+    return fc_error_set(err, FC_ERR_IO, "%s: %s%s%s", path, what, m && *m ? ": " : "",
+                        m ? m : "");
+}
+
+static fc_status write_layer(const char *path, const char *driver, const char *layer_name,
+                             const char *const *lco, const fc_ogr_field *fields, int nfields,
+                             const fc_ogr_value *values, unsigned char *const *wkb,
+                             const size_t *wkb_size, size_t nrows, fc_error *err)
+{
+    pthread_once(&gdal_once, gdal_register);
+    fc_status st = FC_OK;
+    GDALDatasetH ds = NULL;
+    OGRSpatialReferenceH srs = NULL;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    GDALDriverH drv = GDALGetDriverByName(driver);
+    ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    if (!ds) {
+        st = write_fail(err, path, drv ? "cannot create" : "no such OGR driver");
+        goto cleanup;
+    }
+    srs = OSRNewSpatialReference(NULL);
+    OSRSetWellKnownGeogCS(srs, "WGS84");
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRLayerH layer = GDALDatasetCreateLayer(ds, layer_name, srs, wkbMultiPolygon, (char **)lco);
+    if (!layer) {
+        st = write_fail(err, path, "cannot create layer");
+        goto cleanup;
+    }
+    static const OGRFieldType types[] = {OFTString, OFTReal, OFTInteger64, OFTDate};
+    for (int k = 0; k < nfields; k++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(fields[k].name, types[fields[k].type]);
+        OGR_L_CreateField(layer, fd, 1);
+        OGR_Fld_Destroy(fd);
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    /* One transaction: GeoPackage and PostGIS write a row at a time otherwise. */
+    if (OGR_L_StartTransaction(layer) != OGRERR_NONE)
+        CPLErrorReset(); /* drivers without transactions write directly */
+    for (size_t r = 0; r < nrows && st == FC_OK; r++) {
+        OGRFeatureH f = OGR_F_Create(defn);
+        for (int k = 0; k < nfields; k++) {
+            const fc_ogr_value *v = &values[r * (size_t)nfields + (size_t)k];
+            if (v->null)
+                continue;
+            switch (fields[k].type) {
+            case FC_OGR_STRING: OGR_F_SetFieldString(f, k, v->text); break;
+            case FC_OGR_REAL: OGR_F_SetFieldDouble(f, k, v->real); break;
+            case FC_OGR_INTEGER: OGR_F_SetFieldInteger64(f, k, (GIntBig)v->real); break;
+            case FC_OGR_DATE:
+                OGR_F_SetFieldDateTime(f, k, v->year, v->month, v->day, 0, 0, 0, 0);
+                break;
+            }
+        }
+        if (wkb && wkb[r]) {
+            OGRGeometryH g = NULL;
+            if (OGR_G_CreateFromWkbEx(wkb[r], NULL, &g, wkb_size[r]) == OGRERR_NONE)
+                OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(g));
+        }
+        if (OGR_L_CreateFeature(layer, f) != OGRERR_NONE)
+            st = write_fail(err, path, "cannot write feature");
+        OGR_F_Destroy(f);
+    }
+    if (st == FC_OK && OGR_L_CommitTransaction(layer) != OGRERR_NONE &&
+        CPLGetLastErrorType() >= CE_Failure)
+        st = write_fail(err, path, "cannot commit");
+cleanup:
+    if (ds) {
+        CPLErrorReset();
+        GDALClose(ds);
+        if (CPLGetLastErrorType() >= CE_Failure && st == FC_OK)
+            st = write_fail(err, path, "cannot finish");
+    }
+    if (srs)
+        OSRRelease(srs);
+    CPLPopErrorHandler();
+    return st;
+}
+
+/* The one symbol the loader looks up. */
+__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v1 = {
+    .version = FC_OGR_API_VERSION,
+    .read = read_layer,
+    .layer_free = layer_free,
+    .layer_names = layer_names,
+    .write = write_layer,
+};
