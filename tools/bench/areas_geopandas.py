@@ -6,8 +6,10 @@ Same job as `frontcast areas`: per date and zone the controlled area, gains
 and losses against the previous snapshot, in the same equal-area CRS (a
 Lambert azimuthal equal-area projection centred on the zones' extent).
 Writes a CSV with frontcast's columns (zone_name and pct omitted).
+With --areas-only it skips gains and losses: the job the brief's "about
+34 s" geopandas figure was measured on.
 
-Usage: areas_geopandas.py ZONES CONTROL_DIR OUT.csv
+Usage: areas_geopandas.py [--areas-only] ZONES CONTROL_DIR OUT.csv
 """
 import csv
 import glob
@@ -17,7 +19,11 @@ import sys
 
 import geopandas as gpd
 
-zones_path, control_dir, out_path = sys.argv[1:4]
+args = sys.argv[1:]
+areas_only = args[0] == "--areas-only"
+if areas_only:
+    args = args[1:]
+zones_path, control_dir, out_path = args[:3]
 
 zones_ll = gpd.read_file(zones_path)
 minx, miny, maxx, maxy = zones_ll.total_bounds
@@ -36,18 +42,18 @@ for path in files:
     ctrl["geometry"] = ctrl.make_valid()
     cur = ctrl.unary_union
     controlled = zones.intersection(cur).area
-    if prev is not None:
+    if prev is not None and not areas_only:
         gained = zones.intersection(cur.difference(prev)).area
         lost = zones.intersection(prev.difference(cur)).area
         all_gained = cur.difference(prev).area
         all_lost = prev.difference(cur).area
     for i, z in zones.iterrows():
         rows.append((date, z["zone_id"], controlled[i] / 1e6,
-                     "" if prev is None else gained[i] / 1e6,
-                     "" if prev is None else lost[i] / 1e6))
+                     "" if prev is None or areas_only else gained[i] / 1e6,
+                     "" if prev is None or areas_only else lost[i] / 1e6))
     rows.append((date, "ALL", cur.area / 1e6,
-                 "" if prev is None else all_gained / 1e6,
-                 "" if prev is None else all_lost / 1e6))
+                 "" if prev is None or areas_only else all_gained / 1e6,
+                 "" if prev is None or areas_only else all_lost / 1e6))
     prev = cur
 
 with open(out_path, "w", newline="") as f:
