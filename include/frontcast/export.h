@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "frontcast/areas.h"
+#include "frontcast/forecast.h"
 
 /* An output file being written. */
 typedef struct fc_atomic {
@@ -27,17 +28,34 @@ fc_status fc_atomic_commit(fc_atomic *a, fc_error *err);
 /* Removes the temporary file; safe after commit and on a zeroed fc_atomic. */
 void fc_atomic_abort(fc_atomic *a);
 
-/* The name of the whole-layer rows' zone_id. */
-#define FC_ALL_ZONE_ID "ALL"
+/*
+ * A CSV output with its QGIS .csvt sidecar (a.csv -> a.csvt), both written
+ * atomically; or standard output (no sidecar) when path is NULL.
+ */
+typedef struct fc_csv {
+    FILE *f;          /* write rows here */
+    fc_atomic data, types;
+} fc_csv;
+
+/* Opens path (NULL: stdout) and writes header (a line with its newline);
+ * csvt is the sidecar's single line, e.g. "\"Date\",\"Real\"\n". */
+fc_status fc_csv_open(fc_csv *c, const char *path, const char *header, const char *csvt,
+                      fc_error *err);
+/* Finishes: sidecar first, then the CSV, renamed into place. */
+fc_status fc_csv_commit(fc_csv *c, fc_error *err);
+/* Drops a CSV that was not committed; safe after commit. */
+void fc_csv_abort(fc_csv *c);
+/* Writes s as one CSV field, quoted only when it must be (RFC 4180). */
+void fc_csv_field(FILE *f, const char *s);
 
 /*
  * Writes areas as CSV with the header
  *   date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2
  * to path with a QGIS .csvt sidecar (types Date, String, ..., Real), or to
- * out when path is NULL (no sidecar).
+ * standard output when path is NULL (no sidecar).
  */
 fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const char *path,
-                             FILE *out, fc_error *err);
+                             fc_error *err);
 
 /*
  * Writes areas as an RFC 7946 GeoJSON FeatureCollection through OGR: one
@@ -47,5 +65,31 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
  */
 fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, const char *path,
                                  fc_error *err);
+
+/*
+ * Reads an areas CSV written by fc_write_areas_csv back into a table and a
+ * zone set without geometry (ids, names, areas). Every (date, zone) row
+ * must be there. *table and *zones newly allocated.
+ */
+fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset **zones,
+                            fc_error *err);
+
+/*
+ * Writes a forecast into folder dir (created if missing): projection.csv
+ * (zone_id,zone_name,model,window_days,as_of,date,projected_km2,lo80_km2,
+ * hi80_km2,lo95_km2,hi95_km2,projected_pct) and eta.csv (zone_id,zone_name,
+ * model,window_days,as_of,controlled_pct,pace_km2_per_day,threshold_pct,eta,
+ * eta_lo80,eta_hi80,status), each with a .csvt sidecar.
+ */
+fc_status fc_write_forecast(const fc_forecast *f, const fc_zoneset *zs, const char *dir,
+                            fc_error *err);
+
+/* Writes backtest.csv rows (zone_id,model,window_days,horizon_days,n,
+ * mae_km2,rmse_km2,bias_km2,coverage80,coverage95,skill_vs_naive) to path
+ * (NULL: stdout). */
+fc_status fc_write_backtest(const fc_backtest *b, const char *path, fc_error *err);
+
+/* Creates folder dir if it does not exist (one level). */
+fc_status fc_ensure_dir(const char *dir, fc_error *err);
 
 #endif

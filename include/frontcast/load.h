@@ -40,8 +40,19 @@ typedef struct fc_zone_options {
  */
 fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *opts,
                         const fc_diag *diag, fc_zoneset **out, fc_error *err);
-/* Accepts NULL. */
+/* Accepts NULL; w may be NULL for zones without geometry (as read back
+ * from an areas CSV by fc_read_areas_csv). */
 void fc_zones_destroy(fc_worker *w, fc_zoneset *zs);
+
+/* The zone_id of the whole-layer rows. */
+#define FC_ALL_ZONE_ID "ALL"
+
+/* Zone z's id, name and area; z == zs->n stands for the whole layer: "ALL",
+ * "whole control layer", and the zones' total area. Strings owned by zs or
+ * static. */
+const char *fc_zone_id(const fc_zoneset *zs, size_t z);
+const char *fc_zone_name(const fc_zoneset *zs, size_t z);
+double fc_zone_area_m2(const fc_zoneset *zs, size_t z);
 
 /* How a control series is laid out. */
 typedef enum fc_series_kind {

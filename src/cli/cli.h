@@ -4,6 +4,9 @@
 
 #include <stdbool.h>
 
+#include <getopt.h>
+
+#include "frontcast/areas.h"
 #include "frontcast/frontcast.h"
 
 /* Exit codes of every command. */
@@ -42,7 +45,52 @@ char *cli_geodata_path(const char *name);
 
 /* Parses a positive int option value; false if malformed. */
 bool cli_parse_int(const char *s, int min, int max, int *out);
+/* Parses "a,b,c" into at most max ints within [min,max_v]; count in *n. */
+bool cli_parse_int_list(const char *s, int min, int max_v, int *out, size_t max, size_t *n);
+bool cli_parse_real_list(const char *s, double min, double max_v, double *out, size_t max,
+                         size_t *n);
+
+/* Where the area series comes from: zones and control (computed), or an
+ * areas CSV written by `frontcast areas`. */
+typedef struct cli_inputs {
+    const char *zones, *control, *areas;
+    fc_zone_options zone_opts;
+    fc_series_options series_opts;
+    int threads;
+    double tile_km;
+} cli_inputs;
+
+/* getopt_long codes and entries of the input options, for every command. */
+enum {
+    CLI_OPT_ZONES = 300, CLI_OPT_ZONE_ID, CLI_OPT_ZONE_NAME, CLI_OPT_CONTROL, CLI_OPT_PATTERN,
+    CLI_OPT_DATE_FIELD, CLI_OPT_TILE, CLI_OPT_AREAS
+};
+#define CLI_INPUT_LONGOPTS                                                   \
+    {"zones", required_argument, NULL, CLI_OPT_ZONES},                       \
+    {"zone-id-field", required_argument, NULL, CLI_OPT_ZONE_ID},             \
+    {"zone-name-field", required_argument, NULL, CLI_OPT_ZONE_NAME},         \
+    {"control", required_argument, NULL, CLI_OPT_CONTROL},                   \
+    {"date-pattern", required_argument, NULL, CLI_OPT_PATTERN},              \
+    {"date-field", required_argument, NULL, CLI_OPT_DATE_FIELD},             \
+    {"tile-km", required_argument, NULL, CLI_OPT_TILE},                      \
+    {"threads", required_argument, NULL, 'j'}
+/* The help text of those options. */
+extern const char cli_input_help[];
+
+/* Handles an input option (c from getopt_long); returns 0 if c is not one,
+ * 1 if handled, or -(exit code) on a bad value. */
+int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in);
+
+/* The area series: read from in->areas, or computed from zones and control
+ * (geodata/ defaults for what is not given; a note says the default series
+ * is synthetic). The zones come without geometry: destroy them with
+ * fc_zones_destroy(NULL, zones). timing may be NULL. */
+fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
+                         bool keep_geometry, fc_area_table **table, fc_zoneset **zones,
+                         fc_areas_timing *timing, fc_error *err);
 
 int cmd_areas(int argc, char **argv);
+int cmd_forecast(int argc, char **argv);
+int cmd_backtest(int argc, char **argv);
 
 #endif

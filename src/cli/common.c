@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/util.h"
+#include "frontcast/export.h"
 
 int cli_fail(const fc_error *err)
 {
@@ -93,4 +95,140 @@ bool cli_parse_int(const char *s, int min, int max, int *out)
         return false;
     *out = (int)v;
     return true;
+}
+
+bool cli_parse_int_list(const char *s, int min, int max_v, int *out, size_t max, size_t *n)
+{
+    *n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n == max || !cli_parse_int(tok, min, max_v, &out[*n]))
+            return false;
+        (*n)++;
+    }
+    return *n > 0;
+}
+
+bool cli_parse_real_list(const char *s, double min, double max_v, double *out, size_t max,
+                         size_t *n)
+{
+    *n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        errno = 0;
+        double v = strtod(tok, &end);
+        if (*n == max || errno || *end || !(v >= min && v <= max_v))
+            return false;
+        out[(*n)++] = v;
+    }
+    return *n > 0;
+}
+
+const char cli_input_help[] =
+    "Inputs (any OGR vector format and CRS):\n"
+    "  --zones PATH           zone boundaries (default: geodata/ukraine-oblasts.geojson)\n"
+    "  --zone-id-field F      zone id attribute (default: auto, e.g. zone_id, iso_3166_2)\n"
+    "  --zone-name-field F    zone name attribute (default: auto, e.g. name)\n"
+    "  --control PATH         the control series (default: the synthetic demo series\n"
+    "                         geodata/demo-control), either\n"
+    "                           a folder of snapshot files with the date in each name\n"
+    "                           (YYYYMMDD or YYYY-MM-DD), or\n"
+    "                           one layer with a date field (features of one date are\n"
+    "                           unioned), or a GeoPackage with one dated layer per date\n"
+    "  --date-pattern P       date in file/layer names, with %Y %m %d, e.g. 'snap_%d.%m.%Y'\n"
+    "  --date-field F         date attribute of a single-layer series (default: auto)\n"
+    "  -j, --threads N        worker threads (default: all cores)\n"
+    "  --tile-km K            overlay tile size in km (default 40; a speed knob only)\n";
+
+int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in)
+{
+    switch (c) {
+    case CLI_OPT_ZONES: in->zones = arg; return 1;
+    case CLI_OPT_ZONE_ID: in->zone_opts.id_field = arg; return 1;
+    case CLI_OPT_ZONE_NAME: in->zone_opts.name_field = arg; return 1;
+    case CLI_OPT_CONTROL: in->control = arg; return 1;
+    case CLI_OPT_PATTERN: in->series_opts.date_pattern = arg; return 1;
+    case CLI_OPT_DATE_FIELD: in->series_opts.date_field = arg; return 1;
+    case CLI_OPT_AREAS: in->areas = arg; return 1;
+    case 'j':
+        if (!cli_parse_int(arg, 1, 1024, &in->threads))
+            return -cli_usage_error(cmd, "-j wants a number of threads, not '%s'", arg);
+        return 1;
+    case CLI_OPT_TILE: {
+        char *end;
+        in->tile_km = strtod(arg, &end);
+        if (*end || !(in->tile_km >= 1 && in->tile_km <= 10000))
+            return -cli_usage_error(cmd, "--tile-km wants a size from 1 to 10000 km, not '%s'", arg);
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
+                         bool keep_geometry, fc_area_table **table, fc_zoneset **zones,
+                         fc_areas_timing *timing, fc_error *err)
+{
+    *table = NULL;
+    *zones = NULL;
+    if (in->areas) {
+        if (in->zones || in->control)
+            return fc_error_set(err, FC_ERR_ARG, "give either --areas or --zones/--control, not both");
+        return fc_read_areas_csv(in->areas, table, zones, err);
+    }
+    char *def_zones = NULL, *def_control = NULL;
+    const char *zpath = in->zones, *cpath = in->control;
+    fc_series *series = NULL;
+    fc_status st = FC_OK;
+    fc_worker *w = fc_worker_create();
+    if (!w)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (!zpath)
+        zpath = def_zones = cli_geodata_path("ukraine-oblasts.geojson");
+    if (!cpath) {
+        cpath = def_control = cli_geodata_path("demo-control");
+        if (!common->quiet)
+            fprintf(stderr, "frontcast: note: using the SYNTHETIC demo series %s "
+                            "(not real data); pass --control for real snapshots\n",
+                    cpath);
+    }
+    if (!zpath || !cpath) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    st = fc_zones_load(w, zpath, &in->zone_opts, &warn->diag, zones, err);
+    if (st == FC_OK)
+        st = fc_series_open(w, cpath, &in->series_opts, &series, err);
+    if (st == FC_OK) {
+        fc_areas_options opts = {
+            .threads = in->threads,
+            .tile_m = in->tile_km * 1000,
+            .keep_geometry = keep_geometry,
+            .diag = &warn->diag,
+            .progress = common->progress ? cli_progress : NULL,
+            .progress_user = "areas",
+        };
+        st = fc_areas_compute(*zones, series, &opts, table, timing, err);
+        cli_progress_end(common);
+    }
+    /* The commands need the zones' ids, names and areas from here on, not
+     * their geometry: drop it while its worker is alive. */
+    for (size_t z = 0; st == FC_OK && z < (*zones)->n; z++) {
+        GEOSGeom_destroy_r(fc_worker_geos(w), (*zones)->zones[z].geom);
+        (*zones)->zones[z].geom = NULL;
+    }
+cleanup:
+    if (st != FC_OK) {
+        fc_zones_destroy(w, *zones);
+        *zones = NULL;
+    }
+    fc_series_close(w, series);
+    fc_worker_destroy(w);
+    free(def_zones);
+    free(def_control);
+    return st;
 }

@@ -11,6 +11,8 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"areas", cmd_areas, "controlled area, gains and losses per zone and date"},
+    {"forecast", cmd_forecast, "rates, projections with intervals, dates at the current pace"},
+    {"backtest", cmd_backtest, "how good each forecast model has been (rolling origins)"},
 };
 
 static void usage(FILE *f)
@@ -33,6 +35,8 @@ static void usage(FILE *f)
             "\n"
             "  frontcast areas                                  # demo series\n"
             "  frontcast areas --control snapshots/ -o areas.csv\n"
+            "  frontcast forecast --areas areas.csv --window 90,180,365\n"
+            "  frontcast backtest --areas areas.csv\n"
             "\n"
             "Exit status: 0 success, 1 error (one line on stderr names the file and\n"
             "the problem; no output file is left half-written), 2 wrong options.\n");

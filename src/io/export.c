@@ -10,10 +10,8 @@ static const char *const csv_header =
     "date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2\n";
 static const char *const csvt_types =
     "\"Date\",\"String\",\"String\",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n";
-static const char *const all_zone_name = "whole control layer";
 
-/* Writes s as a CSV field, quoted only when it must be (RFC 4180). */
-static void csv_field(FILE *f, const char *s)
+void fc_csv_field(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
@@ -26,76 +24,6 @@ static void csv_field(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
-}
-
-static void csv_km2(FILE *f, double m2)
-{
-    if (isnan(m2))
-        return;
-    fprintf(f, "%.3f", m2 / 1e6);
-}
-
-/* Values of one output row, shared by the CSV and GeoJSON writers. */
-typedef struct row_view {
-    const char *zone_id, *zone_name;
-    double controlled_m2, zone_m2, pct, gained_m2, lost_m2;
-} row_view;
-
-static double zones_total_m2(const fc_zoneset *zs)
-{
-    double s = 0;
-    for (size_t z = 0; z < zs->n; z++)
-        s += zs->zones[z].area_m2;
-    return s;
-}
-
-/* The whole-layer row's percentage is of the zones' total area, counting
- * only control inside the zones, so that it reads like the zones' rows. */
-static row_view view(const fc_area_table *t, const fc_zoneset *zs, size_t d, size_t z,
-                     double total_m2)
-{
-    const fc_measure *m = fc_area_row(t, d, z);
-    row_view v = {0};
-    v.controlled_m2 = m->controlled_m2;
-    v.gained_m2 = m->gained_m2;
-    v.lost_m2 = m->lost_m2;
-    if (z < zs->n) {
-        v.zone_id = zs->zones[z].id;
-        v.zone_name = zs->zones[z].name;
-        v.zone_m2 = zs->zones[z].area_m2;
-        v.pct = v.zone_m2 > 0 ? 100 * m->controlled_m2 / v.zone_m2 : 0;
-    } else {
-        double inside = 0;
-        for (size_t k = 0; k < zs->n; k++)
-            inside += fc_area_row(t, d, k)->controlled_m2;
-        v.zone_id = FC_ALL_ZONE_ID;
-        v.zone_name = all_zone_name;
-        v.zone_m2 = total_m2;
-        v.pct = total_m2 > 0 ? 100 * inside / total_m2 : 0;
-    }
-    return v;
-}
-
-static void write_rows(FILE *f, const fc_area_table *t, const fc_zoneset *zs)
-{
-    const double total = zones_total_m2(zs);
-    fputs(csv_header, f);
-    for (size_t d = 0; d < t->ndates; d++) {
-        char date[11];
-        fc_date_format(t->dates[d], date);
-        for (size_t z = 0; z <= zs->n; z++) {
-            row_view v = view(t, zs, d, z, total);
-            fprintf(f, "%s,", date);
-            csv_field(f, v.zone_id);
-            fputc(',', f);
-            csv_field(f, v.zone_name);
-            fprintf(f, ",%.3f,%.3f,%.4f,", v.controlled_m2 / 1e6, v.zone_m2 / 1e6, v.pct);
-            csv_km2(f, v.gained_m2);
-            fputc(',', f);
-            csv_km2(f, v.lost_m2);
-            fputc('\n', f);
-        }
-    }
 }
 
 /* The .csvt sidecar QGIS reads beside a.csv is a.csvt. Newly allocated. */
@@ -112,35 +40,115 @@ static char *csvt_path(const char *path)
     return out;
 }
 
-fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const char *path,
-                             FILE *out, fc_error *err)
+fc_status fc_csv_open(fc_csv *c, const char *path, const char *header, const char *csvt,
+                      fc_error *err)
 {
+    memset(c, 0, sizeof *c);
     if (!path) {
-        write_rows(out, t, zs);
-        if (fflush(out) != 0 || ferror(out))
-            return fc_error_set(err, FC_ERR_IO, "cannot write to standard output");
+        c->f = stdout;
+        fputs(header, c->f);
         return FC_OK;
     }
     char *tpath = csvt_path(path);
     if (!tpath)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    fc_atomic csv, csvt;
-    memset(&csvt, 0, sizeof csvt);
-    fc_status st = fc_atomic_begin(path, true, &csv, err);
+    fc_status st = fc_atomic_begin(path, true, &c->data, err);
     if (st == FC_OK)
-        st = fc_atomic_begin(tpath, true, &csvt, err);
-    if (st == FC_OK) {
-        write_rows(csv.f, t, zs);
-        fputs(csvt_types, csvt.f);
-        /* Sidecar first: a reader that finds the new CSV finds its types. */
-        st = fc_atomic_commit(&csvt, err);
-    }
-    if (st == FC_OK)
-        st = fc_atomic_commit(&csv, err);
-    fc_atomic_abort(&csvt);
-    fc_atomic_abort(&csv);
+        st = fc_atomic_begin(tpath, true, &c->types, err);
     free(tpath);
+    if (st != FC_OK) {
+        fc_csv_abort(c);
+        return st;
+    }
+    c->f = c->data.f;
+    fputs(header, c->f);
+    fputs(csvt, c->types.f);
+    return FC_OK;
+}
+
+fc_status fc_csv_commit(fc_csv *c, fc_error *err)
+{
+    fc_status st = FC_OK;
+    if (!c->data.path) { /* standard output */
+        if (fflush(c->f) != 0 || ferror(c->f))
+            st = fc_error_set(err, FC_ERR_IO, "cannot write to standard output");
+        memset(c, 0, sizeof *c);
+        return st;
+    }
+    /* Sidecar first: a reader that finds the new CSV finds its types. */
+    st = fc_atomic_commit(&c->types, err);
+    if (st == FC_OK)
+        st = fc_atomic_commit(&c->data, err);
+    fc_csv_abort(c);
     return st;
+}
+
+void fc_csv_abort(fc_csv *c)
+{
+    fc_atomic_abort(&c->types);
+    fc_atomic_abort(&c->data);
+    memset(c, 0, sizeof *c);
+}
+
+static void csv_km2(FILE *f, double m2)
+{
+    if (isnan(m2))
+        return;
+    fprintf(f, "%.3f", m2 / 1e6);
+}
+
+/* Values of one output row, shared by the CSV and GeoJSON writers. */
+typedef struct row_view {
+    const char *zone_id, *zone_name;
+    double controlled_m2, zone_m2, pct, gained_m2, lost_m2;
+} row_view;
+
+/* The whole-layer row's percentage is of the zones' total area, counting
+ * only control inside the zones, so that it reads like the zones' rows. */
+static row_view view(const fc_area_table *t, const fc_zoneset *zs, size_t d, size_t z)
+{
+    const fc_measure *m = fc_area_row(t, d, z);
+    row_view v = {0};
+    v.controlled_m2 = m->controlled_m2;
+    v.gained_m2 = m->gained_m2;
+    v.lost_m2 = m->lost_m2;
+    v.zone_id = fc_zone_id(zs, z);
+    v.zone_name = fc_zone_name(zs, z);
+    v.zone_m2 = fc_zone_area_m2(zs, z);
+    double inside = m->controlled_m2;
+    if (z == zs->n) {
+        inside = 0;
+        for (size_t k = 0; k < zs->n; k++)
+            inside += fc_area_row(t, d, k)->controlled_m2;
+    }
+    v.pct = v.zone_m2 > 0 ? 100 * inside / v.zone_m2 : 0;
+    return v;
+}
+
+fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const char *path,
+                             fc_error *err)
+{
+    fc_csv c;
+    fc_status st = fc_csv_open(&c, path, csv_header, csvt_types, err);
+    if (st != FC_OK)
+        return st;
+    for (size_t d = 0; d < t->ndates; d++) {
+        char date[11];
+        fc_date_format(t->dates[d], date);
+        for (size_t z = 0; z <= zs->n; z++) {
+            row_view v = view(t, zs, d, z);
+            fprintf(c.f, "%s,", date);
+            fc_csv_field(c.f, v.zone_id);
+            fputc(',', c.f);
+            fc_csv_field(c.f, v.zone_name);
+            fprintf(c.f, ",%.3f,%.3f,%.4f,", v.controlled_m2 / 1e6, v.zone_m2 / 1e6, v.pct);
+            csv_km2(c.f, v.gained_m2);
+            fputc(',', c.f);
+            csv_km2(c.f, v.lost_m2);
+            fputc('\n', c.f);
+        }
+    }
+    return fc_csv_commit(&c, err);
 }
 
 fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, const char *path,
@@ -160,11 +168,10 @@ fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, c
     fc_ogr_value *values = calloc(nrows * NF + 1, sizeof *values);
     if (!values)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    const double total = zones_total_m2(zs);
     /* Rounded like the CSV, so both say the same. */
     for (size_t d = 0; d < t->ndates; d++)
         for (size_t z = 0; z <= zs->n; z++) {
-            row_view v = view(t, zs, d, z, total);
+            row_view v = view(t, zs, d, z);
             fc_ogr_value *r = &values[(d * (zs->n + 1) + z) * NF];
             fc_date_to_ymd(t->dates[d], &r[0].year, &r[0].month, &r[0].day);
             r[1].text = v.zone_id;

@@ -250,3 +250,23 @@ cleanup:
     *out = zs;
     return FC_OK;
 }
+
+const char *fc_zone_id(const fc_zoneset *zs, size_t z)
+{
+    return z < zs->n ? zs->zones[z].id : FC_ALL_ZONE_ID;
+}
+
+const char *fc_zone_name(const fc_zoneset *zs, size_t z)
+{
+    return z < zs->n ? zs->zones[z].name : "whole control layer";
+}
+
+double fc_zone_area_m2(const fc_zoneset *zs, size_t z)
+{
+    if (z < zs->n)
+        return zs->zones[z].area_m2;
+    double s = 0;
+    for (size_t k = 0; k < zs->n; k++)
+        s += zs->zones[k].area_m2;
+    return s;
+}

@@ -1,0 +1,124 @@
+/*
+ * Forecasts ("at the current pace, when?") and their backtest, for every
+ * zone of an area table.
+ */
+#ifndef FRONTCAST_FORECAST_H
+#define FRONTCAST_FORECAST_H
+
+#include "frontcast/areas.h"
+#include "frontcast/model.h"
+
+/* A date that is not there (an empty ETA). */
+#define FC_NO_DAY INT32_MIN
+
+typedef enum fc_eta_status {
+    FC_ETA_OK,             /* the threshold is reached within the horizon */
+    FC_ETA_REACHED,        /* already at or above the threshold */
+    FC_ETA_BEYOND_HORIZON, /* advancing, but not within the horizon: the ETA is
+                              still given when within ten years */
+    FC_ETA_NO_ADVANCE      /* rate <= 0: no date */
+} fc_eta_status;
+
+/* "ok", "reached", "beyond-horizon", "no-advance"; static. */
+const char *fc_eta_status_name(fc_eta_status s);
+
+typedef struct fc_forecast_options {
+    fc_day as_of;              /* FC_NO_DAY: the last date of the table */
+    int horizon_days;          /* default 730 */
+    int step_days;             /* projection.csv step, default 7 */
+    const fc_model *models;    /* which models (not naive) */
+    size_t nmodels;
+    const int *windows;        /* window lengths in days */
+    size_t nwindows;
+    const double *thresholds;  /* percent of the zone's area */
+    size_t nthresholds;
+    int bootstrap;             /* replicates (pace, theilsen); <= 0: 1000 */
+    uint64_t seed;
+} fc_forecast_options;
+
+/* One projected value: zone index (nzones = the whole layer), model, window. */
+typedef struct fc_projection_row {
+    size_t zone;
+    fc_model model;
+    int window_days;
+    fc_day date;
+    fc_band km2;
+} fc_projection_row;
+
+typedef struct fc_eta_row {
+    size_t zone;
+    fc_model model;
+    int window_days;
+    double controlled_pct;    /* at as-of */
+    double pace_km2_per_day;  /* the model's rate at as-of */
+    double threshold_pct;
+    fc_day eta, eta_lo80, eta_hi80; /* FC_NO_DAY when none */
+    fc_eta_status status;
+} fc_eta_row;
+
+typedef struct fc_forecast {
+    fc_day as_of;
+    fc_projection_row *proj;
+    size_t nproj;
+    fc_eta_row *eta;
+    size_t neta;
+} fc_forecast;
+
+/*
+ * Fits every model and window to every zone (and the whole layer: no ETA
+ * for it) up to as-of, projects to the horizon at the step, and dates each
+ * threshold: the ETA is the first day the projection reaches it; eta_lo80
+ * the first day the upper 80% bound does, eta_hi80 the lower one (each
+ * empty if not within ten years; beyond the horizon the status says so). A
+ * zone with fewer than 2 snapshots in a window is an error naming the
+ * zone. *out newly allocated (fc_forecast_destroy).
+ */
+fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
+                          const fc_forecast_options *opts, fc_forecast **out, fc_error *err);
+void fc_forecast_destroy(fc_forecast *f);
+
+/* Scores of one (zone, model, window, horizon) over the backtest origins. */
+typedef struct fc_backtest_row {
+    const char *zone_id; /* a zone's id, "ALL", or "pooled"; owned by the zone set or static */
+    fc_model model;
+    int window_days;
+    int horizon_days;
+    size_t n;
+    double mae_km2, rmse_km2, bias_km2; /* bias: mean of projected - observed */
+    double coverage80, coverage95;      /* NAN for naive (no interval) */
+    double skill_vs_naive;              /* 1 - MAE / MAE(naive); NAN if MAE(naive) = 0 */
+} fc_backtest_row;
+
+typedef struct fc_backtest_options {
+    int every_days;            /* origins every ..., default 30 */
+    const int *horizons;       /* default 30, 90, 180 */
+    size_t nhorizons;
+    const fc_model *models;    /* naive is always added as the baseline */
+    size_t nmodels;
+    const int *windows;
+    size_t nwindows;
+    int bootstrap;
+    uint64_t seed;
+} fc_backtest_options;
+
+typedef struct fc_backtest {
+    fc_backtest_row *rows;
+    size_t n;
+    size_t origins;
+    fc_day first_origin, last_origin;
+} fc_backtest;
+
+/*
+ * Rolling-origin evaluation: origins every every_days from the first date
+ * plus the longest window (the burn-in) while an origin plus the shortest
+ * horizon is within the data; each forecast is compared with the snapshot
+ * at origin + horizon (or the last one before it, at most 3 days earlier).
+ * Rows per zone, for ALL, and "pooled" over the zones with an advance (net
+ * gain of at least 1 km2 over the table). *out newly allocated
+ * (fc_backtest_destroy).
+ */
+fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
+                          const fc_backtest_options *opts, fc_backtest **out, fc_error *err);
+void fc_backtest_destroy(fc_backtest *b);
+
+#endif

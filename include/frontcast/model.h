@@ -1,0 +1,89 @@
+/*
+ * Rate models: fit a zone's controlled-area series up to an as-of date and
+ * project it forward with 80% and 95% intervals.
+ *
+ *   pace      ISW-style: net change over the window divided by its days,
+ *             projected from the last observation.
+ *   ols       least-squares line over the window's observations; intervals
+ *             from the classical OLS prediction interval (Student t).
+ *   theilsen  Theil (1950) / Sen (1968) line: median of pairwise slopes,
+ *             robust to a one-day map correction.
+ *   holt      Holt's linear trend with damping (Gardner & McKenzie 1985) in
+ *             its innovations form ETS(A,Ad,N), fitted by least squares of
+ *             the one-step errors on the daily series (gaps carried
+ *             forward); intervals from the ETS forecast variance (Hyndman
+ *             et al. 2008, table 6.1).
+ *   naive     no further change: the baseline every model must beat.
+ *
+ * Intervals of pace and theilsen: a circular block bootstrap (blocks of 14
+ * days) of the window's daily net gains. Each replicate draws a pace (the
+ * mean of a resampled window: the uncertainty of the rate) and a future
+ * path of centred resampled gains (day-to-day variation, keeping weekly
+ * autocorrelation within blocks); the bands are its quantiles around the
+ * model's own point projection.
+ *
+ * Every projection and bound is clamped to [0, cap] (cap: the zone's area).
+ * Times are in days (any origin); areas in any unit (km2 in practice).
+ */
+#ifndef FRONTCAST_MODEL_H
+#define FRONTCAST_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frontcast/frontcast.h"
+
+typedef enum fc_model {
+    FC_MODEL_PACE,
+    FC_MODEL_OLS,
+    FC_MODEL_THEILSEN,
+    FC_MODEL_HOLT,
+    FC_MODEL_NAIVE,
+    FC_MODEL_COUNT
+} fc_model;
+
+/* "pace", "ols", ...; static. */
+const char *fc_model_name(fc_model m);
+/* Parses a model name; false if unknown. */
+bool fc_model_parse(const char *name, fc_model *out);
+
+typedef struct fc_model_options {
+    int window_days;   /* observations in [as_of - window_days, as_of] */
+    double cap;        /* upper clamp (the zone's area); <= 0: none */
+    int bootstrap;     /* bootstrap replicates; <= 0: 1000 */
+    uint64_t seed;     /* bootstrap seed; results are reproducible */
+} fc_model_options;
+
+/* One projected value with its intervals, clamped to [0, cap]. */
+typedef struct fc_band {
+    double value, lo80, hi80, lo95, hi95;
+} fc_band;
+
+typedef struct fc_fit fc_fit;
+
+/*
+ * Fits model m to observations (t_days[i], y[i]), i < n, t ascending, using
+ * those in [as_of - window_days, as_of]. Fewer than 2 there is FC_ERR_EMPTY.
+ * *out newly allocated; free with fc_fit_destroy().
+ */
+fc_status fc_fit_model(fc_model m, const double *t_days, const double *y, size_t n, double as_of,
+                       const fc_model_options *opts, fc_fit **out, fc_error *err);
+void fc_fit_destroy(fc_fit *f);
+
+/* The rate at as-of (units per day): pace, OLS or Theil-Sen slope, Holt's
+ * damped trend; 0 for naive. */
+double fc_fit_rate(const fc_fit *f);
+/* The last observed value at or before as-of. */
+double fc_fit_last(const fc_fit *f);
+
+/*
+ * Projects to as_of + h_days[k] for k < nh (h ascending, >= 0) into out[k].
+ * The same fit gives the same band at the same h whatever else is asked
+ * for (bootstrap replicates have streams of their own). Thread-safe on a
+ * const fit.
+ */
+fc_status fc_fit_project(const fc_fit *f, const double *h_days, size_t nh, fc_band *out,
+                         fc_error *err);
+
+#endif

@@ -1,0 +1,217 @@
+/* frontcast backtest: how good each model has been. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "frontcast/export.h"
+#include "frontcast/forecast.h"
+
+#define MAX_LIST 16
+
+static void help(void)
+{
+    printf("Usage: frontcast backtest [OPTIONS]\n"
+           "\n"
+           "Rolling-origin evaluation of the forecast models: from origins every --every\n"
+           "days (after a burn-in of the longest window), each model and window projects\n"
+           "each horizon ahead, and the projection is compared with the snapshot then.\n"
+           "The naive forecast (no further change) is the baseline: skill_vs_naive =\n"
+           "1 - MAE / MAE(naive), above 0 where a model beats it. coverage80/95 is how\n"
+           "often the observed area fell inside the 80%%/95%% interval.\n"
+           "\n"
+           "Rows per zone, for the whole layer (ALL), and pooled over the zones with an\n"
+           "advance (a net gain of at least 1 km2 over the series); the ALL and pooled\n"
+           "tables are printed.\n"
+           "\n%s\n", cli_input_help);
+    printf("Backtest:\n"
+           "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
+           "  --every DAYS           days between origins (default 30)\n"
+           "  --horizons DAYS[,...]  horizons (default 30,90,180)\n"
+           "  --model M              pace, ols, theilsen, holt, or all (default)\n"
+           "  --window DAYS[,...]    windows (default 30,90,180,365)\n"
+           "  --bootstrap N          bootstrap replicates (default 1000); --seed N (default 1)\n"
+           "  -o, --output FILE      backtest.csv with a .csvt (default out/backtest.csv)\n"
+           "  -q, --quiet            no tables on standard output\n"
+           "\n"
+           "Example:\n"
+           "  frontcast areas --control ~/deepstate -o areas.csv\n"
+           "  frontcast backtest --areas areas.csv\n"
+           "\n"
+           "Exit status: 0 success, 1 error, 2 wrong options.\n");
+}
+
+typedef struct backtest_args {
+    cli_inputs in;
+    const char *output;
+    int every, bootstrap, seed;
+    fc_model models[FC_MODEL_COUNT];
+    size_t nmodels;
+    int windows[MAX_LIST], horizons[MAX_LIST];
+    size_t nwindows, nhorizons;
+    cli_common common;
+} backtest_args;
+
+static bool parse_models(const char *s, fc_model *out, size_t *n)
+{
+    *n = 0;
+    if (strcmp(s, "all") == 0) {
+        for (int m = 0; m < FC_MODEL_NAIVE; m++)
+            out[(*n)++] = (fc_model)m;
+        return true;
+    }
+    fc_model m;
+    if (!fc_model_parse(s, &m) || m == FC_MODEL_NAIVE)
+        return false;
+    out[(*n)++] = m;
+    return true;
+}
+
+static int parse(int argc, char **argv, backtest_args *a)
+{
+    enum { O_EVERY = 256, O_HORIZONS, O_MODEL, O_WINDOW, O_BOOT, O_SEED };
+    static const struct option longopts[] = {
+        CLI_INPUT_LONGOPTS,
+        {"areas", required_argument, NULL, CLI_OPT_AREAS},
+        {"every", required_argument, NULL, O_EVERY},
+        {"horizons", required_argument, NULL, O_HORIZONS},
+        {"model", required_argument, NULL, O_MODEL},
+        {"window", required_argument, NULL, O_WINDOW},
+        {"bootstrap", required_argument, NULL, O_BOOT},
+        {"seed", required_argument, NULL, O_SEED},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "backtest";
+    a->output = "out/backtest.csv";
+    a->every = 30;
+    a->bootstrap = 1000;
+    a->seed = 1;
+    parse_models("all", a->models, &a->nmodels);
+    static const int wins[] = {30, 90, 180, 365}, hors[] = {30, 90, 180};
+    memcpy(a->windows, wins, sizeof wins);
+    a->nwindows = 4;
+    memcpy(a->horizons, hors, sizeof hors);
+    a->nhorizons = 3;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
+        int r = cli_input_option(cmd, c, optarg, &a->in);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case O_EVERY:
+            if (!cli_parse_int(optarg, 1, 3650, &a->every))
+                return cli_usage_error(cmd, "--every wants days from 1 to 3650, not '%s'", optarg);
+            break;
+        case O_HORIZONS:
+            if (!cli_parse_int_list(optarg, 1, 3650, a->horizons, MAX_LIST, &a->nhorizons))
+                return cli_usage_error(cmd, "--horizons wants days (a list like 30,90), not '%s'", optarg);
+            break;
+        case O_MODEL:
+            if (!parse_models(optarg, a->models, &a->nmodels))
+                return cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all, not '%s'", optarg);
+            break;
+        case O_WINDOW:
+            if (!cli_parse_int_list(optarg, 2, 36500, a->windows, MAX_LIST, &a->nwindows))
+                return cli_usage_error(cmd, "--window wants days (a list like 30,90,180), not '%s'", optarg);
+            break;
+        case O_BOOT:
+            if (!cli_parse_int(optarg, 50, 1000000, &a->bootstrap))
+                return cli_usage_error(cmd, "--bootstrap wants 50 or more replicates, not '%s'", optarg);
+            break;
+        case O_SEED:
+            if (!cli_parse_int(optarg, 0, 2147483647, &a->seed))
+                return cli_usage_error(cmd, "--seed wants a non-negative integer, not '%s'", optarg);
+            break;
+        case 'o': a->output = optarg; break;
+        case 'q': a->common.quiet = true; break;
+        case 'h': help(); return FC_EXIT_OK;
+        case ':': return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
+    return -1;
+}
+
+static void print_table(const fc_backtest *b, const char *zone)
+{
+    printf("\n%s:\n%-9s %6s %7s %5s %10s %10s %10s %6s %6s %7s\n", zone, "model", "window",
+           "horizon", "n", "MAE km2", "RMSE km2", "bias km2", "cov80", "cov95", "skill");
+    for (size_t i = 0; i < b->n; i++) {
+        const fc_backtest_row *r = &b->rows[i];
+        if (strcmp(r->zone_id, zone) != 0)
+            continue;
+        printf("%-9s %6d %7d %5zu %10.1f %10.1f %10.1f ", fc_model_name(r->model), r->window_days,
+               r->horizon_days, r->n, r->mae_km2, r->rmse_km2, r->bias_km2);
+        if (isnan(r->coverage80))
+            printf("%6s %6s ", "-", "-");
+        else
+            printf("%6.2f %6.2f ", r->coverage80, r->coverage95);
+        if (isnan(r->skill_vs_naive))
+            printf("%7s\n", "-");
+        else
+            printf("%7.2f\n", r->skill_vs_naive);
+    }
+}
+
+/* Creates the output's folder when it is the default out/. */
+static fc_status ensure_parent(const char *path, fc_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return FC_OK;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return fc_ensure_dir(dir, err);
+}
+
+int cmd_backtest(int argc, char **argv)
+{
+    backtest_args a = {0};
+    int rc = parse(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    fc_zoneset *zs = NULL;
+    fc_area_table *table = NULL;
+    fc_backtest *bt = NULL;
+    fc_error err = {0};
+    cli_warnings warn;
+    cli_warnings_init(&warn, a.common.quiet);
+    fc_status st = cli_load_areas(&a.in, &a.common, &warn, false, &table, &zs, NULL, &err);
+    if (st == FC_OK) {
+        fc_backtest_options bo = {
+            .every_days = a.every, .horizons = a.horizons, .nhorizons = a.nhorizons,
+            .models = a.models, .nmodels = a.nmodels, .windows = a.windows,
+            .nwindows = a.nwindows, .bootstrap = a.bootstrap, .seed = (uint64_t)a.seed};
+        st = fc_backtest_run(table, zs, &bo, &bt, &err);
+    }
+    if (st == FC_OK)
+        st = ensure_parent(a.output, &err);
+    if (st == FC_OK)
+        st = fc_write_backtest(bt, a.output, &err);
+    if (st == FC_OK && !a.common.quiet) {
+        char f[11], l[11];
+        fc_date_format(bt->first_origin, f);
+        fc_date_format(bt->last_origin, l);
+        printf("frontcast backtest: %zu origins, %s to %s, every %d days\n", bt->origins, f, l,
+               a.every);
+        print_table(bt, "ALL");
+        print_table(bt, "pooled");
+    }
+    rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
+    fc_backtest_destroy(bt);
+    fc_area_table_destroy(table);
+    fc_zones_destroy(NULL, zs);
+    return rc;
+}

@@ -1,0 +1,257 @@
+/* frontcast forecast: rates, projections and "at the current pace" dates. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "frontcast/export.h"
+#include "frontcast/forecast.h"
+
+#define MAX_LIST 16
+
+static void help(void)
+{
+    printf("Usage: frontcast forecast [OPTIONS]\n"
+           "\n"
+           "Fits rate models to each zone's controlled area up to --as-of and projects\n"
+           "them: areas over time with 80%% and 95%% intervals, and the date each zone\n"
+           "would reach a threshold (default 100%%) at the current pace.\n"
+           "\n"
+           "Models (--model, default all):\n"
+           "  pace      net change over the window / its days (ISW-style), from today's value\n"
+           "  ols       least-squares line; classical prediction intervals\n"
+           "  theilsen  median of pairwise slopes: one-day map corrections do not move it\n"
+           "  holt      Holt's damped trend (ETS(A,Ad,N)) on the daily series, fitted by\n"
+           "            least squares; intervals from its forecast variance\n"
+           "  pace and theilsen intervals: block bootstrap (14-day blocks) of daily net\n"
+           "  gains. Projections never exceed the zone's area nor fall below zero.\n"
+           "\n"
+           "Input: --areas FILE (a CSV from 'frontcast areas'), or the options below,\n"
+           "from which the areas are computed first.\n"
+           "%s\n", cli_input_help);
+    printf("Forecast:\n"
+           "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
+           "  --as-of DATE           use snapshots up to DATE (YYYY-MM-DD; default: the last)\n"
+           "  --horizon DAYS         how far to project (default 730)\n"
+           "  --model M              pace, ols, theilsen, holt, or all (default); a list works\n"
+           "  --window DAYS[,DAYS]   fitting window(s) in days (default 180), e.g. 30,90,180,365\n"
+           "  --step DAYS            projection.csv step (default 7)\n"
+           "  --threshold PCT[,PCT]  ETA thresholds in %% of the zone (default 100), e.g. 90,100\n"
+           "  --bootstrap N          bootstrap replicates (default 1000); --seed N (default 1)\n"
+           "\n"
+           "Output:\n"
+           "  -o, --output DIR       folder for projection.csv and eta.csv, each with a .csvt\n"
+           "                         (default out/)\n"
+           "  --summary              print the summary to standard output (default: stderr)\n"
+           "  -q, --quiet            no summary, warnings or progress\n"
+           "\n"
+           "  eta.csv status: ok, reached (already at the threshold), beyond-horizon (the\n"
+           "  date is still given if within ten years), or no-advance (rate <= 0: no\n"
+           "  date). eta_lo80..eta_hi80 is the 80%% interval (empty: not within ten years).\n"
+           "\n"
+           "Examples:\n"
+           "  frontcast forecast                                  # demo series\n"
+           "  frontcast areas --control ~/deepstate -o areas.csv\n"
+           "  frontcast forecast --areas areas.csv --as-of 2025-11-26 --window 30,90,180,365\n"
+           "\n"
+           "Exit status: 0 success, 1 error, 2 wrong options.\n");
+}
+
+typedef struct forecast_args {
+    cli_inputs in;
+    const char *output;
+    bool summary_stdout;
+    fc_day as_of;
+    int horizon, step, bootstrap, seed;
+    fc_model models[FC_MODEL_COUNT];
+    size_t nmodels;
+    int windows[MAX_LIST];
+    size_t nwindows;
+    double thresholds[MAX_LIST];
+    size_t nthresholds;
+    cli_common common;
+} forecast_args;
+
+/* "all" or a comma list of model names (naive is for backtests). */
+static bool parse_models(const char *s, fc_model *out, size_t *n)
+{
+    *n = 0;
+    if (strcmp(s, "all") == 0) {
+        for (int m = 0; m < FC_MODEL_NAIVE; m++)
+            out[(*n)++] = (fc_model)m;
+        return true;
+    }
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        fc_model m;
+        if (*n == FC_MODEL_COUNT || !fc_model_parse(tok, &m) || m == FC_MODEL_NAIVE)
+            return false;
+        out[(*n)++] = m;
+    }
+    return *n > 0;
+}
+
+static int parse(int argc, char **argv, forecast_args *a)
+{
+    enum { O_ASOF = 256, O_HORIZON, O_MODEL, O_WINDOW, O_STEP, O_THRESHOLD, O_SUMMARY,
+           O_BOOT, O_SEED };
+    static const struct option longopts[] = {
+        CLI_INPUT_LONGOPTS,
+        {"areas", required_argument, NULL, CLI_OPT_AREAS},
+        {"as-of", required_argument, NULL, O_ASOF},
+        {"horizon", required_argument, NULL, O_HORIZON},
+        {"model", required_argument, NULL, O_MODEL},
+        {"window", required_argument, NULL, O_WINDOW},
+        {"step", required_argument, NULL, O_STEP},
+        {"threshold", required_argument, NULL, O_THRESHOLD},
+        {"summary", no_argument, NULL, O_SUMMARY},
+        {"bootstrap", required_argument, NULL, O_BOOT},
+        {"seed", required_argument, NULL, O_SEED},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    a->as_of = FC_NO_DAY;
+    a->horizon = 730;
+    a->step = 7;
+    a->bootstrap = 1000;
+    a->seed = 1;
+    a->output = "out";
+    parse_models("all", a->models, &a->nmodels);
+    a->windows[0] = 180;
+    a->nwindows = 1;
+    a->thresholds[0] = 100;
+    a->nthresholds = 1;
+    opterr = 0;
+    optind = 1;
+    int c;
+    const char *cmd = "forecast";
+    while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
+        int r = cli_input_option(cmd, c, optarg, &a->in);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case O_ASOF:
+            if (!fc_date_parse(optarg, &a->as_of))
+                return cli_usage_error(cmd, "--as-of wants a date YYYY-MM-DD, not '%s'", optarg);
+            break;
+        case O_HORIZON:
+            if (!cli_parse_int(optarg, 1, 36500, &a->horizon))
+                return cli_usage_error(cmd, "--horizon wants days from 1 to 36500, not '%s'", optarg);
+            break;
+        case O_STEP:
+            if (!cli_parse_int(optarg, 1, 3650, &a->step))
+                return cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", optarg);
+            break;
+        case O_MODEL:
+            if (!parse_models(optarg, a->models, &a->nmodels))
+                return cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all, not '%s'", optarg);
+            break;
+        case O_WINDOW:
+            if (!cli_parse_int_list(optarg, 2, 36500, a->windows, MAX_LIST, &a->nwindows))
+                return cli_usage_error(cmd, "--window wants days (a list like 30,90,180), not '%s'", optarg);
+            break;
+        case O_THRESHOLD:
+            if (!cli_parse_real_list(optarg, 0.001, 100, a->thresholds, MAX_LIST, &a->nthresholds))
+                return cli_usage_error(cmd, "--threshold wants percentages in (0, 100], not '%s'", optarg);
+            break;
+        case O_BOOT:
+            if (!cli_parse_int(optarg, 50, 1000000, &a->bootstrap))
+                return cli_usage_error(cmd, "--bootstrap wants 50 or more replicates, not '%s'", optarg);
+            break;
+        case O_SEED:
+            if (!cli_parse_int(optarg, 0, 2147483647, &a->seed))
+                return cli_usage_error(cmd, "--seed wants a non-negative integer, not '%s'", optarg);
+            break;
+        case O_SUMMARY: a->summary_stdout = true; break;
+        case 'o': a->output = optarg; break;
+        case 'q': a->common.quiet = true; break;
+        case 'h': help(); return FC_EXIT_OK;
+        case ':': return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
+    return -1;
+}
+
+static void format_day(fc_day d, char buf[11])
+{
+    if (d == FC_NO_DAY)
+        snprintf(buf, 11, "?");
+    else
+        fc_date_format(d, buf);
+}
+
+/* Per zone with an advance: pace and the ETA of the first threshold. */
+static void print_summary(FILE *f, const fc_forecast *fc, const fc_zoneset *zs,
+                          const forecast_args *a)
+{
+    char asof[11];
+    fc_date_format(fc->as_of, asof);
+    fprintf(f, "frontcast forecast as of %s (threshold %g%%, horizon %d days)\n", asof,
+            a->thresholds[0], a->horizon);
+    size_t shown = 0;
+    for (size_t i = 0; i < fc->neta; i++) {
+        const fc_eta_row *e = &fc->eta[i];
+        if (e->threshold_pct != a->thresholds[0] || e->status == FC_ETA_NO_ADVANCE ||
+            e->status == FC_ETA_REACHED)
+            continue;
+        char eta[11], lo[11], hi[11];
+        format_day(e->eta, eta);
+        format_day(e->eta_lo80, lo);
+        format_day(e->eta_hi80, hi);
+        fprintf(f, "  %-16s %-9s %4dd  %7.2f km2/day %8.0f km2/month  %5.1f%% now  ",
+                fc_zone_name(zs, e->zone), fc_model_name(e->model), e->window_days,
+                e->pace_km2_per_day, e->pace_km2_per_day * 30.4375, e->controlled_pct);
+        if (e->eta != FC_NO_DAY)
+            fprintf(f, "%g%% by %s (80%%: %s .. %s)%s\n", e->threshold_pct, eta,
+                    e->eta_lo80 == FC_NO_DAY ? "later" : lo,
+                    e->eta_hi80 == FC_NO_DAY ? "after 10 years" : hi,
+                    e->status == FC_ETA_BEYOND_HORIZON ? ", beyond the horizon" : "");
+        else
+            fprintf(f, "not within 10 years\n");
+        shown++;
+    }
+    if (!shown)
+        fprintf(f, "  no zone advances at the current pace\n");
+}
+
+int cmd_forecast(int argc, char **argv)
+{
+    forecast_args a = {0};
+    int rc = parse(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    fc_zoneset *zs = NULL;
+    fc_area_table *table = NULL;
+    fc_forecast *fc = NULL;
+    fc_error err = {0};
+    cli_warnings warn;
+    cli_warnings_init(&warn, a.common.quiet);
+    fc_status st = cli_load_areas(&a.in, &a.common, &warn, false, &table, &zs, NULL, &err);
+    if (st == FC_OK) {
+        fc_forecast_options fo = {
+            .as_of = a.as_of, .horizon_days = a.horizon, .step_days = a.step,
+            .models = a.models, .nmodels = a.nmodels, .windows = a.windows,
+            .nwindows = a.nwindows, .thresholds = a.thresholds, .nthresholds = a.nthresholds,
+            .bootstrap = a.bootstrap, .seed = (uint64_t)a.seed};
+        st = fc_forecast_run(table, zs, &fo, &fc, &err);
+    }
+    if (st == FC_OK)
+        st = fc_write_forecast(fc, zs, a.output, &err);
+    if (st == FC_OK && !a.common.quiet)
+        print_summary(a.summary_stdout ? stdout : stderr, fc, zs, &a);
+    rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
+    fc_forecast_destroy(fc);
+    fc_area_table_destroy(table);
+    fc_zones_destroy(NULL, zs);
+    return rc;
+}

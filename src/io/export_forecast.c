@@ -1,0 +1,142 @@
+/* CSV outputs of forecast and backtest. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "frontcast/export.h"
+
+fc_status fc_ensure_dir(const char *dir, fc_error *err)
+{
+    struct stat sb;
+    if (stat(dir, &sb) == 0)
+        return S_ISDIR(sb.st_mode) ? FC_OK
+                                   : fc_error_set(err, FC_ERR_IO, "%s: exists and is not a folder", dir);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return fc_error_set(err, FC_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
+    return FC_OK;
+}
+
+/* "dir/name", newly allocated. */
+static char *join(const char *dir, const char *name)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    if (p)
+        sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+static void date_field(FILE *f, fc_day d)
+{
+    if (d == FC_NO_DAY)
+        return;
+    char buf[11];
+    fc_date_format(d, buf);
+    fputs(buf, f);
+}
+
+/* zone_id,zone_name,model,window_days,as_of, */
+static void key_fields(FILE *f, const fc_zoneset *zs, size_t z, fc_model m, int window,
+                       fc_day as_of)
+{
+    fc_csv_field(f, fc_zone_id(zs, z));
+    fputc(',', f);
+    fc_csv_field(f, fc_zone_name(zs, z));
+    fprintf(f, ",%s,%d,", fc_model_name(m), window);
+    date_field(f, as_of);
+    fputc(',', f);
+}
+
+fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const char *dir,
+                            fc_error *err)
+{
+    fc_status st = fc_ensure_dir(dir, err);
+    if (st != FC_OK)
+        return st;
+    char *ppath = join(dir, "projection.csv"), *epath = join(dir, "eta.csv");
+    fc_csv p, e;
+    memset(&p, 0, sizeof p);
+    memset(&e, 0, sizeof e);
+    if (!ppath || !epath) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    st = fc_csv_open(&p, ppath,
+                     "zone_id,zone_name,model,window_days,as_of,date,projected_km2,lo80_km2,"
+                     "hi80_km2,lo95_km2,hi95_km2,projected_pct\n",
+                     "\"String\",\"String\",\"String\",\"Integer\",\"Date\",\"Date\",\"Real\","
+                     "\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n",
+                     err);
+    if (st != FC_OK)
+        goto cleanup;
+    for (size_t i = 0; i < fc->nproj; i++) {
+        const fc_projection_row *r = &fc->proj[i];
+        double area_km2 = fc_zone_area_m2(zs, r->zone) / 1e6;
+        key_fields(p.f, zs, r->zone, r->model, r->window_days, fc->as_of);
+        date_field(p.f, r->date);
+        fprintf(p.f, ",%.3f,%.3f,%.3f,%.3f,%.3f,%.4f\n", r->km2.value, r->km2.lo80, r->km2.hi80,
+                r->km2.lo95, r->km2.hi95, area_km2 > 0 ? 100 * r->km2.value / area_km2 : 0);
+    }
+    st = fc_csv_open(&e, epath,
+                     "zone_id,zone_name,model,window_days,as_of,controlled_pct,pace_km2_per_day,"
+                     "threshold_pct,eta,eta_lo80,eta_hi80,status\n",
+                     "\"String\",\"String\",\"String\",\"Integer\",\"Date\",\"Real\",\"Real\","
+                     "\"Real\",\"Date\",\"Date\",\"Date\",\"String\"\n",
+                     err);
+    if (st != FC_OK)
+        goto cleanup;
+    for (size_t i = 0; i < fc->neta; i++) {
+        const fc_eta_row *r = &fc->eta[i];
+        key_fields(e.f, zs, r->zone, r->model, r->window_days, fc->as_of);
+        fprintf(e.f, "%.4f,%.3f,%g,", r->controlled_pct, r->pace_km2_per_day, r->threshold_pct);
+        date_field(e.f, r->eta);
+        fputc(',', e.f);
+        date_field(e.f, r->eta_lo80);
+        fputc(',', e.f);
+        date_field(e.f, r->eta_hi80);
+        fprintf(e.f, ",%s\n", fc_eta_status_name(r->status));
+    }
+    /* Both complete before either replaces an older one. */
+    st = fc_csv_commit(&p, err);
+    if (st == FC_OK)
+        st = fc_csv_commit(&e, err);
+cleanup:
+    fc_csv_abort(&p);
+    fc_csv_abort(&e);
+    free(ppath);
+    free(epath);
+    return st;
+}
+
+static void real_or_empty(FILE *f, const char *fmt, double v)
+{
+    fputc(',', f);
+    if (!isnan(v))
+        fprintf(f, fmt, v);
+}
+
+fc_status fc_write_backtest(const fc_backtest *b, const char *path, fc_error *err)
+{
+    fc_csv c;
+    fc_status st = fc_csv_open(&c, path,
+                               "zone_id,model,window_days,horizon_days,n,mae_km2,rmse_km2,"
+                               "bias_km2,coverage80,coverage95,skill_vs_naive\n",
+                               "\"String\",\"String\",\"Integer\",\"Integer\",\"Integer\",\"Real\","
+                               "\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n",
+                               err);
+    if (st != FC_OK)
+        return st;
+    for (size_t i = 0; i < b->n; i++) {
+        const fc_backtest_row *r = &b->rows[i];
+        fc_csv_field(c.f, r->zone_id);
+        fprintf(c.f, ",%s,%d,%d,%zu,%.3f,%.3f,%.3f", fc_model_name(r->model), r->window_days,
+                r->horizon_days, r->n, r->mae_km2, r->rmse_km2, r->bias_km2);
+        real_or_empty(c.f, "%.3f", r->coverage80);
+        real_or_empty(c.f, "%.3f", r->coverage95);
+        real_or_empty(c.f, "%.3f", r->skill_vs_naive);
+        fputc('\n', c.f);
+    }
+    return fc_csv_commit(&c, err);
+}

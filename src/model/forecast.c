@@ -1,0 +1,397 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontcast/forecast.h"
+
+const char *fc_eta_status_name(fc_eta_status s)
+{
+    switch (s) {
+    case FC_ETA_OK: return "ok";
+    case FC_ETA_REACHED: return "reached";
+    case FC_ETA_BEYOND_HORIZON: return "beyond-horizon";
+    case FC_ETA_NO_ADVANCE: return "no-advance";
+    }
+    return "?";
+}
+
+void fc_forecast_destroy(fc_forecast *f)
+{
+    if (!f)
+        return;
+    free(f->proj);
+    free(f->eta);
+    free(f);
+}
+
+/* Area (km2) the zone's percentages are of: the zone, or all zones. */
+static double zone_km2(const fc_zoneset *zs, size_t z)
+{
+    return fc_zone_area_m2(zs, z) / 1e6;
+}
+
+/* The zone's series up to and including date index last: t (days), y (km2). */
+static void zone_series(const fc_area_table *t, size_t z, size_t n, double *tt, double *yy)
+{
+    for (size_t d = 0; d < n; d++) {
+        tt[d] = t->dates[d];
+        yy[d] = fc_area_row(t, d, z)->controlled_m2 / 1e6;
+    }
+}
+
+/* A stable seed per (zone, model, window, origin): results do not depend on
+ * the order of work or on which other models run. */
+static uint64_t seed_for(uint64_t base, const char *zone, fc_model m, int window, fc_day origin)
+{
+    uint64_t h = base ^ 0xcbf29ce484222325ULL;
+    for (const char *c = zone; *c; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+    h = (h ^ (uint64_t)m) * 0x100000001b3ULL;
+    h = (h ^ (uint64_t)(uint32_t)window) * 0x100000001b3ULL;
+    return (h ^ (uint64_t)(uint32_t)origin) * 0x100000001b3ULL;
+}
+
+/* Fits one model; the error names the zone. */
+static fc_status fit_zone(const fc_zoneset *zs, size_t z, fc_model m, int window, int reps,
+                          uint64_t seed, const double *tt, const double *yy, size_t n, fc_day as_of,
+                          fc_fit **fit, fc_error *err)
+{
+    fc_model_options mo = {.window_days = window, .cap = zone_km2(zs, z), .bootstrap = reps,
+                           .seed = seed_for(seed, fc_zone_id(zs, z), m, window, as_of)};
+    if (z == zs->n)
+        mo.cap = 0; /* the whole layer may extend beyond the zones */
+    fc_error sub;
+    fc_status st = fc_fit_model(m, tt, yy, n, as_of, &mo, fit, &sub);
+    if (st != FC_OK) {
+        char d[11];
+        fc_date_format(as_of, d);
+        fc_error_set(err, st, "zone %s (%s): %s (%s, %s)", fc_zone_id(zs, z),
+                     fc_zone_name(zs, z), sub.msg, d, fc_model_name(m));
+    }
+    return st;
+}
+
+/* How far an ETA is looked for: beyond the horizon it is still given (with
+ * status beyond-horizon) up to ten years out, then left empty. */
+#define ETA_SEARCH_DAYS 3653
+
+typedef enum { BAND_VALUE, BAND_LO80, BAND_HI80 } band_field;
+
+static double band_get(const fc_band *b, band_field field)
+{
+    return field == BAND_VALUE ? b->value : field == BAND_LO80 ? b->lo80 : b->hi80;
+}
+
+enum { ETA_WEEKS = ETA_SEARCH_DAYS / 7 + 1 };
+
+/*
+ * The first day (after as-of) on which a band field reaches target, or 0
+ * when not within ETA_SEARCH_DAYS, given the bands at the end of each week
+ * (weekly[k]: day 7(k+1)). Refines day by day within the first week that
+ * reaches: the bands rise with the projection, and a daily projection of
+ * ten years of bootstrap bands would cost 7x more.
+ */
+static fc_status first_day(const fc_fit *fit, const fc_band *weekly, band_field field,
+                           double target, int *day, fc_error *err)
+{
+    *day = 0;
+    int week = 0;
+    while (week < ETA_WEEKS && band_get(&weekly[week], field) < target)
+        week++;
+    if (week == ETA_WEEKS)
+        return FC_OK;
+    double hd[7];
+    fc_band bd[7];
+    for (int k = 0; k < 7; k++)
+        hd[k] = 7.0 * week + k + 1;
+    fc_status st = fc_fit_project(fit, hd, 7, bd, err);
+    for (int k = 0; st == FC_OK && k < 7; k++)
+        if (band_get(&bd[k], field) >= target) {
+            *day = 7 * week + k + 1;
+            break;
+        }
+    return st;
+}
+
+/* Dates the threshold of row e from the fit (see fc_forecast_run). */
+static fc_status date_threshold(const fc_fit *fit, double area, int horizon, fc_day as_of,
+                                fc_eta_row *e, fc_error *err)
+{
+    e->eta = e->eta_lo80 = e->eta_hi80 = FC_NO_DAY;
+    /* A hair below the target absorbs rounding at the cap. */
+    const double target = area * e->threshold_pct / 100 * (1 - 1e-9);
+    if (fc_fit_last(fit) >= target) {
+        e->status = FC_ETA_REACHED;
+        return FC_OK;
+    }
+    if (!(e->pace_km2_per_day > 0)) {
+        e->status = FC_ETA_NO_ADVANCE;
+        return FC_OK;
+    }
+    double h[ETA_WEEKS];
+    fc_band weekly[ETA_WEEKS];
+    for (int k = 0; k < ETA_WEEKS; k++)
+        h[k] = 7.0 * (k + 1);
+    int d = 0, fast = 0, slow = 0;
+    fc_status st = fc_fit_project(fit, h, ETA_WEEKS, weekly, err);
+    if (st == FC_OK)
+        st = first_day(fit, weekly, BAND_VALUE, target, &d, err);
+    if (st == FC_OK)
+        st = first_day(fit, weekly, BAND_HI80, target, &fast, err);
+    if (st == FC_OK)
+        st = first_day(fit, weekly, BAND_LO80, target, &slow, err);
+    e->status = d && d <= horizon ? FC_ETA_OK : FC_ETA_BEYOND_HORIZON;
+    if (d)
+        e->eta = as_of + d;
+    if (fast)
+        e->eta_lo80 = as_of + fast;
+    if (slow)
+        e->eta_hi80 = as_of + slow;
+    return st;
+}
+
+fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
+                          const fc_forecast_options *o, fc_forecast **out, fc_error *err)
+{
+    *out = NULL;
+    if (t->ndates == 0)
+        return fc_error_set(err, FC_ERR_EMPTY, "no dates to forecast from");
+    fc_day as_of = o->as_of == FC_NO_DAY ? t->dates[t->ndates - 1] : o->as_of;
+    if (as_of < t->dates[0]) {
+        char a[11], f[11];
+        fc_date_format(as_of, a);
+        fc_date_format(t->dates[0], f);
+        return fc_error_set(err, FC_ERR_DATE, "as-of date %s is before the first snapshot (%s)", a, f);
+    }
+    size_t n = 0; /* dates up to as-of */
+    while (n < t->ndates && t->dates[n] <= as_of)
+        n++;
+    const int horizon = o->horizon_days > 0 ? o->horizon_days : 730;
+    const int step = o->step_days > 0 ? o->step_days : 7;
+    const size_t nsteps = (size_t)(horizon / step) + 1; /* with h = 0 */
+    const size_t nzones = zs->n + 1;
+    const size_t ncombo = nzones * o->nmodels * o->nwindows;
+
+    fc_forecast *f = calloc(1, sizeof *f);
+    double *tt = malloc((n + 1) * sizeof *tt), *yy = malloc((n + 1) * sizeof *yy);
+    double *hs = malloc(nsteps * sizeof *hs);
+    fc_band *bands = malloc(nsteps * sizeof *bands);
+    fc_status st = FC_OK;
+    if (f) {
+        f->as_of = as_of;
+        f->proj = calloc(ncombo * nsteps + 1, sizeof *f->proj);
+        f->eta = calloc(zs->n * o->nmodels * o->nwindows * o->nthresholds + 1, sizeof *f->eta);
+    }
+    if (!f || !tt || !yy || !hs || !bands || !f->proj || !f->eta) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t k = 0; k < nsteps; k++)
+        hs[k] = (double)(k * (size_t)step);
+    for (size_t z = 0; z < nzones && st == FC_OK; z++) {
+        zone_series(t, z, n, tt, yy);
+        const double area = zone_km2(zs, z);
+        for (size_t mi = 0; mi < o->nmodels && st == FC_OK; mi++)
+            for (size_t wi = 0; wi < o->nwindows && st == FC_OK; wi++) {
+                fc_fit *fit = NULL;
+                st = fit_zone(zs, z, o->models[mi], o->windows[wi], o->bootstrap, o->seed, tt, yy,
+                              n, as_of, &fit, err);
+                if (st == FC_OK)
+                    st = fc_fit_project(fit, hs, nsteps, bands, err);
+                for (size_t k = 0; st == FC_OK && k < nsteps; k++) {
+                    fc_projection_row *r = &f->proj[f->nproj++];
+                    r->zone = z;
+                    r->model = o->models[mi];
+                    r->window_days = o->windows[wi];
+                    r->date = as_of + (fc_day)hs[k];
+                    r->km2 = bands[k];
+                }
+                /* ETAs for the zones, not the whole layer. */
+                for (size_t ti = 0; st == FC_OK && z < zs->n && ti < o->nthresholds; ti++) {
+                    fc_eta_row *e = &f->eta[f->neta++];
+                    e->zone = z;
+                    e->model = o->models[mi];
+                    e->window_days = o->windows[wi];
+                    e->threshold_pct = o->thresholds[ti];
+                    e->controlled_pct = 100 * fc_fit_last(fit) / area;
+                    e->pace_km2_per_day = fc_fit_rate(fit);
+                    st = date_threshold(fit, area, horizon, as_of, e, err);
+                }
+                fc_fit_destroy(fit);
+            }
+    }
+cleanup:
+    free(tt);
+    free(yy);
+    free(hs);
+    free(bands);
+    if (st != FC_OK) {
+        fc_forecast_destroy(f);
+        return st;
+    }
+    *out = f;
+    return FC_OK;
+}
+
+void fc_backtest_destroy(fc_backtest *b)
+{
+    if (!b)
+        return;
+    free(b->rows);
+    free(b);
+}
+
+/* Running sums of one (zone, model, window, horizon). */
+typedef struct acc {
+    size_t n, in80, in95;
+    double sae, sse, se;
+} acc;
+
+fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
+                          const fc_backtest_options *o, fc_backtest **out, fc_error *err)
+{
+    *out = NULL;
+    /* The models under test, then naive, the baseline. */
+    fc_model models[FC_MODEL_COUNT];
+    size_t nm = 0;
+    for (size_t i = 0; i < o->nmodels; i++)
+        if (o->models[i] != FC_MODEL_NAIVE)
+            models[nm++] = o->models[i];
+    const size_t naive = nm;
+    models[nm++] = FC_MODEL_NAIVE;
+    const size_t nw = o->nwindows, nh = o->nhorizons;
+    const size_t nzones = zs->n + 1;            /* zones and ALL */
+    const size_t ngroups = nzones + 1;          /* and pooled */
+    const int every = o->every_days > 0 ? o->every_days : 30;
+    int maxw = 0, minh = INT32_MAX;
+    for (size_t i = 0; i < nw; i++)
+        maxw = o->windows[i] > maxw ? o->windows[i] : maxw;
+    for (size_t i = 0; i < nh; i++)
+        minh = o->horizons[i] < minh ? o->horizons[i] : minh;
+    if (t->ndates < 2)
+        return fc_error_set(err, FC_ERR_EMPTY, "a backtest needs at least two dates");
+    const fc_day first = t->dates[0] + maxw, last = t->dates[t->ndates - 1] - minh;
+    if (first > last) {
+        char a[11], b[11];
+        fc_date_format(t->dates[0], a);
+        fc_date_format(t->dates[t->ndates - 1], b);
+        return fc_error_set(err, FC_ERR_EMPTY,
+                            "the series (%s to %s) is too short for a %d-day window and a %d-day "
+                            "horizon",
+                            a, b, maxw, minh);
+    }
+    acc *sums = calloc(ngroups * nm * nw * nh, sizeof *sums);
+    bool *advancing = calloc(nzones, sizeof *advancing);
+    double *tt = malloc(t->ndates * sizeof *tt), *yy = malloc(t->ndates * sizeof *yy);
+    double *hs = malloc(nh * sizeof *hs), *obs = malloc(nh * sizeof *obs);
+    size_t *which = malloc(nh * sizeof *which);
+    fc_band *bands = malloc(nh * sizeof *bands);
+    fc_backtest *bt = calloc(1, sizeof *bt);
+    fc_status st = FC_OK;
+    if (!sums || !advancing || !tt || !yy || !hs || !obs || !which || !bands || !bt) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t z = 0; z < zs->n; z++)
+        advancing[z] = (fc_area_row(t, t->ndates - 1, z)->controlled_m2 -
+                        fc_area_row(t, 0, z)->controlled_m2) / 1e6 >= 1.0;
+#define SUM(g, m, w, h) sums[(((g) * nm + (m)) * nw + (w)) * nh + (h)]
+    bt->first_origin = first;
+    for (fc_day origin = first; origin <= last; origin += every) {
+        size_t n = 0;
+        while (n < t->ndates && t->dates[n] <= origin)
+            n++;
+        bt->origins++;
+        bt->last_origin = origin;
+        for (size_t z = 0; z < nzones; z++) {
+            zone_series(t, z, t->ndates, tt, yy);
+            /* What happened: the snapshot at origin + h, or the last one
+             * before it if at most 3 days earlier (the archive has gaps).
+             * hs[] holds the usable horizons (days after the origin of the
+             * snapshot compared), which[] their index in o->horizons. */
+            size_t usable = 0;
+            for (size_t hi = 0; hi < nh; hi++) {
+                fc_day want = origin + o->horizons[hi];
+                size_t k = n;
+                while (k < t->ndates && t->dates[k] <= want)
+                    k++;
+                if (k > n && t->dates[k - 1] >= want - 3) {
+                    obs[usable] = yy[k - 1];
+                    hs[usable] = t->dates[k - 1] - origin;
+                    which[usable++] = hi;
+                }
+            }
+            for (size_t mi = 0; mi < nm && usable > 0 && st == FC_OK; mi++)
+                for (size_t wi = 0; wi < nw && st == FC_OK; wi++) {
+                    fc_fit *fit = NULL;
+                    fc_error sub;
+                    /* A window without two snapshots at this origin scores nothing. */
+                    if (fit_zone(zs, z, models[mi], o->windows[wi], o->bootstrap, o->seed, tt, yy,
+                                 n, origin, &fit, &sub) != FC_OK)
+                        continue;
+                    st = fc_fit_project(fit, hs, usable, bands, err);
+                    fc_fit_destroy(fit);
+                    for (size_t u = 0; u < usable && st == FC_OK; u++) {
+                        double e = bands[u].value - obs[u];
+                        bool in80 = obs[u] >= bands[u].lo80 && obs[u] <= bands[u].hi80;
+                        bool in95 = obs[u] >= bands[u].lo95 && obs[u] <= bands[u].hi95;
+                        /* Into the zone's own sums, and the pooled ones. */
+                        for (int pass = 0; pass < 2; pass++) {
+                            if (pass == 1 && !(z < zs->n && advancing[z]))
+                                break;
+                            acc *a = &SUM(pass == 0 ? z : nzones, mi, wi, which[u]);
+                            a->n++;
+                            a->sae += fabs(e);
+                            a->sse += e * e;
+                            a->se += e;
+                            a->in80 += in80;
+                            a->in95 += in95;
+                        }
+                    }
+                }
+        }
+    }
+    bt->rows = calloc(ngroups * nm * nw * nh, sizeof *bt->rows);
+    if (!bt->rows) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t g = 0; g < ngroups; g++)
+        for (size_t mi = 0; mi < nm; mi++)
+            for (size_t wi = 0; wi < nw; wi++)
+                for (size_t hi = 0; hi < nh; hi++) {
+                    const acc *a = &SUM(g, mi, wi, hi), *b = &SUM(g, naive, wi, hi);
+                    if (a->n == 0)
+                        continue;
+                    fc_backtest_row *r = &bt->rows[bt->n++];
+                    r->zone_id = g <= zs->n ? fc_zone_id(zs, g) : "pooled";
+                    r->model = models[mi];
+                    r->window_days = o->windows[wi];
+                    r->horizon_days = o->horizons[hi];
+                    r->n = a->n;
+                    r->mae_km2 = a->sae / (double)a->n;
+                    r->rmse_km2 = sqrt(a->sse / (double)a->n);
+                    r->bias_km2 = a->se / (double)a->n;
+                    bool has_bands = models[mi] != FC_MODEL_NAIVE;
+                    r->coverage80 = has_bands ? (double)a->in80 / (double)a->n : NAN;
+                    r->coverage95 = has_bands ? (double)a->in95 / (double)a->n : NAN;
+                    double mae_naive = b->n ? b->sae / (double)b->n : 0;
+                    r->skill_vs_naive = mae_naive > 0 ? 1 - r->mae_km2 / mae_naive : NAN;
+                }
+#undef SUM
+cleanup:
+    free(sums);
+    free(advancing);
+    free(tt);
+    free(yy);
+    free(hs);
+    free(obs);
+    free(which);
+    free(bands);
+    if (st != FC_OK) {
+        fc_backtest_destroy(bt);
+        return st;
+    }
+    *out = bt;
+    return FC_OK;
+}
