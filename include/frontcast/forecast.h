@@ -16,7 +16,7 @@ typedef enum fc_eta_status {
     FC_ETA_REACHED,        /* already at or above the threshold */
     FC_ETA_BEYOND_HORIZON, /* advancing, but not within the horizon: the ETA is
                               still given when within ten years */
-    FC_ETA_NO_ADVANCE      /* rate <= 0: no date */
+    FC_ETA_NO_ADVANCE      /* rate <= 0 (below 0.0005 km2/day): no date */
 } fc_eta_status;
 
 /* "ok", "reached", "beyond-horizon", "no-advance"; static. */

@@ -4,10 +4,15 @@
  *
  *   pace      ISW-style: net change over the window divided by its days,
  *             projected from the last observation.
- *   ols       least-squares line over the window's observations; intervals
- *             from the classical OLS prediction interval (Student t).
- *   theilsen  Theil (1950) / Sen (1968) line: median of pairwise slopes,
- *             robust to a one-day map correction.
+ *   ols       least-squares line over the window's observations, projected
+ *             as the line (the textbook model: trend plus independent
+ *             noise); intervals from the classical OLS prediction interval
+ *             (Student t). The backtest shows how far real fronts are from
+ *             that model.
+ *   theilsen  Theil (1950) / Sen (1968) slope: the median of pairwise
+ *             slopes, from a level that is the median of the last 3 days'
+ *             observations carried along it; a one-day map correction
+ *             moves neither.
  *   holt      Holt's linear trend with damping (Gardner & McKenzie 1985) in
  *             its innovations form ETS(A,Ad,N), fitted by least squares of
  *             the one-step errors on the daily series (gaps carried

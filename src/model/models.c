@@ -6,6 +6,7 @@
 #include "model/stats.h"
 
 #define BLOCK_DAYS 14
+#define LEVEL_DAYS 3
 #define DEFAULT_REPS 1000
 
 static const char *const names[FC_MODEL_COUNT] = {"pace", "ols", "theilsen", "holt", "naive"};
@@ -113,9 +114,15 @@ static fc_status fit_theilsen(fc_fit *f, const double *t, const double *y, size_
         for (size_t j = i + 1; j < n; j++)
             s[k++] = (y[j] - y[i]) / (t[j] - t[i]);
     f->b = fc_median(s, k);
-    for (size_t i = 0; i < n; i++)
-        s[i] = y[i] - f->b * t[i];
-    f->a = fc_median(s, n);
+    /* The level: the median of the last 3 days' observations carried to the
+     * last date along the slope. Anchored near today like pace (the series
+     * is cumulative, so a whole-window intercept lags), yet one corrected
+     * day cannot move it. */
+    size_t m = 0;
+    for (size_t i = n; i-- > 0 && t[n - 1] - t[i] < LEVEL_DAYS;)
+        s[m++] = y[i] + f->b * (t[n - 1] - t[i]);
+    double level = fc_median(s, m);
+    f->a = level - f->b * t[n - 1];
     f->rate = f->b;
     free(s);
     return FC_OK;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Forecast and backtest end to end on the DeepStateMap history.
+# Usage: forecast.sh FRONTCAST DATA
+FRONTCAST=$1
+DATA=$2
+. "$(dirname "$0")/../cli/lib.sh"
+
+if [ ! -d "$DATA/deepstate" ]; then
+    echo "SKIP: $DATA/deepstate not found"
+    exit 77
+fi
+"$FRONTCAST" areas -q --control "$DATA/deepstate" -o "$work/areas.csv" && pass || fail "areas"
+
+# ISW (26 Nov 2025): "at the current rate ... not until August 2027". The
+# pace over the last 365 days of DeepStateMap's maps gives a date too.
+"$FRONTCAST" forecast --areas "$work/areas.csv" --as-of 2025-11-26 --window 30,90,180,365 \
+    -o "$work/fc" 2>"$work/summary" && pass || fail "forecast"
+cat "$work/summary"
+grep -q "Donetsk .*pace .*365d" "$work/summary" && pass || fail "summary lacks Donetsk pace 365d"
+python3 - "$work/fc" <<'PY' && pass || fail "forecast outputs"
+import csv, sys
+d = sys.argv[1]
+eta = list(csv.DictReader(open(d + "/eta.csv")))
+row = [r for r in eta if r["zone_id"] == "UA-14" and r["model"] == "pace" and r["window_days"] == "365"
+       and r["threshold_pct"] == "100"]
+assert len(row) == 1, row
+r = row[0]
+print("Donetsk, pace over 365 days, as of 2025-11-26: %s %% now, %s km2/day, 100%% on %s (80%%: %s .. %s), %s"
+      % (r["controlled_pct"], r["pace_km2_per_day"], r["eta"], r["eta_lo80"], r["eta_hi80"], r["status"]))
+assert r["as_of"] == "2025-11-26" and r["status"] in ("ok", "beyond-horizon"), r
+assert "2027-01-01" <= r["eta"] <= "2029-12-31", r
+assert r["eta_lo80"] <= r["eta"] <= r["eta_hi80"], r
+# Zones that lost ground or did not move get no date.
+for r in eta:
+    if float(r["pace_km2_per_day"]) <= 0:  # as printed: below 0.0005 km2/day
+        assert r["status"] in ("no-advance", "reached") and r["eta"] == "", r
+proj = list(csv.DictReader(open(d + "/projection.csv")))
+assert len(proj) == 28 * 4 * 4 * (730 // 7 + 1), len(proj)
+for r in proj:
+    v = [float(r[k]) for k in ("lo95_km2", "lo80_km2", "projected_km2", "hi80_km2", "hi95_km2")]
+    assert 0 <= v[0] <= v[1] + 1e-6 and v[3] <= v[4] + 1e-6, r
+    assert v[1] <= v[2] + 1e-6 <= v[3] + 2e-6 or r["model"] != "holt", r
+    assert float(r["projected_pct"]) <= 100.0001 or r["zone_id"] == "ALL", r
+assert open(d + "/eta.csv".replace(".csv", ".csvt")).read().startswith('"String","String","String","Integer","Date"')
+PY
+
+# The backtest over the whole history: ALL and pooled tables, naive baseline.
+"$FRONTCAST" backtest --areas "$work/areas.csv" -o "$work/backtest.csv" >"$work/tables" \
+    && pass || fail "backtest"
+cat "$work/tables"
+grep -q "^ALL:" "$work/tables" && grep -q "^pooled:" "$work/tables" && pass || fail "tables"
+python3 - "$work/backtest.csv" <<'PY' && pass || fail "backtest.csv"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+zones = {r["zone_id"] for r in rows}
+assert {"ALL", "pooled", "UA-14"} <= zones, zones
+models = {r["model"] for r in rows}
+assert models == {"pace", "ols", "theilsen", "holt", "naive"}, models
+for r in rows:
+    if r["model"] == "naive":
+        assert r["coverage80"] == "" and float(r["skill_vs_naive"] or 0) == 0, r
+    else:
+        assert 0 <= float(r["coverage80"]) <= float(r["coverage95"]) <= 1, r
+    assert int(r["n"]) > 0 and float(r["rmse_km2"]) >= float(r["mae_km2"]) - 1e-9, r
+PY
+
+finish
