@@ -1,0 +1,49 @@
+/*
+ * Runs a computation over every snapshot of a series on worker threads
+ * (internal to libfrontcast).
+ *
+ * The series is cut into runs of consecutive dates. A thread takes a run,
+ * makes a fresh state for it (task->begin), shows it the snapshot before
+ * the run (record = false), so that anything computed against "the
+ * previous snapshot" is right from the run's first date, then each
+ * snapshot of the run in date order (record = true). Several runs per
+ * thread balance the load; each costs one extra read.
+ */
+#ifndef FRONTCAST_SERIES_RUNNER_H
+#define FRONTCAST_SERIES_RUNNER_H
+
+#include <stdbool.h>
+
+#include "frontcast/areas.h"
+
+typedef struct fc_snapshot_task {
+    /* Per-run state (may return NULL for none); errors go to err. */
+    fc_status (*begin)(fc_worker *w, void *ctx, void **state, fc_error *err);
+    void (*end)(fc_worker *w, void *ctx, void *state);
+    /* Snapshot i as a valid polygon in the working CRS. Only record = true
+     * calls may store results; both must update the state. */
+    fc_status (*visit)(fc_worker *w, void *ctx, void *state, size_t i, const GEOSGeometry *control,
+                       bool record, fc_error *err);
+} fc_snapshot_task;
+
+typedef struct fc_run_options {
+    int threads;             /* <= 0: all cores */
+    const char *crs;         /* the working CRS */
+    const fc_diag *diag;
+    fc_progress_fn progress;
+    void *progress_user;
+} fc_run_options;
+
+/* Time spent, summed over threads: reading, and in visit. */
+typedef struct fc_run_timing {
+    double read_s, prepare_s, visit_s;
+    size_t snapshots, repaired;
+    int threads;
+} fc_run_timing;
+
+/* Runs task over series; the first error stops every thread and is
+ * returned. timing may be NULL. */
+fc_status fc_series_run(const fc_series *series, const fc_snapshot_task *task, void *ctx,
+                        const fc_run_options *opts, fc_run_timing *timing, fc_error *err);
+
+#endif
