@@ -48,6 +48,37 @@ void fc_csv_abort(fc_csv *c);
 /* Writes s as one CSV field, quoted only when it must be (RFC 4180). */
 void fc_csv_field(FILE *f, const char *s);
 
+/* Fields, values and geometry of a vector output layer. */
+typedef enum { FC_FIELD_STRING, FC_FIELD_REAL, FC_FIELD_INTEGER, FC_FIELD_DATE } fc_field_type;
+typedef struct fc_field {
+    const char *name;
+    fc_field_type type;
+} fc_field;
+typedef struct fc_value {
+    bool null;
+    const char *text; /* FC_FIELD_STRING */
+    double real;      /* FC_FIELD_REAL, FC_FIELD_INTEGER */
+    fc_day date;      /* FC_FIELD_DATE */
+} fc_value;
+typedef enum { FC_GEOM_POLYGONS, FC_GEOM_LINES, FC_GEOM_POINTS } fc_geometry_kind;
+
+/*
+ * Writes one layer of nrows features through an OGR driver (e.g.
+ * "GeoJSON", "GPKG"): values[r * nfields + k] is field k of row r, wkb[r]
+ * its geometry in lon/lat WGS84 (NULL: none). Atomic like every output;
+ * path "-" writes to standard output. lco: layer creation options
+ * (NULL-terminated; may be NULL).
+ */
+fc_status fc_write_vector(const char *path, const char *driver, const char *layer,
+                          const char *const *lco, fc_geometry_kind geometry,
+                          const fc_field *fields, int nfields, const fc_value *values,
+                          unsigned char *const *wkb, const size_t *wkb_size, size_t nrows,
+                          fc_error *err);
+
+/* Layer creation options for RFC 7946 GeoJSON (lon/lat WGS84,
+ * counter-clockwise shells, no "crs" member). */
+extern const char *const fc_geojson_lco[];
+
 /*
  * Writes areas as CSV with the header
  *   date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2

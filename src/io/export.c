@@ -151,29 +151,52 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
     return fc_csv_commit(&c, err);
 }
 
+const char *const fc_geojson_lco[] = {"RFC7946=YES", "WRITE_NAME=NO", NULL};
+
+fc_status fc_write_vector(const char *path, const char *driver, const char *layer,
+                          const char *const *lco, fc_geometry_kind geometry,
+                          const fc_field *fields, int nfields, const fc_value *values,
+                          unsigned char *const *wkb, const size_t *wkb_size, size_t nrows,
+                          fc_error *err)
+{
+    const fc_ogr_api *ogr = fc_ogr(err);
+    if (!ogr)
+        return err->code;
+    if (strcmp(path, "-") == 0)
+        return ogr->write("/vsistdout/", driver, layer, lco, geometry, fields, nfields, values,
+                          wkb, wkb_size, nrows, err);
+    fc_atomic a;
+    fc_status st = fc_atomic_begin(path, false, &a, err);
+    if (st == FC_OK)
+        st = ogr->write(a.tmp, driver, layer, lco, geometry, fields, nfields, values, wkb,
+                        wkb_size, nrows, err);
+    if (st == FC_OK)
+        st = fc_atomic_commit(&a, err);
+    fc_atomic_abort(&a);
+    return st;
+}
+
 fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, const char *path,
                                  fc_error *err)
 {
     if (!t->wkb)
         return fc_error_set(err, FC_ERR_ARG, "areas were computed without geometry");
-    const fc_ogr_api *ogr = fc_ogr(err);
-    if (!ogr)
-        return err->code;
-    static const fc_ogr_field fields[] = {
-        {"date", FC_OGR_DATE},       {"zone_id", FC_OGR_STRING},  {"zone_name", FC_OGR_STRING},
-        {"controlled_km2", FC_OGR_REAL}, {"zone_km2", FC_OGR_REAL}, {"controlled_pct", FC_OGR_REAL},
-        {"gained_km2", FC_OGR_REAL}, {"lost_km2", FC_OGR_REAL}};
+    static const fc_field fields[] = {
+        {"date", FC_FIELD_DATE},           {"zone_id", FC_FIELD_STRING},
+        {"zone_name", FC_FIELD_STRING},    {"controlled_km2", FC_FIELD_REAL},
+        {"zone_km2", FC_FIELD_REAL},       {"controlled_pct", FC_FIELD_REAL},
+        {"gained_km2", FC_FIELD_REAL},     {"lost_km2", FC_FIELD_REAL}};
     enum { NF = sizeof fields / sizeof fields[0] };
     const size_t nrows = t->ndates * (zs->n + 1);
-    fc_ogr_value *values = calloc(nrows * NF + 1, sizeof *values);
+    fc_value *values = calloc(nrows * NF + 1, sizeof *values);
     if (!values)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     /* Rounded like the CSV, so both say the same. */
     for (size_t d = 0; d < t->ndates; d++)
         for (size_t z = 0; z <= zs->n; z++) {
             row_view v = view(t, zs, d, z);
-            fc_ogr_value *r = &values[(d * (zs->n + 1) + z) * NF];
-            fc_date_to_ymd(t->dates[d], &r[0].year, &r[0].month, &r[0].day);
+            fc_value *r = &values[(d * (zs->n + 1) + z) * NF];
+            r[0].date = t->dates[d];
             r[1].text = v.zone_id;
             r[2].text = v.zone_name;
             r[3].real = round(v.controlled_m2 / 1e3) / 1e3;
@@ -183,22 +206,8 @@ fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, c
             r[7].real = round(v.lost_m2 / 1e3) / 1e3;
             r[6].null = r[7].null = isnan(v.gained_m2);
         }
-    /* RFC7946=YES: WGS84 lon/lat, counter-clockwise shells, no "crs" member. */
-    const char *const lco[] = {"RFC7946=YES", "WRITE_NAME=NO", NULL};
-    fc_status st;
-    if (strcmp(path, "-") == 0) {
-        st = ogr->write("/vsistdout/", "GeoJSON", "areas", lco, fields, NF, values, t->wkb,
-                        t->wkb_size, nrows, err);
-    } else {
-        fc_atomic a;
-        st = fc_atomic_begin(path, false, &a, err);
-        if (st == FC_OK)
-            st = ogr->write(a.tmp, "GeoJSON", "areas", lco, fields, NF, values, t->wkb,
-                            t->wkb_size, nrows, err);
-        if (st == FC_OK)
-            st = fc_atomic_commit(&a, err);
-        fc_atomic_abort(&a);
-    }
+    fc_status st = fc_write_vector(path, "GeoJSON", "areas", fc_geojson_lco, FC_GEOM_POLYGONS,
+                                   fields, NF, values, t->wkb, t->wkb_size, nrows, err);
     free(values);
     return st;
 }

@@ -15,11 +15,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "frontcast/frontcast.h"
+#include "frontcast/export.h"
 
-#define FC_OGR_API_VERSION 1
-#define FC_OGR_API_SYMBOL "fc_ogr_api_v1"
+#define FC_OGR_API_VERSION 2
+#define FC_OGR_API_SYMBOL "fc_ogr_api_v2"
 
 /* One feature as OGR read it. */
 typedef struct fc_ogr_feature {
@@ -38,20 +39,12 @@ typedef struct fc_ogr_layer {
     size_t n;
 } fc_ogr_layer;
 
-/* A field of an output layer. */
-typedef enum { FC_OGR_STRING, FC_OGR_REAL, FC_OGR_INTEGER, FC_OGR_DATE } fc_ogr_type;
-typedef struct fc_ogr_field {
-    const char *name;
-    fc_ogr_type type;
-} fc_ogr_field;
-
-/* A value of an output row: text, number or date, or null. */
-typedef struct fc_ogr_value {
-    bool null;
-    const char *text;
-    double real;
-    int year, month, day; /* FC_OGR_DATE */
-} fc_ogr_value;
+/* A raster in a projected CRS: ny rows of nx values, row 0 northmost. */
+typedef struct fc_ogr_raster {
+    int nx, ny;
+    double geotransform[6]; /* GDAL's: x0, dx, 0, ymax, 0, -dy */
+    const char *crs;        /* any definition OSRSetFromUserInput takes */
+} fc_ogr_raster;
 
 /* What the plug-in offers. */
 typedef struct fc_ogr_api {
@@ -70,9 +63,18 @@ typedef struct fc_ogr_api {
      * (NULL-terminated; may be NULL). "/vsistdout/" writes to stdout.
      */
     fc_status (*write)(const char *path, const char *driver, const char *layer,
-                       const char *const *lco, const fc_ogr_field *fields, int nfields,
-                       const fc_ogr_value *values, unsigned char *const *wkb,
-                       const size_t *wkb_size, size_t nrows, fc_error *err);
+                       const char *const *lco, fc_geometry_kind geometry,
+                       const fc_field *fields, int nfields, const fc_value *values,
+                       unsigned char *const *wkb, const size_t *wkb_size, size_t nrows,
+                       fc_error *err);
+    /* Writes a Float32 GeoTIFF (deflate, tiled) with nodata set. */
+    fc_status (*write_raster)(const char *path, const fc_ogr_raster *r, const float *values,
+                              double nodata, fc_error *err);
+    /* The connected areas of mask != 0 (row 0 northmost) as polygons in
+     * the raster's CRS: *wkb (n of them, each newly allocated, and the
+     * arrays) to be freed by the caller. */
+    fc_status (*polygonize)(const fc_ogr_raster *r, const uint8_t *mask, unsigned char ***wkb,
+                            size_t **wkb_size, size_t *n, fc_error *err);
 } fc_ogr_api;
 
 /* The plug-in, loaded on first use (thread-safe). NULL with err set when it

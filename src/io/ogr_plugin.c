@@ -11,6 +11,7 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
+#include <gdal_alg.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
@@ -217,9 +218,10 @@ static fc_status write_fail(fc_error *err, const char *path, const char *what)
 }
 
 static fc_status write_layer(const char *path, const char *driver, const char *layer_name,
-                             const char *const *lco, const fc_ogr_field *fields, int nfields,
-                             const fc_ogr_value *values, unsigned char *const *wkb,
-                             const size_t *wkb_size, size_t nrows, fc_error *err)
+                             const char *const *lco, fc_geometry_kind geometry,
+                             const fc_field *fields, int nfields, const fc_value *values,
+                             unsigned char *const *wkb, const size_t *wkb_size, size_t nrows,
+                             fc_error *err)
 {
     pthread_once(&gdal_once, gdal_register);
     fc_status st = FC_OK;
@@ -236,7 +238,8 @@ static fc_status write_layer(const char *path, const char *driver, const char *l
     srs = OSRNewSpatialReference(NULL);
     OSRSetWellKnownGeogCS(srs, "WGS84");
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRLayerH layer = GDALDatasetCreateLayer(ds, layer_name, srs, wkbMultiPolygon, (char **)lco);
+    static const OGRwkbGeometryType gtypes[] = {wkbMultiPolygon, wkbMultiLineString, wkbPoint};
+    OGRLayerH layer = GDALDatasetCreateLayer(ds, layer_name, srs, gtypes[geometry], (char **)lco);
     if (!layer) {
         st = write_fail(err, path, "cannot create layer");
         goto cleanup;
@@ -254,22 +257,26 @@ static fc_status write_layer(const char *path, const char *driver, const char *l
     for (size_t r = 0; r < nrows && st == FC_OK; r++) {
         OGRFeatureH f = OGR_F_Create(defn);
         for (int k = 0; k < nfields; k++) {
-            const fc_ogr_value *v = &values[r * (size_t)nfields + (size_t)k];
+            const fc_value *v = &values[r * (size_t)nfields + (size_t)k];
             if (v->null)
                 continue;
+            int y, m, d;
             switch (fields[k].type) {
-            case FC_OGR_STRING: OGR_F_SetFieldString(f, k, v->text); break;
-            case FC_OGR_REAL: OGR_F_SetFieldDouble(f, k, v->real); break;
-            case FC_OGR_INTEGER: OGR_F_SetFieldInteger64(f, k, (GIntBig)v->real); break;
-            case FC_OGR_DATE:
-                OGR_F_SetFieldDateTime(f, k, v->year, v->month, v->day, 0, 0, 0, 0);
+            case FC_FIELD_STRING: OGR_F_SetFieldString(f, k, v->text); break;
+            case FC_FIELD_REAL: OGR_F_SetFieldDouble(f, k, v->real); break;
+            case FC_FIELD_INTEGER: OGR_F_SetFieldInteger64(f, k, (GIntBig)v->real); break;
+            case FC_FIELD_DATE:
+                fc_date_to_ymd(v->date, &y, &m, &d);
+                OGR_F_SetFieldDateTime(f, k, y, m, d, 0, 0, 0, 0);
                 break;
             }
         }
         if (wkb && wkb[r]) {
             OGRGeometryH g = NULL;
             if (OGR_G_CreateFromWkbEx(wkb[r], NULL, &g, wkb_size[r]) == OGRERR_NONE)
-                OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(g));
+                OGR_F_SetGeometryDirectly(f, geometry == FC_GEOM_POLYGONS ? OGR_G_ForceToMultiPolygon(g)
+                                             : geometry == FC_GEOM_LINES  ? OGR_G_ForceToMultiLineString(g)
+                                                                          : g);
         }
         if (OGR_L_CreateFeature(layer, f) != OGRERR_NONE)
             st = write_fail(err, path, "cannot write feature");
@@ -291,11 +298,126 @@ cleanup:
     return st;
 }
 
+static OGRSpatialReferenceH raster_srs(const fc_ogr_raster *r)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    if (srs && OSRSetFromUserInput(srs, r->crs) != OGRERR_NONE) {
+        OSRRelease(srs);
+        return NULL;
+    }
+    return srs;
+}
+
+static fc_status write_raster(const char *path, const fc_ogr_raster *r, const float *values,
+                              double nodata, fc_error *err)
+{
+    pthread_once(&gdal_once, gdal_register);
+    fc_status st = FC_OK;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    const char *opts[] = {"COMPRESS=DEFLATE", "TILED=YES", "PREDICTOR=3", NULL};
+    GDALDatasetH ds = drv ? GDALCreate(drv, path, r->nx, r->ny, 1, GDT_Float32, (char **)opts) : NULL;
+    OGRSpatialReferenceH srs = raster_srs(r);
+    if (!ds || !srs) {
+        st = write_fail(err, path, ds ? "cannot set the CRS" : "cannot create GeoTIFF");
+        goto cleanup;
+    }
+    GDALSetGeoTransform(ds, (double *)r->geotransform);
+    GDALSetSpatialRef(ds, srs);
+    GDALRasterBandH band = GDALGetRasterBand(ds, 1);
+    GDALSetRasterNoDataValue(band, nodata);
+    if (GDALRasterIO(band, GF_Write, 0, 0, r->nx, r->ny, (void *)values, r->nx, r->ny,
+                     GDT_Float32, 0, 0) != CE_None)
+        st = write_fail(err, path, "cannot write raster");
+cleanup:
+    if (ds) {
+        CPLErrorReset();
+        GDALClose(ds);
+        if (CPLGetLastErrorType() >= CE_Failure && st == FC_OK)
+            st = write_fail(err, path, "cannot finish");
+    }
+    if (srs)
+        OSRRelease(srs);
+    CPLPopErrorHandler();
+    return st;
+}
+
+static fc_status polygonize(const fc_ogr_raster *r, const uint8_t *mask, unsigned char ***wkb,
+                            size_t **wkb_size, size_t *n, fc_error *err)
+{
+    pthread_once(&gdal_once, gdal_register);
+    *wkb = NULL;
+    *wkb_size = NULL;
+    *n = 0;
+    fc_status st = FC_OK;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", r->nx, r->ny, 1, GDT_Byte, NULL);
+    GDALDatasetH vec = GDALCreate(GDALGetDriverByName("Memory"), "", 0, 0, 0, GDT_Unknown, NULL);
+    OGRLayerH layer = vec ? GDALDatasetCreateLayer(vec, "cells", NULL, wkbPolygon, NULL) : NULL;
+    size_t cap = 0;
+    if (!mem || !layer) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "cannot make in-memory rasters: %s",
+                          gdal_message("GDAL failed"));
+        goto cleanup;
+    }
+    OGRFieldDefnH fd = OGR_Fld_Create("v", OFTInteger);
+    OGR_L_CreateField(layer, fd, 1);
+    OGR_Fld_Destroy(fd);
+    GDALSetGeoTransform(mem, (double *)r->geotransform);
+    GDALRasterBandH band = GDALGetRasterBand(mem, 1);
+    if (GDALRasterIO(band, GF_Write, 0, 0, r->nx, r->ny, (void *)mask, r->nx, r->ny, GDT_Byte, 0,
+                     0) != CE_None ||
+        GDALPolygonize(band, band, layer, 0, NULL, NULL, NULL) != CE_None) {
+        st = fc_error_set(err, FC_ERR_GEOM, "polygonize failed: %s", gdal_message("GDAL failed"));
+        goto cleanup;
+    }
+    OGR_L_ResetReading(layer);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g && OGR_F_GetFieldAsInteger(f, 0) != 0) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 64;
+                unsigned char **nw = realloc(*wkb, cap * sizeof *nw);
+                size_t *ns = nw ? realloc(*wkb_size, cap * sizeof *ns) : NULL;
+                if (nw)
+                    *wkb = nw;
+                if (!ns) {
+                    OGR_F_Destroy(f);
+                    st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+                    goto cleanup;
+                }
+                *wkb_size = ns;
+            }
+            size_t size = (size_t)OGR_G_WkbSize(g);
+            unsigned char *buf = malloc(size);
+            if (buf && OGR_G_ExportToWkb(g, wkbNDR, buf) == OGRERR_NONE) {
+                (*wkb)[*n] = buf;
+                (*wkb_size)[*n] = size;
+                (*n)++;
+            } else {
+                free(buf);
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+cleanup:
+    if (vec)
+        GDALClose(vec);
+    if (mem)
+        GDALClose(mem);
+    CPLPopErrorHandler();
+    return st;
+}
+
 /* The one symbol the loader looks up. */
-__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v1 = {
+__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v2 = {
     .version = FC_OGR_API_VERSION,
     .read = read_layer,
     .layer_free = layer_free,
     .layer_names = layer_names,
     .write = write_layer,
+    .write_raster = write_raster,
+    .polygonize = polygonize,
 };

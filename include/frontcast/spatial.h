@@ -1,0 +1,132 @@
+/*
+ * Space: front lines, and where the front will be.
+ *
+ * Front line: the part of the control area's boundary inside the country
+ * (the union of the zones), farther than a tolerance from the country's own
+ * boundary, so that the international border and the coast, which the
+ * control map and the zone map draw a little differently, do not count.
+ *
+ * Arrival model: on a grid of square cells in the working (equal-area) CRS,
+ * 1. the front's local speed: points every sample_m along the current
+ *    front, each as far from the front of window_days earlier as the front
+ *    moved there (0 where it retreated), divided by the window, then
+ *    smoothed along the front with a Gaussian of smooth_m;
+ * 2. the speed field: each uncontrolled cell of the country takes the speed
+ *    of its nearest front sample;
+ * 3. arrival times: the eikonal equation |grad T| = 1/speed solved by the
+ *    fast marching method (Sethian 1996), from the control area's edge; a
+ *    cell of speed 0 is never reached, so a still sector stays still;
+ * 4. calibration, zone by zone: cells are taken in order of arrival and
+ *    given the day on which the forecast's projected gain for their zone
+ *    reaches the area taken so far, so that the area reached by day h
+ *    matches the rate model's projection at h (to a cell).
+ */
+#ifndef FRONTCAST_SPATIAL_H
+#define FRONTCAST_SPATIAL_H
+
+#include <stdint.h>
+
+#include "frontcast/load.h"
+
+/* The country (union of the zones) and its interior, built once. */
+typedef struct fc_frontier fc_frontier;
+
+/* Newly allocated; free with fc_frontier_destroy(). tolerance_m: how far from
+ * the country's boundary a control edge must be to count as front. */
+fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double tolerance_m,
+                             fc_frontier **out, fc_error *err);
+void fc_frontier_destroy(fc_worker *w, fc_frontier *f);
+/* The union of the zones (owned by f). */
+const GEOSGeometry *fc_frontier_country(const fc_frontier *f);
+
+/*
+ * The front line of a control polygon (working CRS): a MultiLineString,
+ * empty if there is none, without pieces shorter than min_length_m. Not
+ * thread-safe on one frontier: give each thread its own
+ * (fc_frontier_clone). Newly allocated.
+ */
+fc_status fc_front_line(fc_worker *w, const fc_frontier *f, const GEOSGeometry *control,
+                        double min_length_m, GEOSGeometry **out, fc_error *err);
+/* A copy for another thread. Newly allocated. */
+fc_status fc_frontier_clone(fc_worker *w, const fc_frontier *f, fc_frontier **out, fc_error *err);
+
+/* Geodesic length (km) of lines given in crs (reprojected to lon/lat and
+ * measured with geod_inverse). */
+double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char *crs);
+
+/*
+ * How far `line` lies from `ref`: the distances (km) from points every
+ * step_m along line to ref, as their mean and 90th percentile. NAN for both
+ * when either is empty.
+ */
+fc_status fc_front_shift(fc_worker *w, const GEOSGeometry *line, const GEOSGeometry *ref,
+                         double step_m, double *mean_km, double *p90_km, fc_error *err);
+
+/* A raster grid in the working CRS: cell (i, j) has its centre at
+ * (x0 + (i + 0.5) cell_m, y0 + (j + 0.5) cell_m), j counting northwards. */
+typedef struct fc_grid {
+    double x0, y0, cell_m;
+    int nx, ny;
+} fc_grid;
+
+/* A grid of cell_m cells covering bbox (xmin, ymin, xmax, ymax). */
+fc_grid fc_grid_covering(const double bbox[4], double cell_m);
+
+/* Sets mask[cell] = value for every cell whose centre lies inside the
+ * polygon (scanline, even-odd over all rings: exact for valid polygons). */
+void fc_grid_fill(fc_worker *w, const fc_grid *g, const GEOSGeometry *polygon, uint8_t *mask,
+                  uint8_t value);
+
+/* The forecast's projected gain of one zone: gain_km2[d] for d = 0..ndays
+ * days after as-of (non-decreasing), and its 80% bounds. */
+typedef struct fc_gain_curve {
+    const double *gain_km2, *lo80_km2, *hi80_km2;
+    size_t ndays;
+} fc_gain_curve;
+
+typedef struct fc_arrival_options {
+    double cell_m;       /* default 1000 */
+    double sample_m;     /* front sampling step, default 2000 */
+    double smooth_m;     /* Gaussian smoothing along the front, default 25000 */
+    int window_days;     /* default 180 */
+    bool uniform_speed;  /* the baseline: the same speed everywhere */
+} fc_arrival_options;
+
+/* The arrival model's result. Arrays are nx * ny, row j = 0 southmost. */
+typedef struct fc_arrival {
+    fc_grid grid;
+    int32_t *zone;       /* zone index of the cell's centre, -1 outside */
+    uint8_t *controlled; /* 1 where controlled at as-of */
+    float *raw;          /* uncalibrated arrival (days, INFINITY = never) */
+    float *days;         /* calibrated arrival (days after as-of; INFINITY = not
+                            within the gain curve's days) */
+    float *early80, *late80; /* from the 80% bounds of the gain */
+    double *speed_km_per_day; /* the speed field (uncontrolled country cells) */
+    size_t nsamples;     /* front samples used */
+    double mean_speed_km_per_day;
+} fc_arrival;
+
+/*
+ * Runs the model (see above) for zones with geometry, the control area now
+ * and window_days earlier (working CRS), and per-zone gain curves
+ * (gains[z] for z < zs->n; a NULL gain_km2 means no advance there).
+ * *out newly allocated (fc_arrival_destroy).
+ */
+fc_status fc_arrival_compute(fc_worker *w, const fc_zoneset *zs, const fc_frontier *fr,
+                             const GEOSGeometry *now, const GEOSGeometry *then,
+                             const fc_gain_curve *gains, const fc_arrival_options *opts,
+                             fc_arrival **out, fc_error *err);
+void fc_arrival_destroy(fc_arrival *a);
+
+/* Cell index of a point (working CRS); -1 outside the grid. */
+long fc_grid_cell(const fc_grid *g, double x, double y);
+
+/*
+ * The cells of `days` <= limit (and the controlled ones) as polygons in the
+ * working CRS, for zone z (or every zone: z < 0), through GDAL's
+ * polygonize. Newly allocated MultiPolygon.
+ */
+fc_status fc_arrival_polygons(fc_worker *w, const fc_arrival *a, const float *days, float limit,
+                              int z, GEOSGeometry **out, fc_error *err);
+
+#endif
