@@ -12,6 +12,7 @@
 
 #include "frontcast/areas.h"
 #include "frontcast/forecast.h"
+#include "frontcast/spatial.h"
 
 /* An output file being written. */
 typedef struct fc_atomic {
@@ -119,6 +120,29 @@ fc_status fc_write_forecast(const fc_forecast *f, const fc_zoneset *zs, const ch
  * mae_km2,rmse_km2,bias_km2,coverage80,coverage95,skill_vs_naive) to path
  * (NULL: stdout). */
 fc_status fc_write_backtest(const fc_backtest *b, const char *path, fc_error *err);
+
+/* Writes dir/frontline.geojson (date, length_km, shift_mean_km,
+ * shift_p90_km; MultiLineStrings) and dir/frontline.csv (+.csvt):
+ * date,length_km,shift_mean_km,shift_p90_km. */
+fc_status fc_write_frontlines(const fc_frontlines *f, const char *dir, fc_error *err);
+
+/*
+ * Writes the outputs of frontcast advance into dir: arrival.tif (Float32
+ * days after as-of, NoData -9999 where held or not reached within
+ * horizon_days), projected-control.geojson and projected-front.geojson
+ * (valid_from/valid_to dates per step), places.csv and calibration.csv
+ * (each CSV with a .csvt). model and window_days label the features.
+ */
+fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char *dir,
+                           int horizon_days, const char *model, int window_days, fc_error *err);
+
+/* Writes the spatial backtest: model,horizon_days,n,precision,recall,iou
+ * (+.csvt) to path (NULL: stdout). */
+fc_status fc_write_spatial_backtest(const fc_spatial_score *s, size_t n, const char *path,
+                                    fc_error *err);
+
+/* "dir/name", newly allocated (free()); NULL when out of memory. */
+char *fc_path_join(const char *dir, const char *name);
 
 /* Creates folder dir if it does not exist (one level). */
 fc_status fc_ensure_dir(const char *dir, fc_error *err);

@@ -43,7 +43,7 @@ const char *fc_worker_geos_error(const fc_worker *w);
 void fc_equal_area_crs(double lon0_deg, double lat0_deg, char *buf, size_t size);
 
 /*
- * Reprojects a polygonal geometry from src_crs to dst_crs (any definition
+ * Reprojects a polygonal (or a lineal) geometry from src_crs to dst_crs (any definition
  * PROJ accepts: "OGC:CRS84", "EPSG:3857", WKT, PROJ strings). Coordinates
  * are taken and returned in lon/lat (east, north) order whatever the CRS
  * axis order says. The worker caches the last transformation, so repeated

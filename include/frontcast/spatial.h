@@ -24,9 +24,11 @@
 #ifndef FRONTCAST_SPATIAL_H
 #define FRONTCAST_SPATIAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "frontcast/load.h"
+#include "frontcast/areas.h"
+#include "frontcast/forecast.h"
 
 /* The country (union of the zones) and its interior, built once. */
 typedef struct fc_frontier fc_frontier;
@@ -62,6 +64,37 @@ double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char
 fc_status fc_front_shift(fc_worker *w, const GEOSGeometry *line, const GEOSGeometry *ref,
                          double step_m, double *mean_km, double *p90_km, fc_error *err);
 
+/* The front line of every snapshot of a series. */
+typedef struct fc_frontline_row {
+    fc_day date;
+    double length_km;                   /* geodesic */
+    double shift_mean_km, shift_p90_km; /* from the previous front; NAN on the first */
+    unsigned char *wkb;                 /* lon/lat MultiLineString */
+    size_t wkb_size;
+} fc_frontline_row;
+
+typedef struct fc_frontlines {
+    fc_frontline_row *rows;
+    size_t n;
+} fc_frontlines;
+
+typedef struct fc_frontline_options {
+    double tolerance_m;  /* distance from the country's boundary; default 2000 */
+    double min_length_m; /* shorter pieces dropped; default 1000 */
+    double sample_m;     /* shift sampling step; default 1000 */
+    int threads;
+    const fc_diag *diag;
+    fc_progress_fn progress;
+    void *progress_user;
+} fc_frontline_options;
+
+/* Extracts the front line of every snapshot, with its length and its shift
+ * from the previous snapshot's. *out newly allocated (fc_frontlines_destroy). */
+fc_status fc_frontlines_compute(const fc_zoneset *zs, const fc_series *series,
+                                const fc_frontline_options *opts, fc_frontlines **out,
+                                fc_error *err);
+void fc_frontlines_destroy(fc_frontlines *f);
+
 /* A raster grid in the working CRS: cell (i, j) has its centre at
  * (x0 + (i + 0.5) cell_m, y0 + (j + 0.5) cell_m), j counting northwards. */
 typedef struct fc_grid {
@@ -95,6 +128,7 @@ typedef struct fc_arrival_options {
 /* The arrival model's result. Arrays are nx * ny, row j = 0 southmost. */
 typedef struct fc_arrival {
     fc_grid grid;
+    const char *crs;     /* the working CRS (the zones'), not owned */
     int32_t *zone;       /* zone index of the cell's centre, -1 outside */
     uint8_t *controlled; /* 1 where controlled at as-of */
     float *raw;          /* uncalibrated arrival (days, INFINITY = never) */
@@ -122,11 +156,112 @@ void fc_arrival_destroy(fc_arrival *a);
 long fc_grid_cell(const fc_grid *g, double x, double y);
 
 /*
- * The cells of `days` <= limit (and the controlled ones) as polygons in the
- * working CRS, for zone z (or every zone: z < 0), through GDAL's
- * polygonize. Newly allocated MultiPolygon.
+ * The uncontrolled cells with days[cell] <= limit, as one MultiPolygon per
+ * zone in the working CRS (cell edges; through GDAL's polygonize):
+ * out[z] for z < nzones, each newly allocated (empty where none).
  */
 fc_status fc_arrival_polygons(fc_worker *w, const fc_arrival *a, const float *days, float limit,
-                              int z, GEOSGeometry **out, fc_error *err);
+                              size_t nzones, GEOSGeometry **out, fc_error *err);
+
+/* A place and when the front would reach it. */
+typedef struct fc_place_row {
+    char *name;
+    double population;
+    const char *zone_id;   /* owned by the zone set; NULL outside every zone */
+    double distance_km;    /* to the current front line */
+    fc_day arrival, arrival_lo80, arrival_hi80; /* FC_NO_DAY: beyond the horizon */
+} fc_place_row;
+
+typedef struct fc_advance_options {
+    fc_day as_of;           /* FC_NO_DAY: the last snapshot */
+    int window_days;        /* default 180 */
+    int horizon_days;       /* default 730 */
+    int step_days;          /* default 90 */
+    fc_model model;         /* the rate model calibrated to (pace is 0) */
+    int bootstrap;          /* default 1000 */
+    uint64_t seed;
+    double cell_m;          /* default 1000 */
+    double tolerance_m;     /* front line: distance from the border, default 2000 */
+    bool uniform_speed;     /* the baseline model */
+    const char *places;     /* GeoJSON of points with name, population; NULL: none */
+} fc_advance_options;
+
+/* Results of frontcast advance. */
+typedef struct fc_advance {
+    fc_day as_of;
+    fc_arrival *arrival;
+    size_t nsteps, nzones;
+    int *step_days;              /* the steps, days after as-of */
+    /* per step s and zone z, at [s * nzones + z] */
+    unsigned char **control_wkb; /* projected control, lon/lat */
+    size_t *control_size;
+    double *projected_km2;       /* its area */
+    double *forecast_gain_km2;   /* the rate model's projected gain */
+    double *model_gain_km2;      /* the arrival model's gain (cells) */
+    /* per step */
+    unsigned char **front_wkb;   /* projected front, lon/lat */
+    size_t *front_size;
+    fc_place_row *places;
+    size_t nplaces;
+} fc_advance;
+
+/*
+ * Runs the arrival model at as-of against the rate model's forecast for
+ * each zone (from table), then draws the projected control and front at
+ * each step and dates the places. zs must have geometry. *out newly
+ * allocated (fc_advance_destroy).
+ */
+fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                         const fc_area_table *table, const fc_advance_options *opts,
+                         const fc_diag *diag, fc_advance **out, fc_error *err);
+void fc_advance_destroy(fc_advance *a);
+
+/* The controlled area on the snapshot on or before day (working CRS):
+ * *index is the snapshot's index. Newly allocated. */
+fc_status fc_series_control_at(const fc_series *series, fc_day day, fc_worker *w,
+                               const char *crs, const fc_diag *diag, size_t *index,
+                               GEOSGeometry **out, fc_error *err);
+
+/* Gain curves of every zone from a rate model fitted up to as_of:
+ * gains[z] for z < zs->n, with ndays = horizon + 1 (arrays newly
+ * allocated; free with fc_gain_curves_free). */
+fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as_of, fc_model model,
+                         int window_days, int horizon_days, int bootstrap, uint64_t seed,
+                         fc_gain_curve *gains, fc_error *err);
+void fc_gain_curves_free(fc_gain_curve *gains, size_t n);
+
+/* How well projected gains matched the actual gains, pooled over origins. */
+typedef struct fc_spatial_score {
+    const char *model;   /* "arrival" or "uniform-buffer"; static */
+    int horizon_days;
+    size_t n;            /* origins */
+    double precision, recall, iou;
+    double predicted_km2, actual_km2; /* totals over the origins */
+} fc_spatial_score;
+
+typedef struct fc_spatial_backtest_options {
+    int every_days;      /* default 60 */
+    const int *horizons; /* default 90, 180 */
+    size_t nhorizons;
+    int window_days;     /* default 180 */
+    fc_model model;      /* the rate model calibrated to; default pace */
+    double cell_m;       /* default 1000 */
+    int bootstrap;
+    uint64_t seed;
+    fc_progress_fn progress;
+    void *progress_user;
+} fc_spatial_backtest_options;
+
+/*
+ * From origins every every_days (after a burn-in of the window), projects
+ * the gained area h days ahead with the arrival model and with the
+ * uniform-buffer baseline (the same calibration, one speed everywhere), and
+ * compares each with the area actually gained by the snapshot then, cell by
+ * cell. *scores (2 x nhorizons, newly allocated; free()) pooled over origins.
+ */
+fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                              const fc_area_table *table, const fc_spatial_backtest_options *opts,
+                              fc_spatial_score **scores, size_t *nscores, size_t *norigins,
+                              fc_error *err);
 
 #endif

@@ -89,7 +89,14 @@ fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_war
                          bool keep_geometry, fc_area_table **table, fc_zoneset **zones,
                          fc_areas_timing *timing, fc_error *err);
 
+/* Opens the zones (with geometry, for w) and the control series of in,
+ * with the geodata/ defaults; a note says the default series is synthetic. */
+fc_status cli_open_inputs(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
+                          fc_worker *w, fc_zoneset **zones, fc_series **series, fc_error *err);
+
 int cmd_areas(int argc, char **argv);
+int cmd_frontline(int argc, char **argv);
+int cmd_advance(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
 int cmd_backtest(int argc, char **argv);
 

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "frontcast/export.h"
 #include "frontcast/forecast.h"
+#include "frontcast/spatial.h"
 
 #define MAX_LIST 16
 
@@ -35,6 +36,16 @@ static void help(void)
            "  --window DAYS[,...]    windows (default 30,90,180,365)\n"
            "  --bootstrap N          bootstrap replicates (default 1000); --seed N (default 1)\n"
            "  -o, --output FILE      backtest.csv with a .csvt (default out/backtest.csv)\n"
+           "\n"
+           "  --spatial              backtest the arrival model (frontcast advance) instead:\n"
+           "                         from origins every --every days (default 60), project the\n"
+           "                         gained area --horizons ahead (default 90,180) and compare it\n"
+           "                         cell by cell with the area actually gained: precision,\n"
+           "                         recall and IoU pooled over origins, for the model and for\n"
+           "                         the uniform-buffer baseline (the same per-zone areas, one\n"
+           "                         speed everywhere). Uses the first --window (default 180),\n"
+           "                         --model (default pace) and --cell KM (default 1); needs\n"
+           "                         --zones/--control (default out/backtest-spatial.csv)\n"
            "  -q, --quiet            no tables on standard output\n"
            "\n"
            "Example:\n"
@@ -47,6 +58,8 @@ static void help(void)
 typedef struct backtest_args {
     cli_inputs in;
     const char *output;
+    bool spatial, every_given, horizons_given, windows_given, model_given;
+    double cell_km;
     int every, bootstrap, seed;
     fc_model models[FC_MODEL_COUNT];
     size_t nmodels;
@@ -72,7 +85,7 @@ static bool parse_models(const char *s, fc_model *out, size_t *n)
 
 static int parse(int argc, char **argv, backtest_args *a)
 {
-    enum { O_EVERY = 256, O_HORIZONS, O_MODEL, O_WINDOW, O_BOOT, O_SEED };
+    enum { O_EVERY = 256, O_HORIZONS, O_MODEL, O_WINDOW, O_BOOT, O_SEED, O_SPATIAL, O_CELL };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
         {"areas", required_argument, NULL, CLI_OPT_AREAS},
@@ -82,12 +95,15 @@ static int parse(int argc, char **argv, backtest_args *a)
         {"window", required_argument, NULL, O_WINDOW},
         {"bootstrap", required_argument, NULL, O_BOOT},
         {"seed", required_argument, NULL, O_SEED},
+        {"spatial", no_argument, NULL, O_SPATIAL},
+        {"cell", required_argument, NULL, O_CELL},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "backtest";
-    a->output = "out/backtest.csv";
+    a->output = NULL;
+    a->cell_km = 1;
     a->every = 30;
     a->bootstrap = 1000;
     a->seed = 1;
@@ -107,19 +123,31 @@ static int parse(int argc, char **argv, backtest_args *a)
         if (r > 0)
             continue;
         switch (c) {
+        case O_SPATIAL: a->spatial = true; break;
+        case O_CELL: {
+            char *end;
+            a->cell_km = strtod(optarg, &end);
+            if (*end || !(a->cell_km >= 0.1 && a->cell_km <= 100))
+                return cli_usage_error(cmd, "--cell wants km from 0.1 to 100, not '%s'", optarg);
+            break;
+        }
         case O_EVERY:
+            a->every_given = true;
             if (!cli_parse_int(optarg, 1, 3650, &a->every))
                 return cli_usage_error(cmd, "--every wants days from 1 to 3650, not '%s'", optarg);
             break;
         case O_HORIZONS:
+            a->horizons_given = true;
             if (!cli_parse_int_list(optarg, 1, 3650, a->horizons, MAX_LIST, &a->nhorizons))
                 return cli_usage_error(cmd, "--horizons wants days (a list like 30,90), not '%s'", optarg);
             break;
         case O_MODEL:
+            a->model_given = true;
             if (!parse_models(optarg, a->models, &a->nmodels))
                 return cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all, not '%s'", optarg);
             break;
         case O_WINDOW:
+            a->windows_given = true;
             if (!cli_parse_int_list(optarg, 2, 36500, a->windows, MAX_LIST, &a->nwindows))
                 return cli_usage_error(cmd, "--window wants days (a list like 30,90,180), not '%s'", optarg);
             break;
@@ -140,8 +168,88 @@ static int parse(int argc, char **argv, backtest_args *a)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (a->spatial && a->in.areas)
+        return cli_usage_error(cmd, "--spatial needs geometry: give --zones/--control, not --areas");
+    if (a->spatial && a->model_given && a->nmodels != 1)
+        return cli_usage_error(cmd, "--spatial calibrates to one --model");
+    if (!a->output)
+        a->output = a->spatial ? "out/backtest-spatial.csv" : "out/backtest.csv";
+    if (a->spatial) {
+        static const int hors[] = {90, 180};
+        if (!a->every_given)
+            a->every = 60;
+        if (!a->horizons_given) {
+            memcpy(a->horizons, hors, sizeof hors);
+            a->nhorizons = 2;
+        }
+        if (!a->windows_given)
+            a->windows[0] = 180;
+        if (!a->model_given)
+            a->models[0] = FC_MODEL_PACE;
+    }
     a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
     return -1;
+}
+
+/* Creates the output's folder when it is the default out/. */
+static fc_status ensure_parent(const char *path, fc_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return FC_OK;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return fc_ensure_dir(dir, err);
+}
+
+static int run_spatial(backtest_args *a)
+{
+    cli_warnings warn;
+    cli_warnings_init(&warn, a->common.quiet);
+    fc_error err = {0};
+    fc_worker *w = fc_worker_create();
+    fc_zoneset *zs = NULL;
+    fc_series *series = NULL;
+    fc_area_table *table = NULL;
+    fc_spatial_score *scores = NULL;
+    size_t nscores = 0, norigins = 0;
+    fc_status st = w ? cli_open_inputs(&a->in, &a->common, &warn, w, &zs, &series, &err)
+                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK) {
+        fc_areas_options opts = {.threads = a->in.threads, .tile_m = a->in.tile_km * 1000,
+                                 .diag = &warn.diag};
+        st = fc_areas_compute(zs, series, &opts, &table, NULL, &err);
+    }
+    if (st == FC_OK) {
+        fc_spatial_backtest_options so = {
+            .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
+            .window_days = a->windows[0], .model = a->models[0], .cell_m = a->cell_km * 1000,
+            .bootstrap = a->bootstrap, .seed = (uint64_t)a->seed,
+            .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
+        st = fc_spatial_backtest(w, zs, series, table, &so, &scores, &nscores, &norigins, &err);
+        cli_progress_end(&a->common);
+    }
+    if (st == FC_OK)
+        st = ensure_parent(a->output, &err);
+    if (st == FC_OK)
+        st = fc_write_spatial_backtest(scores, nscores, a->output, &err);
+    if (st == FC_OK && !a->common.quiet) {
+        printf("frontcast backtest --spatial: %zu origins every %d days, window %d days, "
+               "calibrated to %s\n%-15s %7s %4s %9s %7s %7s %12s %10s\n",
+               norigins, a->every, a->windows[0], fc_model_name(a->models[0]), "model", "horizon",
+               "n", "precision", "recall", "IoU", "predicted", "actual");
+        for (size_t i = 0; i < nscores; i++)
+            printf("%-15s %7d %4zu %9.3f %7.3f %7.3f %9.0f km2 %6.0f km2\n", scores[i].model,
+                   scores[i].horizon_days, scores[i].n, scores[i].precision, scores[i].recall,
+                   scores[i].iou, scores[i].predicted_km2, scores[i].actual_km2);
+    }
+    int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
+    free(scores);
+    fc_area_table_destroy(table);
+    fc_series_close(w, series);
+    fc_zones_destroy(w, zs);
+    fc_worker_destroy(w);
+    return rc;
 }
 
 static void print_table(const fc_backtest *b, const char *zone)
@@ -165,23 +273,14 @@ static void print_table(const fc_backtest *b, const char *zone)
     }
 }
 
-/* Creates the output's folder when it is the default out/. */
-static fc_status ensure_parent(const char *path, fc_error *err)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash || slash == path)
-        return FC_OK;
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    return fc_ensure_dir(dir, err);
-}
-
 int cmd_backtest(int argc, char **argv)
 {
     backtest_args a = {0};
     int rc = parse(argc, argv, &a);
     if (rc >= 0)
         return rc;
+    if (a.spatial)
+        return run_spatial(&a);
     fc_zoneset *zs = NULL;
     fc_area_table *table = NULL;
     fc_backtest *bt = NULL;

@@ -180,29 +180,11 @@ fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_war
             return fc_error_set(err, FC_ERR_ARG, "give either --areas or --zones/--control, not both");
         return fc_read_areas_csv(in->areas, table, zones, err);
     }
-    char *def_zones = NULL, *def_control = NULL;
-    const char *zpath = in->zones, *cpath = in->control;
     fc_series *series = NULL;
-    fc_status st = FC_OK;
     fc_worker *w = fc_worker_create();
     if (!w)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    if (!zpath)
-        zpath = def_zones = cli_geodata_path("ukraine-oblasts.geojson");
-    if (!cpath) {
-        cpath = def_control = cli_geodata_path("demo-control");
-        if (!common->quiet)
-            fprintf(stderr, "frontcast: note: using the SYNTHETIC demo series %s "
-                            "(not real data); pass --control for real snapshots\n",
-                    cpath);
-    }
-    if (!zpath || !cpath) {
-        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-        goto cleanup;
-    }
-    st = fc_zones_load(w, zpath, &in->zone_opts, &warn->diag, zones, err);
-    if (st == FC_OK)
-        st = fc_series_open(w, cpath, &in->series_opts, &series, err);
+    fc_status st = cli_open_inputs(in, common, warn, w, zones, &series, err);
     if (st == FC_OK) {
         fc_areas_options opts = {
             .threads = in->threads,
@@ -221,13 +203,42 @@ fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_war
         GEOSGeom_destroy_r(fc_worker_geos(w), (*zones)->zones[z].geom);
         (*zones)->zones[z].geom = NULL;
     }
-cleanup:
     if (st != FC_OK) {
         fc_zones_destroy(w, *zones);
         *zones = NULL;
     }
     fc_series_close(w, series);
     fc_worker_destroy(w);
+    return st;
+}
+
+fc_status cli_open_inputs(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
+                          fc_worker *w, fc_zoneset **zones, fc_series **series, fc_error *err)
+{
+    *zones = NULL;
+    *series = NULL;
+    char *def_zones = NULL, *def_control = NULL;
+    const char *zpath = in->zones, *cpath = in->control;
+    fc_status st = FC_OK;
+    if (!zpath)
+        zpath = def_zones = cli_geodata_path("ukraine-oblasts.geojson");
+    if (!cpath) {
+        cpath = def_control = cli_geodata_path("demo-control");
+        if (!common->quiet)
+            fprintf(stderr, "frontcast: note: using the SYNTHETIC demo series %s "
+                            "(not real data); pass --control for real snapshots\n",
+                    cpath);
+    }
+    if (!zpath || !cpath)
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK)
+        st = fc_zones_load(w, zpath, &in->zone_opts, &warn->diag, zones, err);
+    if (st == FC_OK)
+        st = fc_series_open(w, cpath, &in->series_opts, series, err);
+    if (st != FC_OK) {
+        fc_zones_destroy(w, *zones);
+        *zones = NULL;
+    }
     free(def_zones);
     free(def_control);
     return st;

@@ -13,6 +13,8 @@ static const struct command {
     {"areas", cmd_areas, "controlled area, gains and losses per zone and date"},
     {"forecast", cmd_forecast, "rates, projections with intervals, dates at the current pace"},
     {"backtest", cmd_backtest, "how good each forecast model has been (rolling origins)"},
+    {"frontline", cmd_frontline, "the front line of every snapshot, its length and shift"},
+    {"advance", cmd_advance, "where the front will be: arrival times, projected control, places"},
 };
 
 static void usage(FILE *f)

@@ -110,7 +110,8 @@ fc_status fc_reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
     if (!pj)
         return err ? err->code : FC_ERR_CRS;
     transform_ctx t = {pj, FC_OK};
-    *out = fc_geom_map_rings(w, g, transform_ring, &t);
+    *out = fc_geom_is_lineal(w, g) ? fc_geom_map_lines(w, g, transform_ring, &t)
+                                   : fc_geom_map_rings(w, g, transform_ring, &t);
     if (!*out) {
         if (t.status != FC_OK)
             return fc_error_set(err, t.status,

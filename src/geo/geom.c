@@ -161,3 +161,86 @@ bool fc_geom_bbox(fc_worker *w, const GEOSGeometry *g, double bbox[4])
     return GEOSGeom_getXMin_r(h, g, &bbox[0]) && GEOSGeom_getYMin_r(h, g, &bbox[1]) &&
            GEOSGeom_getXMax_r(h, g, &bbox[2]) && GEOSGeom_getYMax_r(h, g, &bbox[3]);
 }
+
+/* Appends the LineString parts of g (recursively) to *parts. */
+static int collect_lines(GEOSContextHandle_t h, const GEOSGeometry *g,
+                         const GEOSGeometry ***parts, size_t *n, size_t *cap)
+{
+    int type = GEOSGeomTypeId_r(h, g);
+    if (type == GEOS_LINESTRING) {
+        if (GEOSisEmpty_r(h, g))
+            return 0;
+        if (*n == *cap) {
+            size_t nc = *cap ? 2 * *cap : 16;
+            const GEOSGeometry **np = realloc(*parts, nc * sizeof *np);
+            if (!np)
+                return -1;
+            *parts = np;
+            *cap = nc;
+        }
+        (*parts)[(*n)++] = g;
+        return 0;
+    }
+    if (type == GEOS_MULTILINESTRING || type == GEOS_GEOMETRYCOLLECTION) {
+        int k = GEOSGetNumGeometries_r(h, g);
+        for (int i = 0; i < k; i++)
+            if (collect_lines(h, GEOSGetGeometryN_r(h, g, i), parts, n, cap) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+bool fc_geom_is_lineal(fc_worker *w, const GEOSGeometry *g)
+{
+    const GEOSGeometry **parts = NULL;
+    size_t n = 0, cap = 0;
+    collect_lines(w->geos, g, &parts, &n, &cap);
+    free(parts);
+    return n > 0 && fc_geom_polygon_count(w, g) == 0;
+}
+
+GEOSGeometry *fc_geom_map_lines(fc_worker *w, const GEOSGeometry *g, fc_ring_map_fn fn,
+                                void *user)
+{
+    GEOSContextHandle_t h = w->geos;
+    const GEOSGeometry **parts = NULL;
+    size_t n = 0, cap = 0;
+    GEOSGeometry **lines = NULL, *out = NULL;
+    size_t made = 0;
+    if (collect_lines(h, g, &parts, &n, &cap) != 0 || !(lines = calloc(n ? n : 1, sizeof *lines)))
+        goto cleanup;
+    for (; made < n; made++) {
+        const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, parts[made]);
+        unsigned int np = 0;
+        if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &np))
+            goto cleanup;
+        double *xy = malloc(2 * (size_t)(np ? np : 1) * sizeof *xy);
+        GEOSCoordSequence *ns = NULL;
+        if (xy && GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0) && (!fn || fn(w, xy, np, user) == 0))
+            ns = GEOSCoordSeq_copyFromBuffer_r(h, xy, np, 0, 0);
+        free(xy);
+        lines[made] = ns ? GEOSGeom_createLineString_r(h, ns) : NULL;
+        if (!lines[made])
+            goto cleanup;
+    }
+    out = GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, lines, (unsigned)n);
+    if (out)
+        made = 0;
+cleanup:
+    for (size_t i = 0; i < made; i++)
+        GEOSGeom_destroy_r(h, lines[i]);
+    free(lines);
+    free(parts);
+    return out;
+}
+
+int fc_geom_each_line(fc_worker *w, const GEOSGeometry *g, fc_ring_visit_fn fn, void *user)
+{
+    const GEOSGeometry **parts = NULL;
+    size_t n = 0, cap = 0;
+    int rc = collect_lines(w->geos, g, &parts, &n, &cap);
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        rc = visit_ring(w, parts[k], false, fn, user);
+    free(parts);
+    return rc;
+}

@@ -20,6 +20,21 @@ typedef int (*fc_ring_visit_fn)(fc_worker *w, const double *xy, size_t n, bool h
 GEOSGeometry *fc_geom_map_rings(fc_worker *w, const GEOSGeometry *g, fc_ring_map_fn fn,
                                 void *user);
 
+/*
+ * Rebuilds the lineal parts of g (LineString, MultiLineString, collections)
+ * with each line's coordinates passed through fn. Newly allocated
+ * MultiLineString; NULL if fn stopped or GEOS failed.
+ */
+GEOSGeometry *fc_geom_map_lines(fc_worker *w, const GEOSGeometry *g, fc_ring_map_fn fn,
+                                void *user);
+
+/* Calls fn for every LineString of g (hole is false); returns fn's first
+ * non-zero. */
+int fc_geom_each_line(fc_worker *w, const GEOSGeometry *g, fc_ring_visit_fn fn, void *user);
+
+/* True when g has lineal and no polygonal parts. */
+bool fc_geom_is_lineal(fc_worker *w, const GEOSGeometry *g);
+
 /* Calls fn for every ring of g's polygonal parts; returns fn's first non-zero. */
 int fc_geom_each_ring(fc_worker *w, const GEOSGeometry *g, fc_ring_visit_fn fn, void *user);
 

@@ -19,8 +19,7 @@ fc_status fc_ensure_dir(const char *dir, fc_error *err)
     return FC_OK;
 }
 
-/* "dir/name", newly allocated. */
-static char *join(const char *dir, const char *name)
+char *fc_path_join(const char *dir, const char *name)
 {
     char *p = malloc(strlen(dir) + strlen(name) + 2);
     if (p)
@@ -55,7 +54,7 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
     fc_status st = fc_ensure_dir(dir, err);
     if (st != FC_OK)
         return st;
-    char *ppath = join(dir, "projection.csv"), *epath = join(dir, "eta.csv");
+    char *ppath = fc_path_join(dir, "projection.csv"), *epath = fc_path_join(dir, "eta.csv");
     fc_csv p, e;
     memset(&p, 0, sizeof p);
     memset(&e, 0, sizeof e);
@@ -139,4 +138,61 @@ fc_status fc_write_backtest(const fc_backtest *b, const char *path, fc_error *er
         fputc('\n', c.f);
     }
     return fc_csv_commit(&c, err);
+}
+
+fc_status fc_write_frontlines(const fc_frontlines *f, const char *dir, fc_error *err)
+{
+    fc_status st = fc_ensure_dir(dir, err);
+    if (st != FC_OK)
+        return st;
+    static const fc_field fields[] = {{"date", FC_FIELD_DATE},
+                                      {"length_km", FC_FIELD_REAL},
+                                      {"shift_mean_km", FC_FIELD_REAL},
+                                      {"shift_p90_km", FC_FIELD_REAL}};
+    enum { NF = 4 };
+    char *gpath = fc_path_join(dir, "frontline.geojson"), *cpath = fc_path_join(dir, "frontline.csv");
+    fc_value *v = calloc(f->n * NF + 1, sizeof *v);
+    unsigned char **wkb = calloc(f->n + 1, sizeof *wkb);
+    size_t *size = calloc(f->n + 1, sizeof *size);
+    fc_csv c;
+    memset(&c, 0, sizeof c);
+    if (!gpath || !cpath || !v || !wkb || !size) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        const fc_frontline_row *r = &f->rows[i];
+        fc_value *row = &v[i * NF];
+        row[0].date = r->date;
+        row[1].real = round(r->length_km * 1000) / 1000;
+        row[2].real = round(r->shift_mean_km * 1000) / 1000;
+        row[3].real = round(r->shift_p90_km * 1000) / 1000;
+        row[2].null = isnan(r->shift_mean_km);
+        row[3].null = isnan(r->shift_p90_km);
+        wkb[i] = r->wkb;
+        size[i] = r->wkb_size;
+    }
+    st = fc_write_vector(gpath, "GeoJSON", "frontline", fc_geojson_lco, FC_GEOM_LINES, fields, NF,
+                         v, wkb, size, f->n, err);
+    if (st == FC_OK)
+        st = fc_csv_open(&c, cpath, "date,length_km,shift_mean_km,shift_p90_km\n",
+                         "\"Date\",\"Real\",\"Real\",\"Real\"\n", err);
+    for (size_t i = 0; st == FC_OK && i < f->n; i++) {
+        const fc_frontline_row *r = &f->rows[i];
+        date_field(c.f, r->date);
+        fprintf(c.f, ",%.3f", r->length_km);
+        real_or_empty(c.f, "%.3f", r->shift_mean_km);
+        real_or_empty(c.f, "%.3f", r->shift_p90_km);
+        fputc('\n', c.f);
+    }
+    if (st == FC_OK)
+        st = fc_csv_commit(&c, err);
+cleanup:
+    fc_csv_abort(&c);
+    free(gpath);
+    free(cpath);
+    free(v);
+    free(wkb);
+    free(size);
+    return st;
 }

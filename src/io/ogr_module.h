@@ -70,11 +70,11 @@ typedef struct fc_ogr_api {
     /* Writes a Float32 GeoTIFF (deflate, tiled) with nodata set. */
     fc_status (*write_raster)(const char *path, const fc_ogr_raster *r, const float *values,
                               double nodata, fc_error *err);
-    /* The connected areas of mask != 0 (row 0 northmost) as polygons in
-     * the raster's CRS: *wkb (n of them, each newly allocated, and the
-     * arrays) to be freed by the caller. */
-    fc_status (*polygonize)(const fc_ogr_raster *r, const uint8_t *mask, unsigned char ***wkb,
-                            size_t **wkb_size, size_t *n, fc_error *err);
+    /* The connected areas of equal non-zero value (row 0 northmost) as
+     * polygons in the raster's CRS, with their value: *wkb (n of them,
+     * each newly allocated), *wkb_size and *value to be freed by the caller. */
+    fc_status (*polygonize)(const fc_ogr_raster *r, const int32_t *values, unsigned char ***wkb,
+                            size_t **wkb_size, int32_t **value, size_t *n, fc_error *err);
 } fc_ogr_api;
 
 /* The plug-in, loaded on first use (thread-safe). NULL with err set when it

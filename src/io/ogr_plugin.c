@@ -343,16 +343,17 @@ cleanup:
     return st;
 }
 
-static fc_status polygonize(const fc_ogr_raster *r, const uint8_t *mask, unsigned char ***wkb,
-                            size_t **wkb_size, size_t *n, fc_error *err)
+static fc_status polygonize(const fc_ogr_raster *r, const int32_t *values, unsigned char ***wkb,
+                            size_t **wkb_size, int32_t **value, size_t *n, fc_error *err)
 {
     pthread_once(&gdal_once, gdal_register);
     *wkb = NULL;
     *wkb_size = NULL;
+    *value = NULL;
     *n = 0;
     fc_status st = FC_OK;
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", r->nx, r->ny, 1, GDT_Byte, NULL);
+    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", r->nx, r->ny, 1, GDT_Int32, NULL);
     GDALDatasetH vec = GDALCreate(GDALGetDriverByName("Memory"), "", 0, 0, 0, GDT_Unknown, NULL);
     OGRLayerH layer = vec ? GDALDatasetCreateLayer(vec, "cells", NULL, wkbPolygon, NULL) : NULL;
     size_t cap = 0;
@@ -366,8 +367,8 @@ static fc_status polygonize(const fc_ogr_raster *r, const uint8_t *mask, unsigne
     OGR_Fld_Destroy(fd);
     GDALSetGeoTransform(mem, (double *)r->geotransform);
     GDALRasterBandH band = GDALGetRasterBand(mem, 1);
-    if (GDALRasterIO(band, GF_Write, 0, 0, r->nx, r->ny, (void *)mask, r->nx, r->ny, GDT_Byte, 0,
-                     0) != CE_None ||
+    if (GDALRasterIO(band, GF_Write, 0, 0, r->nx, r->ny, (void *)values, r->nx, r->ny, GDT_Int32,
+                     0, 0) != CE_None ||
         GDALPolygonize(band, band, layer, 0, NULL, NULL, NULL) != CE_None) {
         st = fc_error_set(err, FC_ERR_GEOM, "polygonize failed: %s", gdal_message("GDAL failed"));
         goto cleanup;
@@ -381,20 +382,24 @@ static fc_status polygonize(const fc_ogr_raster *r, const uint8_t *mask, unsigne
                 cap = cap ? 2 * cap : 64;
                 unsigned char **nw = realloc(*wkb, cap * sizeof *nw);
                 size_t *ns = nw ? realloc(*wkb_size, cap * sizeof *ns) : NULL;
+                int32_t *nv = ns ? realloc(*value, cap * sizeof *nv) : NULL;
                 if (nw)
                     *wkb = nw;
-                if (!ns) {
+                if (ns)
+                    *wkb_size = ns;
+                if (!nv) {
                     OGR_F_Destroy(f);
                     st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
                     goto cleanup;
                 }
-                *wkb_size = ns;
+                *value = nv;
             }
             size_t size = (size_t)OGR_G_WkbSize(g);
             unsigned char *buf = malloc(size);
             if (buf && OGR_G_ExportToWkb(g, wkbNDR, buf) == OGRERR_NONE) {
                 (*wkb)[*n] = buf;
                 (*wkb_size)[*n] = size;
+                (*value)[*n] = OGR_F_GetFieldAsInteger(f, 0);
                 (*n)++;
             } else {
                 free(buf);

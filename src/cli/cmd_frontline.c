@@ -1,0 +1,124 @@
+/* frontcast frontline: the front line of every snapshot. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "frontcast/export.h"
+#include "frontcast/spatial.h"
+
+static void help(void)
+{
+    printf("Usage: frontcast frontline [OPTIONS]\n"
+           "\n"
+           "Extracts the front line of every snapshot: the part of the control area's\n"
+           "boundary inside the country (the union of the zones), not along the\n"
+           "international border or the coast, without slivers shorter than\n"
+           "--min-length; its geodesic length, and how far it moved since the previous\n"
+           "snapshot (mean and 90th percentile of the distance from points every 1 km\n"
+           "of the new line to the old one).\n"
+           "\n%s\n", cli_input_help);
+    printf("Front line:\n"
+           "  --min-length KM        drop pieces shorter than this (default 1)\n"
+           "  --border-tolerance KM  control edges closer than this to the country's own\n"
+           "                         boundary are border or coast, not front (default 2)\n"
+           "  -o, --output DIR       frontline.geojson and frontline.csv (+.csvt) (default out/)\n"
+           "  -q, --quiet            no warnings or progress\n"
+           "\n"
+           "Example:\n"
+           "  frontcast frontline --control ~/deepstate -o out\n"
+           "\n"
+           "Exit status: 0 success, 1 error, 2 wrong options.\n");
+}
+
+static bool parse_km(const char *s, double min, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || !(v >= min && v <= 1000))
+        return false;
+    *out = v;
+    return true;
+}
+
+int cmd_frontline(int argc, char **argv)
+{
+    enum { O_MINLEN = 256, O_TOL };
+    static const struct option longopts[] = {
+        CLI_INPUT_LONGOPTS,
+        {"min-length", required_argument, NULL, O_MINLEN},
+        {"border-tolerance", required_argument, NULL, O_TOL},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "frontline", *output = "out";
+    cli_inputs in = {0};
+    cli_common common = {0};
+    double min_km = 1, tol_km = 2;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
+        int r = cli_input_option(cmd, c, optarg, &in);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case O_MINLEN:
+            if (!parse_km(optarg, 0, &min_km))
+                return cli_usage_error(cmd, "--min-length wants km from 0 to 1000, not '%s'", optarg);
+            break;
+        case O_TOL:
+            if (!parse_km(optarg, 0.001, &tol_km))
+                return cli_usage_error(cmd, "--border-tolerance wants km from 0.001 to 1000, not '%s'", optarg);
+            break;
+        case 'o': output = optarg; break;
+        case 'q': common.quiet = true; break;
+        case 'h': help(); return FC_EXIT_OK;
+        case ':': return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (in.areas)
+        return cli_usage_error(cmd, "--areas has no geometry: give --zones/--control");
+    common.progress = !common.quiet && isatty(STDERR_FILENO);
+
+    cli_warnings warn;
+    cli_warnings_init(&warn, common.quiet);
+    fc_error err = {0};
+    fc_worker *w = fc_worker_create();
+    fc_zoneset *zs = NULL;
+    fc_series *series = NULL;
+    fc_frontlines *lines = NULL;
+    fc_status st = w ? cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err)
+                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK) {
+        fc_frontline_options fo = {.tolerance_m = tol_km * 1000, .min_length_m = min_km * 1000,
+                                   .threads = in.threads, .diag = &warn.diag,
+                                   .progress = common.progress ? cli_progress : NULL,
+                                   .progress_user = "frontline"};
+        st = fc_frontlines_compute(zs, series, &fo, &lines, &err);
+        cli_progress_end(&common);
+    }
+    if (st == FC_OK)
+        st = fc_write_frontlines(lines, output, &err);
+    if (st == FC_OK && !common.quiet && lines->n > 0) {
+        const fc_frontline_row *last = &lines->rows[lines->n - 1];
+        char d[11];
+        fc_date_format(last->date, d);
+        fprintf(stderr, "frontcast: %zu front lines in %s/; on %s the front is %.1f km long\n",
+                lines->n, output, d, last->length_km);
+    }
+    int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
+    fc_frontlines_destroy(lines);
+    fc_series_close(w, series);
+    fc_zones_destroy(w, zs);
+    fc_worker_destroy(w);
+    return rc;
+}

@@ -1,0 +1,176 @@
+/* Outputs of frontcast advance. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontcast/export.h"
+#include "io/ogr_module.h"
+
+#define NODATA -9999.0
+
+static fc_status write_tif(const fc_advance *a, const char *path, int horizon, fc_error *err)
+{
+    const fc_ogr_api *ogr = fc_ogr(err);
+    if (!ogr)
+        return err->code;
+    const fc_grid *g = &a->arrival->grid;
+    float *v = malloc((size_t)g->nx * (size_t)g->ny * sizeof *v);
+    if (!v)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    /* GeoTIFF rows run north to south. */
+    for (int j = 0; j < g->ny; j++)
+        for (int i = 0; i < g->nx; i++) {
+            float d = a->arrival->days[(size_t)j * (size_t)g->nx + (size_t)i];
+            v[(size_t)(g->ny - 1 - j) * (size_t)g->nx + (size_t)i] =
+                isfinite(d) && d <= horizon ? d : (float)NODATA;
+        }
+    fc_ogr_raster r = {g->nx, g->ny, {g->x0, g->cell_m, 0, g->y0 + g->ny * g->cell_m, 0, -g->cell_m},
+                       a->arrival->crs};
+    fc_atomic at;
+    fc_status st = fc_atomic_begin(path, false, &at, err);
+    if (st == FC_OK)
+        st = ogr->write_raster(at.tmp, &r, v, NODATA, err);
+    if (st == FC_OK)
+        st = fc_atomic_commit(&at, err);
+    fc_atomic_abort(&at);
+    free(v);
+    return st;
+}
+
+static void date_or_empty(FILE *f, fc_day d)
+{
+    if (d == FC_NO_DAY)
+        return;
+    char buf[11];
+    fc_date_format(d, buf);
+    fputs(buf, f);
+}
+
+fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char *dir,
+                           int horizon_days, const char *model, int window_days, fc_error *err)
+{
+    fc_status st = fc_ensure_dir(dir, err);
+    if (st != FC_OK)
+        return st;
+    const size_t nz = a->nzones, ns = a->nsteps;
+    char *tif = fc_path_join(dir, "arrival.tif"), *pc = fc_path_join(dir, "projected-control.geojson"),
+         *pf = fc_path_join(dir, "projected-front.geojson"), *pl = fc_path_join(dir, "places.csv"),
+         *cal = fc_path_join(dir, "calibration.csv");
+    static const fc_field fields[] = {{"zone_id", FC_FIELD_STRING},   {"valid_from", FC_FIELD_DATE},
+                                      {"valid_to", FC_FIELD_DATE},    {"projected_km2", FC_FIELD_REAL},
+                                      {"model", FC_FIELD_STRING},     {"window_days", FC_FIELD_INTEGER}};
+    enum { NF = 6 };
+    fc_value *v = calloc((ns * nz + 1) * NF, sizeof *v);
+    unsigned char **wkb = calloc(ns * nz + 1, sizeof *wkb);
+    size_t *size = calloc(ns * nz + 1, sizeof *size);
+    fc_csv c;
+    memset(&c, 0, sizeof c);
+    if (!tif || !pc || !pf || !pl || !cal || !v || !wkb || !size) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    st = write_tif(a, tif, horizon_days, err);
+    /* One feature per step and zone with control, valid until the next step. */
+    size_t n = 0;
+    for (size_t s = 0; s < ns; s++)
+        for (size_t z = 0; z < nz; z++) {
+            if (!a->control_wkb[s * nz + z])
+                continue;
+            fc_value *r = &v[n * NF];
+            r[0].text = zs->zones[z].id;
+            r[1].date = a->as_of + a->step_days[s];
+            r[2].date = a->as_of + a->step_days[s] + (a->step_days[0]);
+            r[3].real = round(a->projected_km2[s * nz + z] * 1000) / 1000;
+            r[4].text = model;
+            r[5].real = window_days;
+            wkb[n] = a->control_wkb[s * nz + z];
+            size[n] = a->control_size[s * nz + z];
+            n++;
+        }
+    if (st == FC_OK)
+        st = fc_write_vector(pc, "GeoJSON", "projected_control", fc_geojson_lco, FC_GEOM_POLYGONS,
+                             fields, NF, v, wkb, size, n, err);
+    /* The fronts: the whole layer's, one per step. */
+    n = 0;
+    for (size_t s = 0; s < ns; s++) {
+        fc_value *r = &v[n * NF];
+        double total = 0;
+        for (size_t z = 0; z < nz; z++)
+            total += a->projected_km2[s * nz + z];
+        r[0].text = FC_ALL_ZONE_ID;
+        r[1].date = a->as_of + a->step_days[s];
+        r[2].date = a->as_of + a->step_days[s] + a->step_days[0];
+        r[3].real = round(total * 1000) / 1000;
+        r[4].text = model;
+        r[5].real = window_days;
+        wkb[n] = a->front_wkb[s];
+        size[n] = a->front_size[s];
+        n++;
+    }
+    if (st == FC_OK)
+        st = fc_write_vector(pf, "GeoJSON", "projected_front", fc_geojson_lco, FC_GEOM_LINES, fields,
+                             NF, v, wkb, size, n, err);
+    if (st == FC_OK)
+        st = fc_csv_open(&c, pl, "name,population,zone_id,distance_to_front_km,arrival,arrival_lo80,arrival_hi80\n",
+                         "\"String\",\"Integer\",\"String\",\"Real\",\"Date\",\"Date\",\"Date\"\n", err);
+    for (size_t i = 0; st == FC_OK && i < a->nplaces; i++) {
+        const fc_place_row *p = &a->places[i];
+        fc_csv_field(c.f, p->name);
+        if (isnan(p->population))
+            fputs(",", c.f);
+        else
+            fprintf(c.f, ",%.0f", p->population);
+        fputc(',', c.f);
+        if (p->zone_id)
+            fc_csv_field(c.f, p->zone_id);
+        fprintf(c.f, ",%.3f,", p->distance_km);
+        date_or_empty(c.f, p->arrival);
+        fputc(',', c.f);
+        date_or_empty(c.f, p->arrival_lo80);
+        fputc(',', c.f);
+        date_or_empty(c.f, p->arrival_hi80);
+        fputc('\n', c.f);
+    }
+    if (st == FC_OK)
+        st = fc_csv_commit(&c, err);
+    if (st == FC_OK)
+        st = fc_csv_open(&c, cal, "zone_id,days,forecast_gain_km2,model_gain_km2,rel_error\n",
+                         "\"String\",\"Integer\",\"Real\",\"Real\",\"Real\"\n", err);
+    for (size_t s = 0; st == FC_OK && s < ns; s++)
+        for (size_t z = 0; z < nz; z++) {
+            double f = a->forecast_gain_km2[s * nz + z], m = a->model_gain_km2[s * nz + z];
+            if (f <= 0 && m <= 0)
+                continue;
+            fputs(zs->zones[z].id, c.f);
+            fprintf(c.f, ",%d,%.3f,%.3f,", a->step_days[s], f, m);
+            if (f > 0)
+                fprintf(c.f, "%.5f", (m - f) / f);
+            fputc('\n', c.f);
+        }
+    if (st == FC_OK)
+        st = fc_csv_commit(&c, err);
+cleanup:
+    fc_csv_abort(&c);
+    free(tif);
+    free(pc);
+    free(pf);
+    free(pl);
+    free(cal);
+    free(v);
+    free(wkb);
+    free(size);
+    return st;
+}
+
+fc_status fc_write_spatial_backtest(const fc_spatial_score *s, size_t n, const char *path,
+                                    fc_error *err)
+{
+    fc_csv c;
+    fc_status st = fc_csv_open(&c, path, "model,horizon_days,n,precision,recall,iou\n",
+                               "\"String\",\"Integer\",\"Integer\",\"Real\",\"Real\",\"Real\"\n", err);
+    for (size_t i = 0; st == FC_OK && i < n; i++)
+        fprintf(c.f, "%s,%d,%zu,%.4f,%.4f,%.4f\n", s[i].model, s[i].horizon_days, s[i].n,
+                s[i].precision, s[i].recall, s[i].iou);
+    return st == FC_OK ? fc_csv_commit(&c, err) : st;
+}

@@ -1,0 +1,436 @@
+/* frontcast advance: the arrival model drawn as projected control, projected
+ * fronts and dates for places. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "core/util.h"
+#include "frontcast/overlay.h"
+#include "frontcast/spatial.h"
+#include "geo/geom.h"
+#include "geo/worker.h"
+
+/* Rates below this (km2/day) are no advance, as in forecast.c. */
+#define MIN_ADVANCE_KM2_PER_DAY 0.0005
+
+void fc_gain_curves_free(fc_gain_curve *gains, size_t n)
+{
+    for (size_t z = 0; gains && z < n; z++) {
+        free((double *)gains[z].gain_km2);
+        free((double *)gains[z].lo80_km2);
+        free((double *)gains[z].hi80_km2);
+        memset(&gains[z], 0, sizeof gains[z]);
+    }
+}
+
+fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as_of, fc_model model,
+                         int window_days, int horizon_days, int bootstrap, uint64_t seed,
+                         fc_gain_curve *gains, fc_error *err)
+{
+    memset(gains, 0, zs->n * sizeof *gains);
+    size_t n = 0;
+    while (n < t->ndates && t->dates[n] <= as_of)
+        n++;
+    const size_t nd = (size_t)horizon_days + 1;
+    double *tt = malloc((n + 1) * sizeof *tt), *yy = malloc((n + 1) * sizeof *yy);
+    double *hs = malloc(nd * sizeof *hs);
+    fc_band *b = malloc(nd * sizeof *b);
+    fc_status st = FC_OK;
+    if (!tt || !yy || !hs || !b) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t d = 0; d < nd; d++)
+        hs[d] = (double)d;
+    for (size_t z = 0; z < zs->n && st == FC_OK; z++) {
+        for (size_t d = 0; d < n; d++) {
+            tt[d] = t->dates[d];
+            yy[d] = fc_area_row(t, d, z)->controlled_m2 / 1e6;
+        }
+        const double area = zs->zones[z].area_m2 / 1e6;
+        fc_model_options mo = {.window_days = window_days, .cap = area, .bootstrap = bootstrap,
+                               .seed = seed + z};
+        fc_fit *fit = NULL;
+        fc_error sub;
+        st = fc_fit_model(model, tt, yy, n, as_of, &mo, &fit, &sub);
+        if (st != FC_OK) {
+            fc_error_set(err, st, "zone %s (%s): %s", zs->zones[z].id, zs->zones[z].name, sub.msg);
+            break;
+        }
+        if (fc_fit_rate(fit) >= MIN_ADVANCE_KM2_PER_DAY)
+            st = fc_fit_project(fit, hs, nd, b, err);
+        else
+            b[0].value = NAN; /* no advance: no curve */
+        double last = fc_fit_last(fit);
+        fc_fit_destroy(fit);
+        if (st != FC_OK || isnan(b[0].value))
+            continue;
+        double *g = malloc(nd * sizeof *g), *lo = malloc(nd * sizeof *lo), *hi = malloc(nd * sizeof *hi);
+        if (!g || !lo || !hi) {
+            free(g);
+            free(lo);
+            free(hi);
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+            break;
+        }
+        /* Gains from today's value, never negative, never shrinking. */
+        double mg = 0, ml = 0, mh = 0;
+        for (size_t d = 0; d < nd; d++) {
+            mg = g[d] = fmax(mg, b[d].value - last);
+            ml = lo[d] = fmax(ml, b[d].lo80 - last);
+            mh = hi[d] = fmax(mh, b[d].hi80 - last);
+        }
+        gains[z] = (fc_gain_curve){g, lo, hi, nd};
+    }
+cleanup:
+    free(tt);
+    free(yy);
+    free(hs);
+    free(b);
+    if (st != FC_OK)
+        fc_gain_curves_free(gains, zs->n);
+    return st;
+}
+
+fc_status fc_series_control_at(const fc_series *series, fc_day day, fc_worker *w,
+                               const char *crs, const fc_diag *diag, size_t *index,
+                               GEOSGeometry **out, fc_error *err)
+{
+    *out = NULL;
+    size_t n = fc_series_count(series), k = 0;
+    while (k < n && fc_series_date(series, k) <= day)
+        k++;
+    if (k == 0) {
+        char d[11], f[11];
+        fc_date_format(day, d);
+        fc_date_format(n ? fc_series_date(series, 0) : day, f);
+        return fc_error_set(err, FC_ERR_DATE, "no snapshot on or before %s (the first is %s)", d, f);
+    }
+    *index = k - 1;
+    return fc_series_read(series, k - 1, w, crs, diag, out, NULL, err);
+}
+
+void fc_advance_destroy(fc_advance *a)
+{
+    if (!a)
+        return;
+    fc_arrival_destroy(a->arrival);
+    for (size_t i = 0; a->control_wkb && i < a->nsteps * a->nzones; i++)
+        free(a->control_wkb[i]);
+    for (size_t i = 0; a->front_wkb && i < a->nsteps; i++)
+        free(a->front_wkb[i]);
+    for (size_t i = 0; i < a->nplaces; i++)
+        free(a->places[i].name);
+    free(a->places);
+    free(a->control_wkb);
+    free(a->control_size);
+    free(a->projected_km2);
+    free(a->forecast_gain_km2);
+    free(a->model_gain_km2);
+    free(a->front_wkb);
+    free(a->front_size);
+    free(a->step_days);
+    free(a);
+}
+
+/* lon/lat WKB of g (working CRS), or NULL for an empty g. */
+static fc_status to_wkb(fc_worker *w, const GEOSGeometry *g, const char *crs, unsigned char **wkb,
+                        size_t *size, fc_error *err)
+{
+    *wkb = NULL;
+    *size = 0;
+    if (GEOSisEmpty_r(w->geos, g))
+        return FC_OK;
+    GEOSGeometry *ll = NULL;
+    fc_status st = fc_reproject(w, g, crs, "OGC:CRS84", &ll, err);
+    if (st != FC_OK)
+        return st;
+    *wkb = GEOSGeomToWKB_buf_r(w->geos, ll, size);
+    GEOSGeom_destroy_r(w->geos, ll);
+    return *wkb ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+}
+
+/* The projected control and front at step s. */
+static fc_status draw_step(fc_worker *w, const fc_zoneset *zs, const fc_frontier *fr,
+                           const GEOSGeometry *now, fc_advance *a, size_t s, fc_error *err)
+{
+    GEOSContextHandle_t h = w->geos;
+    const size_t nz = zs->n;
+    GEOSGeometry **gained = calloc(nz, sizeof *gained), **all = calloc(nz, sizeof *all);
+    fc_status st = gained && all ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK)
+        st = fc_arrival_polygons(w, a->arrival, a->arrival->days, (float)a->step_days[s], nz,
+                                 gained, err);
+    const double cell_km2 = pow(a->arrival->grid.cell_m / 1000, 2);
+    for (size_t z = 0; z < nz && st == FC_OK; z++) {
+        /* The model's own gain, in cells, for the calibration check. */
+        size_t cells = 0, nc = (size_t)a->arrival->grid.nx * (size_t)a->arrival->grid.ny;
+        for (size_t c = 0; c < nc; c++)
+            cells += a->arrival->zone[c] == (int32_t)z && a->arrival->days[c] <= a->step_days[s];
+        a->model_gain_km2[s * nz + z] = (double)cells * cell_km2;
+        /* Today's control in the zone, exactly, and the gained cells in it. */
+        GEOSGeometry *held = fc_overlay_zone_part(w, zs->zones[z].geom, now);
+        GEOSGeometry *taken = GEOSisEmpty_r(h, gained[z])
+                                  ? NULL
+                                  : GEOSIntersection_r(h, gained[z], zs->zones[z].geom);
+        GEOSGeometry *u = held && taken ? GEOSUnion_r(h, held, taken) : NULL;
+        GEOSGeometry *proj = u ? fc_geom_polygonal(w, u) : held ? GEOSGeom_clone_r(h, held) : NULL;
+        if (!held || (!GEOSisEmpty_r(h, gained[z]) && (!taken || !u)) || !proj) {
+            st = fc_error_set(err, FC_ERR_GEOM, "drawing zone %s: %s", zs->zones[z].id,
+                              fc_worker_geos_error(w));
+        } else {
+            double area = 0;
+            GEOSArea_r(h, proj, &area);
+            a->projected_km2[s * nz + z] = area / 1e6;
+            st = to_wkb(w, proj, zs->crs, &a->control_wkb[s * nz + z], &a->control_size[s * nz + z],
+                        err);
+        }
+        if (held)
+            GEOSGeom_destroy_r(h, held);
+        if (taken)
+            GEOSGeom_destroy_r(h, taken);
+        if (u)
+            GEOSGeom_destroy_r(h, u);
+        all[z] = proj;
+    }
+    /* The projected front: of today's control and everything gained. */
+    if (st == FC_OK) {
+        GEOSGeometry **parts = calloc(nz + 1, sizeof *parts);
+        size_t np = 0;
+        parts[np++] = GEOSGeom_clone_r(h, now);
+        for (size_t z = 0; z < nz; z++)
+            if (!GEOSisEmpty_r(h, gained[z]))
+                parts[np++] = GEOSGeom_clone_r(h, gained[z]);
+        GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)np);
+        free(parts);
+        GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+        GEOSGeometry *front = NULL;
+        if (!u)
+            st = fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
+        else
+            st = fc_front_line(w, fr, u, 1000, &front, err);
+        if (st == FC_OK)
+            st = to_wkb(w, front, zs->crs, &a->front_wkb[s], &a->front_size[s], err);
+        if (front)
+            GEOSGeom_destroy_r(h, front);
+        if (u)
+            GEOSGeom_destroy_r(h, u);
+        if (coll)
+            GEOSGeom_destroy_r(h, coll);
+    }
+    for (size_t z = 0; z < nz; z++) {
+        if (gained && gained[z])
+            GEOSGeom_destroy_r(h, gained[z]);
+        if (all && all[z])
+            GEOSGeom_destroy_r(h, all[z]);
+    }
+    free(gained);
+    free(all);
+    return st;
+}
+
+static int place_cmp(const void *a, const void *b)
+{
+    const fc_place_row *p = a, *q = b;
+    /* Dated first, earliest first; then nearest. */
+    if ((p->arrival == FC_NO_DAY) != (q->arrival == FC_NO_DAY))
+        return p->arrival == FC_NO_DAY ? 1 : -1;
+    if (p->arrival != q->arrival)
+        return p->arrival < q->arrival ? -1 : 1;
+    return (p->distance_km > q->distance_km) - (p->distance_km < q->distance_km);
+}
+
+static fc_day day_or_none(fc_day as_of, float days, int horizon)
+{
+    return isfinite(days) && days <= horizon ? as_of + (fc_day)ceil(days) : FC_NO_DAY;
+}
+
+/* Reads the places (GeoJSON points, lon/lat) and dates those not yet held. */
+static fc_status date_places(fc_worker *w, const fc_zoneset *zs, const fc_frontier *fr,
+                             const GEOSGeometry *now, const char *path, int horizon, fc_advance *a,
+                             fc_error *err)
+{
+    GEOSContextHandle_t h = w->geos;
+    json_object *root = json_object_from_file(path);
+    json_object *features;
+    if (!root || !json_object_object_get_ex(root, "features", &features) ||
+        !json_object_is_type(features, json_type_array)) {
+        json_object_put(root);
+        return fc_error_set(err, FC_ERR_FORMAT,
+                            "%s: not a GeoJSON FeatureCollection of places (lon/lat points)", path);
+    }
+    size_t n = json_object_array_length(features);
+    double *xy = malloc(2 * (n + 1) * sizeof *xy);
+    a->places = calloc(n + 1, sizeof *a->places);
+    GEOSGeometry *front = NULL, *line = NULL, *proj = NULL;
+    const GEOSPreparedGeometry *held = NULL, *frontp = NULL;
+    fc_status st = xy && a->places ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < n && st == FC_OK; i++) {
+        json_object *f = json_object_array_get_idx(features, i), *g, *c, *props, *v;
+        if (!json_object_object_get_ex(f, "geometry", &g) || !json_object_object_get_ex(g, "coordinates", &c) ||
+            !json_object_is_type(c, json_type_array) || json_object_array_length(c) < 2)
+            continue;
+        xy[2 * k] = json_object_get_double(json_object_array_get_idx(c, 0));
+        xy[2 * k + 1] = json_object_get_double(json_object_array_get_idx(c, 1));
+        fc_place_row *p = &a->places[k];
+        json_object_object_get_ex(f, "properties", &props);
+        p->name = fc_strdup(props && json_object_object_get_ex(props, "name", &v) ? json_object_get_string(v) : "");
+        p->population = props && json_object_object_get_ex(props, "population", &v) ? json_object_get_double(v) : NAN;
+        k++;
+    }
+    json_object_put(root);
+    a->nplaces = k;
+    if (st != FC_OK || k == 0)
+        goto cleanup;
+    /* The points, reprojected as one line (the one path fc_reproject takes). */
+    if (k == 1) {
+        xy[2] = xy[0];
+        xy[3] = xy[1];
+    }
+    GEOSCoordSequence *seq = GEOSCoordSeq_copyFromBuffer_r(h, xy, (unsigned)(k > 1 ? k : 2), 0, 0);
+    line = seq ? GEOSGeom_createLineString_r(h, seq) : NULL;
+    if (!line || (st = fc_reproject(w, line, "OGC:CRS84", zs->crs, &proj, err)) != FC_OK) {
+        if (st == FC_OK)
+            st = fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
+        goto cleanup;
+    }
+    st = fc_front_line(w, fr, now, 1000, &front, err);
+    if (st != FC_OK)
+        goto cleanup;
+    held = GEOSPrepare_r(h, now);
+    frontp = GEOSPrepare_r(h, GEOSisEmpty_r(h, front) ? now : front);
+    const GEOSCoordSequence *ps = GEOSGeom_getCoordSeq_r(h, GEOSGetGeometryN_r(h, proj, 0));
+    size_t kept = 0;
+    for (size_t i = 0; i < k; i++) {
+        double x, y;
+        GEOSCoordSeq_getXY_r(h, ps, (unsigned)i, &x, &y);
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
+        fc_place_row p = a->places[i];
+        double d = NAN;
+        bool inside = GEOSPreparedContains_r(h, held, pt) == 1;
+        GEOSPreparedDistance_r(h, frontp, pt, &d);
+        GEOSGeom_destroy_r(h, pt);
+        if (inside) { /* already held: not listed */
+            free(p.name);
+            continue;
+        }
+        long c = fc_grid_cell(&a->arrival->grid, x, y);
+        int32_t z = c >= 0 ? a->arrival->zone[c] : -1;
+        p.zone_id = z >= 0 ? zs->zones[z].id : NULL;
+        p.distance_km = d / 1000;
+        p.arrival = p.arrival_lo80 = p.arrival_hi80 = FC_NO_DAY;
+        if (c >= 0) {
+            p.arrival = day_or_none(a->as_of, a->arrival->days[c], horizon);
+            p.arrival_lo80 = day_or_none(a->as_of, a->arrival->early80[c], horizon);
+            p.arrival_hi80 = day_or_none(a->as_of, a->arrival->late80[c], horizon);
+        }
+        a->places[kept++] = p;
+    }
+    a->nplaces = kept;
+    qsort(a->places, kept, sizeof *a->places, place_cmp);
+cleanup:
+    if (held)
+        GEOSPreparedGeom_destroy_r(h, held);
+    if (frontp)
+        GEOSPreparedGeom_destroy_r(h, frontp);
+    if (front)
+        GEOSGeom_destroy_r(h, front);
+    if (line)
+        GEOSGeom_destroy_r(h, line);
+    if (proj)
+        GEOSGeom_destroy_r(h, proj);
+    free(xy);
+    return st;
+}
+
+fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                         const fc_area_table *table, const fc_advance_options *in,
+                         const fc_diag *diag, fc_advance **out, fc_error *err)
+{
+    *out = NULL;
+    fc_advance_options o = *in;
+    if (o.window_days <= 0)
+        o.window_days = 180;
+    if (o.horizon_days <= 0)
+        o.horizon_days = 730;
+    if (o.step_days <= 0)
+        o.step_days = 90;
+    if (!(o.tolerance_m > 0))
+        o.tolerance_m = 2000;
+    const size_t nz = zs->n;
+    fc_advance *a = calloc(1, sizeof *a);
+    fc_gain_curve *gains = calloc(nz + 1, sizeof *gains);
+    GEOSGeometry *now = NULL, *then = NULL;
+    fc_frontier *fr = NULL;
+    fc_status st = a && gains ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st != FC_OK)
+        goto cleanup;
+    size_t inow = 0, ithen = 0;
+    a->as_of = o.as_of == FC_NO_DAY ? fc_series_date(series, fc_series_count(series) - 1) : o.as_of;
+    st = fc_series_control_at(series, a->as_of, w, zs->crs, diag, &inow, &now, err);
+    if (st == FC_OK)
+        st = fc_series_control_at(series, a->as_of - o.window_days, w, zs->crs, NULL, &ithen, &then,
+                                  err);
+    if (st == FC_OK && ithen == inow) {
+        char d[11];
+        fc_date_format(a->as_of, d);
+        st = fc_error_set(err, FC_ERR_DATE, "no earlier snapshot within the %d-day window before %s",
+                          o.window_days, d);
+    }
+    if (st == FC_OK)
+        st = fc_gain_curves(table, zs, a->as_of, o.model, o.window_days, o.horizon_days,
+                            o.bootstrap, o.seed, gains, err);
+    if (st == FC_OK)
+        st = fc_frontier_create(w, zs, o.tolerance_m, &fr, err);
+    if (st == FC_OK) {
+        fc_arrival_options ao = {.cell_m = o.cell_m, .window_days =
+                                 (int)(fc_series_date(series, inow) - fc_series_date(series, ithen)),
+                                 .uniform_speed = o.uniform_speed};
+        st = fc_arrival_compute(w, zs, fr, now, then, gains, &ao, &a->arrival, err);
+    }
+    if (st != FC_OK)
+        goto cleanup;
+    a->nzones = nz;
+    a->nsteps = (size_t)(o.horizon_days / o.step_days);
+    const size_t cells = a->nsteps * nz + 1;
+    a->step_days = calloc(a->nsteps + 1, sizeof *a->step_days);
+    a->control_wkb = calloc(cells, sizeof *a->control_wkb);
+    a->control_size = calloc(cells, sizeof *a->control_size);
+    a->projected_km2 = calloc(cells, sizeof *a->projected_km2);
+    a->forecast_gain_km2 = calloc(cells, sizeof *a->forecast_gain_km2);
+    a->model_gain_km2 = calloc(cells, sizeof *a->model_gain_km2);
+    a->front_wkb = calloc(a->nsteps + 1, sizeof *a->front_wkb);
+    a->front_size = calloc(a->nsteps + 1, sizeof *a->front_size);
+    if (!a->step_days || !a->control_wkb || !a->control_size || !a->projected_km2 ||
+        !a->forecast_gain_km2 || !a->model_gain_km2 || !a->front_wkb || !a->front_size) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t s = 0; s < a->nsteps && st == FC_OK; s++) {
+        a->step_days[s] = (int)((s + 1) * (size_t)o.step_days);
+        for (size_t z = 0; z < nz; z++)
+            a->forecast_gain_km2[s * nz + z] =
+                gains[z].gain_km2 ? gains[z].gain_km2[a->step_days[s]] : 0;
+        st = draw_step(w, zs, fr, now, a, s, err);
+    }
+    if (st == FC_OK && o.places)
+        st = date_places(w, zs, fr, now, o.places, o.horizon_days, a, err);
+cleanup:
+    fc_gain_curves_free(gains, nz);
+    free(gains);
+    if (now)
+        GEOSGeom_destroy_r(w->geos, now);
+    if (then)
+        GEOSGeom_destroy_r(w->geos, then);
+    fc_frontier_destroy(w, fr);
+    if (st != FC_OK) {
+        fc_advance_destroy(a);
+        return st;
+    }
+    *out = a;
+    return FC_OK;
+}

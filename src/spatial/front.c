@@ -1,0 +1,234 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <geodesic.h>
+
+#include "frontcast/spatial.h"
+#include "geo/geom.h"
+#include "geo/worker.h"
+#include "model/stats.h"
+
+struct fc_frontier {
+    GEOSGeometry *country;  /* union of the zones */
+    GEOSGeometry *interior; /* the country shrunk by the tolerance */
+    double tolerance_m;
+};
+
+void fc_frontier_destroy(fc_worker *w, fc_frontier *f)
+{
+    if (!f)
+        return;
+    if (f->country)
+        GEOSGeom_destroy_r(w->geos, f->country);
+    if (f->interior)
+        GEOSGeom_destroy_r(w->geos, f->interior);
+    free(f);
+}
+
+const GEOSGeometry *fc_frontier_country(const fc_frontier *f)
+{
+    return f->country;
+}
+
+fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double tolerance_m,
+                             fc_frontier **out, fc_error *err)
+{
+    GEOSContextHandle_t h = w->geos;
+    *out = NULL;
+    fc_frontier *f = calloc(1, sizeof *f);
+    GEOSGeometry **parts = calloc(zs->n ? zs->n : 1, sizeof *parts);
+    if (!f || !parts) {
+        free(f);
+        free(parts);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    f->tolerance_m = tolerance_m;
+    size_t n = 0;
+    for (size_t z = 0; z < zs->n; z++)
+        if (zs->zones[z].geom)
+            parts[n++] = GEOSGeom_clone_r(h, zs->zones[z].geom);
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
+    free(parts);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+    if (coll)
+        GEOSGeom_destroy_r(h, coll);
+    f->country = u ? fc_geom_polygonal(w, u) : NULL;
+    if (u)
+        GEOSGeom_destroy_r(h, u);
+    if (f->country) {
+        /* Simplified well within the tolerance: the interior only decides
+         * which control edges are too close to the border to be front. */
+        GEOSGeometry *shrunk = GEOSBuffer_r(h, f->country, -tolerance_m, 8);
+        f->interior = shrunk ? GEOSTopologyPreserveSimplify_r(h, shrunk, tolerance_m / 20) : NULL;
+        if (shrunk)
+            GEOSGeom_destroy_r(h, shrunk);
+    }
+    if (!f->country || !f->interior) {
+        fc_frontier_destroy(w, f);
+        return fc_error_set(err, FC_ERR_GEOM, "cannot build the country outline: %s",
+                            fc_worker_geos_error(w));
+    }
+    *out = f;
+    return FC_OK;
+}
+
+fc_status fc_frontier_clone(fc_worker *w, const fc_frontier *f, fc_frontier **out, fc_error *err)
+{
+    fc_frontier *c = calloc(1, sizeof *c);
+    if (!c)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    c->tolerance_m = f->tolerance_m;
+    c->country = GEOSGeom_clone_r(w->geos, f->country);
+    c->interior = GEOSGeom_clone_r(w->geos, f->interior);
+    if (!c->country || !c->interior) {
+        fc_frontier_destroy(w, c);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    *out = c;
+    return FC_OK;
+}
+
+fc_status fc_front_line(fc_worker *w, const fc_frontier *f, const GEOSGeometry *control,
+                        double min_length_m, GEOSGeometry **out, fc_error *err)
+{
+    GEOSContextHandle_t h = w->geos;
+    *out = NULL;
+    GEOSGeometry *boundary = GEOSBoundary_r(h, control);
+    GEOSGeometry *inside = NULL, *merged = NULL;
+    GEOSGeometry **keep = NULL;
+    fc_status st = FC_OK;
+    double b[4];
+    if (!boundary)
+        goto geos_failed;
+    if (!fc_geom_bbox(w, boundary, b)) {
+        *out = GEOSGeom_createEmptyCollection_r(h, GEOS_MULTILINESTRING);
+        goto cleanup;
+    }
+    /* Only the interior near the control area takes part in the overlay. */
+    GEOSGeometry *near = GEOSClipByRect_r(h, f->interior, b[0] - 1, b[1] - 1, b[2] + 1, b[3] + 1);
+    if (!near)
+        goto geos_failed;
+    inside = GEOSIntersection_r(h, boundary, near);
+    GEOSGeom_destroy_r(h, near);
+    if (!inside)
+        goto geos_failed;
+    merged = GEOSLineMerge_r(h, inside);
+    if (!merged)
+        goto geos_failed;
+    /* Keep the pieces long enough to be a front, not slivers. */
+    int n = GEOSGetNumGeometries_r(h, merged), k = 0;
+    keep = calloc(n > 0 ? (size_t)n : 1, sizeof *keep);
+    if (!keep) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++) {
+        const GEOSGeometry *line = GEOSGetGeometryN_r(h, merged, i);
+        double len = 0;
+        if (GEOSGeomTypeId_r(h, line) == GEOS_LINESTRING && GEOSLength_r(h, line, &len) &&
+            len >= min_length_m)
+            keep[k++] = GEOSGeom_clone_r(h, line);
+    }
+    *out = GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, keep, (unsigned)k);
+    if (!*out)
+        goto geos_failed;
+    goto cleanup;
+geos_failed:
+    st = fc_error_set(err, FC_ERR_GEOM, "front line extraction failed: %s", fc_worker_geos_error(w));
+cleanup:
+    free(keep);
+    if (boundary)
+        GEOSGeom_destroy_r(h, boundary);
+    if (inside)
+        GEOSGeom_destroy_r(h, inside);
+    if (merged)
+        GEOSGeom_destroy_r(h, merged);
+    return st;
+}
+
+typedef struct {
+    struct geod_geodesic g;
+    double m;
+} length_ctx;
+
+static int add_length(fc_worker *w, const double *xy, size_t n, bool hole, void *user)
+{
+    (void)w;
+    (void)hole;
+    length_ctx *c = user;
+    for (size_t i = 1; i < n; i++) {
+        double s12 = 0;
+        geod_inverse(&c->g, xy[2 * i - 1], xy[2 * i - 2], xy[2 * i + 1], xy[2 * i], &s12, NULL, NULL);
+        c->m += s12;
+    }
+    return 0;
+}
+
+double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char *crs)
+{
+    if (GEOSisEmpty_r(w->geos, lines))
+        return 0;
+    GEOSGeometry *ll = NULL;
+    if (fc_reproject(w, lines, crs, "OGC:CRS84", &ll, NULL) != FC_OK)
+        return NAN;
+    length_ctx c;
+    geod_init(&c.g, 6378137.0, 1 / 298.257223563);
+    c.m = 0;
+    fc_geom_each_line(w, ll, add_length, &c);
+    GEOSGeom_destroy_r(w->geos, ll);
+    return c.m / 1000;
+}
+
+fc_status fc_front_shift(fc_worker *w, const GEOSGeometry *line, const GEOSGeometry *ref,
+                         double step_m, double *mean_km, double *p90_km, fc_error *err)
+{
+    GEOSContextHandle_t h = w->geos;
+    *mean_km = *p90_km = NAN;
+    if (GEOSisEmpty_r(h, line) || GEOSisEmpty_r(h, ref))
+        return FC_OK;
+    const GEOSPreparedGeometry *prep = GEOSPrepare_r(h, ref);
+    if (!prep)
+        return fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
+    double *d = NULL;
+    size_t n = 0, cap = 0;
+    fc_status st = FC_OK;
+    int parts = GEOSGetNumGeometries_r(h, line);
+    for (int i = 0; i < parts && st == FC_OK; i++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(h, line, i);
+        double len = 0;
+        GEOSLength_r(h, part, &len);
+        /* Points at the middle of each step, so every part counts by length. */
+        for (double s = step_m / 2; s < len && st == FC_OK; s += step_m) {
+            GEOSGeometry *p = GEOSInterpolate_r(h, part, s);
+            double dist = 0;
+            if (!p || !GEOSPreparedDistance_r(h, prep, p, &dist)) {
+                st = fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
+            } else {
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 256;
+                    double *nd = realloc(d, cap * sizeof *nd);
+                    if (!nd)
+                        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+                    else
+                        d = nd;
+                }
+                if (st == FC_OK)
+                    d[n++] = dist / 1000;
+            }
+            if (p)
+                GEOSGeom_destroy_r(h, p);
+        }
+    }
+    if (st == FC_OK && n > 0) {
+        double sum = 0;
+        for (size_t i = 0; i < n; i++)
+            sum += d[i];
+        fc_sort(d, n);
+        *mean_km = sum / (double)n;
+        *p90_km = fc_quantile_sorted(d, n, 0.9);
+    }
+    free(d);
+    GEOSPreparedGeom_destroy_r(h, prep);
+    return st;
+}

@@ -1,0 +1,210 @@
+/*
+ * Front lines and the arrival model on synthetic fronts with known answers,
+ * in the planar working CRS (metres) of a 300 km x 300 km square zone.
+ */
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontcast/spatial.h"
+
+#define KM 1000.0
+
+static fc_worker *w;
+static GEOSContextHandle_t h;
+
+static GEOSGeometry *wkt(const char *s)
+{
+    GEOSGeometry *g = GEOSGeomFromWKT_r(h, s);
+    CHECK(g != NULL);
+    return g;
+}
+
+static fc_zone zone;
+static fc_zoneset zs = {.zones = &zone, .n = 1,
+                        .crs = "+proj=laea +lat_0=48 +lon_0=31 +x_0=0 +y_0=0 +ellps=WGS84 "
+                               "+units=m +no_defs +type=crs"};
+
+static void setup_zone(void)
+{
+    zone.id = "SQ";
+    zone.name = "square";
+    zone.geom = wkt("POLYGON((-150000 -150000,150000 -150000,150000 150000,-150000 150000,"
+                    "-150000 -150000))");
+    GEOSArea_r(h, zone.geom, &zone.area_m2);
+}
+
+/* The west half held: the front is x = 0, less 2 km at each end where it
+ * meets the zone's (the country's) own boundary; 20 km east, it moved 20 km. */
+static void front_line_and_shift(void)
+{
+    fc_frontier *fr = NULL;
+    fc_error err;
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, &fr, &err) == FC_OK);
+    GEOSGeometry *west = wkt("POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *further = wkt("POLYGON((-150000 -150000,20000 -150000,20000 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *f0 = NULL, *f1 = NULL;
+    CHECK(fc_front_line(w, fr, west, 1 * KM, &f0, &err) == FC_OK);
+    CHECK(fc_front_line(w, fr, further, 1 * KM, &f1, &err) == FC_OK);
+    double len = 0;
+    GEOSLength_r(h, f0, &len);
+    CHECK_NEAR(len / KM, 296, 0.01);
+    /* Geodesic length near the projection's centre: within 0.1% of planar. */
+    CHECK_NEAR(fc_geodesic_length_km(w, f0, zs.crs), 296, 0.3);
+    double mean = 0, p90 = 0;
+    CHECK(fc_front_shift(w, f1, f0, 1 * KM, &mean, &p90, &err) == FC_OK);
+    CHECK_NEAR(mean, 20, 1e-6);
+    CHECK_NEAR(p90, 20, 1e-6);
+    /* A sliver shorter than the minimum is not front. */
+    GEOSGeometry *notch = wkt("POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *f2 = NULL;
+    CHECK(fc_front_line(w, fr, notch, 400 * KM, &f2, &err) == FC_OK);
+    CHECK(GEOSisEmpty_r(h, f2) == 1);
+    GEOSGeom_destroy_r(h, notch);
+    GEOSGeom_destroy_r(h, f2);
+    GEOSGeom_destroy_r(h, f0);
+    GEOSGeom_destroy_r(h, f1);
+    GEOSGeom_destroy_r(h, west);
+    GEOSGeom_destroy_r(h, further);
+    fc_frontier_destroy(w, fr);
+}
+
+/* The half-plane x cos(a) + y sin(a) <= c, as a rectangle of 2000 km. */
+static GEOSGeometry *half_plane(double a, double c)
+{
+    GEOSGeometry *big = NULL;
+    double cx = cos(a), sy = sin(a), L = 1e6;
+    /* A huge rectangle on the held side of the line. */
+    double px = c * cx, py = c * sy, tx = -sy, ty = cx;
+    char buf[512];
+    snprintf(buf, sizeof buf, "POLYGON((%f %f,%f %f,%f %f,%f %f,%f %f))", px + L * tx, py + L * ty,
+             px - L * tx, py - L * ty, px - L * tx - L * cx, py - L * ty - L * sy,
+             px + L * tx - L * cx, py + L * ty - L * sy, px + L * tx, py + L * ty);
+    big = wkt(buf);
+    return big;
+}
+
+/* A straight front at 30 degrees advancing 0.5 km/day: arrival times are
+ * the distance to it over the speed, to within one cell. */
+static void straight_front(void)
+{
+    const double a = 30 * M_PI / 180, v = 0.5; /* km/day */
+    const int window = 100;
+    GEOSGeometry *now = half_plane(a, -20 * KM), *then = half_plane(a, -20 * KM - v * window * KM);
+    fc_frontier *fr = NULL;
+    fc_error err;
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, &fr, &err) == FC_OK);
+    fc_gain_curve gain = {0};
+    fc_arrival_options o = {.cell_m = 1 * KM, .window_days = window};
+    fc_arrival *ar = NULL;
+    CHECK(fc_arrival_compute(w, &zs, fr, now, then, &gain, &o, &ar, &err) == FC_OK);
+    if (!ar)
+        return;
+    CHECK_NEAR(ar->mean_speed_km_per_day, v, 1e-6);
+    double worst = 0;
+    size_t checked = 0;
+    for (int j = 0; j < ar->grid.ny; j++)
+        for (int i = 0; i < ar->grid.nx; i++) {
+            size_t c = (size_t)j * (size_t)ar->grid.nx + (size_t)i;
+            double x = ar->grid.x0 + (i + 0.5) * ar->grid.cell_m;
+            double y = ar->grid.y0 + (j + 0.5) * ar->grid.cell_m;
+            double d = (x * cos(a) + y * sin(a) + 20 * KM) / KM; /* km ahead of the front */
+            /* Away from the square's edges, where the front is clipped. */
+            if (d <= 0 || fabs(x) > 100 * KM || fabs(y) > 100 * KM)
+                continue;
+            worst = fmax(worst, fabs(ar->raw[c] - d / v));
+            checked++;
+        }
+    printf("straight front: %zu cells, worst arrival error %.3f days (one cell: %.1f days)\n",
+           checked, worst, 1 / v);
+    CHECK(checked > 10000);
+    CHECK(worst <= 1 / v);
+    fc_arrival_destroy(ar);
+    GEOSGeom_destroy_r(h, now);
+    GEOSGeom_destroy_r(h, then);
+    fc_frontier_destroy(w, fr);
+}
+
+/* Only the southern half of a north-south front advanced (20 km in 100
+ * days): the north stays still, the south moves; and the calibrated areas
+ * match the gain curve (10 km2/day) to within 1%. */
+static void one_sector_and_calibration(void)
+{
+    GEOSGeometry *then = wkt("POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *now = wkt("POLYGON((-150000 -150000,20000 -150000,20000 0,0 0,0 150000,-150000 150000,-150000 -150000))");
+    fc_frontier *fr = NULL;
+    fc_error err;
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, &fr, &err) == FC_OK);
+    double g[121];
+    for (int d = 0; d <= 120; d++)
+        g[d] = 10.0 * d;
+    fc_gain_curve gain = {g, g, g, 121};
+    fc_arrival_options o = {.cell_m = 1 * KM, .window_days = 100};
+    fc_arrival *ar = NULL;
+    CHECK(fc_arrival_compute(w, &zs, fr, now, then, &gain, &o, &ar, &err) == FC_OK);
+    if (!ar)
+        return;
+    size_t north_reached = 0, south_reached = 0, north = 0;
+    for (int j = 0; j < ar->grid.ny; j++)
+        for (int i = 0; i < ar->grid.nx; i++) {
+            size_t c = (size_t)j * (size_t)ar->grid.nx + (size_t)i;
+            double y = ar->grid.y0 + (j + 0.5) * ar->grid.cell_m;
+            if (ar->zone[c] < 0 || ar->controlled[c])
+                continue;
+            /* Beyond three smoothing lengths (75 km) of the sector's edge. */
+            if (y > 80 * KM) {
+                north++;
+                north_reached += isfinite(ar->raw[c]);
+            }
+            if (y < -30 * KM && ar->days[c] <= 120)
+                south_reached++;
+        }
+    CHECK(north > 1000);
+    CHECK(north_reached == 0);
+    CHECK(south_reached > 500);
+    for (int hday = 30; hday <= 120; hday += 30) {
+        size_t n = 0;
+        for (size_t c = 0; c < (size_t)ar->grid.nx * (size_t)ar->grid.ny; c++)
+            n += ar->days[c] <= hday;
+        printf("calibration: day %3d, model %zu km2, forecast %.0f km2\n", hday, n, g[hday]);
+        CHECK_NEAR((double)n / g[hday], 1.0, 0.01);
+    }
+    fc_arrival_destroy(ar);
+    GEOSGeom_destroy_r(h, now);
+    GEOSGeom_destroy_r(h, then);
+    fc_frontier_destroy(w, fr);
+}
+
+/* Scanline rasterisation: a polygon with a hole covers the right cells. */
+static void rasterise(void)
+{
+    double bbox[4] = {0, 0, 10 * KM, 10 * KM};
+    fc_grid g = fc_grid_covering(bbox, 1 * KM);
+    CHECK(g.nx == 10 && g.ny == 10);
+    uint8_t mask[100] = {0};
+    GEOSGeometry *p = wkt("POLYGON((0 0,10000 0,10000 10000,0 10000,0 0),(2000 2000,2000 8000,8000 8000,8000 2000,2000 2000))");
+    fc_grid_fill(w, &g, p, mask, 1);
+    int n = 0;
+    for (int c = 0; c < 100; c++)
+        n += mask[c];
+    CHECK(n == 100 - 36);
+    CHECK(mask[5 * 10 + 5] == 0 && mask[0] == 1 && mask[99] == 1);
+    CHECK(fc_grid_cell(&g, 500, 9500) == 90);
+    CHECK(fc_grid_cell(&g, -1, 5) == -1);
+    GEOSGeom_destroy_r(h, p);
+}
+
+int main(void)
+{
+    w = fc_worker_create();
+    h = fc_worker_geos(w);
+    setup_zone();
+    rasterise();
+    front_line_and_shift();
+    straight_front();
+    one_sector_and_calibration();
+    GEOSGeom_destroy_r(h, zone.geom);
+    fc_worker_destroy(w);
+    return check_exit("test_spatial");
+}
