@@ -280,7 +280,8 @@ fc_status fc_overlay_create(fc_worker *w, const GEOSGeometry *const *zones, size
             p->full = p->area_m2 >= tile_area * (1 - 1e-9);
         }
     }
-    qsort(ov->pieces, ov->npieces, sizeof *ov->pieces, piece_cmp);
+    if (ov->npieces > 1)
+        qsort(ov->pieces, ov->npieces, sizeof *ov->pieces, piece_cmp);
     for (size_t k = 0; k < ov->npieces; k++)
         ov->first[ov->pieces[k].tile + 1]++;
     for (size_t t = 0; t < nt; t++)

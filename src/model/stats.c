@@ -35,6 +35,8 @@ static int cmp_double(const void *a, const void *b)
 
 void fc_sort(double *v, size_t n)
 {
+    if (n < 2) /* v may be NULL when n is 0, which qsort must not see */
+        return;
     qsort(v, n, sizeof *v, cmp_double);
 }
 
