@@ -167,6 +167,7 @@ fc_status fc_arrival_polygons(fc_worker *w, const fc_arrival *a, const float *da
 typedef struct fc_place_row {
     char *name;
     double population;
+    double x, y;           /* working CRS */
     const char *zone_id;   /* owned by the zone set; NULL outside every zone */
     double distance_km;    /* to the current front line */
     fc_day arrival, arrival_lo80, arrival_hi80; /* FC_NO_DAY: beyond the horizon */

@@ -320,6 +320,8 @@ static fc_status date_places(fc_worker *w, const fc_zoneset *zs, const fc_fronti
         }
         long c = fc_grid_cell(&a->arrival->grid, x, y);
         int32_t z = c >= 0 ? a->arrival->zone[c] : -1;
+        p.x = x;
+        p.y = y;
         p.zone_id = z >= 0 ? zs->zones[z].id : NULL;
         p.distance_km = d / 1000;
         p.arrival = p.arrival_lo80 = p.arrival_hi80 = FC_NO_DAY;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* A fresh temporary folder; static storage. */
-static const char *fixture_dir(void)
+static inline const char *fixture_dir(void)
 {
     static char dir[64];
     if (!dir[0]) {
@@ -22,7 +22,7 @@ static const char *fixture_dir(void)
 
 /* Writes text to dir/name and returns the full path (static buffer,
  * overwritten by the next call). */
-static const char *fixture_write(const char *name, const char *text)
+static inline const char *fixture_write(const char *name, const char *text)
 {
     static char path[512];
     snprintf(path, sizeof path, "%s/%s", fixture_dir(), name);
@@ -36,7 +36,7 @@ static const char *fixture_write(const char *name, const char *text)
 
 /* Appends to buf the GeoJSON ring of the lon/lat box [x0,x1]x[y0,y1] with n
  * points per edge (edges along meridians and parallels), counter-clockwise. */
-static void fixture_box_ring(char *buf, size_t size, double x0, double y0, double x1, double y1,
+static inline void fixture_box_ring(char *buf, size_t size, double x0, double y0, double x1, double y1,
                              int n)
 {
     size_t len = strlen(buf);

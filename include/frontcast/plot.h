@@ -1,0 +1,53 @@
+/*
+ * Pictures: advance charts per zone, small multiples, monthly gains and
+ * losses, and a map of where the front is going; PNG and SVG through cairo.
+ *
+ * Colours are the Okabe-Ito palette, which stays distinct for the common
+ * colour-vision deficiencies; text is DejaVu Sans (Debian fonts-dejavu-core).
+ */
+#ifndef FRONTCAST_PLOT_H
+#define FRONTCAST_PLOT_H
+
+#include "frontcast/forecast.h"
+#include "frontcast/spatial.h"
+
+typedef struct fc_plot_options {
+    int width, height;       /* pixels at 96 dpi; default 1200 x 700 (map 1200 x 900) */
+    double dpi;              /* scales every length; default 96 */
+    const char *source;      /* names the control data in titles, e.g. "DeepStateMap" */
+} fc_plot_options;
+
+/* What the pictures show. forecast holds the chosen model and window. */
+typedef struct fc_plot_data {
+    const fc_zoneset *zs;          /* with geometry for the map */
+    const fc_area_table *table;
+    const fc_forecast *forecast;   /* one model and window; ETAs for threshold 100 */
+    fc_model model;
+    int window_days;
+    const GEOSGeometry *control;   /* at as-of, working CRS; NULL: no map */
+    const fc_advance *advance;     /* projected fronts and places; may be NULL */
+} fc_plot_data;
+
+/* Writes chart-<zone_id>.png/.svg for every zone, chart-advancing.png/.svg
+ * (small multiples of the zones with an advance), gains.png/.svg and,
+ * with data->control, map.png/.svg into dir (created if missing). */
+fc_status fc_plot_all(fc_worker *w, const fc_plot_data *data, const fc_plot_options *opts,
+                      const char *dir, fc_error *err);
+
+/* Where a chart puts a day and a percentage (pixels, for tests). */
+typedef struct fc_chart_frame {
+    double x0, x1, y0, y1;  /* plot area in pixels (y0 top) */
+    fc_day d0, d1;          /* dates at x0 and x1 */
+} fc_chart_frame;
+fc_chart_frame fc_chart_frame_for(const fc_plot_data *data, size_t zone, int width, int height,
+                                  double dpi);
+void fc_chart_xy(const fc_chart_frame *f, fc_day day, double pct, double *px, double *py);
+
+/* Where the map puts a working-CRS point (pixels, for tests). */
+typedef struct fc_map_frame {
+    double scale, ox, oy;   /* px = ox + x * scale, py = oy - y * scale */
+} fc_map_frame;
+fc_map_frame fc_map_frame_for(fc_worker *w, const fc_zoneset *zs, int width, int height,
+                              double dpi);
+
+#endif

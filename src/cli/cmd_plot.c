@@ -1,0 +1,187 @@
+/* frontcast plot: charts of the advance and a map of where the front is going. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/util.h"
+#include "frontcast/plot.h"
+
+static void help(void)
+{
+    printf("Usage: frontcast plot [OPTIONS]\n"
+           "\n"
+           "Draws, as PNG and SVG (cairo), into the output folder:\n"
+           "  chart-<zone_id>   observed controlled share over time, the projection of the\n"
+           "                    chosen model with its 80%% and 95%% bands, the 100%% line, the\n"
+           "                    as-of date and the ETA\n"
+           "  chart-advancing   the same, small multiples of the zones with an advance\n"
+           "  gains             monthly gained (up) and lost (down) km2 of the whole layer\n"
+           "  map               zones, the control area at as-of, the projected fronts at\n"
+           "                    each step, the largest places with their arrival month\n"
+           "                    (equal-area projection, scale bar, legend, attribution)\n"
+           "\n%s\n", cli_input_help);
+    printf("Plot:\n"
+           "  --as-of DATE           (default: the last snapshot)\n"
+           "  --model M              pace (default), ols, theilsen or holt\n"
+           "  --window DAYS          (default 180)\n"
+           "  --horizon DAYS         (default 730); --step DAYS for the map's fronts (default 90)\n"
+           "  --source TEXT          names the data in titles (default: the control folder)\n"
+           "  --width PX, --height PX  at 96 dpi (default 1200 x 700); --dpi N scales the PNGs\n"
+           "  -o, --output DIR       (default out/)\n"
+           "  -q, --quiet\n"
+           "\n"
+           "Example:\n"
+           "  frontcast plot --control ~/deepstate --source DeepStateMap --as-of 2025-11-26\n"
+           "\n"
+           "Exit status: 0 success, 1 error, 2 wrong options.\n");
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    enum { O_ASOF = 256, O_MODEL, O_WINDOW, O_HORIZON, O_STEP, O_SOURCE, O_WIDTH, O_HEIGHT, O_DPI };
+    static const struct option longopts[] = {
+        CLI_INPUT_LONGOPTS,
+        {"as-of", required_argument, NULL, O_ASOF},
+        {"model", required_argument, NULL, O_MODEL},
+        {"window", required_argument, NULL, O_WINDOW},
+        {"horizon", required_argument, NULL, O_HORIZON},
+        {"step", required_argument, NULL, O_STEP},
+        {"source", required_argument, NULL, O_SOURCE},
+        {"width", required_argument, NULL, O_WIDTH},
+        {"height", required_argument, NULL, O_HEIGHT},
+        {"dpi", required_argument, NULL, O_DPI},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "plot", *output = "out";
+    cli_inputs in = {0};
+    cli_common common = {0};
+    fc_plot_options po = {1200, 700, 96, NULL};
+    fc_advance_options ao = {.as_of = FC_NO_DAY, .window_days = 180, .horizon_days = 730,
+                             .step_days = 90, .model = FC_MODEL_PACE, .bootstrap = 1000,
+                             .seed = 1, .cell_m = 1000};
+    int dpi = 96;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
+        int r = cli_input_option(cmd, c, optarg, &in);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case O_ASOF:
+            if (!fc_date_parse(optarg, &ao.as_of))
+                return cli_usage_error(cmd, "--as-of wants a date YYYY-MM-DD, not '%s'", optarg);
+            break;
+        case O_MODEL:
+            if (!fc_model_parse(optarg, &ao.model) || ao.model == FC_MODEL_NAIVE)
+                return cli_usage_error(cmd, "--model wants pace, ols, theilsen or holt, not '%s'", optarg);
+            break;
+        case O_WINDOW:
+            if (!cli_parse_int(optarg, 2, 3650, &ao.window_days))
+                return cli_usage_error(cmd, "--window wants days from 2 to 3650, not '%s'", optarg);
+            break;
+        case O_HORIZON:
+            if (!cli_parse_int(optarg, 1, 3650, &ao.horizon_days))
+                return cli_usage_error(cmd, "--horizon wants days from 1 to 3650, not '%s'", optarg);
+            break;
+        case O_STEP:
+            if (!cli_parse_int(optarg, 1, 3650, &ao.step_days))
+                return cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", optarg);
+            break;
+        case O_SOURCE: po.source = optarg; break;
+        case O_WIDTH:
+            if (!cli_parse_int(optarg, 200, 10000, &po.width))
+                return cli_usage_error(cmd, "--width wants 200 to 10000 pixels, not '%s'", optarg);
+            break;
+        case O_HEIGHT:
+            if (!cli_parse_int(optarg, 150, 10000, &po.height))
+                return cli_usage_error(cmd, "--height wants 150 to 10000 pixels, not '%s'", optarg);
+            break;
+        case O_DPI:
+            if (!cli_parse_int(optarg, 24, 1200, &dpi))
+                return cli_usage_error(cmd, "--dpi wants 24 to 1200, not '%s'", optarg);
+            po.dpi = dpi;
+            break;
+        case 'o': output = optarg; break;
+        case 'q': common.quiet = true; break;
+        case 'h': help(); return FC_EXIT_OK;
+        case ':': return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (in.areas)
+        return cli_usage_error(cmd, "--areas has no geometry: give --zones/--control");
+    if (ao.step_days > ao.horizon_days)
+        return cli_usage_error(cmd, "--step (%d) is longer than --horizon (%d)", ao.step_days,
+                               ao.horizon_days);
+    common.progress = !common.quiet && isatty(STDERR_FILENO);
+    char source[256];
+    if (!po.source) {
+        snprintf(source, sizeof source, "%s", in.control ? fc_basename(in.control) : "SYNTHETIC demo series");
+        if (in.control && !*source) /* a trailing slash */
+            snprintf(source, sizeof source, "%s", in.control);
+        po.source = source;
+    }
+    char *def_places = cli_geodata_path("ukraine-places.geojson");
+    ao.places = def_places;
+
+    cli_warnings warn;
+    cli_warnings_init(&warn, common.quiet);
+    fc_error err = {0};
+    fc_worker *w = fc_worker_create();
+    fc_zoneset *zs = NULL;
+    fc_series *series = NULL;
+    fc_area_table *table = NULL;
+    fc_forecast *fc = NULL;
+    fc_advance *adv = NULL;
+    GEOSGeometry *now = NULL;
+    fc_status st = w ? cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err)
+                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK) {
+        fc_areas_options opts = {.threads = in.threads, .tile_m = in.tile_km * 1000,
+                                 .diag = &warn.diag,
+                                 .progress = common.progress ? cli_progress : NULL,
+                                 .progress_user = "areas"};
+        st = fc_areas_compute(zs, series, &opts, &table, NULL, &err);
+        cli_progress_end(&common);
+    }
+    double threshold = 100;
+    if (st == FC_OK) {
+        fc_forecast_options fo = {.as_of = ao.as_of, .horizon_days = ao.horizon_days, .step_days = 7,
+                                  .models = &ao.model, .nmodels = 1, .windows = &ao.window_days,
+                                  .nwindows = 1, .thresholds = &threshold, .nthresholds = 1,
+                                  .bootstrap = ao.bootstrap, .seed = ao.seed};
+        st = fc_forecast_run(table, zs, &fo, &fc, &err);
+    }
+    size_t inow = 0;
+    if (st == FC_OK)
+        st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, &err);
+    if (st == FC_OK)
+        st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
+    if (st == FC_OK) {
+        fc_plot_data pd = {zs, table, fc, ao.model, ao.window_days, now, adv};
+        st = fc_plot_all(w, &pd, &po, output, &err);
+    }
+    if (st == FC_OK && !common.quiet)
+        fprintf(stderr, "frontcast: charts, gains and map in %s/ (PNG and SVG)\n", output);
+    int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
+    if (now)
+        GEOSGeom_destroy_r(fc_worker_geos(w), now);
+    fc_advance_destroy(adv);
+    fc_forecast_destroy(fc);
+    fc_area_table_destroy(table);
+    fc_series_close(w, series);
+    fc_zones_destroy(w, zs);
+    fc_worker_destroy(w);
+    free(def_places);
+    return rc;
+}

@@ -1,0 +1,779 @@
+/* Charts and the map (see plot.h). */
+#include <math.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cairo-svg.h>
+#include <cairo.h>
+
+#include "frontcast/export.h"
+#include "frontcast/plot.h"
+#include "geo/geom.h"
+#include "geo/worker.h"
+
+/* Okabe & Ito (2008): distinct for the common colour-vision deficiencies. */
+typedef struct rgb {
+    double r, g, b;
+} rgb;
+#define HEX(v) {((v) >> 16 & 255) / 255.0, ((v) >> 8 & 255) / 255.0, ((v) & 255) / 255.0}
+static const rgb C_BLACK = HEX(0x000000), C_ORANGE = HEX(0xE69F00),
+                 C_GREEN = HEX(0x009E73), C_BLUE = HEX(0x0072B2), C_VERMILLION = HEX(0xD55E00),
+                 C_GREY = HEX(0x999999), C_LIGHT = HEX(0xEEEEEE),
+                 C_WHITE = HEX(0xFFFFFF);
+static const char *const FONT = "DejaVu Sans";
+
+static void set(cairo_t *cr, rgb c, double alpha)
+{
+    cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
+}
+
+/* Text anchored at (x, y): ax, ay in {0, 0.5, 1} align left/centre/right
+ * and top/middle/baseline. */
+static void text(cairo_t *cr, double x, double y, double size, bool bold, double ax, double ay,
+                 const char *s)
+{
+    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, s, &e);
+    cairo_move_to(cr, x - ax * e.x_advance, y + (1 - ay) * size * 0.75 - (ay == 0.5 ? size * 0.375 : 0));
+    cairo_show_text(cr, s);
+}
+
+static void month_label(fc_day d, char *buf, size_t n, bool year_only)
+{
+    int y, m, dd;
+    fc_date_to_ymd(d, &y, &m, &dd);
+    if (year_only)
+        snprintf(buf, n, "%04d", y);
+    else
+        snprintf(buf, n, "%04d-%02d", y, m);
+}
+
+/* ---- charts ---------------------------------------------------------- */
+
+/* The observed and projected series of one zone. */
+typedef struct zone_view {
+    size_t zone;
+    double area_km2;
+    const fc_projection_row *proj; /* rows of this zone, in date order */
+    size_t nproj;
+    const fc_eta_row *eta;         /* the first threshold's row; NULL for ALL */
+} zone_view;
+
+static zone_view view_of(const fc_plot_data *d, size_t z)
+{
+    zone_view v = {z, fc_zone_area_m2(d->zs, z) / 1e6, NULL, 0, NULL};
+    const fc_forecast *f = d->forecast;
+    for (size_t i = 0; i < f->nproj; i++)
+        if (f->proj[i].zone == z && f->proj[i].model == d->model &&
+            f->proj[i].window_days == d->window_days) {
+            if (!v.proj)
+                v.proj = &f->proj[i];
+            v.nproj++;
+        }
+    for (size_t i = 0; i < f->neta && !v.eta; i++)
+        if (f->eta[i].zone == z && f->eta[i].model == d->model &&
+            f->eta[i].window_days == d->window_days)
+            v.eta = &f->eta[i];
+    return v;
+}
+
+fc_chart_frame fc_chart_frame_for(const fc_plot_data *d, size_t z, int width, int height,
+                                  double dpi)
+{
+    (void)dpi;
+    zone_view v = view_of(d, z);
+    fc_chart_frame f;
+    f.x0 = 70;
+    f.x1 = width - 30;
+    f.y0 = 80;
+    f.y1 = height - 60;
+    f.d0 = d->table->ndates ? d->table->dates[0] : d->forecast->as_of;
+    f.d1 = d->table->ndates ? d->table->dates[d->table->ndates - 1] : d->forecast->as_of;
+    if (v.nproj && v.proj[v.nproj - 1].date > f.d1)
+        f.d1 = v.proj[v.nproj - 1].date;
+    if (f.d1 <= f.d0)
+        f.d1 = f.d0 + 1;
+    return f;
+}
+
+void fc_chart_xy(const fc_chart_frame *f, fc_day day, double pct, double *px, double *py)
+{
+    *px = f->x0 + (f->x1 - f->x0) * (double)(day - f->d0) / (double)(f->d1 - f->d0);
+    *py = f->y1 - (f->y1 - f->y0) * pct / 100;
+}
+
+/* Month ticks: every 1, 2, 3, 6, 12 or 24 months, whichever gives at most
+ * max_ticks; years only from 12 months on. */
+static void draw_time_axis(cairo_t *cr, const fc_chart_frame *f, int max_ticks, double size)
+{
+    int y0, m0, dd, y1, m1;
+    fc_date_to_ymd(f->d0, &y0, &m0, &dd);
+    fc_date_to_ymd(f->d1, &y1, &m1, &dd);
+    int months = (y1 - y0) * 12 + (m1 - m0) + 1;
+    static const int steps[] = {1, 2, 3, 6, 12, 24, 60};
+    int step = 60;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (months / steps[i] <= max_ticks) {
+            step = steps[i];
+            break;
+        }
+    int y = y0, m = m0 + 1; /* the first whole month after d0 */
+    if (m > 12) {
+        m = 1;
+        y++;
+    }
+    for (;;) {
+        if (step >= 12 && m != 1) {
+            m++;
+            if (m > 12) {
+                m = 1;
+                y++;
+            }
+            continue;
+        }
+        fc_day day;
+        if (!fc_date_from_ymd(y, m, 1, &day) || day > f->d1)
+            break;
+        if (((y * 12 + m - 1) % step) == 0) {
+            double px, py;
+            fc_chart_xy(f, day, 0, &px, &py);
+            set(cr, C_GREY, 0.35);
+            cairo_set_line_width(cr, 0.6);
+            cairo_move_to(cr, px, f->y0);
+            cairo_line_to(cr, px, f->y1);
+            cairo_stroke(cr);
+            char buf[16];
+            month_label(day, buf, sizeof buf, step >= 12);
+            set(cr, C_BLACK, 1);
+            text(cr, px, f->y1 + 6, size, false, 0.5, 0, buf);
+        }
+        m++;
+        if (m > 12) {
+            m = 1;
+            y++;
+        }
+    }
+}
+
+static void draw_pct_axis(cairo_t *cr, const fc_chart_frame *f, double size, int every)
+{
+    for (int p = 0; p <= 100; p += every) {
+        double px, py;
+        fc_chart_xy(f, f->d0, p, &px, &py);
+        set(cr, C_GREY, 0.35);
+        cairo_set_line_width(cr, 0.6);
+        cairo_move_to(cr, f->x0, py);
+        cairo_line_to(cr, f->x1, py);
+        cairo_stroke(cr);
+        char buf[8];
+        snprintf(buf, sizeof buf, "%d%%", p);
+        set(cr, C_BLACK, 1);
+        text(cr, f->x0 - 6, py, size, false, 1, 0.5, buf);
+    }
+}
+
+static void month_of(fc_day d, char buf[16])
+{
+    if (d == FC_NO_DAY) {
+        snprintf(buf, 16, "?");
+        return;
+    }
+    month_label(d, buf, 16, false);
+}
+
+/* The ETA sentence of a zone. */
+static void eta_sentence(const fc_plot_data *d, const zone_view *v, char *buf, size_t n,
+                         bool short_form)
+{
+    const char *name = fc_zone_name(d->zs, v->zone);
+    const fc_eta_row *e = v->eta;
+    char eta[16], lo[16], hi[16];
+    if (!e) {
+        snprintf(buf, n, "%s", name);
+        return;
+    }
+    month_of(e->eta, eta);
+    month_of(e->eta_lo80, lo);
+    month_of(e->eta_hi80, hi);
+    if (e->status == FC_ETA_REACHED)
+        snprintf(buf, n, "%s: %g%% reached", name, e->threshold_pct);
+    else if (e->status == FC_ETA_NO_ADVANCE)
+        snprintf(buf, n, "%s: no advance at this pace", name);
+    else if (e->eta == FC_NO_DAY)
+        snprintf(buf, n, "%s: %g%% not within ten years at this pace", name, e->threshold_pct);
+    else if (short_form)
+        snprintf(buf, n, "%s: %g%% by %s", name, e->threshold_pct, eta);
+    else
+        snprintf(buf, n, "%s: %g%% at this pace by %s (80%%: %s \u2026 %s)", name,
+                 e->threshold_pct, eta, e->eta_lo80 == FC_NO_DAY ? "later" : lo,
+                 e->eta_hi80 == FC_NO_DAY ? "after ten years" : hi);
+}
+
+/* One chart into the rectangle (ox, oy, w, h); compact for small multiples. */
+static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, double oy,
+                       double w, double h, bool compact, const fc_plot_options *o)
+{
+    zone_view v = view_of(d, z);
+    fc_chart_frame f = fc_chart_frame_for(d, z, (int)w, (int)h, o->dpi);
+    if (compact) {
+        f.x0 = 40;
+        f.y0 = 28;
+        f.y1 = h - 24;
+        f.x1 = w - 10;
+    }
+    cairo_save(cr);
+    cairo_translate(cr, ox, oy);
+    const double fs = compact ? 9 : 12;
+    draw_pct_axis(cr, &f, fs, compact ? 50 : 20);
+    draw_time_axis(cr, &f, compact ? 4 : 12, fs);
+    double px, py, qx, qy;
+    /* the 100% line */
+    fc_chart_xy(&f, f.d0, 100, &px, &py);
+    set(cr, C_BLACK, 0.7);
+    cairo_set_line_width(cr, 1);
+    const double dash[] = {6, 4};
+    cairo_set_dash(cr, dash, 2, 0);
+    cairo_move_to(cr, f.x0, py);
+    cairo_line_to(cr, f.x1, py);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    /* bands: 95% then 80% on top */
+    for (int band = 0; band < 2 && v.nproj > 1; band++) {
+        for (size_t i = 0; i < v.nproj; i++) {
+            double hi = band ? v.proj[i].km2.hi80 : v.proj[i].km2.hi95;
+            fc_chart_xy(&f, v.proj[i].date, 100 * hi / v.area_km2, &px, &py);
+            if (i == 0)
+                cairo_move_to(cr, px, py);
+            else
+                cairo_line_to(cr, px, py);
+        }
+        for (size_t i = v.nproj; i-- > 0;) {
+            double lo = band ? v.proj[i].km2.lo80 : v.proj[i].km2.lo95;
+            fc_chart_xy(&f, v.proj[i].date, 100 * lo / v.area_km2, &px, &py);
+            cairo_line_to(cr, px, py);
+        }
+        cairo_close_path(cr);
+        set(cr, C_ORANGE, band ? 0.45 : 0.22);
+        cairo_fill(cr);
+    }
+    /* projection */
+    set(cr, C_VERMILLION, 1);
+    cairo_set_line_width(cr, compact ? 1.2 : 2);
+    for (size_t i = 0; i < v.nproj; i++) {
+        fc_chart_xy(&f, v.proj[i].date, 100 * v.proj[i].km2.value / v.area_km2, &px, &py);
+        if (i == 0)
+            cairo_move_to(cr, px, py);
+        else
+            cairo_line_to(cr, px, py);
+    }
+    cairo_stroke(cr);
+    /* observed, broken at gaps longer than a week and than 3x the usual spacing */
+    const fc_area_table *t = d->table;
+    double spacing = t->ndates > 1 ? (double)(t->dates[t->ndates - 1] - t->dates[0]) / (t->ndates - 1) : 1;
+    set(cr, C_BLUE, 1);
+    cairo_set_line_width(cr, compact ? 1.2 : 2);
+    for (size_t i = 0; i < t->ndates; i++) {
+        double pct = 100 * fc_area_row(t, i, z)->controlled_m2 / 1e6 / v.area_km2;
+        fc_chart_xy(&f, t->dates[i], pct, &px, &py);
+        bool gap = i > 0 && t->dates[i] - t->dates[i - 1] > fmax(7, 3 * spacing);
+        if (i == 0 || gap) {
+            if (i > 0)
+                cairo_stroke(cr);
+            cairo_move_to(cr, px, py);
+            if (i + 1 == t->ndates || t->dates[i + 1] - t->dates[i] > fmax(7, 3 * spacing))
+                cairo_line_to(cr, px + 0.5, py);
+        } else {
+            cairo_line_to(cr, px, py);
+        }
+    }
+    cairo_stroke(cr);
+    /* as-of */
+    fc_chart_xy(&f, d->forecast->as_of, 0, &px, &py);
+    fc_chart_xy(&f, d->forecast->as_of, 100, &qx, &qy);
+    set(cr, C_BLACK, 0.8);
+    cairo_set_line_width(cr, 1);
+    const double dots[] = {2, 3};
+    cairo_set_dash(cr, dots, 2, 0);
+    cairo_move_to(cr, px, f.y1);
+    cairo_line_to(cr, px, f.y0);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    char buf[256], asof[11];
+    fc_date_format(d->forecast->as_of, asof);
+    if (!compact) {
+        snprintf(buf, sizeof buf, "as of %s", asof);
+        text(cr, px + 4, f.y0 + 4, 11, false, 0, 0, buf);
+    }
+    /* plot frame */
+    set(cr, C_BLACK, 1);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
+    cairo_stroke(cr);
+    /* words */
+    eta_sentence(d, &v, buf, sizeof buf, compact);
+    text(cr, compact ? f.x0 : f.x0 + 8, compact ? 6 : f.y0 - 24, compact ? 10 : 15, true, 0, 0, buf);
+    if (!compact) {
+        char title[320];
+        snprintf(title, sizeof title,
+                 "%s (%s): controlled share. Data: %s, as of %s. Projection: %s over %d days, 80%% and 95%% intervals",
+                 fc_zone_name(d->zs, z), fc_zone_id(d->zs, z), o->source, asof,
+                 fc_model_name(d->model), d->window_days);
+        text(cr, f.x0, 14, 13, false, 0, 0, title);
+        /* legend */
+        double lx = f.x1 - 300, ly = f.y1 - 70;
+        set(cr, C_WHITE, 0.85);
+        cairo_rectangle(cr, lx - 8, ly - 8, 300, 62);
+        cairo_fill(cr);
+        set(cr, C_BLUE, 1);
+        cairo_rectangle(cr, lx, ly + 4, 24, 3);
+        cairo_fill(cr);
+        set(cr, C_BLACK, 1);
+        text(cr, lx + 32, ly, 11, false, 0, 0, "observed");
+        set(cr, C_VERMILLION, 1);
+        cairo_rectangle(cr, lx, ly + 22, 24, 3);
+        cairo_fill(cr);
+        set(cr, C_BLACK, 1);
+        text(cr, lx + 32, ly + 18, 11, false, 0, 0, "projection at the current pace");
+        set(cr, C_ORANGE, 0.45);
+        cairo_rectangle(cr, lx, ly + 36, 11, 10);
+        cairo_fill(cr);
+        set(cr, C_ORANGE, 0.22);
+        cairo_rectangle(cr, lx + 12, ly + 36, 12, 10);
+        cairo_fill(cr);
+        set(cr, C_BLACK, 1);
+        text(cr, lx + 32, ly + 36, 11, false, 0, 0, "80% and 95% intervals");
+    }
+    cairo_restore(cr);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+typedef void (*draw_fn)(cairo_t *cr, const void *arg, const fc_plot_options *o, int w, int h);
+
+/* Draws into dir/name.png (scaled by dpi/96) and dir/name.svg, atomically. */
+static fc_status render(const char *dir, const char *name, int w, int h, draw_fn fn,
+                        const void *arg, const fc_plot_options *o, fc_error *err)
+{
+    char file[512];
+    fc_status st = FC_OK;
+    const double s = o->dpi / 96;
+    for (int fmt = 0; fmt < 2 && st == FC_OK; fmt++) {
+        snprintf(file, sizeof file, "%s/%s.%s", dir, name, fmt ? "svg" : "png");
+        fc_atomic a;
+        st = fc_atomic_begin(file, false, &a, err);
+        if (st != FC_OK)
+            break;
+        cairo_surface_t *surf = fmt ? cairo_svg_surface_create(a.tmp, w, h)
+                                    : cairo_image_surface_create(CAIRO_FORMAT_ARGB32,
+                                                                 (int)lround(w * s), (int)lround(h * s));
+        cairo_t *cr = cairo_create(surf);
+        if (!fmt)
+            cairo_scale(cr, s, s);
+        set(cr, C_WHITE, 1);
+        cairo_paint(cr);
+        fn(cr, arg, o, w, h);
+        cairo_destroy(cr);
+        cairo_surface_flush(surf);
+        cairo_status_t cs = fmt ? CAIRO_STATUS_SUCCESS : cairo_surface_write_to_png(surf, a.tmp);
+        cairo_surface_finish(surf);
+        if (cs == CAIRO_STATUS_SUCCESS)
+            cs = cairo_surface_status(surf);
+        cairo_surface_destroy(surf);
+        if (cs != CAIRO_STATUS_SUCCESS)
+            st = fc_error_set(err, FC_ERR_IO, "%s: %s", file, cairo_status_to_string(cs));
+        if (st == FC_OK)
+            st = fc_atomic_commit(&a, err);
+        fc_atomic_abort(&a);
+    }
+    return st;
+}
+
+typedef struct chart_arg {
+    const fc_plot_data *d;
+    size_t zone;
+    const size_t *zones; /* small multiples */
+    size_t nzones;
+} chart_arg;
+
+static void draw_one(cairo_t *cr, const void *arg, const fc_plot_options *o, int w, int h)
+{
+    const chart_arg *c = arg;
+    draw_chart(cr, c->d, c->zone, 0, 0, w, h, false, o);
+}
+
+static void draw_multiples(cairo_t *cr, const void *arg, const fc_plot_options *o, int w, int h)
+{
+    const chart_arg *c = arg;
+    int cols = (int)ceil(sqrt((double)c->nzones)), rows = (int)ceil((double)c->nzones / cols);
+    if (cols < 1)
+        cols = rows = 1;
+    char asof[11], title[256];
+    fc_date_format(c->d->forecast->as_of, asof);
+    snprintf(title, sizeof title, "Zones with an advance: controlled share. Data: %s, as of %s; %s over %d days",
+             o->source, asof, fc_model_name(c->d->model), c->d->window_days);
+    set(cr, C_BLACK, 1);
+    text(cr, 12, 10, 13, true, 0, 0, title);
+    double pw = (double)w / cols, ph = (double)(h - 34) / rows;
+    for (size_t i = 0; i < c->nzones; i++)
+        draw_chart(cr, c->d, c->zones[i], (double)(i % (size_t)cols) * pw,
+                   34 + (double)(i / (size_t)cols) * ph, pw, ph, true, o);
+}
+
+static void draw_gains(cairo_t *cr, const void *arg, const fc_plot_options *o, int w, int h)
+{
+    const fc_plot_data *d = ((const chart_arg *)arg)->d;
+    const fc_area_table *t = d->table;
+    const size_t all = t->nzones;
+    /* Monthly sums of the whole layer's gains and losses. */
+    int y0, m0, y1, m1, dd;
+    fc_date_to_ymd(t->dates[0], &y0, &m0, &dd);
+    fc_date_to_ymd(t->dates[t->ndates - 1], &y1, &m1, &dd);
+    int nm = (y1 - y0) * 12 + (m1 - m0) + 1;
+    double *gain = calloc((size_t)nm, sizeof *gain), *loss = calloc((size_t)nm, sizeof *loss);
+    if (!gain || !loss) {
+        free(gain);
+        free(loss);
+        return;
+    }
+    double top = 1;
+    for (size_t i = 0; i < t->ndates; i++) {
+        int y, m;
+        fc_date_to_ymd(t->dates[i], &y, &m, &dd);
+        int k = (y - y0) * 12 + (m - m0);
+        const fc_measure *r = fc_area_row(t, i, all);
+        if (!isnan(r->gained_m2)) {
+            gain[k] += r->gained_m2 / 1e6;
+            loss[k] += r->lost_m2 / 1e6;
+        }
+    }
+    for (int k = 0; k < nm; k++)
+        top = fmax(top, fmax(gain[k], loss[k]));
+    /* a round axis limit */
+    double mag = pow(10, floor(log10(top))), lim = ceil(top / mag) * mag;
+    const double x0 = 80, x1 = w - 20, ya = 60, yb = h - 60, mid = (ya + yb) / 2;
+    char buf[128];
+    set(cr, C_BLACK, 1);
+    snprintf(buf, sizeof buf, "Monthly area gained (up) and lost (down), whole control layer. Data: %s",
+             o->source);
+    text(cr, x0, 16, 14, true, 0, 0, buf);
+    for (int s = -2; s <= 2; s++) {
+        double v = lim * s / 2, py = mid - (yb - ya) / 2 * s / 2;
+        set(cr, C_GREY, 0.35);
+        cairo_set_line_width(cr, 0.6);
+        cairo_move_to(cr, x0, py);
+        cairo_line_to(cr, x1, py);
+        cairo_stroke(cr);
+        snprintf(buf, sizeof buf, "%.0f km\u00b2", fabs(v));
+        set(cr, C_BLACK, 1);
+        text(cr, x0 - 6, py, 11, false, 1, 0.5, buf);
+    }
+    double bw = (x1 - x0) / nm;
+    for (int k = 0; k < nm; k++) {
+        double bx = x0 + k * bw + bw * 0.12, gh = (yb - ya) / 2 * gain[k] / lim,
+               lh = (yb - ya) / 2 * loss[k] / lim;
+        set(cr, C_GREEN, 1);
+        cairo_rectangle(cr, bx, mid - gh, bw * 0.76, gh);
+        cairo_fill(cr);
+        set(cr, C_VERMILLION, 1);
+        cairo_rectangle(cr, bx, mid, bw * 0.76, lh);
+        cairo_fill(cr);
+        int y = y0 + (m0 - 1 + k) / 12, m = (m0 - 1 + k) % 12 + 1;
+        int every = nm > 36 ? 6 : nm > 12 ? 3 : 1;
+        if ((m - 1) % every == 0) {
+            snprintf(buf, sizeof buf, "%04d-%02d", y, m);
+            set(cr, C_BLACK, 1);
+            text(cr, x0 + (k + 0.5) * bw, yb + 8, 10, false, 0.5, 0, buf);
+        }
+    }
+    set(cr, C_BLACK, 1);
+    cairo_set_line_width(cr, 1);
+    cairo_move_to(cr, x0, mid);
+    cairo_line_to(cr, x1, mid);
+    cairo_stroke(cr);
+    free(gain);
+    free(loss);
+}
+
+/* ---- the map ----------------------------------------------------------- */
+
+fc_map_frame fc_map_frame_for(fc_worker *w, const fc_zoneset *zs, int width, int height, double dpi)
+{
+    (void)dpi;
+    double box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (size_t z = 0; z < zs->n; z++) {
+        double b[4];
+        if (zs->zones[z].geom && fc_geom_bbox(w, zs->zones[z].geom, b)) {
+            box[0] = fmin(box[0], b[0]);
+            box[1] = fmin(box[1], b[1]);
+            box[2] = fmax(box[2], b[2]);
+            box[3] = fmax(box[3], b[3]);
+        }
+    }
+    const double left = 20, right = 20, top = 50, bottom = 70;
+    double sx = (width - left - right) / (box[2] - box[0]), sy = (height - top - bottom) / (box[3] - box[1]);
+    fc_map_frame f;
+    f.scale = fmin(sx, sy);
+    double cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
+    f.ox = left + (width - left - right) / 2 - cx * f.scale;
+    f.oy = top + (height - top - bottom) / 2 + cy * f.scale;
+    return f;
+}
+
+typedef struct path_ctx {
+    cairo_t *cr;
+    const fc_map_frame *f;
+} path_ctx;
+
+static int ring_path(fc_worker *w, const double *xy, size_t n, bool hole, void *user)
+{
+    (void)w;
+    (void)hole;
+    path_ctx *p = user;
+    for (size_t i = 0; i < n; i++) {
+        double px = p->f->ox + xy[2 * i] * p->f->scale, py = p->f->oy - xy[2 * i + 1] * p->f->scale;
+        if (i == 0)
+            cairo_move_to(p->cr, px, py);
+        else
+            cairo_line_to(p->cr, px, py);
+    }
+    return 0;
+}
+
+static void polygon_path(fc_worker *w, cairo_t *cr, const fc_map_frame *f, const GEOSGeometry *g)
+{
+    path_ctx p = {cr, f};
+    fc_geom_each_ring(w, g, ring_path, &p);
+    cairo_close_path(cr);
+}
+
+/* Early to late along Okabe-Ito orange, reddish purple and blue. */
+static rgb step_colour(size_t s, size_t n)
+{
+    static const rgb anchors[] = {HEX(0xE69F00), HEX(0xCC79A7), HEX(0x0072B2)};
+    double t = n > 1 ? (double)s / (double)(n - 1) * 2 : 0;
+    int k = t >= 2 ? 1 : (int)t;
+    double u = t - k;
+    rgb a = anchors[k], b = anchors[k + 1];
+    return (rgb){a.r + u * (b.r - a.r), a.g + u * (b.g - a.g), a.b + u * (b.b - a.b)};
+}
+
+/* Places for the map: those reached within the horizon (up to 10, the
+ * largest), then the largest others, 16 in all. Fills idx; returns count. */
+static size_t pick_places(const fc_advance *a, size_t *idx)
+{
+    size_t n = 0;
+    bool *used = calloc(a->nplaces + 1, 1);
+    if (!used)
+        return 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t limit = pass == 0 ? 10 : 16;
+        while (n < limit) {
+            size_t best = a->nplaces;
+            for (size_t i = 0; i < a->nplaces; i++) {
+                if (used[i] || (pass == 0 && a->places[i].arrival == FC_NO_DAY))
+                    continue;
+                if (best == a->nplaces || a->places[i].population > a->places[best].population)
+                    best = i;
+            }
+            if (best == a->nplaces)
+                break;
+            used[best] = true;
+            idx[n++] = best;
+        }
+    }
+    free(used);
+    return n;
+}
+
+typedef struct map_arg {
+    fc_worker *w;
+    const fc_plot_data *d;
+    GEOSGeometry **fronts; /* per step, working CRS */
+} map_arg;
+
+static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int wd, int ht)
+{
+    const map_arg *m = arg;
+    fc_worker *w = m->w;
+    const fc_plot_data *d = m->d;
+    const fc_zoneset *zs = d->zs;
+    fc_map_frame f = fc_map_frame_for(w, zs, wd, ht, o->dpi);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    for (size_t z = 0; z < zs->n; z++) {
+        polygon_path(w, cr, &f, zs->zones[z].geom);
+        set(cr, C_LIGHT, 1);
+        cairo_fill(cr);
+    }
+    if (d->control) {
+        polygon_path(w, cr, &f, d->control);
+        set(cr, C_VERMILLION, 1);
+        cairo_fill(cr);
+    }
+    for (size_t z = 0; z < zs->n; z++) {
+        polygon_path(w, cr, &f, zs->zones[z].geom);
+        set(cr, C_GREY, 1);
+        cairo_set_line_width(cr, 0.7);
+        cairo_stroke(cr);
+    }
+    /* projected fronts, early to late */
+    const fc_advance *a = d->advance;
+    size_t nsteps = a ? a->nsteps : 0;
+    for (size_t s = 0; s < nsteps; s++) {
+        if (!m->fronts[s])
+            continue;
+        rgb c = step_colour(s, nsteps);
+        set(cr, c, 1);
+        cairo_set_line_width(cr, 2.2);
+        int parts = GEOSGetNumGeometries_r(w->geos, m->fronts[s]);
+        for (int i = 0; i < parts; i++) {
+            const GEOSGeometry *line = GEOSGetGeometryN_r(w->geos, m->fronts[s], i);
+            path_ctx p = {cr, &f};
+            fc_geom_each_line(w, line, ring_path, &p);
+            cairo_stroke(cr);
+        }
+    }
+    /* zone labels */
+    for (size_t z = 0; z < zs->n; z++) {
+        GEOSGeometry *pt = GEOSPointOnSurface_r(w->geos, zs->zones[z].geom);
+        double x, y;
+        if (pt && GEOSGeomGetX_r(w->geos, pt, &x) && GEOSGeomGetY_r(w->geos, pt, &y)) {
+            set(cr, C_BLACK, 0.55);
+            text(cr, f.ox + x * f.scale, f.oy - y * f.scale, 9, false, 0.5, 0.5, zs->zones[z].name);
+        }
+        if (pt)
+            GEOSGeom_destroy_r(w->geos, pt);
+    }
+    /* places: those reached, and the largest */
+    if (a && a->nplaces) {
+        size_t idx[16], n = pick_places(a, idx);
+        for (size_t i = 0; i < n; i++) {
+            const fc_place_row *p = &a->places[idx[i]];
+            double px = f.ox + p->x * f.scale, py = f.oy - p->y * f.scale;
+            set(cr, C_BLACK, 1);
+            cairo_arc(cr, px, py, 3, 0, 2 * M_PI);
+            cairo_fill(cr);
+            char buf[160], when[16];
+            month_of(p->arrival, when);
+            if (p->arrival != FC_NO_DAY)
+                snprintf(buf, sizeof buf, "%s %s", p->name, when);
+            else
+                snprintf(buf, sizeof buf, "%s", p->name);
+            text(cr, px + 5, py, 10, p->arrival != FC_NO_DAY, 0, 0.5, buf);
+        }
+    }
+    /* title, legend, scale bar, attribution */
+    char asof[11], buf[400];
+    fc_date_format(d->forecast->as_of, asof);
+    snprintf(buf, sizeof buf, "Where the front is going. Data: %s, as of %s; %s over %d days",
+             o->source, asof, fc_model_name(d->model), d->window_days);
+    set(cr, C_BLACK, 1);
+    text(cr, 20, 14, 15, true, 0, 0, buf);
+    double lx = 24, ly = ht - 200;
+    set(cr, C_WHITE, 0.9);
+    cairo_rectangle(cr, lx - 8, ly - 8, 250, 30 + 18.0 * (double)(nsteps + 2));
+    cairo_fill(cr);
+    set(cr, C_VERMILLION, 1);
+    cairo_rectangle(cr, lx, ly, 22, 12);
+    cairo_fill(cr);
+    set(cr, C_BLACK, 1);
+    snprintf(buf, sizeof buf, "controlled on %s", asof);
+    text(cr, lx + 30, ly, 11, false, 0, 0, buf);
+    for (size_t s = 0; s < nsteps; s++) {
+        rgb c = step_colour(s, nsteps);
+        set(cr, c, 1);
+        cairo_rectangle(cr, lx, ly + 20 + 18.0 * (double)s + 5, 22, 3);
+        cairo_fill(cr);
+        char day[11];
+        fc_date_format(a->as_of + a->step_days[s], day);
+        snprintf(buf, sizeof buf, "projected front, %s", day);
+        set(cr, C_BLACK, 1);
+        text(cr, lx + 30, ly + 20 + 18.0 * (double)s, 11, false, 0, 0, buf);
+    }
+    set(cr, C_BLACK, 1);
+    cairo_arc(cr, lx + 11, ly + 20 + 18.0 * (double)nsteps + 6, 3, 0, 2 * M_PI);
+    cairo_fill(cr);
+    text(cr, lx + 30, ly + 20 + 18.0 * (double)nsteps, 11, false, 0, 0, "place, month reached (bold)");
+    /* scale bar: 50, 100 or 200 km, about a fifth of the width */
+    double km = 50;
+    while (km * 1000 * f.scale < wd / 10.0)
+        km *= 2;
+    double bx = wd - 40 - km * 1000 * f.scale, by = ht - 50;
+    set(cr, C_BLACK, 1);
+    cairo_rectangle(cr, bx, by, km * 1000 * f.scale, 4);
+    cairo_fill(cr);
+    snprintf(buf, sizeof buf, "%.0f km", km);
+    text(cr, bx + km * 1000 * f.scale / 2, by - 16, 11, false, 0.5, 0, buf);
+    snprintf(buf, sizeof buf,
+             "Zones: Natural Earth (public domain). Places: GeoNames (CC BY 4.0). Control: %s. "
+             "Lambert azimuthal equal-area projection.",
+             o->source);
+    set(cr, C_BLACK, 0.7);
+    text(cr, 20, ht - 22, 10, false, 0, 0, buf);
+}
+
+fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options *in,
+                      const char *dir, fc_error *err)
+{
+    fc_plot_options o = *in;
+    if (o.width <= 0)
+        o.width = 1200;
+    if (o.height <= 0)
+        o.height = 700;
+    if (!(o.dpi > 0))
+        o.dpi = 96;
+    if (!o.source)
+        o.source = "control layer";
+    fc_status st = fc_ensure_dir(dir, err);
+    size_t *adv = calloc(d->zs->n + 1, sizeof *adv), nadv = 0;
+    if (st == FC_OK && !adv)
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t z = 0; z < d->zs->n && st == FC_OK; z++) {
+        chart_arg c = {d, z, NULL, 0};
+        char name[128];
+        snprintf(name, sizeof name, "chart-%s", d->zs->zones[z].id);
+        st = render(dir, name, o.width, o.height, draw_one, &c, &o, err);
+        zone_view v = view_of(d, z);
+        if (v.eta && (v.eta->status == FC_ETA_OK || v.eta->status == FC_ETA_BEYOND_HORIZON))
+            adv[nadv++] = z;
+    }
+    if (st == FC_OK) {
+        chart_arg c = {d, 0, adv, nadv};
+        st = render(dir, "chart-advancing", o.width, o.height + 200, draw_multiples, &c, &o, err);
+    }
+    if (st == FC_OK && d->table->ndates > 0) {
+        chart_arg c = {d, 0, NULL, 0};
+        st = render(dir, "gains", o.width, o.height, draw_gains, &c, &o, err);
+    }
+    if (st == FC_OK && d->control) {
+        size_t ns = d->advance ? d->advance->nsteps : 0;
+        GEOSGeometry **fronts = calloc(ns + 1, sizeof *fronts);
+        for (size_t s = 0; fronts && s < ns && st == FC_OK; s++) {
+            if (!d->advance->front_wkb[s])
+                continue;
+            GEOSGeometry *ll = GEOSGeomFromWKB_buf_r(w->geos, d->advance->front_wkb[s],
+                                                     d->advance->front_size[s]);
+            if (ll)
+                st = fc_reproject(w, ll, "OGC:CRS84", d->zs->crs, &fronts[s], err);
+            if (ll)
+                GEOSGeom_destroy_r(w->geos, ll);
+        }
+        map_arg m = {w, d, fronts};
+        if (st == FC_OK)
+            st = render(dir, "map", o.width, o.width * 3 / 4, draw_map, &m, &o, err);
+        for (size_t s = 0; fronts && s < ns; s++)
+            if (fronts[s])
+                GEOSGeom_destroy_r(w->geos, fronts[s]);
+        free(fronts);
+    }
+    free(adv);
+    return st;
+}

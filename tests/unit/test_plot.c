@@ -1,0 +1,138 @@
+/*
+ * Pictures checked as a program can: sizes, the colour inside and outside
+ * the controlled area on the map, and the projection band on a chart.
+ */
+#include "check.h"
+#include "fixture.h"
+
+#include <cairo.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontcast/plot.h"
+#include "model/stats.h"
+
+#define N 120
+
+static fc_zone zone;
+static fc_zoneset zs = {.zones = &zone, .n = 1,
+                        .crs = "+proj=laea +lat_0=48 +lon_0=31 +x_0=0 +y_0=0 +ellps=WGS84 "
+                               "+units=m +no_defs +type=crs"};
+
+/* RGB of pixel (x, y) of a cairo ARGB32 image (opaque images). */
+static void pixel(cairo_surface_t *s, int x, int y, int rgb[3])
+{
+    unsigned char *d = cairo_image_surface_get_data(s);
+    uint32_t v = *(uint32_t *)(d + (size_t)y * (size_t)cairo_image_surface_get_stride(s) + 4 * (size_t)x);
+    rgb[0] = (int)(v >> 16 & 255);
+    rgb[1] = (int)(v >> 8 & 255);
+    rgb[2] = (int)(v & 255);
+}
+
+static bool near_rgb(const int a[3], int r, int g, int b, int tol)
+{
+    return abs(a[0] - r) <= tol && abs(a[1] - g) <= tol && abs(a[2] - b) <= tol;
+}
+
+static cairo_surface_t *load(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    CHECK(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+    return s;
+}
+
+int main(void)
+{
+    fc_worker *w = fc_worker_create();
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    zone.id = "SQ";
+    zone.name = "Square";
+    zone.geom = GEOSGeomFromWKT_r(h, "POLYGON((-150000 -150000,150000 -150000,150000 150000,"
+                                     "-150000 150000,-150000 -150000))");
+    GEOSArea_r(h, zone.geom, &zone.area_m2);
+    /* 30% held, advancing ~40 km2/day, noisily (a band wide enough to see). */
+    fc_area_table t = {0};
+    t.ndates = N;
+    t.nzones = 1;
+    t.dates = calloc(N, sizeof *t.dates);
+    t.rows = calloc(2 * N, sizeof *t.rows);
+    fc_rng rng = {99};
+    double y = 0.3 * zone.area_m2;
+    for (int d = 0; d < N; d++) {
+        t.dates[d] = 20000 + d;
+        y += 40e6 * (1 + 3 * fc_rng_normal(&rng));
+        fc_area_row(&t, (size_t)d, 0)->controlled_m2 = y;
+        fc_area_row(&t, (size_t)d, 1)->controlled_m2 = y;
+        fc_area_row(&t, (size_t)d, 1)->gained_m2 = d ? 40e6 : NAN;
+        fc_area_row(&t, (size_t)d, 1)->lost_m2 = d ? 1e6 : NAN;
+    }
+    fc_model model = FC_MODEL_PACE;
+    int window = 90;
+    double threshold = 100;
+    fc_forecast_options fo = {.as_of = FC_NO_DAY, .horizon_days = 365, .step_days = 7,
+                              .models = &model, .nmodels = 1, .windows = &window, .nwindows = 1,
+                              .thresholds = &threshold, .nthresholds = 1, .bootstrap = 300, .seed = 1};
+    fc_forecast *fc = NULL;
+    fc_error err;
+    CHECK(fc_forecast_run(&t, &zs, &fo, &fc, &err) == FC_OK);
+    GEOSGeometry *control = GEOSGeomFromWKT_r(h, "POLYGON((-150000 -150000,0 -150000,0 150000,"
+                                                 "-150000 150000,-150000 -150000))");
+    fc_plot_data pd = {&zs, &t, fc, model, window, control, NULL};
+    const char *dir = fixture_dir();
+    fc_plot_options po = {600, 400, 96, "test data"};
+    CHECK(fc_plot_all(w, &pd, &po, dir, &err) == FC_OK);
+
+    /* Sizes: at 96 dpi, as asked; the map is 4:3. */
+    cairo_surface_t *chart = load(dir, "chart-SQ.png"), *map = load(dir, "map.png");
+    CHECK(cairo_image_surface_get_width(chart) == 600 && cairo_image_surface_get_height(chart) == 400);
+    CHECK(cairo_image_surface_get_width(map) == 600 && cairo_image_surface_get_height(map) == 450);
+
+    /* The map: vermillion inside the controlled west half, the zone's light
+     * grey in the east. */
+    fc_map_frame mf = fc_map_frame_for(w, &zs, 600, 450, 96);
+    int c[3];
+    pixel(map, (int)(mf.ox - 75000 * mf.scale), (int)(mf.oy - 40000 * mf.scale), c);
+    CHECK(near_rgb(c, 0xD5, 0x5E, 0x00, 2));
+    pixel(map, (int)(mf.ox + 75000 * mf.scale), (int)(mf.oy - 40000 * mf.scale), c);
+    CHECK(near_rgb(c, 0xEE, 0xEE, 0xEE, 2));
+
+    /* The chart: between as-of and the horizon, the column holds the band's
+     * colours (orange at 45% and 22% over white); before as-of it does not. */
+    fc_chart_frame cf = fc_chart_frame_for(&pd, 0, 600, 400, 96);
+    int band_after = 0, band_before = 0;
+    for (int k = 0; k < 2; k++) {
+        double px, py;
+        fc_chart_xy(&cf, fc->as_of + (k ? 200 : -60), 0, &px, &py);
+        for (int yy = (int)cf.y0 + 1; yy < (int)cf.y1; yy++) {
+            pixel(chart, (int)px, yy, c);
+            /* 45% orange over the 22% layer, and the 22% layer alone */
+            bool band = near_rgb(c, 241, 200, 109, 6) || near_rgb(c, 249, 234, 199, 6);
+            if (k)
+                band_after += band;
+            else
+                band_before += band;
+        }
+    }
+    printf("band pixels: %d after as-of, %d before\n", band_after, band_before);
+    CHECK(band_after > 10);
+    CHECK(band_before == 0);
+
+    /* --dpi scales the PNGs. */
+    po.dpi = 192;
+    CHECK(fc_plot_all(w, &pd, &po, dir, &err) == FC_OK);
+    cairo_surface_t *big = load(dir, "gains.png");
+    CHECK(cairo_image_surface_get_width(big) == 1200 && cairo_image_surface_get_height(big) == 800);
+
+    cairo_surface_destroy(chart);
+    cairo_surface_destroy(map);
+    cairo_surface_destroy(big);
+    fc_forecast_destroy(fc);
+    GEOSGeom_destroy_r(h, control);
+    GEOSGeom_destroy_r(h, zone.geom);
+    free(t.dates);
+    free(t.rows);
+    fc_worker_destroy(w);
+    return check_exit("test_plot");
+}
