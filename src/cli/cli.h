@@ -7,6 +7,7 @@
 #include <getopt.h>
 
 #include "frontcast/areas.h"
+#include "frontcast/spatial.h"
 #include "frontcast/frontcast.h"
 
 /* Exit codes of every command. */
@@ -88,6 +89,31 @@ int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in);
 fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
                          bool keep_geometry, fc_area_table **table, fc_zoneset **zones,
                          fc_areas_timing *timing, fc_error *err);
+
+/* "all" or a comma list of model names (naive excluded) into out[*n]. */
+bool cli_parse_models(const char *s, fc_model *out, size_t *n);
+
+/* The options of the commands that run the arrival model (advance, plot). */
+enum {
+    CLI_OPT_ASOF = 320, CLI_OPT_WINDOW, CLI_OPT_HORIZON, CLI_OPT_STEP, CLI_OPT_MODEL, CLI_OPT_CELL
+};
+#define CLI_ADVANCE_LONGOPTS                                  \
+    {"as-of", required_argument, NULL, CLI_OPT_ASOF},         \
+    {"window", required_argument, NULL, CLI_OPT_WINDOW},      \
+    {"horizon", required_argument, NULL, CLI_OPT_HORIZON},    \
+    {"step", required_argument, NULL, CLI_OPT_STEP},          \
+    {"model", required_argument, NULL, CLI_OPT_MODEL},        \
+    {"cell", required_argument, NULL, CLI_OPT_CELL}
+/* Like cli_input_option, for CLI_ADVANCE_LONGOPTS. */
+int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_options *ao);
+/* as-of the last snapshot, window 180, horizon 730, step 90, pace, 1 km. */
+fc_advance_options cli_advance_defaults(void);
+
+/* The areas of opened inputs, with the threads, tiles, warnings and
+ * progress the options ask for. */
+fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
+                            const fc_zoneset *zs, const fc_series *series, bool keep_geometry,
+                            fc_areas_timing *timing, fc_area_table **table, fc_error *err);
 
 /* Opens the zones (with geometry, for w) and the control series of in,
  * with the geodata/ defaults; a note says the default series is synthetic. */

@@ -49,15 +49,10 @@ static void help(void)
 
 int cmd_advance(int argc, char **argv)
 {
-    enum { O_ASOF = 256, O_WINDOW, O_HORIZON, O_STEP, O_MODEL, O_CELL, O_PLACES, O_UNIFORM };
+    enum { O_PLACES = 256, O_UNIFORM };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
-        {"as-of", required_argument, NULL, O_ASOF},
-        {"window", required_argument, NULL, O_WINDOW},
-        {"horizon", required_argument, NULL, O_HORIZON},
-        {"step", required_argument, NULL, O_STEP},
-        {"model", required_argument, NULL, O_MODEL},
-        {"cell", required_argument, NULL, O_CELL},
+        CLI_ADVANCE_LONGOPTS,
         {"places", required_argument, NULL, O_PLACES},
         {"uniform", no_argument, NULL, O_UNIFORM},
         {"output", required_argument, NULL, 'o'},
@@ -67,47 +62,19 @@ int cmd_advance(int argc, char **argv)
     const char *cmd = "advance", *output = "out", *places = NULL;
     cli_inputs in = {0};
     cli_common common = {0};
-    fc_advance_options ao = {.as_of = FC_NO_DAY, .window_days = 180, .horizon_days = 730,
-                             .step_days = 90, .model = FC_MODEL_PACE, .bootstrap = 1000,
-                             .seed = 1, .cell_m = 1000};
+    fc_advance_options ao = cli_advance_defaults();
     opterr = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
         int r = cli_input_option(cmd, c, optarg, &in);
+        if (r == 0)
+            r = cli_advance_option(cmd, c, optarg, &ao);
         if (r < 0)
             return -r;
         if (r > 0)
             continue;
         switch (c) {
-        case O_ASOF:
-            if (!fc_date_parse(optarg, &ao.as_of))
-                return cli_usage_error(cmd, "--as-of wants a date YYYY-MM-DD, not '%s'", optarg);
-            break;
-        case O_WINDOW:
-            if (!cli_parse_int(optarg, 2, 3650, &ao.window_days))
-                return cli_usage_error(cmd, "--window wants days from 2 to 3650, not '%s'", optarg);
-            break;
-        case O_HORIZON:
-            if (!cli_parse_int(optarg, 1, 3650, &ao.horizon_days))
-                return cli_usage_error(cmd, "--horizon wants days from 1 to 3650, not '%s'", optarg);
-            break;
-        case O_STEP:
-            if (!cli_parse_int(optarg, 1, 3650, &ao.step_days))
-                return cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", optarg);
-            break;
-        case O_MODEL:
-            if (!fc_model_parse(optarg, &ao.model) || ao.model == FC_MODEL_NAIVE)
-                return cli_usage_error(cmd, "--model wants pace, ols, theilsen or holt, not '%s'", optarg);
-            break;
-        case O_CELL: {
-            char *end;
-            double km = strtod(optarg, &end);
-            if (*end || !(km >= 0.1 && km <= 100))
-                return cli_usage_error(cmd, "--cell wants km from 0.1 to 100, not '%s'", optarg);
-            ao.cell_m = km * 1000;
-            break;
-        }
         case O_PLACES: places = optarg; break;
         case O_UNIFORM: ao.uniform_speed = true; break;
         case 'o': output = optarg; break;
@@ -139,14 +106,8 @@ int cmd_advance(int argc, char **argv)
     double t0 = fc_now();
     fc_status st = w ? cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err)
                      : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK) {
-        fc_areas_options opts = {.threads = in.threads, .tile_m = in.tile_km * 1000,
-                                 .diag = &warn.diag,
-                                 .progress = common.progress ? cli_progress : NULL,
-                                 .progress_user = "areas"};
-        st = fc_areas_compute(zs, series, &opts, &table, NULL, &err);
-        cli_progress_end(&common);
-    }
+    if (st == FC_OK)
+        st = cli_compute_areas(&in, &common, &warn, zs, series, false, NULL, &table, &err);
     if (st == FC_OK)
         st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
     if (st == FC_OK)

@@ -32,7 +32,7 @@ static void help(void)
            "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
            "  --every DAYS           days between origins (default 30)\n"
            "  --horizons DAYS[,...]  horizons (default 30,90,180)\n"
-           "  --model M              pace, ols, theilsen, holt, or all (default)\n"
+           "  --model M              pace, ols, theilsen, holt, or all (default); a list works\n"
            "  --window DAYS[,...]    windows (default 30,90,180,365)\n"
            "  --bootstrap N          bootstrap replicates (default 1000); --seed N (default 1)\n"
            "  -o, --output FILE      backtest.csv with a .csvt (default out/backtest.csv)\n"
@@ -68,21 +68,6 @@ typedef struct backtest_args {
     cli_common common;
 } backtest_args;
 
-static bool parse_models(const char *s, fc_model *out, size_t *n)
-{
-    *n = 0;
-    if (strcmp(s, "all") == 0) {
-        for (int m = 0; m < FC_MODEL_NAIVE; m++)
-            out[(*n)++] = (fc_model)m;
-        return true;
-    }
-    fc_model m;
-    if (!fc_model_parse(s, &m) || m == FC_MODEL_NAIVE)
-        return false;
-    out[(*n)++] = m;
-    return true;
-}
-
 static int parse(int argc, char **argv, backtest_args *a)
 {
     enum { O_EVERY = 256, O_HORIZONS, O_MODEL, O_WINDOW, O_BOOT, O_SEED, O_SPATIAL, O_CELL };
@@ -107,7 +92,7 @@ static int parse(int argc, char **argv, backtest_args *a)
     a->every = 30;
     a->bootstrap = 1000;
     a->seed = 1;
-    parse_models("all", a->models, &a->nmodels);
+    cli_parse_models("all", a->models, &a->nmodels);
     static const int wins[] = {30, 90, 180, 365}, hors[] = {30, 90, 180};
     memcpy(a->windows, wins, sizeof wins);
     a->nwindows = 4;
@@ -143,7 +128,7 @@ static int parse(int argc, char **argv, backtest_args *a)
             break;
         case O_MODEL:
             a->model_given = true;
-            if (!parse_models(optarg, a->models, &a->nmodels))
+            if (!cli_parse_models(optarg, a->models, &a->nmodels))
                 return cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all, not '%s'", optarg);
             break;
         case O_WINDOW:
@@ -215,11 +200,8 @@ static int run_spatial(backtest_args *a)
     size_t nscores = 0, norigins = 0;
     fc_status st = w ? cli_open_inputs(&a->in, &a->common, &warn, w, &zs, &series, &err)
                      : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK) {
-        fc_areas_options opts = {.threads = a->in.threads, .tile_m = a->in.tile_km * 1000,
-                                 .diag = &warn.diag};
-        st = fc_areas_compute(zs, series, &opts, &table, NULL, &err);
-    }
+    if (st == FC_OK)
+        st = cli_compute_areas(&a->in, &a->common, &warn, zs, series, false, NULL, &table, &err);
     if (st == FC_OK) {
         fc_spatial_backtest_options so = {
             .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,

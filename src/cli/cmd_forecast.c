@@ -74,26 +74,6 @@ typedef struct forecast_args {
     cli_common common;
 } forecast_args;
 
-/* "all" or a comma list of model names (naive is for backtests). */
-static bool parse_models(const char *s, fc_model *out, size_t *n)
-{
-    *n = 0;
-    if (strcmp(s, "all") == 0) {
-        for (int m = 0; m < FC_MODEL_NAIVE; m++)
-            out[(*n)++] = (fc_model)m;
-        return true;
-    }
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", s);
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        fc_model m;
-        if (*n == FC_MODEL_COUNT || !fc_model_parse(tok, &m) || m == FC_MODEL_NAIVE)
-            return false;
-        out[(*n)++] = m;
-    }
-    return *n > 0;
-}
-
 static int parse(int argc, char **argv, forecast_args *a)
 {
     enum { O_ASOF = 256, O_HORIZON, O_MODEL, O_WINDOW, O_STEP, O_THRESHOLD, O_SUMMARY,
@@ -120,7 +100,7 @@ static int parse(int argc, char **argv, forecast_args *a)
     a->bootstrap = 1000;
     a->seed = 1;
     a->output = "out";
-    parse_models("all", a->models, &a->nmodels);
+    cli_parse_models("all", a->models, &a->nmodels);
     a->windows[0] = 180;
     a->nwindows = 1;
     a->thresholds[0] = 100;
@@ -149,7 +129,7 @@ static int parse(int argc, char **argv, forecast_args *a)
                 return cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", optarg);
             break;
         case O_MODEL:
-            if (!parse_models(optarg, a->models, &a->nmodels))
+            if (!cli_parse_models(optarg, a->models, &a->nmodels))
                 return cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all, not '%s'", optarg);
             break;
         case O_WINDOW:

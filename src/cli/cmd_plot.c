@@ -28,6 +28,7 @@ static void help(void)
            "  --model M              pace (default), ols, theilsen or holt\n"
            "  --window DAYS          (default 180)\n"
            "  --horizon DAYS         (default 730); --step DAYS for the map's fronts (default 90)\n"
+           "  --cell KM              the map's arrival grid (default 1)\n"
            "  --source TEXT          names the data in titles (default: the control folder)\n"
            "  --width PX, --height PX  at 96 dpi (default 1200 x 700); --dpi N scales the PNGs\n"
            "  -o, --output DIR       (default out/)\n"
@@ -41,14 +42,10 @@ static void help(void)
 
 int cmd_plot(int argc, char **argv)
 {
-    enum { O_ASOF = 256, O_MODEL, O_WINDOW, O_HORIZON, O_STEP, O_SOURCE, O_WIDTH, O_HEIGHT, O_DPI };
+    enum { O_SOURCE = 256, O_WIDTH, O_HEIGHT, O_DPI };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
-        {"as-of", required_argument, NULL, O_ASOF},
-        {"model", required_argument, NULL, O_MODEL},
-        {"window", required_argument, NULL, O_WINDOW},
-        {"horizon", required_argument, NULL, O_HORIZON},
-        {"step", required_argument, NULL, O_STEP},
+        CLI_ADVANCE_LONGOPTS,
         {"source", required_argument, NULL, O_SOURCE},
         {"width", required_argument, NULL, O_WIDTH},
         {"height", required_argument, NULL, O_HEIGHT},
@@ -61,40 +58,20 @@ int cmd_plot(int argc, char **argv)
     cli_inputs in = {0};
     cli_common common = {0};
     fc_plot_options po = {1200, 700, 96, NULL};
-    fc_advance_options ao = {.as_of = FC_NO_DAY, .window_days = 180, .horizon_days = 730,
-                             .step_days = 90, .model = FC_MODEL_PACE, .bootstrap = 1000,
-                             .seed = 1, .cell_m = 1000};
+    fc_advance_options ao = cli_advance_defaults();
     int dpi = 96;
     opterr = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
         int r = cli_input_option(cmd, c, optarg, &in);
+        if (r == 0)
+            r = cli_advance_option(cmd, c, optarg, &ao);
         if (r < 0)
             return -r;
         if (r > 0)
             continue;
         switch (c) {
-        case O_ASOF:
-            if (!fc_date_parse(optarg, &ao.as_of))
-                return cli_usage_error(cmd, "--as-of wants a date YYYY-MM-DD, not '%s'", optarg);
-            break;
-        case O_MODEL:
-            if (!fc_model_parse(optarg, &ao.model) || ao.model == FC_MODEL_NAIVE)
-                return cli_usage_error(cmd, "--model wants pace, ols, theilsen or holt, not '%s'", optarg);
-            break;
-        case O_WINDOW:
-            if (!cli_parse_int(optarg, 2, 3650, &ao.window_days))
-                return cli_usage_error(cmd, "--window wants days from 2 to 3650, not '%s'", optarg);
-            break;
-        case O_HORIZON:
-            if (!cli_parse_int(optarg, 1, 3650, &ao.horizon_days))
-                return cli_usage_error(cmd, "--horizon wants days from 1 to 3650, not '%s'", optarg);
-            break;
-        case O_STEP:
-            if (!cli_parse_int(optarg, 1, 3650, &ao.step_days))
-                return cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", optarg);
-            break;
         case O_SOURCE: po.source = optarg; break;
         case O_WIDTH:
             if (!cli_parse_int(optarg, 200, 10000, &po.width))
@@ -146,14 +123,8 @@ int cmd_plot(int argc, char **argv)
     GEOSGeometry *now = NULL;
     fc_status st = w ? cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err)
                      : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK) {
-        fc_areas_options opts = {.threads = in.threads, .tile_m = in.tile_km * 1000,
-                                 .diag = &warn.diag,
-                                 .progress = common.progress ? cli_progress : NULL,
-                                 .progress_user = "areas"};
-        st = fc_areas_compute(zs, series, &opts, &table, NULL, &err);
-        cli_progress_end(&common);
-    }
+    if (st == FC_OK)
+        st = cli_compute_areas(&in, &common, &warn, zs, series, false, NULL, &table, &err);
     double threshold = 100;
     if (st == FC_OK) {
         fc_forecast_options fo = {.as_of = ao.as_of, .horizon_days = ao.horizon_days, .step_days = 7,

@@ -185,18 +185,8 @@ fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_war
     if (!w)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     fc_status st = cli_open_inputs(in, common, warn, w, zones, &series, err);
-    if (st == FC_OK) {
-        fc_areas_options opts = {
-            .threads = in->threads,
-            .tile_m = in->tile_km * 1000,
-            .keep_geometry = keep_geometry,
-            .diag = &warn->diag,
-            .progress = common->progress ? cli_progress : NULL,
-            .progress_user = "areas",
-        };
-        st = fc_areas_compute(*zones, series, &opts, table, timing, err);
-        cli_progress_end(common);
-    }
+    if (st == FC_OK)
+        st = cli_compute_areas(in, common, warn, *zones, series, keep_geometry, timing, table, err);
     /* The commands need the zones' ids, names and areas from here on, not
      * their geometry: drop it while its worker is alive. */
     for (size_t z = 0; st == FC_OK && z < (*zones)->n; z++) {
@@ -241,5 +231,80 @@ fc_status cli_open_inputs(const cli_inputs *in, const cli_common *common, cli_wa
     }
     free(def_zones);
     free(def_control);
+    return st;
+}
+
+bool cli_parse_models(const char *s, fc_model *out, size_t *n)
+{
+    *n = 0;
+    if (strcmp(s, "all") == 0) {
+        for (int m = 0; m < FC_MODEL_NAIVE; m++)
+            out[(*n)++] = (fc_model)m;
+        return true;
+    }
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        fc_model m;
+        if (*n == FC_MODEL_COUNT || !fc_model_parse(tok, &m) || m == FC_MODEL_NAIVE)
+            return false;
+        out[(*n)++] = m;
+    }
+    return *n > 0;
+}
+
+int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_options *ao)
+{
+    switch (c) {
+    case CLI_OPT_ASOF:
+        if (!fc_date_parse(arg, &ao->as_of))
+            return -cli_usage_error(cmd, "--as-of wants a date YYYY-MM-DD, not '%s'", arg);
+        return 1;
+    case CLI_OPT_WINDOW:
+        if (!cli_parse_int(arg, 2, 3650, &ao->window_days))
+            return -cli_usage_error(cmd, "--window wants days from 2 to 3650, not '%s'", arg);
+        return 1;
+    case CLI_OPT_HORIZON:
+        if (!cli_parse_int(arg, 1, 3650, &ao->horizon_days))
+            return -cli_usage_error(cmd, "--horizon wants days from 1 to 3650, not '%s'", arg);
+        return 1;
+    case CLI_OPT_STEP:
+        if (!cli_parse_int(arg, 1, 3650, &ao->step_days))
+            return -cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", arg);
+        return 1;
+    case CLI_OPT_MODEL:
+        if (!fc_model_parse(arg, &ao->model) || ao->model == FC_MODEL_NAIVE)
+            return -cli_usage_error(cmd, "--model wants pace, ols, theilsen or holt, not '%s'", arg);
+        return 1;
+    case CLI_OPT_CELL: {
+        char *end;
+        double km = strtod(arg, &end);
+        if (*end || !(km >= 0.1 && km <= 100))
+            return -cli_usage_error(cmd, "--cell wants km from 0.1 to 100, not '%s'", arg);
+        ao->cell_m = km * 1000;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+fc_advance_options cli_advance_defaults(void)
+{
+    return (fc_advance_options){.as_of = FC_NO_DAY, .window_days = 180, .horizon_days = 730,
+                                .step_days = 90, .model = FC_MODEL_PACE, .bootstrap = 1000,
+                                .seed = 1, .cell_m = 1000};
+}
+
+fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
+                            const fc_zoneset *zs, const fc_series *series, bool keep_geometry,
+                            fc_areas_timing *timing, fc_area_table **table, fc_error *err)
+{
+    fc_areas_options opts = {.threads = in->threads, .tile_m = in->tile_km * 1000,
+                             .keep_geometry = keep_geometry, .diag = &warn->diag,
+                             .progress = common->progress ? cli_progress : NULL,
+                             .progress_user = "areas"};
+    fc_status st = fc_areas_compute(zs, series, &opts, table, timing, err);
+    cli_progress_end(common);
     return st;
 }

@@ -3,13 +3,14 @@
 #include "geo/geom.h"
 #include "geo/worker.h"
 
-/* Appends the Polygon parts of g (recursively) to *parts, cloning them when
- * clone is true, else pointing at g's own parts. */
-static int collect_polygons(GEOSContextHandle_t h, const GEOSGeometry *g,
-                            const GEOSGeometry ***parts, size_t *n, size_t *cap)
+/* Appends the parts of g of type `want` (GEOS_POLYGON or GEOS_LINESTRING),
+ * recursing into multi-geometries and collections, to *parts (pointers
+ * into g, not copies). Empty parts are skipped. -1 when out of memory. */
+static int collect_parts(GEOSContextHandle_t h, const GEOSGeometry *g, int want,
+                         const GEOSGeometry ***parts, size_t *n, size_t *cap)
 {
     int type = GEOSGeomTypeId_r(h, g);
-    if (type == GEOS_POLYGON) {
+    if (type == want) {
         if (GEOSisEmpty_r(h, g))
             return 0;
         if (*n == *cap) {
@@ -23,13 +24,26 @@ static int collect_polygons(GEOSContextHandle_t h, const GEOSGeometry *g,
         (*parts)[(*n)++] = g;
         return 0;
     }
-    if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+    if (type == GEOS_MULTIPOLYGON || type == GEOS_MULTILINESTRING ||
+        type == GEOS_GEOMETRYCOLLECTION) {
         int k = GEOSGetNumGeometries_r(h, g);
         for (int i = 0; i < k; i++)
-            if (collect_polygons(h, GEOSGetGeometryN_r(h, g, i), parts, n, cap) != 0)
+            if (collect_parts(h, GEOSGetGeometryN_r(h, g, i), want, parts, n, cap) != 0)
                 return -1;
     }
     return 0;
+}
+
+static int collect_polygons(GEOSContextHandle_t h, const GEOSGeometry *g,
+                            const GEOSGeometry ***parts, size_t *n, size_t *cap)
+{
+    return collect_parts(h, g, GEOS_POLYGON, parts, n, cap);
+}
+
+static int collect_lines(GEOSContextHandle_t h, const GEOSGeometry *g,
+                         const GEOSGeometry ***parts, size_t *n, size_t *cap)
+{
+    return collect_parts(h, g, GEOS_LINESTRING, parts, n, cap);
 }
 
 static GEOSGeometry *ring_copy(fc_worker *w, const GEOSGeometry *ring, fc_ring_map_fn fn,
@@ -160,34 +174,6 @@ bool fc_geom_bbox(fc_worker *w, const GEOSGeometry *g, double bbox[4])
         return false;
     return GEOSGeom_getXMin_r(h, g, &bbox[0]) && GEOSGeom_getYMin_r(h, g, &bbox[1]) &&
            GEOSGeom_getXMax_r(h, g, &bbox[2]) && GEOSGeom_getYMax_r(h, g, &bbox[3]);
-}
-
-/* Appends the LineString parts of g (recursively) to *parts. */
-static int collect_lines(GEOSContextHandle_t h, const GEOSGeometry *g,
-                         const GEOSGeometry ***parts, size_t *n, size_t *cap)
-{
-    int type = GEOSGeomTypeId_r(h, g);
-    if (type == GEOS_LINESTRING) {
-        if (GEOSisEmpty_r(h, g))
-            return 0;
-        if (*n == *cap) {
-            size_t nc = *cap ? 2 * *cap : 16;
-            const GEOSGeometry **np = realloc(*parts, nc * sizeof *np);
-            if (!np)
-                return -1;
-            *parts = np;
-            *cap = nc;
-        }
-        (*parts)[(*n)++] = g;
-        return 0;
-    }
-    if (type == GEOS_MULTILINESTRING || type == GEOS_GEOMETRYCOLLECTION) {
-        int k = GEOSGetNumGeometries_r(h, g);
-        for (int i = 0; i < k; i++)
-            if (collect_lines(h, GEOSGetGeometryN_r(h, g, i), parts, n, cap) != 0)
-                return -1;
-    }
-    return 0;
 }
 
 bool fc_geom_is_lineal(fc_worker *w, const GEOSGeometry *g)

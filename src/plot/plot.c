@@ -173,7 +173,7 @@ static void draw_pct_axis(cairo_t *cr, const fc_chart_frame *f, double size, int
         cairo_move_to(cr, f->x0, py);
         cairo_line_to(cr, f->x1, py);
         cairo_stroke(cr);
-        char buf[8];
+        char buf[16];
         snprintf(buf, sizeof buf, "%d%%", p);
         set(cr, C_BLACK, 1);
         text(cr, f->x0 - 6, py, size, false, 1, 0.5, buf);

@@ -128,35 +128,37 @@ static bool add_sample(samples *s, double x, double y, double v)
     return true;
 }
 
+typedef struct sample_ctx {
+    fc_worker *w;
+    const GEOSPreparedGeometry *then;
+    int window_days;
+    samples *s;
+} sample_ctx;
+
+static fc_status add_front_sample(void *user, const GEOSGeometry *p, fc_error *err)
+{
+    sample_ctx *c = user;
+    GEOSContextHandle_t h = c->w->geos;
+    double x = 0, y = 0, dist = 0;
+    if (!GEOSGeomGetX_r(h, p, &x) || !GEOSGeomGetY_r(h, p, &y) ||
+        !GEOSPreparedDistance_r(h, c->then, p, &dist))
+        return fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(c->w));
+    if (!add_sample(c->s, x, y, dist / 1000 / c->window_days))
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    return FC_OK;
+}
+
 /* Samples the current front every step_m; the speed at each is how far the
  * front of `then` lies from it over the window (0 where `then` already held
  * it: a retreat, or no change). */
 static fc_status sample_front(fc_worker *w, const GEOSGeometry *front, const GEOSGeometry *then,
                               double step_m, int window_days, samples *s, fc_error *err)
 {
-    GEOSContextHandle_t h = w->geos;
-    const GEOSPreparedGeometry *prep = GEOSPrepare_r(h, then);
-    if (!prep)
+    sample_ctx c = {w, GEOSPrepare_r(w->geos, then), window_days, s};
+    if (!c.then)
         return fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
-    fc_status st = FC_OK;
-    int parts = GEOSGetNumGeometries_r(h, front);
-    for (int i = 0; i < parts && st == FC_OK; i++) {
-        const GEOSGeometry *part = GEOSGetGeometryN_r(h, front, i);
-        double len = 0;
-        GEOSLength_r(h, part, &len);
-        for (double d = step_m / 2; d < len && st == FC_OK; d += step_m) {
-            GEOSGeometry *p = GEOSInterpolate_r(h, part, d);
-            double x = 0, y = 0, dist = 0;
-            if (!p || !GEOSGeomGetX_r(h, p, &x) || !GEOSGeomGetY_r(h, p, &y) ||
-                !GEOSPreparedDistance_r(h, prep, p, &dist))
-                st = fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
-            else if (!add_sample(s, x, y, dist / 1000 / window_days))
-                st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-            if (p)
-                GEOSGeom_destroy_r(h, p);
-        }
-    }
-    GEOSPreparedGeom_destroy_r(h, prep);
+    fc_status st = fc_sample_lines(w, front, step_m, add_front_sample, &c, err);
+    GEOSPreparedGeom_destroy_r(w->geos, c.then);
     return st;
 }
 

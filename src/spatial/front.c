@@ -8,6 +8,7 @@
 #include "geo/geom.h"
 #include "geo/worker.h"
 #include "model/stats.h"
+#include "spatial/grid.h"
 
 struct fc_frontier {
     GEOSGeometry *country;  /* union of the zones */
@@ -180,6 +181,53 @@ double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char
     return c.m / 1000;
 }
 
+fc_status fc_sample_lines(fc_worker *w, const GEOSGeometry *lines, double step_m, fc_sample_fn fn,
+                          void *user, fc_error *err)
+{
+    GEOSContextHandle_t h = w->geos;
+    fc_status st = FC_OK;
+    int parts = GEOSGetNumGeometries_r(h, lines);
+    for (int i = 0; i < parts && st == FC_OK; i++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(h, lines, i);
+        double len = 0;
+        GEOSLength_r(h, part, &len);
+        for (double s = step_m / 2; s < len && st == FC_OK; s += step_m) {
+            GEOSGeometry *p = GEOSInterpolate_r(h, part, s);
+            st = p ? fn(user, p, err)
+                   : fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
+            if (p)
+                GEOSGeom_destroy_r(h, p);
+        }
+    }
+    return st;
+}
+
+/* Distances (km) from sample points to a prepared reference. */
+typedef struct shift_ctx {
+    fc_worker *w;
+    const GEOSPreparedGeometry *ref;
+    double *d;
+    size_t n, cap;
+} shift_ctx;
+
+static fc_status add_distance(void *user, const GEOSGeometry *p, fc_error *err)
+{
+    shift_ctx *c = user;
+    double dist = 0;
+    if (!GEOSPreparedDistance_r(c->w->geos, c->ref, p, &dist))
+        return fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(c->w));
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? 2 * c->cap : 256;
+        double *nd = realloc(c->d, nc * sizeof *nd);
+        if (!nd)
+            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        c->d = nd;
+        c->cap = nc;
+    }
+    c->d[c->n++] = dist / 1000;
+    return FC_OK;
+}
+
 fc_status fc_front_shift(fc_worker *w, const GEOSGeometry *line, const GEOSGeometry *ref,
                          double step_m, double *mean_km, double *p90_km, fc_error *err)
 {
@@ -187,48 +235,19 @@ fc_status fc_front_shift(fc_worker *w, const GEOSGeometry *line, const GEOSGeome
     *mean_km = *p90_km = NAN;
     if (GEOSisEmpty_r(h, line) || GEOSisEmpty_r(h, ref))
         return FC_OK;
-    const GEOSPreparedGeometry *prep = GEOSPrepare_r(h, ref);
-    if (!prep)
+    shift_ctx c = {w, GEOSPrepare_r(h, ref), NULL, 0, 0};
+    if (!c.ref)
         return fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
-    double *d = NULL;
-    size_t n = 0, cap = 0;
-    fc_status st = FC_OK;
-    int parts = GEOSGetNumGeometries_r(h, line);
-    for (int i = 0; i < parts && st == FC_OK; i++) {
-        const GEOSGeometry *part = GEOSGetGeometryN_r(h, line, i);
-        double len = 0;
-        GEOSLength_r(h, part, &len);
-        /* Points at the middle of each step, so every part counts by length. */
-        for (double s = step_m / 2; s < len && st == FC_OK; s += step_m) {
-            GEOSGeometry *p = GEOSInterpolate_r(h, part, s);
-            double dist = 0;
-            if (!p || !GEOSPreparedDistance_r(h, prep, p, &dist)) {
-                st = fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
-            } else {
-                if (n == cap) {
-                    cap = cap ? 2 * cap : 256;
-                    double *nd = realloc(d, cap * sizeof *nd);
-                    if (!nd)
-                        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-                    else
-                        d = nd;
-                }
-                if (st == FC_OK)
-                    d[n++] = dist / 1000;
-            }
-            if (p)
-                GEOSGeom_destroy_r(h, p);
-        }
-    }
-    if (st == FC_OK && n > 0) {
+    fc_status st = fc_sample_lines(w, line, step_m, add_distance, &c, err);
+    if (st == FC_OK && c.n > 0) {
         double sum = 0;
-        for (size_t i = 0; i < n; i++)
-            sum += d[i];
-        fc_sort(d, n);
-        *mean_km = sum / (double)n;
-        *p90_km = fc_quantile_sorted(d, n, 0.9);
+        for (size_t i = 0; i < c.n; i++)
+            sum += c.d[i];
+        fc_sort(c.d, c.n);
+        *mean_km = sum / (double)c.n;
+        *p90_km = fc_quantile_sorted(c.d, c.n, 0.9);
     }
-    free(d);
-    GEOSPreparedGeom_destroy_r(h, prep);
+    free(c.d);
+    GEOSPreparedGeom_destroy_r(h, c.ref);
     return st;
 }

@@ -9,6 +9,13 @@
 int fc_grid_spans(fc_worker *w, const fc_grid *g, const GEOSGeometry *polygon,
                   void (*span)(void *user, int j, int i0, int i1), void *user);
 
+/* Calls fn with points every step_m along each part of lines, the first
+ * half a step in, so that every part counts by its length. fn returns a
+ * status; the first that is not FC_OK stops the walk and is returned. */
+typedef fc_status (*fc_sample_fn)(void *user, const GEOSGeometry *point, fc_error *err);
+fc_status fc_sample_lines(fc_worker *w, const GEOSGeometry *lines, double step_m, fc_sample_fn fn,
+                          void *user, fc_error *err);
+
 /* A binary min-heap of (key, cell) pairs. */
 typedef struct fc_heap {
     double *key;
