@@ -40,6 +40,11 @@ typedef struct fc_areas_options {
     const fc_diag *diag;    /* warnings (called from worker threads) */
     fc_progress_fn progress;/* called from worker threads; may be NULL */
     void *progress_user;
+    const bool *only;       /* measure only these snapshots (rows of the others
+                               stay zero, to be filled by the caller); NULL: all */
+    char **read_errors;     /* if not NULL (one per snapshot): unreadable
+                               snapshots are skipped, their message stored
+                               here (newly allocated), instead of failing */
 } fc_areas_options;
 
 /* Where the time went (seconds summed over threads, except wall). */

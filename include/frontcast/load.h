@@ -81,6 +81,8 @@ fc_status fc_series_open(fc_worker *w, const char *path, const fc_series_options
 void fc_series_close(fc_worker *w, fc_series *s);
 
 fc_series_kind fc_series_get_kind(const fc_series *s);
+/* The folder or file the series was opened from. Owned by s. */
+const char *fc_series_path(const fc_series *s);
 size_t fc_series_count(const fc_series *s);
 fc_day fc_series_date(const fc_series *s, size_t i);
 /* Where snapshot i comes from, for messages: a file, or "file:layer". Owned by s. */

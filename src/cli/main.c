@@ -10,6 +10,7 @@ static const struct command {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"run", cmd_run, "everything, incrementally, into one folder (for cron; --config FILE)"},
     {"areas", cmd_areas, "controlled area, gains and losses per zone and date"},
     {"forecast", cmd_forecast, "rates, projections with intervals, dates at the current pace"},
     {"backtest", cmd_backtest, "how good each forecast model has been (rolling origins)"},

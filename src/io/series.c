@@ -9,6 +9,7 @@
 
 #include "core/util.h"
 #include "frontcast/load.h"
+#include "frontcast/store.h"
 #include "geo/worker.h"
 #include "io/read.h"
 
@@ -84,6 +85,18 @@ void fc_series_close(fc_worker *w, fc_series *s)
 }
 
 fc_series_kind fc_series_get_kind(const fc_series *s) { return s->kind; }
+const char *fc_series_path(const fc_series *s) { return s->path; }
+
+void fc_series_drop(fc_series *s, size_t i)
+{
+    if (i >= s->n)
+        return;
+    free(s->snaps[i].source);
+    free(s->snaps[i].layer);
+    free(s->snaps[i].features);
+    memmove(&s->snaps[i], &s->snaps[i + 1], (s->n - i - 1) * sizeof *s->snaps);
+    s->n--;
+}
 size_t fc_series_count(const fc_series *s) { return s->n; }
 fc_day fc_series_date(const fc_series *s, size_t i) { return s->snaps[i].date; }
 const char *fc_series_source(const fc_series *s, size_t i) { return s->snaps[i].source; }

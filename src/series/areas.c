@@ -176,11 +176,12 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
     ctx.table = t;
     static const fc_snapshot_task task = {areas_begin, areas_end, areas_visit};
     fc_run_options ro = {.threads = opts->threads, .crs = zones->crs, .diag = opts->diag,
-                         .progress = opts->progress, .progress_user = opts->progress_user};
+                         .progress = opts->progress, .progress_user = opts->progress_user,
+                         .only = opts->only, .read_errors = opts->read_errors};
     st = fc_series_run(series, &task, &ctx, &ro, &rt, err);
     if (st != FC_OK)
         goto cleanup;
-    bool overlap = false;
+    bool overlap = opts->only != NULL; /* a partial run: the caller knows the rest */
     for (size_t d = 0; d < t->ndates && !overlap; d++)
         for (size_t z = 0; z < t->nzones && !overlap; z++)
             overlap = fc_area_row(t, d, z)->controlled_m2 > 0;

@@ -13,7 +13,8 @@ typedef struct job {
     const fc_snapshot_task *task;
     void *ctx;
     const fc_run_options *opts;
-    size_t nchunks;
+    size_t *chunk;           /* chunk c is [chunk[2c], chunk[2c + 1]) */
+    size_t nchunks, nwork;
     atomic_size_t next_chunk;
     atomic_size_t done;
     atomic_int failed;
@@ -43,6 +44,11 @@ static fc_status visit_one(job *j, fc_worker *w, void *state, size_t i, bool rec
                                   &control, &info, err);
     tm->read_s += info.read_seconds;
     tm->prepare_s += info.prepare_seconds;
+    if (st != FC_OK && record && j->opts->read_errors) {
+        /* Left out: the next snapshot is measured against the one before. */
+        j->opts->read_errors[i] = fc_strdup(err->msg);
+        return j->opts->read_errors[i] ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
     if (st != FC_OK)
         return st;
     double t0 = fc_now();
@@ -64,7 +70,6 @@ static fc_status visit_one(job *j, fc_worker *w, void *state, size_t i, bool rec
 static void *worker_main(void *arg)
 {
     job *j = arg;
-    const size_t n = fc_series_count(j->series);
     fc_run_timing tm = {0};
     fc_error err = {0};
     fc_worker *w = fc_worker_create();
@@ -77,7 +82,7 @@ static void *worker_main(void *arg)
         size_t c = atomic_fetch_add(&j->next_chunk, 1);
         if (c >= j->nchunks || atomic_load(&j->failed))
             break;
-        size_t start = c * n / j->nchunks, end = (c + 1) * n / j->nchunks;
+        size_t start = j->chunk[2 * c], end = j->chunk[2 * c + 1];
         void *state = NULL;
         fc_status st = j->task->begin(w, j->ctx, &state, &err);
         const bool began = st == FC_OK;
@@ -92,7 +97,7 @@ static void *worker_main(void *arg)
             st = visit_one(j, w, state, i, true, &tm, &err);
             size_t done = atomic_fetch_add(&j->done, 1) + 1;
             if (st == FC_OK && j->opts->progress)
-                j->opts->progress(j->opts->progress_user, done, n);
+                j->opts->progress(j->opts->progress_user, done, j->nwork);
         }
         if (began)
             j->task->end(w, j->ctx, state);
@@ -112,24 +117,52 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Cuts the snapshots to visit into runs of consecutive ones, none longer
+ * than max_len. Returns the count; chunk[] has room for 2 n entries. */
+static size_t make_chunks(size_t n, const bool *only, size_t max_len, size_t *chunk)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        if (only && !only[i]) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < n && (!only || only[i]) && i - start < max_len)
+            i++;
+        chunk[2 * k] = start;
+        chunk[2 * k + 1] = i;
+        k++;
+    }
+    return k;
+}
+
 fc_status fc_series_run(const fc_series *series, const fc_snapshot_task *task, void *ctx,
                         const fc_run_options *opts, fc_run_timing *timing, fc_error *err)
 {
     const size_t n = fc_series_count(series);
+    size_t nwork = 0;
+    for (size_t i = 0; i < n; i++)
+        nwork += !opts->only || opts->only[i];
     int threads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
-    if ((size_t)threads > n)
-        threads = (int)(n ? n : 1);
+    if ((size_t)threads > nwork)
+        threads = (int)(nwork ? nwork : 1);
     job j;
     memset(&j, 0, sizeof j);
     j.series = series;
     j.task = task;
     j.ctx = ctx;
     j.opts = opts;
-    j.nchunks = threads == 1 ? 1 : (size_t)threads * 4;
-    if (j.nchunks > n)
-        j.nchunks = n ? n : 1;
+    j.nwork = nwork;
+    j.chunk = malloc(2 * (n + 1) * sizeof *j.chunk);
+    if (!j.chunk)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    /* Several runs per thread balance the load; each run costs one extra
+     * read (the snapshot before it), so not too many. */
+    size_t pieces = threads == 1 ? 1 : (size_t)threads * 4;
+    j.nchunks = make_chunks(n, opts->only, (nwork + pieces - 1) / (pieces ? pieces : 1) + 1, j.chunk);
     pthread_mutex_init(&j.lock, NULL);
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     fc_status st = FC_OK;
@@ -149,5 +182,6 @@ fc_status fc_series_run(const fc_series *series, const fc_snapshot_task *task, v
     }
     pthread_mutex_destroy(&j.lock);
     free(tids);
+    free(j.chunk);
     return st;
 }

@@ -32,6 +32,10 @@ typedef struct fc_run_options {
     const fc_diag *diag;
     fc_progress_fn progress;
     void *progress_user;
+    const bool *only;        /* visit (record) only these snapshots; NULL: all */
+    char **read_errors;      /* if not NULL: a snapshot that cannot be read is
+                                not an error; its message goes here (newly
+                                allocated) and the task never sees it */
 } fc_run_options;
 
 /* Time spent, summed over threads: reading, and in visit. */

@@ -1,0 +1,612 @@
+/* frontcast run: the whole pipeline, incremental and safe to run from cron. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <json-c/json.h>
+
+#include "cli/cli.h"
+#include "core/util.h"
+#include "frontcast/export.h"
+#include "frontcast/plot.h"
+#include "frontcast/store.h"
+
+enum { FC_EXIT_QUARANTINED = 3, FC_EXIT_LOCKED = 4 };
+#define MAX_LIST 16
+
+static void help(void)
+{
+    printf("Usage: frontcast run [--config FILE] [OPTIONS]\n"
+           "\n"
+           "Runs the whole pipeline into one folder: areas (incrementally: a SQLite store\n"
+           "keeps every snapshot's results, keyed by its content, so only new or changed\n"
+           "snapshots are overlaid), forecast, advance and the pictures. Meant for cron:\n"
+           "a second run over unchanged inputs only checks them (well under a second);\n"
+           "a lock keeps two runs apart; every output is written to a temporary file and\n"
+           "renamed; manifest.json records inputs (path, date, sha256), parameters,\n"
+           "version, timings, warnings and quarantined snapshots.\n"
+           "\n"
+           "A new snapshot that cannot be read, has no polygon, is dated after today, or\n"
+           "gains or loses more than --max-daily-change-km2 a day is quarantined: left\n"
+           "out, reported, and the run ends with exit status 3.\n"
+           "\n"
+           "Configuration: an INI file whose keys are the long options below, e.g.\n"
+           "  [inputs]\n"
+           "  control = /srv/deepstate\n"
+           "  [forecast]\n"
+           "  window = 90,180,365\n"
+           "Sections only group; options given on the command line win.\n"
+           "\n%s\n", cli_input_help);
+    printf("Run:\n"
+           "  --config FILE          read options from FILE first\n"
+           "  --places PATH          (default geodata/ukraine-places.geojson)\n"
+           "  -o, --output DIR       the output folder (default out/)\n"
+           "  --state PATH           the store (default DIR/state.sqlite)\n"
+           "  --wait SECONDS         wait this long for another run's lock (default 0)\n"
+           "  --max-daily-change-km2 N  quarantine above this (default 2000)\n"
+           "  --today DATE           what counts as today (default: the system's, UTC)\n"
+           "  --model M[,M]          forecast models (default all)\n"
+           "  --window DAYS[,DAYS]   forecast windows (default 180; advance takes the first)\n"
+           "  --threshold PCT[,PCT]  ETA thresholds (default 100)\n"
+           "  --horizon DAYS         (default 730)\n"
+           "  --step DAYS            projection.csv step (default 7)\n"
+           "  --advance-model M      the rate model the arrival model follows (default pace)\n"
+           "  --map-step DAYS        projected fronts every ... days (default 90)\n"
+           "  --cell KM              the arrival grid (default 1)\n"
+           "  --plots yes|no         draw charts and map (default yes)\n"
+           "  --source TEXT          names the data in the pictures\n"
+           "  -q, --quiet\n"
+           "\n"
+           "Outputs in DIR: areas.csv, projection.csv, eta.csv (each with .csvt),\n"
+           "arrival.tif, projected-control.geojson, projected-front.geojson, places.csv,\n"
+           "calibration.csv, chart-*.png/svg, gains.png/svg, map.png/svg, manifest.json.\n"
+           "\n"
+           "Exit status: 0 success, 1 error, 2 wrong options, 3 completed with\n"
+           "quarantined inputs, 4 another run holds the lock.\n");
+}
+
+/* ---- configuration: INI keys become long options ----------------------- */
+
+typedef struct argvec {
+    char **v;
+    int n, cap;
+} argvec;
+
+static bool push_arg(argvec *a, const char *s)
+{
+    if (a->n + 1 >= a->cap) {
+        int nc = a->cap ? 2 * a->cap : 32;
+        char **nv = realloc(a->v, (size_t)nc * sizeof *nv);
+        if (!nv)
+            return false;
+        a->v = nv;
+        a->cap = nc;
+    }
+    a->v[a->n] = fc_strdup(s);
+    if (!a->v[a->n])
+        return false;
+    a->v[++a->n] = NULL;
+    return true;
+}
+
+static int ini_entry(void *user, const char *section, const char *name, const char *value)
+{
+    (void)section;
+    argvec *a = user;
+    char buf[2048];
+    if (!strcasecmp(value, "true") || !strcasecmp(value, "on")) {
+        snprintf(buf, sizeof buf, "--%s", name);
+        if (!strcmp(name, "quiet"))
+            return push_arg(a, buf);
+    }
+    if (!strcasecmp(value, "false") || !strcasecmp(value, "off")) {
+        if (!strcmp(name, "quiet"))
+            return 1; /* not quiet: nothing to add */
+    }
+    snprintf(buf, sizeof buf, "--%s=%s", name, value);
+    return push_arg(a, buf);
+}
+
+/* argv with the config file's options first (the command line's after, so
+ * that they win). */
+static int expand_config(int argc, char **argv, argvec *out)
+{
+    push_arg(out, argv[0]);
+    const char *config = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            config = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9))
+            config = argv[i] + 9;
+    }
+    if (config) {
+        int rc = ini_parse(config, ini_entry, out);
+        if (rc < 0) {
+            fprintf(stderr, "frontcast: error: %s: cannot read the configuration: %s\n", config,
+                    strerror(errno ? errno : ENOENT));
+            return FC_EXIT_ERROR;
+        }
+        if (rc > 0) {
+            fprintf(stderr, "frontcast: error: %s: line %d: not 'key = value'\n", config, rc);
+            return FC_EXIT_ERROR;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config")) {
+            i++;
+            continue;
+        }
+        if (!strncmp(argv[i], "--config=", 9))
+            continue;
+        push_arg(out, argv[i]);
+    }
+    return -1;
+}
+
+/* ---- warnings, printed and kept for the manifest ----------------------- */
+
+typedef struct kept_warnings {
+    fc_diag diag;
+    bool quiet;
+    pthread_mutex_t lock;
+    json_object *list;
+} kept_warnings;
+
+static void keep_warning(void *user, const char *msg)
+{
+    kept_warnings *k = user;
+    pthread_mutex_lock(&k->lock);
+    json_object_array_add(k->list, json_object_new_string(msg));
+    if (!k->quiet)
+        fprintf(stderr, "frontcast: warning: %s\n", msg);
+    pthread_mutex_unlock(&k->lock);
+}
+
+/* ---- the run ----------------------------------------------------------- */
+
+typedef struct run_args {
+    cli_inputs in;
+    cli_common common;
+    const char *output, *state, *places, *source;
+    double wait_s, max_change;
+    fc_day today;
+    fc_model models[FC_MODEL_COUNT];
+    size_t nmodels;
+    int windows[MAX_LIST];
+    size_t nwindows;
+    double thresholds[MAX_LIST];
+    size_t nthresholds;
+    int horizon, step, map_step;
+    fc_model advance_model;
+    double cell_km;
+    bool plots;
+    char *canonical; /* the options that decide the outputs, for the signature */
+} run_args;
+
+static int parse(int argc, char **argv, run_args *a)
+{
+    enum { O_PLACES = 256, O_STATE, O_WAIT, O_MAXCHANGE, O_TODAY, O_MODEL, O_WINDOW, O_THRESHOLD,
+           O_HORIZON, O_STEP, O_AMODEL, O_MAPSTEP, O_CELL, O_PLOTS, O_SOURCE };
+    static const struct option longopts[] = {
+        CLI_INPUT_LONGOPTS,
+        {"places", required_argument, NULL, O_PLACES},
+        {"state", required_argument, NULL, O_STATE},
+        {"wait", required_argument, NULL, O_WAIT},
+        {"max-daily-change-km2", required_argument, NULL, O_MAXCHANGE},
+        {"today", required_argument, NULL, O_TODAY},
+        {"model", required_argument, NULL, O_MODEL},
+        {"window", required_argument, NULL, O_WINDOW},
+        {"threshold", required_argument, NULL, O_THRESHOLD},
+        {"horizon", required_argument, NULL, O_HORIZON},
+        {"step", required_argument, NULL, O_STEP},
+        {"advance-model", required_argument, NULL, O_AMODEL},
+        {"map-step", required_argument, NULL, O_MAPSTEP},
+        {"cell", required_argument, NULL, O_CELL},
+        {"plots", required_argument, NULL, O_PLOTS},
+        {"source", required_argument, NULL, O_SOURCE},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "run";
+    a->output = "out";
+    a->max_change = 2000;
+    a->horizon = 730;
+    a->step = 7;
+    a->map_step = 90;
+    a->advance_model = FC_MODEL_PACE;
+    a->cell_km = 1;
+    a->plots = true;
+    cli_parse_models("all", a->models, &a->nmodels);
+    a->windows[0] = 180;
+    a->nwindows = 1;
+    a->thresholds[0] = 100;
+    a->nthresholds = 1;
+    time_t now = time(NULL);
+    struct tm utc;
+    gmtime_r(&now, &utc);
+    fc_date_from_ymd(utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, &a->today);
+    size_t canon_len = 1;
+    for (int i = 1; i < argc; i++)
+        canon_len += strlen(argv[i]) + 1;
+    a->canonical = calloc(canon_len, 1);
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
+        /* Everything but how long to wait and how much to say decides outputs. */
+        if (a->canonical && c != O_WAIT && c != 'q' && c != 'j' && c != ':' && c != '?') {
+            strcat(a->canonical, argv[optind - 1]);
+            strcat(a->canonical, "\n");
+        }
+        int r = cli_input_option(cmd, c, optarg, &a->in);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        char *end;
+        switch (c) {
+        case O_PLACES: a->places = optarg; break;
+        case O_STATE: a->state = optarg; break;
+        case O_SOURCE: a->source = optarg; break;
+        case O_WAIT:
+            a->wait_s = strtod(optarg, &end);
+            if (*end || !(a->wait_s >= 0 && a->wait_s <= 86400))
+                return cli_usage_error(cmd, "--wait wants seconds from 0 to 86400, not '%s'", optarg);
+            break;
+        case O_MAXCHANGE:
+            a->max_change = strtod(optarg, &end);
+            if (*end || !(a->max_change > 0))
+                return cli_usage_error(cmd, "--max-daily-change-km2 wants a positive number, not '%s'", optarg);
+            break;
+        case O_TODAY:
+            if (!fc_date_parse(optarg, &a->today))
+                return cli_usage_error(cmd, "--today wants a date YYYY-MM-DD, not '%s'", optarg);
+            break;
+        case O_MODEL:
+            if (!cli_parse_models(optarg, a->models, &a->nmodels))
+                return cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all, not '%s'", optarg);
+            break;
+        case O_WINDOW:
+            if (!cli_parse_int_list(optarg, 2, 3650, a->windows, MAX_LIST, &a->nwindows))
+                return cli_usage_error(cmd, "--window wants days (a list like 90,180), not '%s'", optarg);
+            break;
+        case O_THRESHOLD:
+            if (!cli_parse_real_list(optarg, 0.001, 100, a->thresholds, MAX_LIST, &a->nthresholds))
+                return cli_usage_error(cmd, "--threshold wants percentages in (0, 100], not '%s'", optarg);
+            break;
+        case O_HORIZON:
+            if (!cli_parse_int(optarg, 1, 3650, &a->horizon))
+                return cli_usage_error(cmd, "--horizon wants days from 1 to 3650, not '%s'", optarg);
+            break;
+        case O_STEP:
+            if (!cli_parse_int(optarg, 1, 3650, &a->step))
+                return cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", optarg);
+            break;
+        case O_MAPSTEP:
+            if (!cli_parse_int(optarg, 1, 3650, &a->map_step))
+                return cli_usage_error(cmd, "--map-step wants days from 1 to 3650, not '%s'", optarg);
+            break;
+        case O_AMODEL:
+            if (!fc_model_parse(optarg, &a->advance_model) || a->advance_model == FC_MODEL_NAIVE)
+                return cli_usage_error(cmd, "--advance-model wants pace, ols, theilsen or holt, not '%s'", optarg);
+            break;
+        case O_CELL:
+            a->cell_km = strtod(optarg, &end);
+            if (*end || !(a->cell_km >= 0.1 && a->cell_km <= 100))
+                return cli_usage_error(cmd, "--cell wants km from 0.1 to 100, not '%s'", optarg);
+            break;
+        case O_PLOTS:
+            if (strcasecmp(optarg, "yes") && strcasecmp(optarg, "no") && strcasecmp(optarg, "true") &&
+                strcasecmp(optarg, "false"))
+                return cli_usage_error(cmd, "--plots wants yes or no, not '%s'", optarg);
+            a->plots = !strcasecmp(optarg, "yes") || !strcasecmp(optarg, "true");
+            break;
+        case 'o': a->output = optarg; break;
+        case 'q': a->common.quiet = true; break;
+        case 'h': help(); return FC_EXIT_OK;
+        case ':': return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+        default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (a->in.areas)
+        return cli_usage_error(cmd, "--areas is for forecast and backtest");
+    if (a->map_step > a->horizon)
+        return cli_usage_error(cmd, "--map-step (%d) is longer than --horizon (%d)", a->map_step, a->horizon);
+    a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
+    return -1;
+}
+
+static const char *const outputs[] = {"areas.csv", "projection.csv", "eta.csv", "arrival.tif",
+                                      "projected-control.geojson", "projected-front.geojson",
+                                      "places.csv", "calibration.csv", NULL};
+
+/* The previous manifest's signature and exit code, if it and every output
+ * are there. */
+static bool up_to_date(const char *dir, const char *signature, bool plots, int *exit_code)
+{
+    char path[1024];
+    for (int i = 0; outputs[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, outputs[i]);
+        if (access(path, R_OK) != 0)
+            return false;
+    }
+    snprintf(path, sizeof path, "%s/map.png", dir);
+    if (plots && access(path, R_OK) != 0)
+        return false;
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    json_object *m = json_object_from_file(path), *sig, *code;
+    bool same = m && json_object_object_get_ex(m, "signature", &sig) &&
+                !strcmp(json_object_get_string(sig), signature) &&
+                json_object_object_get_ex(m, "exit_code", &code);
+    if (same)
+        *exit_code = json_object_get_int(code);
+    json_object_put(m);
+    return same;
+}
+
+static json_object *jstr(const char *s)
+{
+    return json_object_new_string(s ? s : "");
+}
+
+static fc_status write_manifest(const char *dir, json_object *m, fc_error *err)
+{
+    char *path = fc_path_join(dir, "manifest.json");
+    if (!path)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    fc_atomic a;
+    fc_status st = fc_atomic_begin(path, true, &a, err);
+    if (st == FC_OK) {
+        fputs(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), a.f);
+        fputc('\n', a.f);
+        st = fc_atomic_commit(&a, err);
+    }
+    fc_atomic_abort(&a);
+    free(path);
+    return st;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    argvec av = {0};
+    int rc = expand_config(argc, argv, &av);
+    run_args a = {0};
+    if (rc < 0)
+        rc = parse(av.n, av.v, &a);
+    if (rc >= 0) {
+        for (int i = 0; i < av.n; i++)
+            free(av.v[i]);
+        free(av.v);
+        free(a.canonical);
+        return rc;
+    }
+    const double t_start = fc_now();
+    kept_warnings warn = {{keep_warning, NULL}, a.common.quiet, PTHREAD_MUTEX_INITIALIZER,
+                          json_object_new_array()};
+    warn.diag.user = &warn;
+    cli_warnings quiet_warn; /* for cli_open_inputs' zone warnings */
+    cli_warnings_init(&quiet_warn, a.common.quiet);
+    quiet_warn.diag = warn.diag;
+    fc_error err = {0};
+    fc_status st = fc_ensure_dir(a.output, &err);
+    char *lock_path = fc_path_join(a.output, ".frontcast.lock");
+    char *state = a.state ? fc_strdup(a.state) : fc_path_join(a.output, "state.sqlite");
+    char *def_places = a.places ? NULL : cli_geodata_path("ukraine-places.geojson");
+    const char *places = a.places ? a.places : def_places;
+    int lock = -1;
+    bool busy = false;
+    fc_worker *w = fc_worker_create();
+    fc_store *store = NULL;
+    fc_zoneset *zs = NULL;
+    fc_series *series = NULL;
+    fc_area_table *table = NULL;
+    fc_forecast *fc = NULL;
+    fc_advance *adv = NULL;
+    GEOSGeometry *now = NULL;
+    fc_quarantined *q = NULL;
+    size_t nq = 0;
+    fc_update_stats stats = {0};
+    json_object *manifest = json_object_new_object(), *timings = json_object_new_object();
+    char zones_key[65] = "", signature[65] = "";
+    int exit_code = FC_EXIT_OK;
+
+    if (st == FC_OK && (!lock_path || !state || !w))
+        st = fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK)
+        st = fc_lock_acquire(lock_path, a.wait_s, &lock, &busy, &err);
+    if (st == FC_OK)
+        st = fc_store_open(state, &store, &err);
+    if (st == FC_OK)
+        st = cli_open_inputs(&a.in, &a.common, &quiet_warn, w, &zs, &series, &err);
+    double t = fc_now();
+    /* What decides the outputs: the zones, every snapshot's content and
+     * date, the places, the options and the version. */
+    if (st == FC_OK) {
+        char zh[65], ph[65] = "", buf[256];
+        st = fc_store_file_hash(store, zs->path, zh, &err);
+        if (st == FC_OK && access(places, R_OK) == 0)
+            st = fc_store_file_hash(store, places, ph, &err);
+        snprintf(buf, sizeof buf, "areas-v1\n%s\n%s\n%s\n", zh, zs->id_field, zs->name_field);
+        fc_sha256_hex(buf, strlen(buf), zones_key);
+        size_t n = fc_series_count(series), len = 0, cap = 4096 + 96 * n + strlen(a.canonical);
+        char *sig = malloc(cap);
+        if (!sig && st == FC_OK)
+            st = fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+        if (sig)
+            len += (size_t)snprintf(sig + len, cap - len, "%s\n%s\n%s\n%s", fc_version(), zones_key, ph,
+                                    a.canonical);
+        bool future = false;
+        for (size_t i = 0; st == FC_OK && i < n; i++) {
+            char k[65];
+            if (fc_series_get_kind(series) == FC_SERIES_FOLDER)
+                st = fc_store_file_hash(store, fc_series_source(series, i), k, &err);
+            else
+                st = fc_store_file_hash(store, fc_series_path(series), k, &err);
+            future |= fc_series_date(series, i) > a.today;
+            len += (size_t)snprintf(sig + len, cap - len, "%d %s\n", (int)fc_series_date(series, i), k);
+        }
+        if (future && sig)
+            len += (size_t)snprintf(sig + len, cap - len, "today %d\n", (int)a.today);
+        if (sig)
+            fc_sha256_hex(sig, len, signature);
+        free(sig);
+    }
+    json_object_object_add(timings, "check_s", json_object_new_double(fc_now() - t));
+    if (st == FC_OK && up_to_date(a.output, signature, a.plots, &exit_code)) {
+        if (!a.common.quiet)
+            fprintf(stderr, "frontcast run: up to date (snapshots: %zu reused, 0 computed); %.2f s\n",
+                    fc_series_count(series), fc_now() - t_start);
+        goto cleanup;
+    }
+    /* Areas, incrementally. */
+    t = fc_now();
+    if (st == FC_OK) {
+        fc_update_options uo = {
+            .areas = {.threads = a.in.threads, .tile_m = a.in.tile_km * 1000, .diag = &warn.diag,
+                      .progress = a.common.progress ? cli_progress : NULL, .progress_user = "areas"},
+            .max_daily_change_km2 = a.max_change, .today = a.today, .zones_key = zones_key};
+        st = fc_update_areas(store, zs, series, &uo, &table, &stats, &q, &nq, &err);
+        cli_progress_end(&a.common);
+    }
+    if (st == FC_OK && fc_series_count(series) < 2)
+        st = fc_error_set(&err, FC_ERR_EMPTY, "%s: fewer than two usable snapshots", fc_series_path(series));
+    for (size_t i = 0; st == FC_OK && i < nq; i++) {
+        char d[11];
+        fc_date_format(q[i].date, d);
+        fprintf(stderr, "frontcast: quarantined: %s (%s): %s\n", q[i].path, d, q[i].reason);
+    }
+    if (st == FC_OK) {
+        char *p = fc_path_join(a.output, "areas.csv");
+        st = p ? fc_write_areas_csv(table, zs, p, &err) : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+        free(p);
+    }
+    json_object_object_add(timings, "areas_s", json_object_new_double(fc_now() - t));
+    /* Forecast. */
+    t = fc_now();
+    if (st == FC_OK) {
+        fc_forecast_options fo = {.as_of = FC_NO_DAY, .horizon_days = a.horizon, .step_days = a.step,
+                                  .models = a.models, .nmodels = a.nmodels, .windows = a.windows,
+                                  .nwindows = a.nwindows, .thresholds = a.thresholds,
+                                  .nthresholds = a.nthresholds, .bootstrap = 1000, .seed = 1};
+        st = fc_forecast_run(table, zs, &fo, &fc, &err);
+    }
+    if (st == FC_OK)
+        st = fc_write_forecast(fc, zs, a.output, &err);
+    json_object_object_add(timings, "forecast_s", json_object_new_double(fc_now() - t));
+    /* Advance. */
+    t = fc_now();
+    fc_advance_options ao = cli_advance_defaults();
+    ao.window_days = a.windows[0];
+    ao.horizon_days = a.horizon;
+    ao.step_days = a.map_step;
+    ao.model = a.advance_model;
+    ao.cell_m = a.cell_km * 1000;
+    ao.places = places;
+    if (st == FC_OK)
+        st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
+    if (st == FC_OK)
+        st = fc_write_advance(adv, zs, a.output, a.horizon, fc_model_name(ao.model), ao.window_days, &err);
+    json_object_object_add(timings, "advance_s", json_object_new_double(fc_now() - t));
+    /* Pictures, of the first forecast model and window. */
+    t = fc_now();
+    if (st == FC_OK && a.plots) {
+        size_t inow = 0;
+        st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, &err);
+        fc_plot_options po = {1200, 700, 96, a.source ? a.source : fc_basename(fc_series_path(series))};
+        fc_plot_data pd = {zs, table, fc, a.models[0], a.windows[0], now, adv};
+        if (st == FC_OK)
+            st = fc_plot_all(w, &pd, &po, a.output, &err);
+    }
+    json_object_object_add(timings, "plots_s", json_object_new_double(fc_now() - t));
+    if (st == FC_OK && nq > 0)
+        exit_code = FC_EXIT_QUARANTINED;
+    /* The manifest, last: its signature says the outputs are complete. */
+    if (st == FC_OK) {
+        json_object *inputs = json_object_new_object(), *snaps = json_object_new_array(),
+                    *quar = json_object_new_array(), *js = json_object_new_object();
+        json_object_object_add(manifest, "frontcast_version", jstr(fc_version()));
+        json_object_object_add(manifest, "signature", jstr(signature));
+        json_object_object_add(manifest, "exit_code", json_object_new_int(exit_code));
+        char today[11];
+        fc_date_format(a.today, today);
+        json_object_object_add(manifest, "today", jstr(today));
+        json_object_object_add(manifest, "parameters", jstr(a.canonical));
+        json_object_object_add(inputs, "zones", jstr(zs->path));
+        json_object_object_add(inputs, "control", jstr(fc_series_path(series)));
+        json_object_object_add(inputs, "places", jstr(places));
+        for (size_t i = 0; i < fc_series_count(series); i++) {
+            json_object *o = json_object_new_object();
+            char d[11], k[65] = "";
+            fc_date_format(fc_series_date(series, i), d);
+            if (fc_series_get_kind(series) == FC_SERIES_FOLDER)
+                fc_store_file_hash(store, fc_series_source(series, i), k, NULL);
+            json_object_object_add(o, "path", jstr(fc_series_source(series, i)));
+            json_object_object_add(o, "date", jstr(d));
+            json_object_object_add(o, "sha256", jstr(k));
+            json_object_array_add(snaps, o);
+        }
+        json_object_object_add(inputs, "snapshots", snaps);
+        json_object_object_add(manifest, "inputs", inputs);
+        for (size_t i = 0; i < nq; i++) {
+            json_object *o = json_object_new_object();
+            char d[11];
+            fc_date_format(q[i].date, d);
+            json_object_object_add(o, "path", jstr(q[i].path));
+            json_object_object_add(o, "date", jstr(d));
+            json_object_object_add(o, "reason", jstr(q[i].reason));
+            json_object_array_add(quar, o);
+        }
+        json_object_object_add(manifest, "quarantined", quar);
+        json_object_object_add(js, "reused", json_object_new_int64((int64_t)stats.reused));
+        json_object_object_add(js, "computed", json_object_new_int64((int64_t)stats.computed));
+        json_object_object_add(js, "quarantined", json_object_new_int64((int64_t)stats.quarantined));
+        json_object_object_add(manifest, "snapshots", js);
+        json_object_object_add(timings, "total_s", json_object_new_double(fc_now() - t_start));
+        json_object_object_add(manifest, "timings_s", json_object_get(timings));
+        json_object_object_add(manifest, "warnings", json_object_get(warn.list));
+        st = write_manifest(a.output, manifest, &err);
+    }
+    if (st == FC_OK && !a.common.quiet)
+        fprintf(stderr, "frontcast run: snapshots: %zu reused, %zu computed, %zu quarantined; "
+                        "outputs in %s/; %.1f s\n",
+                stats.reused, stats.computed, stats.quarantined, a.output, fc_now() - t_start);
+cleanup:
+    if (st != FC_OK) {
+        cli_fail(&err);
+        exit_code = busy ? FC_EXIT_LOCKED : FC_EXIT_ERROR;
+    }
+    if (now)
+        GEOSGeom_destroy_r(fc_worker_geos(w), now);
+    fc_quarantined_free(q, nq);
+    fc_advance_destroy(adv);
+    fc_forecast_destroy(fc);
+    fc_area_table_destroy(table);
+    fc_series_close(w, series);
+    fc_zones_destroy(w, zs);
+    fc_store_close(store);
+    fc_worker_destroy(w);
+    fc_lock_release(lock);
+    json_object_put(manifest);
+    json_object_put(timings);
+    json_object_put(warn.list);
+    free(lock_path);
+    free(state);
+    free(def_places);
+    free(a.canonical);
+    for (int i = 0; i < av.n; i++)
+        free(av.v[i]);
+    free(av.v);
+    return exit_code;
+}

@@ -1,0 +1,239 @@
+#define _POSIX_C_SOURCE 200809L
+/* The SQLite store (see store.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "core/util.h"
+#include "frontcast/store.h"
+
+struct fc_store {
+    sqlite3 *db;
+    char *path;
+};
+
+static const char *const schema =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+    " sha256 TEXT);"
+    "CREATE TABLE IF NOT EXISTS areas(zones TEXT, snap TEXT, n INTEGER, controlled BLOB,"
+    " PRIMARY KEY(zones, snap));"
+    "CREATE TABLE IF NOT EXISTS gains(zones TEXT, prev TEXT, snap TEXT, n INTEGER,"
+    " gained BLOB, lost BLOB, PRIMARY KEY(zones, prev, snap));"
+    "CREATE TABLE IF NOT EXISTS quarantine(snap TEXT PRIMARY KEY, reason TEXT);";
+
+static fc_status db_fail(fc_store *s, fc_error *err, const char *what)
+{
+    return fc_error_set(err, FC_ERR_IO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+fc_status fc_store_open(const char *path, fc_store **out, fc_error *err)
+{
+    *out = NULL;
+    fc_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    s->path = fc_strdup(path);
+    if (sqlite3_open(path, &s->db) != SQLITE_OK) {
+        fc_status st = fc_error_set(err, FC_ERR_IO, "%s: cannot open the state store: %s", path,
+                                    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        fc_store_close(s);
+        return st;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        fc_status st = fc_error_set(err, FC_ERR_FORMAT, "%s: not a frontcast state store: %s",
+                                    path, msg ? msg : "?");
+        sqlite3_free(msg);
+        fc_store_close(s);
+        return st;
+    }
+    *out = s;
+    return FC_OK;
+}
+
+void fc_store_close(fc_store *s)
+{
+    if (!s)
+        return;
+    if (s->db)
+        sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+void fc_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++)
+        sprintf(hex + 2 * i, "%02x", md[i]);
+    hex[64] = '\0';
+}
+
+fc_status fc_store_file_hash(fc_store *s, const char *path, char hex[65], fc_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return fc_error_set(err, FC_ERR_IO, "%s: %s", path, strerror(errno));
+    long long mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+    sqlite3_stmt *q = NULL;
+    bool hit = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT sha256 FROM files WHERE path=? AND size=? AND mtime_ns=?",
+                           -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)sb.st_size);
+        sqlite3_bind_int64(q, 3, mtime);
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == 64) {
+            memcpy(hex, sqlite3_column_text(q, 0), 64);
+            hex[64] = '\0';
+            hit = true;
+        }
+    }
+    sqlite3_finalize(q);
+    if (hit)
+        return FC_OK;
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = fc_read_file(path, &buf, &len);
+    if (rc != 0)
+        return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, strerror(rc));
+    fc_sha256_hex(buf, len, hex);
+    free(buf);
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO files VALUES(?,?,?,?)", -1, &q, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)sb.st_size);
+        sqlite3_bind_int64(q, 3, mtime);
+        sqlite3_bind_text(q, 4, hex, 64, SQLITE_STATIC);
+        sqlite3_step(q);
+    }
+    sqlite3_finalize(q);
+    return FC_OK;
+}
+
+/* Copies a blob of n doubles into out; false if the sizes differ. */
+static bool blob_doubles(sqlite3_stmt *q, int col, size_t n, double *out)
+{
+    if ((size_t)sqlite3_column_bytes(q, col) != n * sizeof *out)
+        return false;
+    memcpy(out, sqlite3_column_blob(q, col), n * sizeof *out);
+    return true;
+}
+
+fc_status fc_store_get_areas(fc_store *s, const char *zones_key, const char *snap, size_t nz,
+                             double *controlled, bool *found, fc_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    *found = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT controlled FROM areas WHERE zones=? AND snap=?", -1, &q,
+                           NULL) != SQLITE_OK)
+        return db_fail(s, err, "query");
+    sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, snap, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *found = blob_doubles(q, 0, nz + 1, controlled);
+    sqlite3_finalize(q);
+    return FC_OK;
+}
+
+fc_status fc_store_get_gains(fc_store *s, const char *zones_key, const char *prev,
+                             const char *snap, size_t nz, double *gained, double *lost,
+                             bool *found, fc_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    *found = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT gained, lost FROM gains WHERE zones=? AND prev=? AND snap=?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(s, err, "query");
+    sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, snap, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *found = blob_doubles(q, 0, nz + 1, gained) && blob_doubles(q, 1, nz + 1, lost);
+    sqlite3_finalize(q);
+    return FC_OK;
+}
+
+fc_status fc_store_get_quarantine(fc_store *s, const char *snap, char **reason, fc_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    *reason = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT reason FROM quarantine WHERE snap=?", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_fail(s, err, "query");
+    sqlite3_bind_text(q, 1, snap, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *reason = fc_strdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return FC_OK;
+}
+
+fc_status fc_store_begin(fc_store *s, fc_error *err)
+{
+    return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+               ? FC_OK
+               : db_fail(s, err, "begin");
+}
+
+fc_status fc_store_commit(fc_store *s, fc_error *err)
+{
+    return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? FC_OK
+                                                                        : db_fail(s, err, "commit");
+}
+
+fc_status fc_store_put_areas(fc_store *s, const char *zones_key, const char *snap, size_t nz,
+                             const double *controlled, fc_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO areas VALUES(?,?,?,?)", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_fail(s, err, "insert");
+    sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, snap, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)nz);
+    sqlite3_bind_blob(q, 4, controlled, (int)((nz + 1) * sizeof *controlled), SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? FC_OK : db_fail(s, err, "insert");
+}
+
+fc_status fc_store_put_gains(fc_store *s, const char *zones_key, const char *prev,
+                             const char *snap, size_t nz, const double *gained,
+                             const double *lost, fc_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO gains VALUES(?,?,?,?,?,?)", -1, &q,
+                           NULL) != SQLITE_OK)
+        return db_fail(s, err, "insert");
+    sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, snap, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)nz);
+    sqlite3_bind_blob(q, 5, gained, (int)((nz + 1) * sizeof *gained), SQLITE_STATIC);
+    sqlite3_bind_blob(q, 6, lost, (int)((nz + 1) * sizeof *lost), SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? FC_OK : db_fail(s, err, "insert");
+}
+
+fc_status fc_store_put_quarantine(fc_store *s, const char *snap, const char *reason, fc_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO quarantine VALUES(?,?)", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_fail(s, err, "insert");
+    sqlite3_bind_text(q, 1, snap, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? FC_OK : db_fail(s, err, "insert");
+}

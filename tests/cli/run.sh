@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# frontcast run: incremental, locked, atomic, with quarantine; on a copy of
+# the bundled demo series. Usage: run.sh FRONTCAST GEODATA
+FRONTCAST=$1
+GEODATA=$2
+. "$(dirname "$0")/lib.sh"
+
+series=$work/series
+mkdir -p "$series"
+cp "$GEODATA"/demo-control/*.geojson "$series"/
+n=$(ls "$series" | wc -l)
+last=$(ls "$series"/*.geojson | tail -1)
+# Fast settings: the pictures and a coarse grid are tested elsewhere.
+fast=(--control "$series" --plots no --cell 5 --today 2026-01-01)
+run() { "$FRONTCAST" run "${fast[@]}" "$@"; }
+outputs="areas.csv projection.csv eta.csv places.csv calibration.csv arrival.tif projected-control.geojson projected-front.geojson"
+
+# First run: everything computed.
+run -o "$work/out" 2>"$work/err"; rc=$?
+[ $rc -eq 0 ] && pass || { fail "first run exit $rc"; cat "$work/err"; }
+grep -q "snapshots: 0 reused, $n computed, 0 quarantined" "$work/err" && pass || fail "first run counts"
+for f in $outputs manifest.json state.sqlite; do [ -s "$work/out/$f" ] && pass || fail "no $f"; done
+python3 - "$work/out/manifest.json" "$n" <<'PY' && pass || fail "manifest"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["snapshots"] == {"reused": 0, "computed": int(sys.argv[2]), "quarantined": 0}, m["snapshots"]
+assert len(m["inputs"]["snapshots"]) == int(sys.argv[2])
+s = m["inputs"]["snapshots"][0]
+assert len(s["sha256"]) == 64 and s["date"] == "2025-01-06", s
+assert m["frontcast_version"] and m["exit_code"] == 0 and "areas_s" in m["timings_s"]
+PY
+# The same areas as a plain areas run.
+"$FRONTCAST" areas -q --control "$series" -o "$work/plain.csv"
+cmp -s "$work/plain.csv" "$work/out/areas.csv" && pass || fail "run's areas differ from frontcast areas"
+
+# Nothing new: nothing done.
+run -o "$work/out" 2>"$work/err" && grep -q "up to date (snapshots: $n reused, 0 computed)" "$work/err" \
+    && pass || { fail "second run not up to date"; cat "$work/err"; }
+
+# One new snapshot: exactly one computed.
+cp "$last" "$series/synthetic-demo_20250714.geojson"
+run -o "$work/out" 2>"$work/err" && grep -q "snapshots: $n reused, 1 computed, 0 quarantined" "$work/err" \
+    && pass || { fail "one new snapshot"; cat "$work/err"; }
+rm "$series/synthetic-demo_20250714.geojson"
+
+# A clean run of the same inputs, to compare with after interruptions.
+run -o "$work/clean" -q || fail "clean run"
+
+# Killed part-way (at several moments), then run again: the same outputs.
+for delay in 0.2 0.6 1.2; do
+    rm -rf "$work/killed"
+    "$FRONTCAST" run "${fast[@]}" -o "$work/killed" -q &  # not through run(): kill frontcast itself
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    run -o "$work/killed" -q; rc=$?
+    ok=1
+    for f in $outputs; do cmp -s "$work/clean/$f" "$work/killed/$f" || { ok=0; echo "differs after kill at $delay s: $f" >&2; }; done
+    [ $rc -eq 0 ] && [ $ok -eq 1 ] && pass || fail "kill -9 after $delay s, then rerun"
+    ls -a "$work/killed" | grep -q '\.tmp-' && fail "temporary file left after kill at $delay s" || pass
+done
+
+# The lock: a second run exits 4 at once, or waits with --wait.
+flock "$work/out/.frontcast.lock" sleep 3 &
+holder=$!
+sleep 0.3
+run -o "$work/out" 2>"$work/err"; rc=$?
+[ $rc -eq 4 ] && grep -q "another frontcast run holds the lock" "$work/err" && pass \
+    || { fail "lock contention: exit $rc"; cat "$work/err"; }
+run -o "$work/out" --wait 20 2>"$work/err"; rc=$?
+[ $rc -eq 0 ] && pass || { fail "--wait: exit $rc"; cat "$work/err"; }
+wait "$holder"
+
+# Quarantine: each bad new file is left out, named, and the run exits 3.
+quarantine_case() { # NAME FILE-CONTENT-COMMAND PATTERN
+    local name=$1 pattern=$3
+    eval "$2" >"$series/$name"
+    run -o "$work/out" 2>"$work/err"; local rc=$?
+    if [ $rc -eq 3 ] && grep -q "quarantined: .*$name.*$pattern" "$work/err" &&
+        python3 -c "import json,sys; m=json.load(open('$work/out/manifest.json')); assert any('$name' in q['path'] for q in m['quarantined']); assert m['exit_code']==3"; then
+        pass
+    else
+        fail "quarantine $name: exit $rc"; cat "$work/err"
+    fi
+    cmp -s "$work/clean/areas.csv" "$work/out/areas.csv" && pass || fail "quarantined $name changed areas.csv"
+    rm "$series/$name"
+}
+quarantine_case synthetic-demo_20250715.geojson "head -c 3000 '$last'" "truncated"
+quarantine_case synthetic-demo_20250716.geojson "printf ''" "invalid GeoJSON"
+quarantine_case synthetic-demo_20250717.geojson \
+    "printf '{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[37,48]}}]}'" \
+    "no polygons"
+# The whole of Ukraine taken in a week: far over 2000 km2 a day.
+quarantine_case synthetic-demo_20250718.geojson \
+    "printf '{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[22,44],[41,44],[41,53],[22,53],[22,44]]]}}]}'" \
+    "more than --max-daily-change-km2 2000"
+quarantine_case synthetic-demo_20270101.geojson "cat '$last'" "after today (2026-01-01)"
+
+# A changed zone file invalidates the stored areas.
+cp "$GEODATA/ukraine-oblasts.geojson" "$work/zones.geojson"
+run -o "$work/z" --zones "$work/zones.geojson" -q || fail "zones run"
+sed -i 's/"Donetsk"/"Donetsk oblast"/' "$work/zones.geojson"
+run -o "$work/z" --zones "$work/zones.geojson" 2>"$work/err" && grep -q "snapshots: 0 reused, $n computed" "$work/err" \
+    && pass || { fail "changed zones"; cat "$work/err"; }
+grep -q "Donetsk oblast" "$work/z/areas.csv" && pass || fail "new zone name"
+
+# A configuration file; the command line wins over it.
+cat >"$work/frontcast.ini" <<INI
+[inputs]
+control = $series
+[forecast]
+window = 90
+model = pace
+[output]
+plots = no
+cell = 5
+today = 2026-01-01
+INI
+"$FRONTCAST" run --config "$work/frontcast.ini" -o "$work/cfg" -q && pass || fail "--config run"
+cut -d, -f3,4 "$work/cfg/eta.csv" | sort -u | grep -qx "pace,90" && pass || fail "config window/model"
+"$FRONTCAST" run --config "$work/frontcast.ini" --window 60 -o "$work/cfg" -q && \
+    cut -d, -f4 "$work/cfg/eta.csv" | sort -u | grep -qx 60 && pass || fail "command line over config"
+printf 'not an ini line\n' >"$work/bad.ini"
+expect_error "bad.ini: line 1: not 'key = value'" "$work/none/x" -- "$FRONTCAST" run --config "$work/bad.ini"
+expect_usage "$FRONTCAST" run --plots maybe
+finish
