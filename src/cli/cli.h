@@ -125,6 +125,7 @@ int cmd_frontline(int argc, char **argv);
 int cmd_advance(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
 int cmd_backtest(int argc, char **argv);
 

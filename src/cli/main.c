@@ -11,6 +11,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"run", cmd_run, "everything, incrementally, into one folder (for cron; --config FILE)"},
+    {"fetch", cmd_fetch, "new DeepStateMap snapshots into a folder (fetch deepstate --dir DIR)"},
     {"areas", cmd_areas, "controlled area, gains and losses per zone and date"},
     {"forecast", cmd_forecast, "rates, projections with intervals, dates at the current pace"},
     {"backtest", cmd_backtest, "how good each forecast model has been (rolling origins)"},

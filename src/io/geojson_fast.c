@@ -256,13 +256,21 @@ fc_status fc_geojson_read(fc_worker *w, const char *path, bool with_attributes, 
     int rc = fc_read_file(path, &text, &len);
     if (rc != 0)
         return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, strerror(rc));
+    fc_status st = fc_geojson_parse(w, path, text, len, with_attributes, out, handled, err);
+    free(text);
+    return st;
+}
+
+fc_status fc_geojson_parse(fc_worker *w, const char *path, const char *text, size_t len,
+                           bool with_attributes, fc_layer *out, bool *handled, fc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    *handled = true;
     fc_status st = FC_OK;
     json_object *root = NULL;
     json_tokener *tok = json_tokener_new();
-    if (!tok) {
-        free(text);
+    if (!tok)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    }
     root = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t offset = json_tokener_get_parse_end(tok);
@@ -342,6 +350,5 @@ cleanup:
         fc_layer_clear(w, out);
     json_object_put(root);
     json_tokener_free(tok);
-    free(text);
     return st;
 }

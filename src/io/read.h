@@ -50,6 +50,10 @@ fc_status fc_ogr_layer_names(const char *path, char ***names, int *n, fc_error *
 fc_status fc_geojson_read(fc_worker *w, const char *path, bool with_attributes, fc_layer *out,
                           bool *handled, fc_error *err);
 
+/* The same from text in memory; name labels messages. */
+fc_status fc_geojson_parse(fc_worker *w, const char *name, const char *text, size_t len,
+                           bool with_attributes, fc_layer *out, bool *handled, fc_error *err);
+
 /* True when path names a GeoJSON file (.geojson or .json). */
 bool fc_is_geojson_path(const char *path);
 
