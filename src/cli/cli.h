@@ -93,6 +93,39 @@ fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_war
 /* "all" or a comma list of model names (naive excluded) into out[*n]. */
 bool cli_parse_models(const char *s, fc_model *out, size_t *n);
 
+/* The rate-model options of forecast, backtest and run. */
+#define CLI_MAX_LIST 16
+typedef struct cli_model_args {
+    fc_model models[FC_MODEL_COUNT];
+    size_t nmodels;
+    int windows[CLI_MAX_LIST];
+    size_t nwindows;
+    double thresholds[CLI_MAX_LIST];
+    size_t nthresholds;
+    int horizon, step, bootstrap, seed;
+    bool models_given, windows_given;
+} cli_model_args;
+enum {
+    CLI_OPT_MODELS = 340, CLI_OPT_WINDOWS, CLI_OPT_BOOTSTRAP, CLI_OPT_SEED, CLI_OPT_THRESHOLDS,
+    CLI_OPT_PHORIZON, CLI_OPT_PSTEP
+};
+/* --model LIST, --window LIST, --bootstrap N, --seed N */
+#define CLI_MODEL_LONGOPTS                                        \
+    {"model", required_argument, NULL, CLI_OPT_MODELS},           \
+    {"window", required_argument, NULL, CLI_OPT_WINDOWS},         \
+    {"bootstrap", required_argument, NULL, CLI_OPT_BOOTSTRAP},    \
+    {"seed", required_argument, NULL, CLI_OPT_SEED}
+/* --threshold LIST, --horizon DAYS, --step DAYS (projections) */
+#define CLI_PROJECTION_LONGOPTS                                   \
+    {"threshold", required_argument, NULL, CLI_OPT_THRESHOLDS},   \
+    {"horizon", required_argument, NULL, CLI_OPT_PHORIZON},       \
+    {"step", required_argument, NULL, CLI_OPT_PSTEP}
+/* All models, window 180, threshold 100, horizon 730, step 7, 1000
+ * bootstrap replicates, seed 1. */
+void cli_model_defaults(cli_model_args *m);
+/* Like cli_input_option, for the two tables above. */
+int cli_model_option(const char *cmd, int c, const char *arg, cli_model_args *m);
+
 /* The options of the commands that run the arrival model (advance, plot). */
 enum {
     CLI_OPT_ASOF = 320, CLI_OPT_WINDOW, CLI_OPT_HORIZON, CLI_OPT_STEP, CLI_OPT_MODEL, CLI_OPT_CELL

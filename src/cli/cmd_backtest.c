@@ -11,8 +11,6 @@
 #include "frontcast/forecast.h"
 #include "frontcast/spatial.h"
 
-#define MAX_LIST 16
-
 static void help(void)
 {
     printf("Usage: frontcast backtest [OPTIONS]\n"
@@ -57,29 +55,25 @@ static void help(void)
 
 typedef struct backtest_args {
     cli_inputs in;
+    cli_model_args m; /* models, windows, bootstrap, seed */
     const char *output;
-    bool spatial, every_given, horizons_given, windows_given, model_given;
+    bool spatial, every_given, horizons_given;
     double cell_km;
-    int every, bootstrap, seed;
-    fc_model models[FC_MODEL_COUNT];
-    size_t nmodels;
-    int windows[MAX_LIST], horizons[MAX_LIST];
-    size_t nwindows, nhorizons;
+    int every;
+    int horizons[CLI_MAX_LIST];
+    size_t nhorizons;
     cli_common common;
 } backtest_args;
 
 static int parse(int argc, char **argv, backtest_args *a)
 {
-    enum { O_EVERY = 256, O_HORIZONS, O_MODEL, O_WINDOW, O_BOOT, O_SEED, O_SPATIAL, O_CELL };
+    enum { O_EVERY = 256, O_HORIZONS, O_SPATIAL, O_CELL };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
+        CLI_MODEL_LONGOPTS,
         {"areas", required_argument, NULL, CLI_OPT_AREAS},
         {"every", required_argument, NULL, O_EVERY},
         {"horizons", required_argument, NULL, O_HORIZONS},
-        {"model", required_argument, NULL, O_MODEL},
-        {"window", required_argument, NULL, O_WINDOW},
-        {"bootstrap", required_argument, NULL, O_BOOT},
-        {"seed", required_argument, NULL, O_SEED},
         {"spatial", no_argument, NULL, O_SPATIAL},
         {"cell", required_argument, NULL, O_CELL},
         {"output", required_argument, NULL, 'o'},
@@ -90,12 +84,10 @@ static int parse(int argc, char **argv, backtest_args *a)
     a->output = NULL;
     a->cell_km = 1;
     a->every = 30;
-    a->bootstrap = 1000;
-    a->seed = 1;
-    cli_parse_models("all", a->models, &a->nmodels);
+    cli_model_defaults(&a->m);
     static const int wins[] = {30, 90, 180, 365}, hors[] = {30, 90, 180};
-    memcpy(a->windows, wins, sizeof wins);
-    a->nwindows = 4;
+    memcpy(a->m.windows, wins, sizeof wins);
+    a->m.nwindows = 4;
     memcpy(a->horizons, hors, sizeof hors);
     a->nhorizons = 3;
     opterr = 0;
@@ -103,6 +95,8 @@ static int parse(int argc, char **argv, backtest_args *a)
     int c;
     while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
         int r = cli_input_option(cmd, c, optarg, &a->in);
+        if (r == 0)
+            r = cli_model_option(cmd, c, optarg, &a->m);
         if (r < 0)
             return -r;
         if (r > 0)
@@ -123,26 +117,8 @@ static int parse(int argc, char **argv, backtest_args *a)
             break;
         case O_HORIZONS:
             a->horizons_given = true;
-            if (!cli_parse_int_list(optarg, 1, 3650, a->horizons, MAX_LIST, &a->nhorizons))
+            if (!cli_parse_int_list(optarg, 1, 3650, a->horizons, CLI_MAX_LIST, &a->nhorizons))
                 return cli_usage_error(cmd, "--horizons wants days (a list like 30,90), not '%s'", optarg);
-            break;
-        case O_MODEL:
-            a->model_given = true;
-            if (!cli_parse_models(optarg, a->models, &a->nmodels))
-                return cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all, not '%s'", optarg);
-            break;
-        case O_WINDOW:
-            a->windows_given = true;
-            if (!cli_parse_int_list(optarg, 2, 36500, a->windows, MAX_LIST, &a->nwindows))
-                return cli_usage_error(cmd, "--window wants days (a list like 30,90,180), not '%s'", optarg);
-            break;
-        case O_BOOT:
-            if (!cli_parse_int(optarg, 50, 1000000, &a->bootstrap))
-                return cli_usage_error(cmd, "--bootstrap wants 50 or more replicates, not '%s'", optarg);
-            break;
-        case O_SEED:
-            if (!cli_parse_int(optarg, 0, 2147483647, &a->seed))
-                return cli_usage_error(cmd, "--seed wants a non-negative integer, not '%s'", optarg);
             break;
         case 'o': a->output = optarg; break;
         case 'q': a->common.quiet = true; break;
@@ -155,7 +131,7 @@ static int parse(int argc, char **argv, backtest_args *a)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (a->spatial && a->in.areas)
         return cli_usage_error(cmd, "--spatial needs geometry: give --zones/--control, not --areas");
-    if (a->spatial && a->model_given && a->nmodels != 1)
+    if (a->spatial && a->m.models_given && a->m.nmodels != 1)
         return cli_usage_error(cmd, "--spatial calibrates to one --model");
     if (!a->output)
         a->output = a->spatial ? "out/backtest-spatial.csv" : "out/backtest.csv";
@@ -167,10 +143,10 @@ static int parse(int argc, char **argv, backtest_args *a)
             memcpy(a->horizons, hors, sizeof hors);
             a->nhorizons = 2;
         }
-        if (!a->windows_given)
-            a->windows[0] = 180;
-        if (!a->model_given)
-            a->models[0] = FC_MODEL_PACE;
+        if (!a->m.windows_given)
+            a->m.windows[0] = 180;
+        if (!a->m.models_given)
+            a->m.models[0] = FC_MODEL_PACE;
     }
     a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
     return -1;
@@ -205,8 +181,8 @@ static int run_spatial(backtest_args *a)
     if (st == FC_OK) {
         fc_spatial_backtest_options so = {
             .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
-            .window_days = a->windows[0], .model = a->models[0], .cell_m = a->cell_km * 1000,
-            .bootstrap = a->bootstrap, .seed = (uint64_t)a->seed,
+            .window_days = a->m.windows[0], .model = a->m.models[0], .cell_m = a->cell_km * 1000,
+            .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
             .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
         st = fc_spatial_backtest(w, zs, series, table, &so, &scores, &nscores, &norigins, &err);
         cli_progress_end(&a->common);
@@ -218,7 +194,7 @@ static int run_spatial(backtest_args *a)
     if (st == FC_OK && !a->common.quiet) {
         printf("frontcast backtest --spatial: %zu origins every %d days, window %d days, "
                "calibrated to %s\n%-15s %7s %4s %9s %7s %7s %12s %10s\n",
-               norigins, a->every, a->windows[0], fc_model_name(a->models[0]), "model", "horizon",
+               norigins, a->every, a->m.windows[0], fc_model_name(a->m.models[0]), "model", "horizon",
                "n", "precision", "recall", "IoU", "predicted", "actual");
         for (size_t i = 0; i < nscores; i++)
             printf("%-15s %7d %4zu %9.3f %7.3f %7.3f %9.0f km2 %6.0f km2\n", scores[i].model,
@@ -273,8 +249,8 @@ int cmd_backtest(int argc, char **argv)
     if (st == FC_OK) {
         fc_backtest_options bo = {
             .every_days = a.every, .horizons = a.horizons, .nhorizons = a.nhorizons,
-            .models = a.models, .nmodels = a.nmodels, .windows = a.windows,
-            .nwindows = a.nwindows, .bootstrap = a.bootstrap, .seed = (uint64_t)a.seed};
+            .models = a.m.models, .nmodels = a.m.nmodels, .windows = a.m.windows,
+            .nwindows = a.m.nwindows, .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed};
         st = fc_backtest_run(table, zs, &bo, &bt, &err);
     }
     if (st == FC_OK)

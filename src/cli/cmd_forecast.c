@@ -9,8 +9,6 @@
 #include "frontcast/export.h"
 #include "frontcast/forecast.h"
 
-#define MAX_LIST 16
-
 static void help(void)
 {
     printf("Usage: frontcast forecast [OPTIONS]\n"
@@ -61,56 +59,38 @@ static void help(void)
 
 typedef struct forecast_args {
     cli_inputs in;
+    cli_model_args m;
     const char *output;
     bool summary_stdout;
     fc_day as_of;
-    int horizon, step, bootstrap, seed;
-    fc_model models[FC_MODEL_COUNT];
-    size_t nmodels;
-    int windows[MAX_LIST];
-    size_t nwindows;
-    double thresholds[MAX_LIST];
-    size_t nthresholds;
     cli_common common;
 } forecast_args;
 
 static int parse(int argc, char **argv, forecast_args *a)
 {
-    enum { O_ASOF = 256, O_HORIZON, O_MODEL, O_WINDOW, O_STEP, O_THRESHOLD, O_SUMMARY,
-           O_BOOT, O_SEED };
+    enum { O_ASOF = 256, O_SUMMARY };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
+        CLI_MODEL_LONGOPTS,
+        CLI_PROJECTION_LONGOPTS,
         {"areas", required_argument, NULL, CLI_OPT_AREAS},
         {"as-of", required_argument, NULL, O_ASOF},
-        {"horizon", required_argument, NULL, O_HORIZON},
-        {"model", required_argument, NULL, O_MODEL},
-        {"window", required_argument, NULL, O_WINDOW},
-        {"step", required_argument, NULL, O_STEP},
-        {"threshold", required_argument, NULL, O_THRESHOLD},
         {"summary", no_argument, NULL, O_SUMMARY},
-        {"bootstrap", required_argument, NULL, O_BOOT},
-        {"seed", required_argument, NULL, O_SEED},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     a->as_of = FC_NO_DAY;
-    a->horizon = 730;
-    a->step = 7;
-    a->bootstrap = 1000;
-    a->seed = 1;
     a->output = "out";
-    cli_parse_models("all", a->models, &a->nmodels);
-    a->windows[0] = 180;
-    a->nwindows = 1;
-    a->thresholds[0] = 100;
-    a->nthresholds = 1;
+    cli_model_defaults(&a->m);
     opterr = 0;
     optind = 1;
     int c;
     const char *cmd = "forecast";
     while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
         int r = cli_input_option(cmd, c, optarg, &a->in);
+        if (r == 0)
+            r = cli_model_option(cmd, c, optarg, &a->m);
         if (r < 0)
             return -r;
         if (r > 0)
@@ -119,34 +99,6 @@ static int parse(int argc, char **argv, forecast_args *a)
         case O_ASOF:
             if (!fc_date_parse(optarg, &a->as_of))
                 return cli_usage_error(cmd, "--as-of wants a date YYYY-MM-DD, not '%s'", optarg);
-            break;
-        case O_HORIZON:
-            if (!cli_parse_int(optarg, 1, 36500, &a->horizon))
-                return cli_usage_error(cmd, "--horizon wants days from 1 to 36500, not '%s'", optarg);
-            break;
-        case O_STEP:
-            if (!cli_parse_int(optarg, 1, 3650, &a->step))
-                return cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", optarg);
-            break;
-        case O_MODEL:
-            if (!cli_parse_models(optarg, a->models, &a->nmodels))
-                return cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all, not '%s'", optarg);
-            break;
-        case O_WINDOW:
-            if (!cli_parse_int_list(optarg, 2, 36500, a->windows, MAX_LIST, &a->nwindows))
-                return cli_usage_error(cmd, "--window wants days (a list like 30,90,180), not '%s'", optarg);
-            break;
-        case O_THRESHOLD:
-            if (!cli_parse_real_list(optarg, 0.001, 100, a->thresholds, MAX_LIST, &a->nthresholds))
-                return cli_usage_error(cmd, "--threshold wants percentages in (0, 100], not '%s'", optarg);
-            break;
-        case O_BOOT:
-            if (!cli_parse_int(optarg, 50, 1000000, &a->bootstrap))
-                return cli_usage_error(cmd, "--bootstrap wants 50 or more replicates, not '%s'", optarg);
-            break;
-        case O_SEED:
-            if (!cli_parse_int(optarg, 0, 2147483647, &a->seed))
-                return cli_usage_error(cmd, "--seed wants a non-negative integer, not '%s'", optarg);
             break;
         case O_SUMMARY: a->summary_stdout = true; break;
         case 'o': a->output = optarg; break;
@@ -177,11 +129,11 @@ static void print_summary(FILE *f, const fc_forecast *fc, const fc_zoneset *zs,
     char asof[11];
     fc_date_format(fc->as_of, asof);
     fprintf(f, "frontcast forecast as of %s (threshold %g%%, horizon %d days)\n", asof,
-            a->thresholds[0], a->horizon);
+            a->m.thresholds[0], a->m.horizon);
     size_t shown = 0;
     for (size_t i = 0; i < fc->neta; i++) {
         const fc_eta_row *e = &fc->eta[i];
-        if (e->threshold_pct != a->thresholds[0] || e->status == FC_ETA_NO_ADVANCE ||
+        if (e->threshold_pct != a->m.thresholds[0] || e->status == FC_ETA_NO_ADVANCE ||
             e->status == FC_ETA_REACHED)
             continue;
         char eta[11], lo[11], hi[11];
@@ -219,10 +171,10 @@ int cmd_forecast(int argc, char **argv)
     fc_status st = cli_load_areas(&a.in, &a.common, &warn, false, &table, &zs, NULL, &err);
     if (st == FC_OK) {
         fc_forecast_options fo = {
-            .as_of = a.as_of, .horizon_days = a.horizon, .step_days = a.step,
-            .models = a.models, .nmodels = a.nmodels, .windows = a.windows,
-            .nwindows = a.nwindows, .thresholds = a.thresholds, .nthresholds = a.nthresholds,
-            .bootstrap = a.bootstrap, .seed = (uint64_t)a.seed};
+            .as_of = a.as_of, .horizon_days = a.m.horizon, .step_days = a.m.step,
+            .models = a.m.models, .nmodels = a.m.nmodels, .windows = a.m.windows,
+            .nwindows = a.m.nwindows, .thresholds = a.m.thresholds, .nthresholds = a.m.nthresholds,
+            .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed};
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
     if (st == FC_OK)

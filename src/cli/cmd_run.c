@@ -21,7 +21,6 @@
 #include "frontcast/store.h"
 
 enum { FC_EXIT_QUARANTINED = 3, FC_EXIT_LOCKED = 4 };
-#define MAX_LIST 16
 
 static void help(void)
 {
@@ -59,6 +58,7 @@ static void help(void)
            "  --threshold PCT[,PCT]  ETA thresholds (default 100)\n"
            "  --horizon DAYS         (default 730)\n"
            "  --step DAYS            projection.csv step (default 7)\n"
+           "  --bootstrap N, --seed N  bootstrap replicates (default 1000) and seed (1)\n"
            "  --advance-model M      the rate model the arrival model follows (default pace)\n"
            "  --map-step DAYS        projected fronts every ... days (default 90)\n"
            "  --cell KM              the arrival grid (default 1)\n"
@@ -179,13 +179,8 @@ typedef struct run_args {
     const char *output, *state, *places, *source;
     double wait_s, max_change;
     fc_day today;
-    fc_model models[FC_MODEL_COUNT];
-    size_t nmodels;
-    int windows[MAX_LIST];
-    size_t nwindows;
-    double thresholds[MAX_LIST];
-    size_t nthresholds;
-    int horizon, step, map_step;
+    cli_model_args m;
+    int map_step;
     fc_model advance_model;
     double cell_km;
     bool plots;
@@ -194,20 +189,17 @@ typedef struct run_args {
 
 static int parse(int argc, char **argv, run_args *a)
 {
-    enum { O_PLACES = 256, O_STATE, O_WAIT, O_MAXCHANGE, O_TODAY, O_MODEL, O_WINDOW, O_THRESHOLD,
-           O_HORIZON, O_STEP, O_AMODEL, O_MAPSTEP, O_CELL, O_PLOTS, O_SOURCE };
+    enum { O_PLACES = 256, O_STATE, O_WAIT, O_MAXCHANGE, O_TODAY, O_AMODEL, O_MAPSTEP, O_CELL,
+           O_PLOTS, O_SOURCE };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
+        CLI_MODEL_LONGOPTS,
+        CLI_PROJECTION_LONGOPTS,
         {"places", required_argument, NULL, O_PLACES},
         {"state", required_argument, NULL, O_STATE},
         {"wait", required_argument, NULL, O_WAIT},
         {"max-daily-change-km2", required_argument, NULL, O_MAXCHANGE},
         {"today", required_argument, NULL, O_TODAY},
-        {"model", required_argument, NULL, O_MODEL},
-        {"window", required_argument, NULL, O_WINDOW},
-        {"threshold", required_argument, NULL, O_THRESHOLD},
-        {"horizon", required_argument, NULL, O_HORIZON},
-        {"step", required_argument, NULL, O_STEP},
         {"advance-model", required_argument, NULL, O_AMODEL},
         {"map-step", required_argument, NULL, O_MAPSTEP},
         {"cell", required_argument, NULL, O_CELL},
@@ -220,17 +212,11 @@ static int parse(int argc, char **argv, run_args *a)
     const char *cmd = "run";
     a->output = "out";
     a->max_change = 2000;
-    a->horizon = 730;
-    a->step = 7;
+    cli_model_defaults(&a->m);
     a->map_step = 90;
     a->advance_model = FC_MODEL_PACE;
     a->cell_km = 1;
     a->plots = true;
-    cli_parse_models("all", a->models, &a->nmodels);
-    a->windows[0] = 180;
-    a->nwindows = 1;
-    a->thresholds[0] = 100;
-    a->nthresholds = 1;
     time_t now = time(NULL);
     struct tm utc;
     gmtime_r(&now, &utc);
@@ -249,6 +235,8 @@ static int parse(int argc, char **argv, run_args *a)
             strcat(a->canonical, "\n");
         }
         int r = cli_input_option(cmd, c, optarg, &a->in);
+        if (r == 0)
+            r = cli_model_option(cmd, c, optarg, &a->m);
         if (r < 0)
             return -r;
         if (r > 0)
@@ -271,26 +259,6 @@ static int parse(int argc, char **argv, run_args *a)
         case O_TODAY:
             if (!fc_date_parse(optarg, &a->today))
                 return cli_usage_error(cmd, "--today wants a date YYYY-MM-DD, not '%s'", optarg);
-            break;
-        case O_MODEL:
-            if (!cli_parse_models(optarg, a->models, &a->nmodels))
-                return cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all, not '%s'", optarg);
-            break;
-        case O_WINDOW:
-            if (!cli_parse_int_list(optarg, 2, 3650, a->windows, MAX_LIST, &a->nwindows))
-                return cli_usage_error(cmd, "--window wants days (a list like 90,180), not '%s'", optarg);
-            break;
-        case O_THRESHOLD:
-            if (!cli_parse_real_list(optarg, 0.001, 100, a->thresholds, MAX_LIST, &a->nthresholds))
-                return cli_usage_error(cmd, "--threshold wants percentages in (0, 100], not '%s'", optarg);
-            break;
-        case O_HORIZON:
-            if (!cli_parse_int(optarg, 1, 3650, &a->horizon))
-                return cli_usage_error(cmd, "--horizon wants days from 1 to 3650, not '%s'", optarg);
-            break;
-        case O_STEP:
-            if (!cli_parse_int(optarg, 1, 3650, &a->step))
-                return cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", optarg);
             break;
         case O_MAPSTEP:
             if (!cli_parse_int(optarg, 1, 3650, &a->map_step))
@@ -322,8 +290,8 @@ static int parse(int argc, char **argv, run_args *a)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (a->in.areas)
         return cli_usage_error(cmd, "--areas is for forecast and backtest");
-    if (a->map_step > a->horizon)
-        return cli_usage_error(cmd, "--map-step (%d) is longer than --horizon (%d)", a->map_step, a->horizon);
+    if (a->map_step > a->m.horizon)
+        return cli_usage_error(cmd, "--map-step (%d) is longer than --horizon (%d)", a->map_step, a->m.horizon);
     a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
     return -1;
 }
@@ -496,10 +464,10 @@ int cmd_run(int argc, char **argv)
     /* Forecast. */
     t = fc_now();
     if (st == FC_OK) {
-        fc_forecast_options fo = {.as_of = FC_NO_DAY, .horizon_days = a.horizon, .step_days = a.step,
-                                  .models = a.models, .nmodels = a.nmodels, .windows = a.windows,
-                                  .nwindows = a.nwindows, .thresholds = a.thresholds,
-                                  .nthresholds = a.nthresholds, .bootstrap = 1000, .seed = 1};
+        fc_forecast_options fo = {.as_of = FC_NO_DAY, .horizon_days = a.m.horizon, .step_days = a.m.step,
+                                  .models = a.m.models, .nmodels = a.m.nmodels, .windows = a.m.windows,
+                                  .nwindows = a.m.nwindows, .thresholds = a.m.thresholds,
+                                  .nthresholds = a.m.nthresholds, .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed};
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
     if (st == FC_OK)
@@ -508,8 +476,8 @@ int cmd_run(int argc, char **argv)
     /* Advance. */
     t = fc_now();
     fc_advance_options ao = cli_advance_defaults();
-    ao.window_days = a.windows[0];
-    ao.horizon_days = a.horizon;
+    ao.window_days = a.m.windows[0];
+    ao.horizon_days = a.m.horizon;
     ao.step_days = a.map_step;
     ao.model = a.advance_model;
     ao.cell_m = a.cell_km * 1000;
@@ -517,7 +485,7 @@ int cmd_run(int argc, char **argv)
     if (st == FC_OK)
         st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
     if (st == FC_OK)
-        st = fc_write_advance(adv, zs, a.output, a.horizon, fc_model_name(ao.model), ao.window_days, &err);
+        st = fc_write_advance(adv, zs, a.output, a.m.horizon, fc_model_name(ao.model), ao.window_days, &err);
     json_object_object_add(timings, "advance_s", json_object_new_double(fc_now() - t));
     /* Pictures, of the first forecast model and window. */
     t = fc_now();
@@ -525,7 +493,7 @@ int cmd_run(int argc, char **argv)
         size_t inow = 0;
         st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, &err);
         fc_plot_options po = {1200, 700, 96, a.source ? a.source : fc_basename(fc_series_path(series))};
-        fc_plot_data pd = {zs, table, fc, a.models[0], a.windows[0], now, adv};
+        fc_plot_data pd = {zs, table, fc, a.m.models[0], a.m.windows[0], now, adv};
         if (st == FC_OK)
             st = fc_plot_all(w, &pd, &po, a.output, &err);
     }

@@ -308,3 +308,55 @@ fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_
     cli_progress_end(common);
     return st;
 }
+
+void cli_model_defaults(cli_model_args *m)
+{
+    memset(m, 0, sizeof *m);
+    cli_parse_models("all", m->models, &m->nmodels);
+    m->windows[0] = 180;
+    m->nwindows = 1;
+    m->thresholds[0] = 100;
+    m->nthresholds = 1;
+    m->horizon = 730;
+    m->step = 7;
+    m->bootstrap = 1000;
+    m->seed = 1;
+}
+
+int cli_model_option(const char *cmd, int c, const char *arg, cli_model_args *m)
+{
+    switch (c) {
+    case CLI_OPT_MODELS:
+        m->models_given = true;
+        if (!cli_parse_models(arg, m->models, &m->nmodels))
+            return -cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all (or a list), not '%s'", arg);
+        return 1;
+    case CLI_OPT_WINDOWS:
+        m->windows_given = true;
+        if (!cli_parse_int_list(arg, 2, 3650, m->windows, CLI_MAX_LIST, &m->nwindows))
+            return -cli_usage_error(cmd, "--window wants days (a list like 30,90,180), not '%s'", arg);
+        return 1;
+    case CLI_OPT_BOOTSTRAP:
+        if (!cli_parse_int(arg, 50, 1000000, &m->bootstrap))
+            return -cli_usage_error(cmd, "--bootstrap wants 50 or more replicates, not '%s'", arg);
+        return 1;
+    case CLI_OPT_SEED:
+        if (!cli_parse_int(arg, 0, 2147483647, &m->seed))
+            return -cli_usage_error(cmd, "--seed wants a non-negative integer, not '%s'", arg);
+        return 1;
+    case CLI_OPT_THRESHOLDS:
+        if (!cli_parse_real_list(arg, 0.001, 100, m->thresholds, CLI_MAX_LIST, &m->nthresholds))
+            return -cli_usage_error(cmd, "--threshold wants percentages in (0, 100], not '%s'", arg);
+        return 1;
+    case CLI_OPT_PHORIZON:
+        if (!cli_parse_int(arg, 1, 3650, &m->horizon))
+            return -cli_usage_error(cmd, "--horizon wants days from 1 to 3650, not '%s'", arg);
+        return 1;
+    case CLI_OPT_PSTEP:
+        if (!cli_parse_int(arg, 1, 3650, &m->step))
+            return -cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", arg);
+        return 1;
+    default:
+        return 0;
+    }
+}
