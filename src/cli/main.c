@@ -38,13 +38,16 @@ static void usage(FILE *f)
             "With no options, a command runs on the bundled data: the Ukrainian\n"
             "oblasts and a synthetic demo series (geodata/README.md).\n"
             "\n"
-            "  frontcast areas                                  # demo series\n"
+            "  frontcast run                                    # everything, demo series, into out/\n"
+            "  frontcast fetch deepstate --dir snapshots/\n"
+            "  frontcast run --control snapshots/ --source DeepStateMap\n"
             "  frontcast areas --control snapshots/ -o areas.csv\n"
             "  frontcast forecast --areas areas.csv --window 90,180,365\n"
             "  frontcast backtest --areas areas.csv\n"
             "\n"
             "Exit status: 0 success, 1 error (one line on stderr names the file and\n"
-            "the problem; no output file is left half-written), 2 wrong options.\n");
+            "the problem; no output file is left half-written), 2 wrong options;\n"
+            "run also: 3 completed with quarantined inputs, 4 another run holds the lock.\n");
 }
 
 int main(int argc, char **argv)
