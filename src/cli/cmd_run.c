@@ -221,18 +221,22 @@ static int parse(int argc, char **argv, run_args *a)
     struct tm utc;
     gmtime_r(&now, &utc);
     fc_date_from_ymd(utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, &a->today);
+    /* Room for every option as "name=value\n" (names are at most 32 bytes). */
     size_t canon_len = 1;
     for (int i = 1; i < argc; i++)
-        canon_len += strlen(argv[i]) + 1;
+        canon_len += strlen(argv[i]) + 40;
     a->canonical = calloc(canon_len, 1);
     opterr = 0;
     optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, ":o:j:qh", longopts, NULL)) != -1) {
-        /* Everything but how long to wait and how much to say decides outputs. */
+    int c, li;
+    while ((li = -1, c = getopt_long(argc, argv, ":o:j:qh", longopts, &li)) != -1) {
+        /* Everything but how long to wait and how much to say decides the
+         * outputs: the option's name and value, however it was spelt. */
         if (a->canonical && c != O_WAIT && c != 'q' && c != 'j' && c != ':' && c != '?') {
-            strcat(a->canonical, argv[optind - 1]);
-            strcat(a->canonical, "\n");
+            size_t used = strlen(a->canonical);
+            char shortname[2] = {(char)c, '\0'};
+            snprintf(a->canonical + used, canon_len - used, "%s=%s\n",
+                     li >= 0 ? longopts[li].name : shortname, optarg ? optarg : "");
         }
         int r = cli_input_option(cmd, c, optarg, &a->in);
         if (r == 0)
