@@ -139,6 +139,9 @@ enum {
     {"cell", required_argument, NULL, CLI_OPT_CELL}
 /* Like cli_input_option, for CLI_ADVANCE_LONGOPTS. */
 int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_options *ao);
+/* --step must fit in --horizon: -1 to go on, else the exit code after a
+ * usage message. */
+int cli_check_steps(const char *cmd, const fc_advance_options *ao);
 /* as-of the last snapshot, window 180, horizon 730, step 90, pace, 1 km. */
 fc_advance_options cli_advance_defaults(void);
 

@@ -86,11 +86,9 @@ int cmd_advance(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (in.areas)
-        return cli_usage_error(cmd, "--areas has no geometry: give --zones/--control");
-    if (ao.step_days > ao.horizon_days)
-        return cli_usage_error(cmd, "--step (%d) is longer than --horizon (%d)", ao.step_days,
-                               ao.horizon_days);
+    int bad = cli_check_steps(cmd, &ao);
+    if (bad >= 0)
+        return bad;
     common.progress = !common.quiet && isatty(STDERR_FILENO);
 
     char *def_places = places ? NULL : cli_geodata_path("ukraine-places.geojson");

@@ -123,8 +123,6 @@ int cmd_areas(int argc, char **argv)
     int rc = parse(argc, argv, &a);
     if (rc >= 0)
         return rc;
-    if (a.in.areas)
-        return cli_usage_error("areas", "--areas is for forecast and backtest");
     fc_zoneset *zs = NULL;
     fc_area_table *table = NULL;
     fc_error err = {0};

@@ -85,8 +85,6 @@ int cmd_frontline(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (in.areas)
-        return cli_usage_error(cmd, "--areas has no geometry: give --zones/--control");
     common.progress = !common.quiet && isatty(STDERR_FILENO);
 
     cli_warnings warn;

@@ -292,8 +292,6 @@ static int parse(int argc, char **argv, run_args *a)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (a->in.areas)
-        return cli_usage_error(cmd, "--areas is for forecast and backtest");
     if (a->map_step > a->m.horizon)
         return cli_usage_error(cmd, "--map-step (%d) is longer than --horizon (%d)", a->map_step, a->m.horizon);
     a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);

@@ -360,3 +360,11 @@ int cli_model_option(const char *cmd, int c, const char *arg, cli_model_args *m)
         return 0;
     }
 }
+
+int cli_check_steps(const char *cmd, const fc_advance_options *ao)
+{
+    if (ao->step_days > ao->horizon_days)
+        return cli_usage_error(cmd, "--step (%d) is longer than --horizon (%d)", ao->step_days,
+                               ao->horizon_days);
+    return -1;
+}
