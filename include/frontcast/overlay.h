@@ -57,7 +57,6 @@ fc_status fc_overlay_create(fc_worker *w, const GEOSGeometry *const *zones, size
                             double tile_m, fc_overlay **out, fc_error *err);
 /* Accepts NULL. */
 void fc_overlay_destroy(fc_worker *w, fc_overlay *ov);
-size_t fc_overlay_tile_count(const fc_overlay *ov);
 
 /*
  * One thread's running state: the previous snapshot's tiles, against which

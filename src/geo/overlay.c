@@ -46,11 +46,6 @@ static size_t tile_count(const fc_overlay *ov)
     return (size_t)ov->nx * (size_t)ov->ny;
 }
 
-size_t fc_overlay_tile_count(const fc_overlay *ov)
-{
-    return tile_count(ov);
-}
-
 static void range_rect(const fc_overlay *ov, int ix0, int ix1, int iy0, int iy1, double r[4])
 {
     r[0] = ov->x0 + ix0 * ov->tile_m;

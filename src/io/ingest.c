@@ -84,7 +84,7 @@ fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
 }
 
 fc_status fc_layer_dissolve(fc_worker *w, const char *path, const fc_layer *layer,
-                            const size_t *subset, size_t nsubset, const char *dst_crs,
+                            const char *dst_crs,
                             const fc_diag *diag, GEOSGeometry **out, int *repaired,
                             double *repair_seconds, fc_error *err)
 {
@@ -96,7 +96,7 @@ fc_status fc_layer_dissolve(fc_worker *w, const char *path, const fc_layer *laye
                             "%s: has no coordinate reference system (add one, e.g. a .prj file)",
                             path);
     const bool geographic = fc_crs_is_geographic(w, layer->crs);
-    const size_t n = subset ? nsubset : layer->n;
+    const size_t n = layer->n;
     GEOSGeometry **parts = calloc(n ? n : 1, sizeof *parts);
     if (!parts)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
@@ -104,7 +104,7 @@ fc_status fc_layer_dissolve(fc_worker *w, const char *path, const fc_layer *laye
     fc_status st = FC_OK;
     double t0 = fc_now();
     for (size_t i = 0; i < n && st == FC_OK; i++) {
-        const fc_feature *f = &layer->features[subset ? subset[i] : i];
+        const fc_feature *f = &layer->features[i];
         if (!f->geom) {
             fc_warn(diag, "%s: feature %ld skipped: %s", path, f->fid, f->skip_reason);
             continue;

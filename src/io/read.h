@@ -69,13 +69,12 @@ fc_status fc_read_layer(fc_worker *w, const char *path, const char *layer_name,
  * checks that geographic coordinates are in range (the usual sign of a
  * wrong CRS), reprojects, repairs invalid features (each reported through
  * diag), skips the skipped ones with a warning, and unions the features
- * when there are several. subset (nsubset indices) limits it to some
- * features; NULL takes all. layer is not modified. *out is newly
+ * when there are several. layer is not modified. *out is newly
  * allocated; it is an empty MultiPolygon when no feature has a polygon.
  * repaired counts the repaired features.
  */
 fc_status fc_layer_dissolve(fc_worker *w, const char *path, const fc_layer *layer,
-                            const size_t *subset, size_t nsubset, const char *dst_crs,
+                            const char *dst_crs,
                             const fc_diag *diag, GEOSGeometry **out, int *repaired,
                             double *repair_seconds, fc_error *err);
 

@@ -428,7 +428,7 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
     }
     info->read_seconds = fc_now() - t0;
     if (st == FC_OK)
-        st = fc_layer_dissolve(w, sn->source, &layer, NULL, 0, crs, diag, out, &info->repaired,
+        st = fc_layer_dissolve(w, sn->source, &layer, crs, diag, out, &info->repaired,
                                &info->prepare_seconds, err);
     fc_layer_clear(w, &layer);
     if (st == FC_OK && GEOSisEmpty_r(w->geos, *out)) {
