@@ -29,6 +29,12 @@ fc_status fc_atomic_commit(fc_atomic *a, fc_error *err);
 /* Removes the temporary file; safe after commit and on a zeroed fc_atomic. */
 void fc_atomic_abort(fc_atomic *a);
 
+/* Removes the temporary files fc_atomic_begin left in dir (a writer killed
+ * before it could commit or abort). Only for a caller that knows no other
+ * process writes there, e.g. one holding the folder's lock. Returns the
+ * count removed. */
+size_t fc_atomic_sweep(const char *dir);
+
 /*
  * A CSV output with its QGIS .csvt sidecar (a.csv -> a.csvt), both written
  * atomically; or standard output (no sidecar) when path is NULL.

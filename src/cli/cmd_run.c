@@ -396,6 +396,10 @@ int cmd_run(int argc, char **argv)
         st = fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
         st = fc_lock_acquire(lock_path, a.wait_s, &lock, &busy, &err);
+    /* Holding the lock, no other run writes here: what a killed run left
+     * half-written can go. */
+    if (st == FC_OK)
+        fc_atomic_sweep(a.output);
     if (st == FC_OK)
         st = fc_store_open(state, &store, &err);
     if (st == FC_OK)

@@ -1,4 +1,5 @@
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -75,4 +76,23 @@ void fc_atomic_abort(fc_atomic *a)
     free(a->tmp);
     free(a->path);
     memset(a, 0, sizeof *a);
+}
+
+size_t fc_atomic_sweep(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d)) != NULL) {
+        /* The names fc_atomic_begin makes: ".stem.tmp-PID-N.ext". */
+        if (e->d_name[0] != '.' || !strstr(e->d_name, ".tmp-"))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        n += unlink(path) == 0;
+    }
+    closedir(d);
+    return n;
 }

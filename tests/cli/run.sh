@@ -61,6 +61,11 @@ for delay in 0.2 0.6 1.2; do
     ls -a "$work/killed" | grep -q '\.tmp-' && fail "temporary file left after kill at $delay s" || pass
 done
 
+# What a killed writer left half-written is swept by the next run.
+echo partial >"$work/out/.areas.tmp-99999-0.csv"
+run -o "$work/out" -q
+[ -e "$work/out/.areas.tmp-99999-0.csv" ] && fail "stale temporary file not swept" || pass
+
 # The lock: a second run exits 4 at once, or waits with --wait.
 flock "$work/out/.frontcast.lock" sleep 3 &
 holder=$!
