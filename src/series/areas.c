@@ -92,6 +92,10 @@ static fc_status keep_geometry(areas_ctx *ctx, fc_worker *w, size_t d,
         fc_status st = GEOSisEmpty_r(w->geos, part)
                            ? FC_OK
                            : fc_reproject(w, part, zs->crs, "OGC:CRS84", &ll, err);
+        /* A polygon valid in the working CRS can cross itself by a hair in
+         * lon/lat (edges bend differently): repaired, as readers check. */
+        if (st == FC_OK && ll)
+            st = fc_repair(w, &ll, NULL, err);
         GEOSGeom_destroy_r(w->geos, part);
         if (st != FC_OK)
             return st;

@@ -146,8 +146,14 @@ static fc_status to_wkb(fc_worker *w, const GEOSGeometry *g, const char *crs, un
         return FC_OK;
     GEOSGeometry *ll = NULL;
     fc_status st = fc_reproject(w, g, crs, "OGC:CRS84", &ll, err);
-    if (st != FC_OK)
+    /* Cell-edge polygons can touch themselves by a hair in lon/lat. */
+    if (st == FC_OK && !fc_geom_is_lineal(w, ll))
+        st = fc_repair(w, &ll, NULL, err);
+    if (st != FC_OK) {
+        if (ll)
+            GEOSGeom_destroy_r(w->geos, ll);
         return st;
+    }
     *wkb = GEOSGeomToWKB_buf_r(w->geos, ll, size);
     GEOSGeom_destroy_r(w->geos, ll);
     return *wkb ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
