@@ -56,7 +56,14 @@ void fc_csv_abort(fc_csv *c);
 void fc_csv_field(FILE *f, const char *s);
 
 /* Fields, values and geometry of a vector output layer. */
-typedef enum { FC_FIELD_STRING, FC_FIELD_REAL, FC_FIELD_INTEGER, FC_FIELD_DATE } fc_field_type;
+typedef enum {
+    FC_FIELD_STRING,
+    FC_FIELD_REAL,
+    FC_FIELD_INTEGER,
+    FC_FIELD_DATE,
+    FC_FIELD_BOOLEAN,  /* an integer 0/1 that OGR types as boolean */
+    FC_FIELD_DATETIME  /* UTC; the value in .real as seconds since 1970 */
+} fc_field_type;
 typedef struct fc_field {
     const char *name;
     fc_field_type type;
@@ -64,23 +71,50 @@ typedef struct fc_field {
 typedef struct fc_value {
     bool null;
     const char *text; /* FC_FIELD_STRING */
-    double real;      /* FC_FIELD_REAL, FC_FIELD_INTEGER */
+    double real;      /* FC_FIELD_REAL, _INTEGER, _BOOLEAN, _DATETIME */
     fc_day date;      /* FC_FIELD_DATE */
 } fc_value;
-typedef enum { FC_GEOM_POLYGONS, FC_GEOM_LINES, FC_GEOM_POINTS } fc_geometry_kind;
+typedef enum { FC_GEOM_POLYGONS, FC_GEOM_LINES, FC_GEOM_POINTS, FC_GEOM_NONE } fc_geometry_kind;
+
+/* One output layer: nrows rows of nfields values (values[r * nfields + k]
+ * is field k of row r) and a geometry per row in lon/lat WGS84 (wkb[r];
+ * NULL: none). The pointers are borrowed. */
+typedef struct fc_vector_layer {
+    const char *name;
+    const char *const *lco;  /* layer creation options, NULL-terminated; may be NULL */
+    fc_geometry_kind geometry;
+    const fc_field *fields;
+    int nfields;
+    const fc_value *values;
+    unsigned char *const *wkb;
+    const size_t *wkb_size;
+    size_t nrows;
+    /* In an existing database: NULL drops a table of the same name first;
+     * else only its rows matching this SQL condition are deleted and the
+     * rows appended (for a table shared with others, like layer_styles). */
+    const char *replace_where;
+} fc_vector_layer;
 
 /*
- * Writes one layer of nrows features through an OGR driver (e.g.
- * "GeoJSON", "GPKG"): values[r * nfields + k] is field k of row r, wkb[r]
- * its geometry in lon/lat WGS84 (NULL: none). Atomic like every output;
- * path "-" writes to standard output. lco: layer creation options
- * (NULL-terminated; may be NULL).
+ * Writes layers as one dataset through an OGR driver (e.g. "GeoJSON" for
+ * one layer, "GPKG" for several). A file is written to a temporary name
+ * and renamed when complete; path "-" writes to standard output. A
+ * database target ("PG:dbname=... host=...", driver "PostgreSQL") must
+ * exist: its tables of the same names are replaced in one transaction, so
+ * a reader sees either the old tables or the new ones.
  */
+fc_status fc_write_layers(const char *path, const char *driver, const fc_vector_layer *layers,
+                          size_t nlayers, fc_error *err);
+
+/* Writes one layer (see fc_write_layers). */
 fc_status fc_write_vector(const char *path, const char *driver, const char *layer,
                           const char *const *lco, fc_geometry_kind geometry,
                           const fc_field *fields, int nfields, const fc_value *values,
                           unsigned char *const *wkb, const size_t *wkb_size, size_t nrows,
                           fc_error *err);
+
+/* Whether path names a database connection rather than a file ("PG:..."). */
+bool fc_is_database(const char *path);
 
 /* Layer creation options for RFC 7946 GeoJSON (lon/lat WGS84,
  * counter-clockwise shells, no "crs" member). */
@@ -132,20 +166,47 @@ fc_status fc_write_backtest(const fc_backtest *b, const char *path, fc_error *er
  * date,length_km,shift_mean_km,shift_p90_km. */
 fc_status fc_write_frontlines(const fc_frontlines *f, const char *dir, fc_error *err);
 
+/* Which files an output folder gets (a bit set). */
+enum { FC_OUT_CSV = 1, FC_OUT_GEOJSON = 2, FC_OUT_GPKG = 4 };
+
 /*
  * Writes the outputs of frontcast advance into dir: arrival.tif (Float32
  * days after as-of, NoData -9999 where held or not reached within
- * horizon_days), projected-control.geojson and projected-front.geojson
- * (valid_from/valid_to dates per step), places.csv and calibration.csv
- * (each CSV with a .csvt). model and window_days label the features.
+ * horizon_days); with FC_OUT_GEOJSON in formats projected-control.geojson
+ * and projected-front.geojson (valid_from/valid_to dates per step); with
+ * FC_OUT_CSV places.csv and calibration.csv (each with a .csvt). model and
+ * window_days label the features.
  */
 fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char *dir,
-                           int horizon_days, const char *model, int window_days, fc_error *err);
+                           int horizon_days, const char *model, int window_days,
+                           unsigned formats, fc_error *err);
 
 /* Writes the spatial backtest: model,horizon_days,n,precision,recall,iou
  * (+.csvt) to path (NULL: stdout). */
 fc_status fc_write_spatial_backtest(const fc_spatial_score *s, size_t n, const char *path,
                                     fc_error *err);
+
+/* What one GeoPackage or PostGIS database receives; any part may be NULL. */
+typedef struct fc_map_layers {
+    const fc_zoneset *zones;       /* layer zones (needs the zones' geometry) */
+    const fc_area_table *observed; /* control: per zone and date (computed with
+                                      keep_geometry), valid_from/valid_to */
+    const fc_frontlines *fronts;   /* front_line: per date */
+    const fc_advance *advance;     /* projected_control, projected_front, places */
+    const char *model;             /* the rate model and window the projections follow */
+    int window_days;
+} fc_map_layers;
+
+/*
+ * Writes the layers of m, dates typed as dates, with a QGIS style for each
+ * in the layer_styles table (the default style QGIS applies when the layer
+ * is opened: observed control in red shades by share held, projections
+ * hatched by days ahead, front lines bold; observed and projected layers
+ * set up for QGIS's Temporal Controller from valid_from/valid_to). To a
+ * GeoPackage file at path (atomically), or to a PostGIS database when path
+ * is "PG:..." (tables replaced in one transaction).
+ */
+fc_status fc_write_map_layers(const fc_map_layers *m, const char *path, fc_error *err);
 
 /* "dir/name", newly allocated (free()); NULL when out of memory. */
 char *fc_path_join(const char *dir, const char *name);

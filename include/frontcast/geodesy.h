@@ -54,6 +54,10 @@ void fc_equal_area_crs(double lon0_deg, double lat0_deg, char *buf, size_t size)
 fc_status fc_reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
                        const char *dst_crs, GEOSGeometry **out, fc_error *err);
 
+/* Reprojects n points (x, y pairs, lon/lat order like fc_reproject) in place. */
+fc_status fc_reproject_xy(fc_worker *w, const char *src_crs, const char *dst_crs, double *xy,
+                          size_t n, fc_error *err);
+
 /* True when crs is a geographic (lon/lat) CRS. */
 bool fc_crs_is_geographic(fc_worker *w, const char *crs);
 

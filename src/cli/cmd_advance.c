@@ -110,7 +110,7 @@ int cmd_advance(int argc, char **argv)
         st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
     if (st == FC_OK)
         st = fc_write_advance(adv, zs, output, ao.horizon_days, fc_model_name(ao.model),
-                              ao.window_days, &err);
+                              ao.window_days, FC_OUT_CSV | FC_OUT_GEOJSON, &err);
     if (st == FC_OK && !common.quiet) {
         char d[11];
         fc_date_format(adv->as_of, d);

@@ -26,6 +26,11 @@ static void help(void)
            "                         renamed, so FILE is never left half-written.\n"
            "  -f, --format FMT       csv (default) or geojson (RFC 7946, the controlled\n"
            "                         polygon of each row; default when FILE ends in .geojson)\n"
+           "                         or gpkg: a GeoPackage (default for FILE.gpkg) with layers\n"
+           "                         zones and control (a feature per zone and date, with\n"
+           "                         valid_from/valid_to) and their QGIS styles; FILE may be\n"
+           "                         a PostGIS database, -o PG:\"dbname=... host=...\", where\n"
+           "                         the tables are replaced in one transaction\n"
            "\n"
            "  Columns: date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,\n"
            "           gained_km2,lost_km2 -- one row per date and zone, dates ascending,\n"
@@ -43,6 +48,7 @@ static void help(void)
            "  frontcast areas                              # bundled zones, demo series\n"
            "  frontcast areas --control ~/deepstate -o areas.csv\n"
            "  frontcast areas --control ~/deepstate -o areas.geojson\n"
+           "  frontcast areas --control ~/deepstate -o areas.gpkg   # open in QGIS\n"
            "  frontcast areas --zones raions.gpkg --zone-id-field ADM2_PCODE \\\n"
            "                  --control control.gpkg --date-field day -o raions.csv\n"
            "\n"
@@ -95,10 +101,19 @@ static int parse(int argc, char **argv, areas_args *a)
         a->format = (n > 8 && strcasecmp(a->output + n - 8, ".geojson") == 0) ||
                             (n > 5 && strcasecmp(a->output + n - 5, ".json") == 0)
                         ? "geojson"
+                    : (n > 5 && strcasecmp(a->output + n - 5, ".gpkg") == 0) ||
+                            (a->output && fc_is_database(a->output))
+                        ? "gpkg"
                         : "csv";
     }
-    if (strcmp(a->format, "csv") != 0 && strcmp(a->format, "geojson") != 0)
-        return cli_usage_error("areas", "unknown format '%s' (csv or geojson)", a->format);
+    if (strcmp(a->format, "csv") != 0 && strcmp(a->format, "geojson") != 0 &&
+        strcmp(a->format, "gpkg") != 0)
+        return cli_usage_error("areas", "unknown format '%s' (csv, geojson or gpkg)", a->format);
+    if (!strcmp(a->format, "gpkg") && !a->output)
+        return cli_usage_error("areas", "--format gpkg needs -o FILE.gpkg (or -o PG:...)");
+    if (a->output && fc_is_database(a->output) && strcmp(a->format, "gpkg") != 0)
+        return cli_usage_error("areas", "a PG: target takes the layers of --format gpkg, not %s",
+                               a->format);
     a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
     return -1;
 }
@@ -128,15 +143,17 @@ int cmd_areas(int argc, char **argv)
     fc_error err = {0};
     cli_warnings warn;
     cli_warnings_init(&warn, a.common.quiet);
-    const bool geojson = strcmp(a.format, "geojson") == 0;
+    const bool geojson = strcmp(a.format, "geojson") == 0, gpkg = strcmp(a.format, "gpkg") == 0;
     fc_areas_timing timing = {0};
     double t0 = fc_now();
-    fc_status st = cli_load_areas(&a.in, &a.common, &warn, geojson, &table, &zs, &timing, &err);
+    fc_status st = cli_load_areas(&a.in, &a.common, &warn, geojson || gpkg, &table, &zs, &timing, &err);
     double load_s = fc_now() - t0;
     if (st == FC_OK) {
         t0 = fc_now();
-        st = geojson ? fc_write_areas_geojson(table, zs, a.output ? a.output : "-", &err)
-                     : fc_write_areas_csv(table, zs, a.output, &err);
+        fc_map_layers m = {.zones = zs, .observed = table};
+        st = gpkg      ? fc_write_map_layers(&m, a.output, &err)
+             : geojson ? fc_write_areas_geojson(table, zs, a.output ? a.output : "-", &err)
+                       : fc_write_areas_csv(table, zs, a.output, &err);
     }
     if (st == FC_OK && a.timings)
         print_timings(&timing, fc_now() - t0, load_s);

@@ -123,6 +123,18 @@ fc_status fc_reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
     return FC_OK;
 }
 
+fc_status fc_reproject_xy(fc_worker *w, const char *src_crs, const char *dst_crs, double *xy,
+                          size_t n, fc_error *err)
+{
+    PJ *pj = transformation(w, src_crs, dst_crs, err);
+    if (!pj)
+        return err ? err->code : FC_ERR_CRS;
+    transform_ctx t = {pj, FC_OK};
+    if (transform_ring(w, xy, n, &t) != 0)
+        return fc_error_set(err, FC_ERR_CRS, "coordinates cannot be transformed from the working CRS");
+    return FC_OK;
+}
+
 typedef struct {
     struct geod_geodesic g;
     double area_m2;

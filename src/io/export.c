@@ -153,27 +153,39 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
 
 const char *const fc_geojson_lco[] = {"RFC7946=YES", "WRITE_NAME=NO", NULL};
 
+bool fc_is_database(const char *path)
+{
+    return strncmp(path, "PG:", 3) == 0;
+}
+
+fc_status fc_write_layers(const char *path, const char *driver, const fc_vector_layer *layers,
+                          size_t nlayers, fc_error *err)
+{
+    const fc_ogr_api *ogr = fc_ogr(err);
+    if (!ogr)
+        return err->code;
+    if (strcmp(path, "-") == 0)
+        return ogr->write("/vsistdout/", driver, false, layers, nlayers, err);
+    if (fc_is_database(path)) /* the database's transaction makes it atomic */
+        return ogr->write(path, driver, true, layers, nlayers, err);
+    fc_atomic a;
+    fc_status st = fc_atomic_begin(path, false, &a, err);
+    if (st == FC_OK)
+        st = ogr->write(a.tmp, driver, false, layers, nlayers, err);
+    if (st == FC_OK)
+        st = fc_atomic_commit(&a, err);
+    fc_atomic_abort(&a);
+    return st;
+}
+
 fc_status fc_write_vector(const char *path, const char *driver, const char *layer,
                           const char *const *lco, fc_geometry_kind geometry,
                           const fc_field *fields, int nfields, const fc_value *values,
                           unsigned char *const *wkb, const size_t *wkb_size, size_t nrows,
                           fc_error *err)
 {
-    const fc_ogr_api *ogr = fc_ogr(err);
-    if (!ogr)
-        return err->code;
-    if (strcmp(path, "-") == 0)
-        return ogr->write("/vsistdout/", driver, layer, lco, geometry, fields, nfields, values,
-                          wkb, wkb_size, nrows, err);
-    fc_atomic a;
-    fc_status st = fc_atomic_begin(path, false, &a, err);
-    if (st == FC_OK)
-        st = ogr->write(a.tmp, driver, layer, lco, geometry, fields, nfields, values, wkb,
-                        wkb_size, nrows, err);
-    if (st == FC_OK)
-        st = fc_atomic_commit(&a, err);
-    fc_atomic_abort(&a);
-    return st;
+    fc_vector_layer l = {layer, lco, geometry, fields, nfields, values, wkb, wkb_size, nrows, NULL};
+    return fc_write_layers(path, driver, &l, 1, err);
 }
 
 fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, const char *path,

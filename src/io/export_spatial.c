@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "frontcast/export.h"
+#include "io/layers.h"
 #include "io/ogr_module.h"
 
 #define NODATA -9999.0
@@ -48,7 +49,8 @@ static void date_or_empty(FILE *f, fc_day d)
 }
 
 fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char *dir,
-                           int horizon_days, const char *model, int window_days, fc_error *err)
+                           int horizon_days, const char *model, int window_days,
+                           unsigned formats, fc_error *err)
 {
     fc_status st = fc_ensure_dir(dir, err);
     if (st != FC_OK)
@@ -57,60 +59,28 @@ fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char
     char *tif = fc_path_join(dir, "arrival.tif"), *pc = fc_path_join(dir, "projected-control.geojson"),
          *pf = fc_path_join(dir, "projected-front.geojson"), *pl = fc_path_join(dir, "places.csv"),
          *cal = fc_path_join(dir, "calibration.csv");
-    static const fc_field fields[] = {{"zone_id", FC_FIELD_STRING},   {"valid_from", FC_FIELD_DATE},
-                                      {"valid_to", FC_FIELD_DATE},    {"projected_km2", FC_FIELD_REAL},
-                                      {"model", FC_FIELD_STRING},     {"window_days", FC_FIELD_INTEGER}};
-    enum { NF = 6 };
-    fc_value *v = calloc((ns * nz + 1) * NF, sizeof *v);
-    unsigned char **wkb = calloc(ns * nz + 1, sizeof *wkb);
-    size_t *size = calloc(ns * nz + 1, sizeof *size);
+    fc_layer_data layer;
     fc_csv c;
     memset(&c, 0, sizeof c);
-    if (!tif || !pc || !pf || !pl || !cal || !v || !wkb || !size) {
+    if (!tif || !pc || !pf || !pl || !cal) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
     st = write_tif(a, tif, horizon_days, err);
-    /* One feature per step and zone with control, valid until the next step. */
-    size_t n = 0;
-    for (size_t s = 0; s < ns; s++)
-        for (size_t z = 0; z < nz; z++) {
-            if (!a->control_wkb[s * nz + z])
-                continue;
-            fc_value *r = &v[n * NF];
-            r[0].text = zs->zones[z].id;
-            r[1].date = a->as_of + a->step_days[s];
-            r[2].date = a->as_of + a->step_days[s] + (a->step_days[0]);
-            r[3].real = round(a->projected_km2[s * nz + z] * 1000) / 1000;
-            r[4].text = model;
-            r[5].real = window_days;
-            wkb[n] = a->control_wkb[s * nz + z];
-            size[n] = a->control_size[s * nz + z];
-            n++;
-        }
-    if (st == FC_OK)
-        st = fc_write_vector(pc, "GeoJSON", "projected_control", fc_geojson_lco, FC_GEOM_POLYGONS,
-                             fields, NF, v, wkb, size, n, err);
-    /* The fronts: the whole layer's, one per step. */
-    n = 0;
-    for (size_t s = 0; s < ns; s++) {
-        fc_value *r = &v[n * NF];
-        double total = 0;
-        for (size_t z = 0; z < nz; z++)
-            total += a->projected_km2[s * nz + z];
-        r[0].text = FC_ALL_ZONE_ID;
-        r[1].date = a->as_of + a->step_days[s];
-        r[2].date = a->as_of + a->step_days[s] + a->step_days[0];
-        r[3].real = round(total * 1000) / 1000;
-        r[4].text = model;
-        r[5].real = window_days;
-        wkb[n] = a->front_wkb[s];
-        size[n] = a->front_size[s];
-        n++;
+    /* A feature per step and zone with control; the fronts, one per step. */
+    const bool geojson = formats & FC_OUT_GEOJSON, csv = formats & FC_OUT_CSV;
+    if (st == FC_OK && geojson && (st = fc_layer_projected_control(a, zs, model, window_days, &layer, err)) == FC_OK) {
+        layer.layer.lco = fc_geojson_lco;
+        st = fc_write_layers(pc, "GeoJSON", &layer.layer, 1, err);
+        fc_layer_data_free(&layer);
     }
-    if (st == FC_OK)
-        st = fc_write_vector(pf, "GeoJSON", "projected_front", fc_geojson_lco, FC_GEOM_LINES, fields,
-                             NF, v, wkb, size, n, err);
+    if (st == FC_OK && geojson && (st = fc_layer_projected_front(a, model, window_days, &layer, err)) == FC_OK) {
+        layer.layer.lco = fc_geojson_lco;
+        st = fc_write_layers(pf, "GeoJSON", &layer.layer, 1, err);
+        fc_layer_data_free(&layer);
+    }
+    if (st == FC_OK && !csv)
+        goto cleanup;
     if (st == FC_OK)
         st = fc_csv_open(&c, pl, "name,population,zone_id,distance_to_front_km,arrival,arrival_lo80,arrival_hi80\n",
                          "\"String\",\"Integer\",\"String\",\"Real\",\"Date\",\"Date\",\"Date\"\n", err);
@@ -157,9 +127,6 @@ cleanup:
     free(pf);
     free(pl);
     free(cal);
-    free(v);
-    free(wkb);
-    free(size);
     return st;
 }
 

@@ -19,8 +19,8 @@
 
 #include "frontcast/export.h"
 
-#define FC_OGR_API_VERSION 2
-#define FC_OGR_API_SYMBOL "fc_ogr_api_v2"
+#define FC_OGR_API_VERSION 3
+#define FC_OGR_API_SYMBOL "fc_ogr_api_v3"
 
 /* One feature as OGR read it. */
 typedef struct fc_ogr_feature {
@@ -57,16 +57,13 @@ typedef struct fc_ogr_api {
     /* Names of a source's layers; *names newly allocated (free each, then it). */
     fc_status (*layer_names)(const char *path, char ***names, int *n, fc_error *err);
     /*
-     * Writes nrows rows of nfields values and a WKB geometry (lon/lat
-     * WGS84; NULL for none) as one new layer of a new dataset made with
-     * driver (e.g. "GeoJSON") at path, with layer creation options lco
-     * (NULL-terminated; may be NULL). "/vsistdout/" writes to stdout.
+     * Writes layers (geometry in lon/lat WGS84) into one dataset: a new one
+     * made with driver at path ("/vsistdout/" for stdout) or, if existing,
+     * the database path names, where tables of the same names are dropped
+     * first. All in one dataset transaction where the driver has them.
      */
-    fc_status (*write)(const char *path, const char *driver, const char *layer,
-                       const char *const *lco, fc_geometry_kind geometry,
-                       const fc_field *fields, int nfields, const fc_value *values,
-                       unsigned char *const *wkb, const size_t *wkb_size, size_t nrows,
-                       fc_error *err);
+    fc_status (*write)(const char *path, const char *driver, bool existing,
+                       const fc_vector_layer *layers, size_t nlayers, fc_error *err);
     /* Writes a Float32 GeoTIFF (deflate, tiled) with nodata set. */
     fc_status (*write_raster)(const char *path, const fc_ogr_raster *r, const float *values,
                               double nodata, fc_error *err);

@@ -3,6 +3,7 @@
  * one). Reads any OGR vector source into plain data and writes layers
  * through any OGR driver.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,79 +213,191 @@ cleanup:
 
 static fc_status write_fail(fc_error *err, const char *path, const char *what)
 {
-    const char *m = CPLGetLastErrorMsg();
-    return fc_error_set(err, FC_ERR_IO, "%s: %s%s%s", path, what, m && *m ? ": " : "",
-                        m ? m : "");
+    /* Errors are one line: libpq's messages have several. */
+    char m[512];
+    snprintf(m, sizeof m, "%s", CPLGetLastErrorMsg());
+    size_t n = strlen(m);
+    while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+        m[--n] = '\0';
+    for (char *p = m; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+    return fc_error_set(err, FC_ERR_IO, "%s: %s%s%s", path, what, *m ? ": " : "", m);
 }
 
-static fc_status write_layer(const char *path, const char *driver, const char *layer_name,
-                             const char *const *lco, fc_geometry_kind geometry,
-                             const fc_field *fields, int nfields, const fc_value *values,
-                             unsigned char *const *wkb, const size_t *wkb_size, size_t nrows,
-                             fc_error *err)
+/* The layer named l->name in ds made ready for l's rows: created, or, for
+ * a shared table (replace_where), emptied of the rows to replace and given
+ * any missing field. map[k]: the layer's index of field k. */
+static fc_status prepare_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenceH srs,
+                               const fc_vector_layer *l, OGRLayerH *out, int *map, fc_error *err)
 {
-    pthread_once(&gdal_once, gdal_register);
-    fc_status st = FC_OK;
-    GDALDatasetH ds = NULL;
-    OGRSpatialReferenceH srs = NULL;
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    CPLErrorReset();
-    GDALDriverH drv = GDALGetDriverByName(driver);
-    ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
-    if (!ds) {
-        st = write_fail(err, path, drv ? "cannot create" : "no such OGR driver");
-        goto cleanup;
+    static const OGRwkbGeometryType gtypes[] = {wkbMultiPolygon, wkbMultiLineString, wkbPoint,
+                                                wkbNone};
+    static const OGRFieldType types[] = {OFTString, OFTReal, OFTInteger64, OFTDate, OFTInteger,
+                                         OFTDateTime};
+    OGRLayerH layer = NULL;
+    for (int k = GDALDatasetGetLayerCount(ds); k-- > 0;) {
+        OGRLayerH have = GDALDatasetGetLayer(ds, k);
+        if (strcmp(OGR_L_GetName(have), l->name) != 0)
+            continue;
+        if (l->replace_where) {
+            layer = have;
+            break;
+        }
+        if (GDALDatasetDeleteLayer(ds, k) != OGRERR_NONE)
+            return write_fail(err, path, "cannot replace a table");
     }
-    srs = OSRNewSpatialReference(NULL);
-    OSRSetWellKnownGeogCS(srs, "WGS84");
-    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    static const OGRwkbGeometryType gtypes[] = {wkbMultiPolygon, wkbMultiLineString, wkbPoint};
-    OGRLayerH layer = GDALDatasetCreateLayer(ds, layer_name, srs, gtypes[geometry], (char **)lco);
-    if (!layer) {
-        st = write_fail(err, path, "cannot create layer");
-        goto cleanup;
+    if (layer) {
+        /* Collect first: deleting while reading confuses some drivers. */
+        if (OGR_L_SetAttributeFilter(layer, l->replace_where) != OGRERR_NONE)
+            return write_fail(err, path, "cannot select the rows to replace");
+        size_t n = 0, cap = 0;
+        GIntBig *fids = NULL;
+        OGRFeatureH f;
+        OGR_L_ResetReading(layer);
+        while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                GIntBig *nf = realloc(fids, cap * sizeof *nf);
+                if (!nf) {
+                    OGR_F_Destroy(f);
+                    free(fids);
+                    return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+                }
+                fids = nf;
+            }
+            fids[n++] = OGR_F_GetFID(f);
+            OGR_F_Destroy(f);
+        }
+        OGR_L_SetAttributeFilter(layer, NULL);
+        fc_status st = FC_OK;
+        for (size_t i = 0; i < n && st == FC_OK; i++)
+            if (OGR_L_DeleteFeature(layer, fids[i]) != OGRERR_NONE)
+                st = write_fail(err, path, "cannot delete rows to replace");
+        free(fids);
+        if (st != FC_OK)
+            return st;
+    } else {
+        layer = GDALDatasetCreateLayer(ds, l->name, l->geometry == FC_GEOM_NONE ? NULL : srs,
+                                       gtypes[l->geometry], (char **)l->lco);
+        if (!layer)
+            return write_fail(err, path, "cannot create layer");
     }
-    static const OGRFieldType types[] = {OFTString, OFTReal, OFTInteger64, OFTDate};
-    for (int k = 0; k < nfields; k++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(fields[k].name, types[fields[k].type]);
-        OGR_L_CreateField(layer, fd, 1);
+    for (int k = 0; k < l->nfields; k++) {
+        OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+        map[k] = OGR_FD_GetFieldIndex(defn, l->fields[k].name); /* case-insensitive */
+        if (map[k] >= 0)
+            continue;
+        OGRFieldDefnH fd = OGR_Fld_Create(l->fields[k].name, types[l->fields[k].type]);
+        if (l->fields[k].type == FC_FIELD_BOOLEAN)
+            OGR_Fld_SetSubType(fd, OFSTBoolean);
+        OGRErr e = OGR_L_CreateField(layer, fd, 1);
         OGR_Fld_Destroy(fd);
+        /* Drivers may launder the name (PostgreSQL lowercases it). */
+        map[k] = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(layer)) - 1;
+        if (e != OGRERR_NONE)
+            return write_fail(err, path, "cannot create field");
+    }
+    *out = layer;
+    return FC_OK;
+}
+
+/* Adds l's rows to ds. */
+static fc_status add_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenceH srs,
+                           const fc_vector_layer *l, fc_error *err)
+{
+    OGRLayerH layer = NULL;
+    int *map = calloc((size_t)l->nfields + 1, sizeof *map);
+    if (!map)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = prepare_layer(ds, path, srs, l, &layer, map, err);
+    if (st != FC_OK) {
+        free(map);
+        return st;
     }
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-    /* One transaction: GeoPackage and PostGIS write a row at a time otherwise. */
-    if (OGR_L_StartTransaction(layer) != OGRERR_NONE)
-        CPLErrorReset(); /* drivers without transactions write directly */
-    for (size_t r = 0; r < nrows && st == FC_OK; r++) {
+    for (size_t r = 0; r < l->nrows && st == FC_OK; r++) {
         OGRFeatureH f = OGR_F_Create(defn);
-        for (int k = 0; k < nfields; k++) {
-            const fc_value *v = &values[r * (size_t)nfields + (size_t)k];
+        for (int k = 0; k < l->nfields; k++) {
+            const fc_value *v = &l->values[r * (size_t)l->nfields + (size_t)k];
             if (v->null)
                 continue;
             int y, m, d;
-            switch (fields[k].type) {
-            case FC_FIELD_STRING: OGR_F_SetFieldString(f, k, v->text); break;
-            case FC_FIELD_REAL: OGR_F_SetFieldDouble(f, k, v->real); break;
-            case FC_FIELD_INTEGER: OGR_F_SetFieldInteger64(f, k, (GIntBig)v->real); break;
+            switch (l->fields[k].type) {
+            case FC_FIELD_STRING: OGR_F_SetFieldString(f, map[k], v->text); break;
+            case FC_FIELD_REAL: OGR_F_SetFieldDouble(f, map[k], v->real); break;
+            case FC_FIELD_INTEGER: OGR_F_SetFieldInteger64(f, map[k], (GIntBig)v->real); break;
+            case FC_FIELD_BOOLEAN: OGR_F_SetFieldInteger(f, map[k], v->real != 0); break;
             case FC_FIELD_DATE:
                 fc_date_to_ymd(v->date, &y, &m, &d);
-                OGR_F_SetFieldDateTime(f, k, y, m, d, 0, 0, 0, 0);
+                OGR_F_SetFieldDateTime(f, map[k], y, m, d, 0, 0, 0, 0);
+                break;
+            case FC_FIELD_DATETIME: {
+                double secs = floor(v->real);
+                fc_date_to_ymd((fc_day)floor(secs / 86400), &y, &m, &d);
+                long s = (long)(secs - 86400 * floor(secs / 86400));
+                OGR_F_SetFieldDateTimeEx(f, map[k], y, m, d, (int)(s / 3600), (int)(s / 60 % 60),
+                                         (float)(s % 60), 100 /* UTC */);
                 break;
             }
+            }
         }
-        if (wkb && wkb[r]) {
+        if (l->wkb && l->wkb[r]) {
             OGRGeometryH g = NULL;
-            if (OGR_G_CreateFromWkbEx(wkb[r], NULL, &g, wkb_size[r]) == OGRERR_NONE)
-                OGR_F_SetGeometryDirectly(f, geometry == FC_GEOM_POLYGONS ? OGR_G_ForceToMultiPolygon(g)
-                                             : geometry == FC_GEOM_LINES  ? OGR_G_ForceToMultiLineString(g)
-                                                                          : g);
+            if (OGR_G_CreateFromWkbEx(l->wkb[r], NULL, &g, l->wkb_size[r]) == OGRERR_NONE)
+                OGR_F_SetGeometryDirectly(f, l->geometry == FC_GEOM_POLYGONS ? OGR_G_ForceToMultiPolygon(g)
+                                             : l->geometry == FC_GEOM_LINES  ? OGR_G_ForceToMultiLineString(g)
+                                                                             : g);
         }
         if (OGR_L_CreateFeature(layer, f) != OGRERR_NONE)
             st = write_fail(err, path, "cannot write feature");
         OGR_F_Destroy(f);
     }
-    if (st == FC_OK && OGR_L_CommitTransaction(layer) != OGRERR_NONE &&
-        CPLGetLastErrorType() >= CE_Failure)
+    free(map);
+    return st;
+}
+
+static fc_status write_dataset(const char *path, const char *driver, bool existing,
+                               const fc_vector_layer *layers, size_t nlayers, fc_error *err)
+{
+    pthread_once(&gdal_once, gdal_register);
+    fc_status st = FC_OK;
+    GDALDatasetH ds = NULL;
+    OGRSpatialReferenceH srs = NULL;
+    bool transaction = false;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    if (existing) {
+        const char *drivers[] = {driver, NULL};
+        /* PostgreSQL lists only tables with geometry unless told. */
+        const char *open_options[] = {"LIST_ALL_TABLES=YES", NULL};
+        ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers,
+                        strcmp(driver, "PostgreSQL") == 0 ? open_options : NULL, NULL);
+        if (!ds) {
+            st = write_fail(err, path, "cannot open for writing");
+            goto cleanup;
+        }
+    } else {
+        GDALDriverH drv = GDALGetDriverByName(driver);
+        ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+        if (!ds) {
+            st = write_fail(err, path, drv ? "cannot create" : "no such OGR driver");
+            goto cleanup;
+        }
+    }
+    /* One transaction: GeoPackage and PostGIS write a row at a time
+     * otherwise, and a database reader must not see half the tables. */
+    transaction = GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE;
+    CPLErrorReset(); /* drivers without transactions write directly */
+    srs = OSRNewSpatialReference(NULL);
+    OSRSetWellKnownGeogCS(srs, "WGS84");
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    for (size_t i = 0; i < nlayers && st == FC_OK; i++)
+        st = add_layer(ds, path, srs, &layers[i], err);
+    if (transaction && st == FC_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = write_fail(err, path, "cannot commit");
+    else if (transaction && st != FC_OK)
+        GDALDatasetRollbackTransaction(ds);
 cleanup:
     if (ds) {
         CPLErrorReset();
@@ -417,12 +530,12 @@ cleanup:
 }
 
 /* The one symbol the loader looks up. */
-__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v2 = {
+__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v3 = {
     .version = FC_OGR_API_VERSION,
     .read = read_layer,
     .layer_free = layer_free,
     .layer_names = layer_names,
-    .write = write_layer,
+    .write = write_dataset,
     .write_raster = write_raster,
     .polygonize = polygonize,
 };
