@@ -86,6 +86,8 @@ typedef struct fc_frontline_options {
     const fc_diag *diag;
     fc_progress_fn progress;
     void *progress_user;
+    const bool *only;    /* lines of these snapshots only (the rest of *out
+                            stays empty); NULL: all */
 } fc_frontline_options;
 
 /* Extracts the front line of every snapshot, with its length and its shift

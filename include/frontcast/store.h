@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "frontcast/areas.h"
+#include "frontcast/spatial.h"
 
 typedef struct fc_store fc_store;
 
@@ -49,6 +50,14 @@ fc_status fc_store_put_gains(fc_store *s, const char *zones_key, const char *pre
 fc_status fc_store_put_quarantine(fc_store *s, const char *snap, const char *reason,
                                   fc_error *err);
 
+/* Opaque results by content key (e.g. a snapshot's geometry results):
+ * *data newly allocated, NULL with *found false when the key is unknown. */
+fc_status fc_store_get_blob(fc_store *s, const char *key, void **data, size_t *size, bool *found,
+                            fc_error *err);
+/* Between fc_store_begin and fc_store_commit. */
+fc_status fc_store_put_blob(fc_store *s, const char *key, const void *data, size_t size,
+                            fc_error *err);
+
 /* Counts of an incremental update. */
 typedef struct fc_update_stats {
     size_t reused, computed, quarantined;
@@ -83,6 +92,19 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
                           fc_update_stats *stats, fc_quarantined **quarantined, size_t *nq,
                           fc_error *err);
 void fc_quarantined_free(fc_quarantined *q, size_t n);
+
+/*
+ * The geometry results of every snapshot, reusing the store like
+ * fc_update_areas (run that first: quarantined snapshots are gone from the
+ * series): the controlled polygon of every zone (lon/lat WKB, set as
+ * table->wkb for the zones' rows; the whole-layer rows stay NULL) and the
+ * front lines (*fronts newly allocated, fc_frontlines_destroy). Only
+ * snapshots the store does not know are overlaid; stats->computed counts
+ * them.
+ */
+fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_series *series,
+                             const fc_update_options *opts, fc_area_table *table,
+                             fc_frontlines **fronts, fc_update_stats *stats, fc_error *err);
 
 /* Removes snapshot i from a series (for quarantine). */
 void fc_series_drop(fc_series *s, size_t i);

@@ -111,7 +111,7 @@ fc_status fc_frontlines_compute(const fc_zoneset *zs, const fc_series *series,
     lines_ctx ctx = {zs, fr, &o, f};
     static const fc_snapshot_task task = {lines_begin, lines_end, lines_visit};
     fc_run_options ro = {.threads = o.threads, .crs = zs->crs, .diag = o.diag,
-                         .progress = o.progress, .progress_user = o.progress_user};
+                         .progress = o.progress, .progress_user = o.progress_user, .only = o.only};
     st = fc_series_run(series, &task, &ctx, &ro, NULL, err);
 cleanup:
     if (w)

@@ -26,7 +26,8 @@ static const char *const schema =
     " PRIMARY KEY(zones, snap));"
     "CREATE TABLE IF NOT EXISTS gains(zones TEXT, prev TEXT, snap TEXT, n INTEGER,"
     " gained BLOB, lost BLOB, PRIMARY KEY(zones, prev, snap));"
-    "CREATE TABLE IF NOT EXISTS quarantine(snap TEXT PRIMARY KEY, reason TEXT);";
+    "CREATE TABLE IF NOT EXISTS quarantine(snap TEXT PRIMARY KEY, reason TEXT);"
+    "CREATE TABLE IF NOT EXISTS blobs(key TEXT PRIMARY KEY, data BLOB);";
 
 static fc_status db_fail(fc_store *s, fc_error *err, const char *what)
 {
@@ -233,6 +234,47 @@ fc_status fc_store_put_quarantine(fc_store *s, const char *snap, const char *rea
         return db_fail(s, err, "insert");
     sqlite3_bind_text(q, 1, snap, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? FC_OK : db_fail(s, err, "insert");
+}
+
+fc_status fc_store_get_blob(fc_store *s, const char *key, void **data, size_t *size, bool *found,
+                            fc_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    *data = NULL;
+    *size = 0;
+    *found = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT data FROM blobs WHERE key=?", -1, &q, NULL) != SQLITE_OK)
+        return db_fail(s, err, "query");
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    fc_status st = FC_OK;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(q, 0);
+        *data = malloc(n + 1);
+        if (!*data) {
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        } else {
+            if (n > 0)
+                memcpy(*data, sqlite3_column_blob(q, 0), n);
+            *size = n;
+            *found = true;
+        }
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+fc_status fc_store_put_blob(fc_store *s, const char *key, const void *data, size_t size,
+                            fc_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO blobs VALUES(?,?)", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_fail(s, err, "insert");
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(q, 2, data, (sqlite3_uint64)size, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? FC_OK : db_fail(s, err, "insert");

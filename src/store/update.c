@@ -6,6 +6,7 @@
 
 #include "core/util.h"
 #include "frontcast/store.h"
+#include "store/keys.h"
 
 void fc_quarantined_free(fc_quarantined *q, size_t n)
 {
@@ -16,9 +17,7 @@ void fc_quarantined_free(fc_quarantined *q, size_t n)
     free(q);
 }
 
-/* The content key of snapshot i: its file's SHA-256 for a folder series;
- * for one source of many dates, the source's hash and the date. */
-static fc_status snapshot_key(fc_store *store, const fc_series *s, size_t i, char key[65],
+fc_status fc_store_snapshot_key(fc_store *store, const fc_series *s, size_t i, char key[65],
                               fc_error *err)
 {
     if (fc_series_get_kind(s) == FC_SERIES_FOLDER)
@@ -87,7 +86,7 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
             fc_series_drop(series, i);
             continue;
         }
-        st = snapshot_key(store, series, i, k, err);
+        st = fc_store_snapshot_key(store, series, i, k, err);
         if (st == FC_OK)
             st = fc_store_get_quarantine(store, k, &reason, err);
         if (st == FC_OK && reason) {
@@ -122,7 +121,7 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
         size_t nneed = 0;
         for (size_t i = 0; i < n && st == FC_OK; i++) {
             bool g = true;
-            st = snapshot_key(store, series, i, key[i], err);
+            st = fc_store_snapshot_key(store, series, i, key[i], err);
             if (st == FC_OK)
                 st = fc_store_get_areas(store, o->zones_key, key[i], nz, c, &known[i], err);
             if (st == FC_OK && i > 0)
