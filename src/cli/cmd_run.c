@@ -63,12 +63,23 @@ static void help(void)
            "  --map-step DAYS        projected fronts every ... days (default 90)\n"
            "  --cell KM              the arrival grid (default 1)\n"
            "  --plots yes|no         draw charts and map (default yes)\n"
+           "  --format F[,F]         csv, geojson, gpkg (default csv,geojson; see below)\n"
+           "  --pg CONNECTION        also write the map layers to PostGIS, e.g.\n"
+           "                         --pg \"PG:dbname=front host=localhost\" (tables replaced\n"
+           "                         in one transaction; styles in its layer_styles)\n"
            "  --source TEXT          names the data in the pictures\n"
            "  -q, --quiet\n"
            "\n"
-           "Outputs in DIR: areas.csv, projection.csv, eta.csv (each with .csvt),\n"
-           "arrival.tif, projected-control.geojson, projected-front.geojson, places.csv,\n"
-           "calibration.csv, chart-*.png/svg, gains.png/svg, map.png/svg, manifest.json.\n"
+           "Outputs in DIR: arrival.tif, chart-*.png/svg, gains.png/svg, map.png/svg,\n"
+           "manifest.json, and by --format\n"
+           "  csv      areas.csv, projection.csv, eta.csv, places.csv, calibration.csv\n"
+           "           (each with a .csvt, so QGIS types the dates as dates)\n"
+           "  geojson  projected-control.geojson, projected-front.geojson (RFC 7946)\n"
+           "  gpkg     frontcast.gpkg, one GeoPackage for QGIS: zones, control (observed,\n"
+           "           per zone and date), front_line (per date), projected_control,\n"
+           "           projected_front, places (with arrival dates), each with its\n"
+           "           default style in layer_styles and valid_from/valid_to dates for\n"
+           "           the Temporal Controller\n"
            "\n"
            "Exit status: 0 success, 1 error, 2 wrong options, 3 completed with\n"
            "quarantined inputs, 4 another run holds the lock.\n");
@@ -184,13 +195,48 @@ typedef struct run_args {
     fc_model advance_model;
     double cell_km;
     bool plots;
+    unsigned formats;  /* FC_OUT_* */
+    const char *pg;    /* a PostGIS target, or NULL */
     char *canonical; /* the options that decide the outputs, for the signature */
 } run_args;
+
+/* Overwrites the value of "password=" in s with asterisks. */
+static void mask_password(char *s)
+{
+    char *p = strstr(s, "password=");
+    if (!p)
+        return;
+    for (p += 9; *p && *p != ' ' && *p != '\n'; p++)
+        *p = '*';
+}
+
+/* "csv,gpkg" -> FC_OUT_CSV | FC_OUT_GPKG; false on an unknown name. */
+static bool parse_formats(const char *list, unsigned *out)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"csv", FC_OUT_CSV}, {"geojson", FC_OUT_GEOJSON}, {"gpkg", FC_OUT_GPKG}};
+    *out = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        bool known = false;
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (n == strlen(names[k].name) && !strncasecmp(p, names[k].name, n)) {
+                *out |= names[k].bit;
+                known = true;
+            }
+        if (!known)
+            return false;
+        p += n + (p[n] == ',');
+    }
+    return *out != 0;
+}
 
 static int parse(int argc, char **argv, run_args *a)
 {
     enum { O_PLACES = 256, O_STATE, O_WAIT, O_MAXCHANGE, O_TODAY, O_AMODEL, O_MAPSTEP, O_CELL,
-           O_PLOTS, O_SOURCE };
+           O_PLOTS, O_SOURCE, O_FORMAT, O_PG };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
         CLI_MODEL_LONGOPTS,
@@ -205,6 +251,8 @@ static int parse(int argc, char **argv, run_args *a)
         {"cell", required_argument, NULL, O_CELL},
         {"plots", required_argument, NULL, O_PLOTS},
         {"source", required_argument, NULL, O_SOURCE},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"pg", required_argument, NULL, O_PG},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -217,6 +265,7 @@ static int parse(int argc, char **argv, run_args *a)
     a->advance_model = FC_MODEL_PACE;
     a->cell_km = 1;
     a->plots = true;
+    a->formats = FC_OUT_CSV | FC_OUT_GEOJSON;
     time_t now = time(NULL);
     struct tm utc;
     gmtime_r(&now, &utc);
@@ -237,6 +286,8 @@ static int parse(int argc, char **argv, run_args *a)
             char shortname[2] = {(char)c, '\0'};
             snprintf(a->canonical + used, canon_len - used, "%s=%s\n",
                      li >= 0 ? longopts[li].name : shortname, optarg ? optarg : "");
+            if (c == O_PG) /* the manifest shows these: no password there */
+                mask_password(a->canonical + used);
         }
         int r = cli_input_option(cmd, c, optarg, &a->in);
         if (r == 0)
@@ -283,7 +334,18 @@ static int parse(int argc, char **argv, run_args *a)
                 return cli_usage_error(cmd, "--plots wants yes or no, not '%s'", optarg);
             a->plots = !strcasecmp(optarg, "yes") || !strcasecmp(optarg, "true");
             break;
-        case 'o': a->output = optarg; break;
+        case O_FORMAT:
+            if (!parse_formats(optarg, &a->formats))
+                return cli_usage_error(cmd, "--format wants csv, geojson or gpkg (or a list, "
+                                            "e.g. csv,gpkg), not '%s'", optarg);
+            break;
+        case O_PG: a->pg = optarg; break;
+        case 'o':
+            if (fc_is_database(optarg))
+                return cli_usage_error(cmd, "run writes a folder (store, manifest, pictures): give it "
+                                            "with -o DIR and the database with --pg '%s'", optarg);
+            a->output = optarg;
+            break;
         case 'q': a->common.quiet = true; break;
         case 'h': help(); return FC_EXIT_OK;
         case ':': return cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
@@ -294,22 +356,36 @@ static int parse(int argc, char **argv, run_args *a)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (a->map_step > a->m.horizon)
         return cli_usage_error(cmd, "--map-step (%d) is longer than --horizon (%d)", a->map_step, a->m.horizon);
+    if (a->pg && !fc_is_database(a->pg))
+        return cli_usage_error(cmd, "--pg wants a connection like 'PG:dbname=front host=localhost', "
+                                    "not '%s'", a->pg);
     a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
     return -1;
 }
 
-static const char *const outputs[] = {"areas.csv", "projection.csv", "eta.csv", "arrival.tif",
-                                      "projected-control.geojson", "projected-front.geojson",
-                                      "places.csv", "calibration.csv", NULL};
+/* The files a run writes, by format. */
+static const struct {
+    const char *name;
+    unsigned formats; /* written when any of these is asked for; 0: always */
+} outputs[] = {{"areas.csv", FC_OUT_CSV},
+               {"projection.csv", FC_OUT_CSV},
+               {"eta.csv", FC_OUT_CSV},
+               {"places.csv", FC_OUT_CSV},
+               {"calibration.csv", FC_OUT_CSV},
+               {"projected-control.geojson", FC_OUT_GEOJSON},
+               {"projected-front.geojson", FC_OUT_GEOJSON},
+               {"frontcast.gpkg", FC_OUT_GPKG},
+               {"arrival.tif", 0}};
 
 /* The previous manifest's signature and exit code, if it and every output
  * are there. */
-static bool up_to_date(const char *dir, const char *signature, bool plots, int *exit_code)
+static bool up_to_date(const char *dir, const char *signature, unsigned formats, bool plots,
+                       int *exit_code)
 {
     char path[1024];
-    for (int i = 0; outputs[i]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, outputs[i]);
-        if (access(path, R_OK) != 0)
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, outputs[i].name);
+        if ((!outputs[i].formats || (outputs[i].formats & formats)) && access(path, R_OK) != 0)
             return false;
     }
     snprintf(path, sizeof path, "%s/map.png", dir);
@@ -384,6 +460,8 @@ int cmd_run(int argc, char **argv)
     fc_area_table *table = NULL;
     fc_forecast *fc = NULL;
     fc_advance *adv = NULL;
+    fc_frontlines *fronts = NULL;
+    fc_update_stats layer_stats = {0};
     GEOSGeometry *now = NULL;
     fc_quarantined *q = NULL;
     size_t nq = 0;
@@ -438,7 +516,7 @@ int cmd_run(int argc, char **argv)
         free(sig);
     }
     json_object_object_add(timings, "check_s", json_object_new_double(fc_now() - t));
-    if (st == FC_OK && up_to_date(a.output, signature, a.plots, &exit_code)) {
+    if (st == FC_OK && up_to_date(a.output, signature, a.formats, a.plots, &exit_code)) {
         if (!a.common.quiet)
             fprintf(stderr, "frontcast run: up to date (snapshots: %zu reused, 0 computed); %.2f s\n",
                     fc_series_count(series), fc_now() - t_start);
@@ -446,11 +524,11 @@ int cmd_run(int argc, char **argv)
     }
     /* Areas, incrementally. */
     t = fc_now();
+    fc_update_options uo = {
+        .areas = {.threads = a.in.threads, .tile_m = a.in.tile_km * 1000, .diag = &warn.diag,
+                  .progress = a.common.progress ? cli_progress : NULL, .progress_user = "areas"},
+        .max_daily_change_km2 = a.max_change, .today = a.today, .zones_key = zones_key};
     if (st == FC_OK) {
-        fc_update_options uo = {
-            .areas = {.threads = a.in.threads, .tile_m = a.in.tile_km * 1000, .diag = &warn.diag,
-                      .progress = a.common.progress ? cli_progress : NULL, .progress_user = "areas"},
-            .max_daily_change_km2 = a.max_change, .today = a.today, .zones_key = zones_key};
         st = fc_update_areas(store, zs, series, &uo, &table, &stats, &q, &nq, &err);
         cli_progress_end(&a.common);
     }
@@ -461,7 +539,7 @@ int cmd_run(int argc, char **argv)
         fc_date_format(q[i].date, d);
         fprintf(stderr, "frontcast: quarantined: %s (%s): %s\n", q[i].path, d, q[i].reason);
     }
-    if (st == FC_OK) {
+    if (st == FC_OK && (a.formats & FC_OUT_CSV)) {
         char *p = fc_path_join(a.output, "areas.csv");
         st = p ? fc_write_areas_csv(table, zs, p, &err) : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
         free(p);
@@ -476,7 +554,7 @@ int cmd_run(int argc, char **argv)
                                   .nthresholds = a.m.nthresholds, .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed};
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
-    if (st == FC_OK)
+    if (st == FC_OK && (a.formats & FC_OUT_CSV))
         st = fc_write_forecast(fc, zs, a.output, &err);
     json_object_object_add(timings, "forecast_s", json_object_new_double(fc_now() - t));
     /* Advance. */
@@ -491,8 +569,28 @@ int cmd_run(int argc, char **argv)
     if (st == FC_OK)
         st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
     if (st == FC_OK)
-        st = fc_write_advance(adv, zs, a.output, a.m.horizon, fc_model_name(ao.model), ao.window_days, &err);
+        st = fc_write_advance(adv, zs, a.output, a.m.horizon, fc_model_name(ao.model), ao.window_days,
+                              a.formats, &err);
     json_object_object_add(timings, "advance_s", json_object_new_double(fc_now() - t));
+    /* The map layers for QGIS and PostGIS: observed polygons and front
+     * lines of every snapshot, again only what the store lacks. */
+    t = fc_now();
+    if (st == FC_OK && ((a.formats & FC_OUT_GPKG) || a.pg)) {
+        fc_update_options lo = uo;
+        lo.areas.progress_user = "map layers";
+        st = fc_update_observed(store, zs, series, &lo, table, &fronts, &layer_stats, &err);
+        cli_progress_end(&a.common);
+        fc_map_layers m = {zs, table, fronts, adv, fc_model_name(ao.model), ao.window_days};
+        char *p = fc_path_join(a.output, "frontcast.gpkg");
+        if (!p && st == FC_OK)
+            st = fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+        if (st == FC_OK && (a.formats & FC_OUT_GPKG))
+            st = fc_write_map_layers(&m, p, &err);
+        if (st == FC_OK && a.pg)
+            st = fc_write_map_layers(&m, a.pg, &err);
+        free(p);
+    }
+    json_object_object_add(timings, "layers_s", json_object_new_double(fc_now() - t));
     /* Pictures, of the first forecast model and window. */
     t = fc_now();
     if (st == FC_OK && a.plots) {
@@ -546,6 +644,10 @@ int cmd_run(int argc, char **argv)
         json_object_object_add(js, "reused", json_object_new_int64((int64_t)stats.reused));
         json_object_object_add(js, "computed", json_object_new_int64((int64_t)stats.computed));
         json_object_object_add(js, "quarantined", json_object_new_int64((int64_t)stats.quarantined));
+        if ((a.formats & FC_OUT_GPKG) || a.pg) {
+            json_object_object_add(js, "map_layers_reused", json_object_new_int64((int64_t)layer_stats.reused));
+            json_object_object_add(js, "map_layers_computed", json_object_new_int64((int64_t)layer_stats.computed));
+        }
         json_object_object_add(manifest, "snapshots", js);
         json_object_object_add(timings, "total_s", json_object_new_double(fc_now() - t_start));
         json_object_object_add(manifest, "timings_s", json_object_get(timings));
@@ -565,6 +667,7 @@ cleanup:
         GEOSGeom_destroy_r(fc_worker_geos(w), now);
     fc_quarantined_free(q, nq);
     fc_advance_destroy(adv);
+    fc_frontlines_destroy(fronts);
     fc_forecast_destroy(fc);
     fc_area_table_destroy(table);
     fc_series_close(w, series);
