@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The styled GeoPackage (run --format gpkg, areas -o FILE.gpkg), read back
+# with GDAL: its layers, counts against the CSV/GeoJSON of the same run,
+# date types, styles, and incremental map layers.
+# Usage: gpkg.sh FRONTCAST GEODATA
+FRONTCAST=$1
+GEODATA=$2
+. "$(dirname "$0")/lib.sh"
+
+count() { ogrinfo -ro -so "$1" "$2" 2>/dev/null | awk '/^Feature Count:/ {print $3}'; }
+sqlv() { ogrinfo -ro -q "$1" -sql "$2" 2>/dev/null | awk -F' = ' '/ = / {print $2; exit}'; }
+
+# 1. Only the GeoPackage (and the raster and pictures) with --format gpkg.
+out=$work/only
+"$FRONTCAST" run -q -o "$out" --format gpkg --plots no || fail "run --format gpkg failed"
+[ -f "$out/frontcast.gpkg" ] && [ -f "$out/arrival.tif" ] && pass || fail "no frontcast.gpkg or arrival.tif"
+ls "$out" | grep -qE '\.(csv|geojson)$' && fail "--format gpkg wrote CSV or GeoJSON: $(ls "$out")" || pass
+layers=$(ogrinfo -ro -q "$out/frontcast.gpkg" | awk '{print $2}' | sort | tr '\n' ' ')
+[ "$layers" = "control front_line layer_styles places projected_control projected_front zones " ] && pass ||
+    fail "layers: $layers"
+for f in date valid_from valid_to; do
+    ogrinfo -ro -so "$out/frontcast.gpkg" control | grep -q "^$f: Date " && pass || fail "control.$f is not a Date"
+done
+ogrinfo -ro -so "$out/frontcast.gpkg" places | grep -q "^arrival: Date " && pass || fail "places.arrival is not a Date"
+[ "$(sqlv "$out/frontcast.gpkg" "SELECT count(*) AS n FROM control WHERE valid_to <= valid_from")" = 0 ] && pass ||
+    fail "control rows end before they start"
+# Every layer's style: a default, parseable QGIS document naming the layer.
+python3 - "$out/frontcast.gpkg" <<'PY' && pass || fail "layer_styles"
+import sqlite3, sys, xml.etree.ElementTree as ET
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles").fetchall()
+assert sorted(r[0] for r in rows) == ["control", "front_line", "places", "projected_control", "projected_front", "zones"], rows
+for name, geom, default, qml in rows:
+    assert geom == "geom" and default == 1, (name, geom, default)
+    root = ET.fromstring(qml.split("\n", 1)[1])  # after the DOCTYPE line
+    assert root.tag == "qgis" and root.find("renderer-v2") is not None, name
+    cols = [r[1] for r in db.execute('PRAGMA table_info("%s")' % name)]
+    attr = root.find("renderer-v2").get("attr")
+    assert attr is None or attr in cols, (name, attr, cols)
+    t = root.find("temporal")
+    if name not in ("zones", "places"):
+        assert t is not None and t.get("enabled") == "1" and "valid_from" in t.get("startExpression"), name
+PY
+
+# 2. The same rows as the CSV and GeoJSON outputs of one run.
+out=$work/all
+"$FRONTCAST" run -q -o "$out" --format csv,geojson,gpkg --plots no || fail "run --format csv,geojson,gpkg failed"
+want=$(awk -F, 'NR > 1 && $2 != "ALL" && $4 > 0' "$out/areas.csv" | wc -l)
+[ "$(count "$out/frontcast.gpkg" control)" = "$want" ] && pass ||
+    fail "control has $(count "$out/frontcast.gpkg" control) features, areas.csv $want rows with control"
+for l in projected_control projected_front; do
+    f=$out/$(echo $l | tr _ -).geojson
+    [ "$(count "$out/frontcast.gpkg" $l)" = "$(count "$f" "$(ogrinfo -ro -q "$f" | awk '{print $2; exit}')")" ] && pass ||
+        fail "$l differs between the GeoPackage and $f"
+done
+[ "$(count "$out/frontcast.gpkg" places)" = "$(($(wc -l <"$out/places.csv") - 1))" ] && pass || fail "places differ from places.csv"
+[ "$(count "$out/frontcast.gpkg" front_line)" = "$(cut -d, -f1 "$out/areas.csv" | sort -u | grep -c '^2')" ] && pass ||
+    fail "front_line is not one feature per date"
+
+# 3. Incremental: nothing new, then one new snapshot.
+"$FRONTCAST" run -o "$out" --format csv,geojson,gpkg --plots no 2>"$work/log" && grep -q "up to date" "$work/log" && pass ||
+    fail "a second run is not up to date: $(cat "$work/log")"
+series=$work/series
+cp -r "$GEODATA/demo-control" "$series"
+last=$(ls "$series" | grep -E '_[0-9]{8}\.geojson$' | sort | tail -n 1)
+next=$(date -u -d "$(echo "$last" | grep -oE '[0-9]{8}') + 7 days" +%Y%m%d)
+cp "$series/$last" "$series/synthetic-demo_$next.geojson"
+"$FRONTCAST" run -q -o "$out" --control "$series" --format csv,geojson,gpkg --plots no ||
+    fail "run with a new snapshot failed"
+python3 - "$out/manifest.json" <<'PY' && pass || fail "map layers were not updated incrementally"
+import json, sys
+s = json.load(open(sys.argv[1]))["snapshots"]
+assert s["map_layers_computed"] == 1 and s["map_layers_reused"] >= 20, s
+PY
+want=$(awk -F, 'NR > 1 && $2 != "ALL" && $4 > 0' "$out/areas.csv" | wc -l)
+[ "$(count "$out/frontcast.gpkg" control)" = "$want" ] && pass || fail "control after the new snapshot"
+
+# 4. areas writes zones and control; wrong formats and targets are usage errors.
+"$FRONTCAST" areas -q -o "$work/areas.gpkg" || fail "areas -o FILE.gpkg failed"
+want=$("$FRONTCAST" areas -q | awk -F, 'NR > 1 && $2 != "ALL" && $4 > 0' | wc -l)
+[ "$(count "$work/areas.gpkg" control)" = "$want" ] && pass || fail "areas.gpkg control count"
+expect_usage "$FRONTCAST" run --format pdf
+expect_usage "$FRONTCAST" run -o "PG:dbname=x"
+expect_usage "$FRONTCAST" run --pg "dbname=x"
+expect_usage "$FRONTCAST" areas -f gpkg
+expect_usage "$FRONTCAST" areas -f csv -o "PG:dbname=x"
+# A GeoPackage that cannot be written: one line, the old file intact.
+echo OLD >"$work/old.gpkg"
+expect_error "nonexistent" "$work/old.gpkg" -- "$FRONTCAST" areas -q --control "$work/nonexistent" -o "$work/old.gpkg"
+
+finish
