@@ -2,6 +2,7 @@
 """Renders frontcast's GeoPackage with QGIS itself, in each layer's default style.
 
     tools/qgis_render.py OUT/frontcast.gpkg map.png [--date YYYY-MM-DD] [--size 1600x1100]
+                         [--bbox WEST,SOUTH,EAST,NORTH]
 
 Draws the zones, the observed control and front line on --date (default: the
 last date in the GeoPackage; QGIS's temporal filter on valid_from/valid_to
@@ -76,8 +77,9 @@ def map_settings(layers, extent, size, day):
     return s
 
 
-def render(gpkg, png, day=None, size=(1600, 1100)):
-    """Renders gpkg to png; returns (settings, layers by name, day)."""
+def render(gpkg, png, day=None, size=(1600, 1100), bbox=None):
+    """Renders gpkg to png (all the zones, or bbox in lon/lat); returns
+    (settings, layers by name, day)."""
     start()
     layers = {n: load(gpkg, n) for n in LAYERS}
     if day is None:
@@ -88,7 +90,7 @@ def render(gpkg, png, day=None, size=(1600, 1100)):
     zones = layers["zones"]
     to_map = QgsCoordinateTransform(zones.crs(), QgsCoordinateReferenceSystem("EPSG:3857"),
                                     QgsProject.instance())
-    extent = QgsRectangle(to_map.transformBoundingBox(zones.extent()))
+    extent = QgsRectangle(to_map.transformBoundingBox(QgsRectangle(*bbox) if bbox else zones.extent()))
     extent.scale(1.03)
     settings = map_settings([layers[n] for n in LAYERS], extent, size, day)
     job = QgsMapRendererParallelJob(settings)
@@ -106,12 +108,14 @@ def main():
     p.add_argument("png")
     p.add_argument("--date", help="YYYY-MM-DD (default: the last observed date)")
     p.add_argument("--size", default="1600x1100", help="WIDTHxHEIGHT in pixels")
+    p.add_argument("--bbox", help="WEST,SOUTH,EAST,NORTH in degrees (default: all the zones)")
     a = p.parse_args()
     day = QDate.fromString(a.date, "yyyy-MM-dd") if a.date else None
     if a.date and not day.isValid():
         sys.exit("qgis_render: --date wants YYYY-MM-DD, not %r" % a.date)
     w, h = (int(v) for v in a.size.split("x"))
-    _, _, day = render(a.gpkg, a.png, day, (w, h))
+    bbox = [float(v) for v in a.bbox.split(",")] if a.bbox else None
+    _, _, day = render(a.gpkg, a.png, day, (w, h), bbox)
     print("%s: as of %s" % (a.png, day.toString("yyyy-MM-dd")))
     sys.stdout.flush()
     os._exit(0)  # QGIS 3.22 can crash in its exit handlers when headless

@@ -41,6 +41,7 @@ static void usage(FILE *f)
             "  frontcast run                                    # everything, demo series, into out/\n"
             "  frontcast fetch deepstate --dir snapshots/\n"
             "  frontcast run --control snapshots/ --source DeepStateMap\n"
+           "  frontcast run --control snapshots/ --format gpkg   # one styled GeoPackage for QGIS\n"
             "  frontcast areas --control snapshots/ -o areas.csv\n"
             "  frontcast forecast --areas areas.csv --window 90,180,365\n"
             "  frontcast backtest --areas areas.csv\n"
