@@ -233,8 +233,9 @@ static fc_status layer_places(fc_worker *w, const fc_advance *a, fc_layer_data *
             r[4 + k].date = days[k];
             r[4 + k].null = days[k] == FC_NO_DAY;
         }
-        r[7].real = p->arrival - a->as_of;
         r[7].null = p->arrival == FC_NO_DAY;
+        if (!r[7].null)
+            r[7].real = p->arrival - a->as_of;
         double xy[2] = {p->x, p->y};
         st = fc_reproject_xy(w, a->arrival->crs, "OGC:CRS84", xy, 1, err);
         GEOSGeometry *pt = st == FC_OK ? GEOSGeom_createPointFromXY_r(h, xy[0], xy[1]) : NULL;
