@@ -40,6 +40,37 @@ for prev, cur in zip(dates, dates[1:]):
         assert abs(float(r["gained_km2"]) - float(r["lost_km2"]) - net) < 0.005, (cur, z)
 PY
 
+# The GeoPackage for QGIS: a valid lon/lat polygon for every row with
+# control, whose geodesic area is the row's (read with GDAL and pyproj, not
+# frontcast). Debian's Python: python3-gdal is built for it.
+"$FRONTCAST" areas -q --control "$DATA/deepstate" -o "$work/areas.gpkg" && pass || fail "areas -o gpkg"
+/usr/bin/python3 - "$work/areas.gpkg" "$work/areas.csv" <<'PY' && pass || fail "the GeoPackage"
+import csv, sys
+from osgeo import ogr
+from pyproj import Geod
+from shapely import wkb
+rows = {(r["date"], r["zone_id"]): float(r["controlled_km2"]) for r in csv.DictReader(open(sys.argv[2]))
+        if r["zone_id"] != "ALL" and float(r["controlled_km2"]) > 0}
+ds = ogr.Open(sys.argv[1])
+layer = ds.GetLayerByName("control")
+assert layer.GetSpatialRef().GetAuthorityCode(None) == "4326"
+geod = Geod(ellps="WGS84")
+seen, invalid, worst = set(), 0, 0.0
+for i, f in enumerate(layer):
+    key = (f.GetField("date").replace("/", "-"), f.GetField("zone_id"))
+    seen.add(key)
+    g = f.GetGeometryRef()
+    invalid += not g.IsValid()
+    if i % 25 == 0:  # a sample: pyproj is slow on 7,000 detailed polygons
+        area = abs(geod.geometry_area_perimeter(wkb.loads(bytes(g.ExportToWkb())))[0]) / 1e6
+        # controlled_km2 is rounded to 0.001 km2
+        worst = max(worst, max(0, abs(area - rows[key]) - 0.0005) / rows[key])
+print("GeoPackage control: %d features, %d invalid, worst sampled area difference %.2e" % (len(seen), invalid, worst))
+assert seen == set(rows), (len(seen), len(rows))
+assert invalid == 0
+assert worst < 1e-4, worst
+PY
+
 # Threads do not change the result.
 "$FRONTCAST" areas -q -j 1 --control "$DATA/deepstate" -o "$work/areas1.csv" \
     && cmp -s "$work/areas.csv" "$work/areas1.csv" && pass || fail "-j 1 differs from -j default"
