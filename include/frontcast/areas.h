@@ -20,6 +20,8 @@ typedef struct fc_area_table {
      * WKB, laid out like rows; NULL otherwise. */
     unsigned char **wkb;
     size_t *wkb_size;
+    bool *with_wkb;       /* with keep_geometry: the dates whose polygons were
+                             computed (all but those left out by `only`) */
 } fc_area_table;
 
 /* Row of zone z on date index d; z == nzones is the whole-layer row. */

@@ -528,6 +528,9 @@ int cmd_run(int argc, char **argv)
         .areas = {.threads = a.in.threads, .tile_m = a.in.tile_km * 1000, .diag = &warn.diag,
                   .progress = a.common.progress ? cli_progress : NULL, .progress_user = "areas"},
         .max_daily_change_km2 = a.max_change, .today = a.today, .zones_key = zones_key};
+    /* The map layers want the polygons of what is overlaid now: keep them
+     * rather than overlay those snapshots twice. */
+    uo.areas.keep_geometry = (a.formats & FC_OUT_GPKG) || a.pg;
     if (st == FC_OK) {
         st = fc_update_areas(store, zs, series, &uo, &table, &stats, &q, &nq, &err);
         cli_progress_end(&a.common);

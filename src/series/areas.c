@@ -23,6 +23,7 @@ void fc_area_table_destroy(fc_area_table *t)
         free(t->wkb);
     }
     free(t->wkb_size);
+    free(t->with_wkb);
     free(t->dates);
     free(t->rows);
     free(t);
@@ -107,6 +108,7 @@ static fc_status keep_geometry(areas_ctx *ctx, fc_worker *w, size_t d,
         if (!t->wkb[i])
             return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
+    t->with_wkb[d] = true;
     return FC_OK;
 }
 
@@ -136,8 +138,9 @@ static fc_area_table *table_new(const fc_series *series, size_t nzones, bool wit
     if (with_wkb) {
         t->wkb = calloc(nrows ? nrows : 1, sizeof *t->wkb);
         t->wkb_size = calloc(nrows ? nrows : 1, sizeof *t->wkb_size);
+        t->with_wkb = calloc(t->ndates ? t->ndates : 1, sizeof *t->with_wkb);
     }
-    if (!t->dates || !t->rows || (with_wkb && (!t->wkb || !t->wkb_size))) {
+    if (!t->dates || !t->rows || (with_wkb && (!t->wkb || !t->wkb_size || !t->with_wkb))) {
         fc_area_table_destroy(t);
         return NULL;
     }

@@ -84,7 +84,10 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
     memset(stats, 0, sizeof *stats);
     fc_status st = FC_OK;
     char (*ck)[65] = calloc(n + 1, sizeof *ck), (*fk)[65] = calloc(n + 1, sizeof *fk);
-    bool *need_c = calloc(n + 1, sizeof *need_c), *need_f = calloc(n + 1, sizeof *need_f);
+    /* missing_c: not in the store; need_c: not in the table either (the
+     * area update may have kept the polygons it computed). */
+    bool *missing_c = calloc(n + 1, sizeof *missing_c), *need_c = calloc(n + 1, sizeof *need_c),
+         *need_f = calloc(n + 1, sizeof *need_f);
     fc_frontlines *fl = calloc(1, sizeof *fl);
     if (fl)
         fl->rows = calloc(n + 1, sizeof *fl->rows);
@@ -92,7 +95,7 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
         table->wkb = calloc(table->ndates * (nz + 1) + 1, sizeof *table->wkb);
         table->wkb_size = calloc(table->ndates * (nz + 1) + 1, sizeof *table->wkb_size);
     }
-    if (!ck || !fk || !need_c || !need_f || !fl || !fl->rows || !table->wkb || !table->wkb_size ||
+    if (!ck || !fk || !missing_c || !need_c || !need_f || !fl || !fl->rows || !table->wkb || !table->wkb_size ||
         table->ndates != n) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
@@ -112,13 +115,16 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
         fl->rows[i].date = fc_series_date(series, i);
         void *data = NULL;
         size_t size = 0;
-        bool found = false;
-        st = fc_store_get_blob(store, ck[i], &data, &size, &found, err);
+        bool found = false, in_table = table->with_wkb && table->with_wkb[i];
+        if (!in_table)
+            st = fc_store_get_blob(store, ck[i], &data, &size, &found, err);
         if (st == FC_OK && found && !blob_items(data, size, 0, nz, table->wkb + i * (nz + 1),
                                                 table->wkb_size + i * (nz + 1)))
             found = false; /* unreadable: computed again */
-        need_c[i] = !found;
-        nc += !found;
+        /* Polygons the area update computed are new content: stored. */
+        missing_c[i] = !found;
+        need_c[i] = !found && !in_table;
+        nc += need_c[i];
         free(data);
         data = NULL;
         if (st == FC_OK)
@@ -160,13 +166,15 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
     if (st == FC_OK)
         st = fc_store_begin(store, err);
     for (size_t i = 0; i < n && st == FC_OK; i++) {
-        if (need_c[i]) {
+        if (missing_c[i]) {
             blob b = {0};
             for (size_t z = 0; z < nz; z++) {
                 size_t k = i * (nz + 1) + z;
-                table->wkb[k] = t->wkb[k];
-                table->wkb_size[k] = t->wkb_size[k];
-                t->wkb[k] = NULL;
+                if (need_c[i]) {
+                    table->wkb[k] = t->wkb[k];
+                    table->wkb_size[k] = t->wkb_size[k];
+                    t->wkb[k] = NULL;
+                }
                 if (!blob_put_item(&b, table->wkb[k], table->wkb_size[k]))
                     st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
             }
@@ -186,8 +194,8 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
                 st = fc_store_put_blob(store, fk[i], b.data, b.size, err);
             free(b.data);
         }
-        stats->computed += need_c[i] || need_f[i];
-        stats->reused += !(need_c[i] || need_f[i]);
+        stats->computed += missing_c[i] || need_f[i];
+        stats->reused += !(missing_c[i] || need_f[i]);
     }
     if (st == FC_OK)
         st = fc_store_commit(store, err);
@@ -196,6 +204,7 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
 cleanup:
     free(ck);
     free(fk);
+    free(missing_c);
     free(need_c);
     free(need_f);
     if (st != FC_OK) {

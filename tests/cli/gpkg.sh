@@ -74,6 +74,20 @@ assert s["map_layers_computed"] == 1 and s["map_layers_reused"] >= 20, s
 PY
 want=$(awk -F, 'NR > 1 && $2 != "ALL" && $4 > 0' "$out/areas.csv" | wc -l)
 [ "$(count "$out/frontcast.gpkg" control)" = "$want" ] && pass || fail "control after the new snapshot"
+# The same layers as a clean run over the same series.
+"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no || fail "clean run failed"
+python3 - "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" <<'PY' && pass || fail "incremental map layers differ from a clean run"
+import sqlite3, sys
+def digest(path):
+    db = sqlite3.connect(path)
+    return [db.execute('SELECT count(*), sum(length(geom)), group_concat(hex(geom), ""), '
+                       'group_concat(%s) FROM "%s" ORDER BY fid' % (cols, t)).fetchone()
+            for t, cols in (("control", "date || zone_id || controlled_km2 || ifnull(gained_km2, '')"),
+                            ("front_line", "date || length_km || ifnull(shift_mean_km, '')"),
+                            ("projected_control", "zone_id || valid_from || projected_km2"))]
+a, b = digest(sys.argv[1]), digest(sys.argv[2])
+assert a == b, [(x[:2], y[:2]) for x, y in zip(a, b)]
+PY
 
 # 4. areas writes zones and control; wrong formats and targets are usage errors.
 "$FRONTCAST" areas -q -o "$work/areas.gpkg" || fail "areas -o FILE.gpkg failed"
