@@ -89,9 +89,9 @@ typedef struct fc_vector_layer {
     unsigned char *const *wkb;
     const size_t *wkb_size;
     size_t nrows;
-    /* In an existing database: NULL drops a table of the same name first;
-     * else only its rows matching this SQL condition are deleted and the
-     * rows appended (for a table shared with others, like layer_styles). */
+    /* In an existing database, a table of the same name is emptied and
+     * refilled; with this SQL condition only its matching rows are replaced
+     * (for a table shared with others, like layer_styles). */
     const char *replace_where;
 } fc_vector_layer;
 
@@ -100,8 +100,9 @@ typedef struct fc_vector_layer {
  * one layer, "GPKG" for several). A file is written to a temporary name
  * and renamed when complete; path "-" writes to standard output. A
  * database target ("PG:dbname=... host=...", driver "PostgreSQL") must
- * exist: its tables of the same names are replaced in one transaction, so
- * a reader sees either the old tables or the new ones.
+ * exist: the rows of its tables of the same names are replaced in one
+ * transaction, so a reader sees either the old rows or the new ones, and
+ * what others built on those tables (views, grants, indexes) stays.
  */
 fc_status fc_write_layers(const char *path, const char *driver, const fc_vector_layer *layers,
                           size_t nlayers, fc_error *err);
@@ -204,7 +205,7 @@ typedef struct fc_map_layers {
  * hatched by days ahead, front lines bold; observed and projected layers
  * set up for QGIS's Temporal Controller from valid_from/valid_to). To a
  * GeoPackage file at path (atomically), or to a PostGIS database when path
- * is "PG:..." (tables replaced in one transaction).
+ * is "PG:..." (the tables' rows replaced in one transaction).
  */
 fc_status fc_write_map_layers(const fc_map_layers *m, const char *path, fc_error *err);
 

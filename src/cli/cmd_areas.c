@@ -30,7 +30,7 @@ static void help(void)
            "                         zones and control (a feature per zone and date, with\n"
            "                         valid_from/valid_to) and their QGIS styles; FILE may be\n"
            "                         a PostGIS database, -o PG:\"dbname=... host=...\", where\n"
-           "                         the tables are replaced in one transaction\n"
+           "                         the tables' rows are replaced in one transaction\n"
            "\n"
            "  Columns: date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,\n"
            "           gained_km2,lost_km2 -- one row per date and zone, dates ascending,\n"

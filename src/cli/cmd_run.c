@@ -65,7 +65,7 @@ static void help(void)
            "  --plots yes|no         draw charts and map (default yes)\n"
            "  --format F[,F]         csv, geojson, gpkg (default csv,geojson; see below)\n"
            "  --pg CONNECTION        also write the map layers to PostGIS, e.g.\n"
-           "                         --pg \"PG:dbname=front host=localhost\" (tables replaced\n"
+           "                         --pg \"PG:dbname=front host=localhost\" (rows replaced\n"
            "                         in one transaction; styles in its layer_styles)\n"
            "  --source TEXT          names the data in the pictures\n"
            "  -q, --quiet\n"

@@ -59,8 +59,9 @@ typedef struct fc_ogr_api {
     /*
      * Writes layers (geometry in lon/lat WGS84) into one dataset: a new one
      * made with driver at path ("/vsistdout/" for stdout) or, if existing,
-     * the database path names, where tables of the same names are dropped
-     * first. All in one dataset transaction where the driver has them.
+     * the database path names, where tables of the same names are emptied
+     * first (see fc_vector_layer.replace_where). All in one dataset
+     * transaction where the driver has them.
      */
     fc_status (*write)(const char *path, const char *driver, bool existing,
                        const fc_vector_layer *layers, size_t nlayers, fc_error *err);

@@ -225,59 +225,35 @@ static fc_status write_fail(fc_error *err, const char *path, const char *what)
     return fc_error_set(err, FC_ERR_IO, "%s: %s%s%s", path, what, *m ? ": " : "", m);
 }
 
-/* The layer named l->name in ds made ready for l's rows: created, or, for
- * a shared table (replace_where), emptied of the rows to replace and given
- * any missing field. map[k]: the layer's index of field k. */
+/* The layer named l->name in ds made ready for l's rows: created, or, in
+ * an existing database, emptied of the rows to replace (all of them unless
+ * replace_where says which) and given any missing field. Emptied rather
+ * than dropped: views, grants and indexes others made on a table survive
+ * (OGR's PostgreSQL driver drops with CASCADE). map[k]: the layer's index
+ * of field k. */
 static fc_status prepare_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenceH srs,
-                               const fc_vector_layer *l, OGRLayerH *out, int *map, fc_error *err)
+                               const fc_vector_layer *l, bool existing, OGRLayerH *out, int *map,
+                               fc_error *err)
 {
     static const OGRwkbGeometryType gtypes[] = {wkbMultiPolygon, wkbMultiLineString, wkbPoint,
                                                 wkbNone};
     static const OGRFieldType types[] = {OFTString, OFTReal, OFTInteger64, OFTDate, OFTInteger,
                                          OFTDateTime};
-    OGRLayerH layer = NULL;
-    for (int k = GDALDatasetGetLayerCount(ds); k-- > 0;) {
-        OGRLayerH have = GDALDatasetGetLayer(ds, k);
-        if (strcmp(OGR_L_GetName(have), l->name) != 0)
-            continue;
-        if (l->replace_where) {
-            layer = have;
-            break;
-        }
-        if (GDALDatasetDeleteLayer(ds, k) != OGRERR_NONE)
-            return write_fail(err, path, "cannot replace a table");
-    }
+    OGRLayerH layer = existing ? GDALDatasetGetLayerByName(ds, l->name) : NULL;
     if (layer) {
-        /* Collect first: deleting while reading confuses some drivers. */
-        if (OGR_L_SetAttributeFilter(layer, l->replace_where) != OGRERR_NONE)
-            return write_fail(err, path, "cannot select the rows to replace");
-        size_t n = 0, cap = 0;
-        GIntBig *fids = NULL;
-        OGRFeatureH f;
-        OGR_L_ResetReading(layer);
-        while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 16;
-                GIntBig *nf = realloc(fids, cap * sizeof *nf);
-                if (!nf) {
-                    OGR_F_Destroy(f);
-                    free(fids);
-                    return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-                }
-                fids = nf;
-            }
-            fids[n++] = OGR_F_GetFID(f);
-            OGR_F_Destroy(f);
-        }
-        OGR_L_SetAttributeFilter(layer, NULL);
-        fc_status st = FC_OK;
-        for (size_t i = 0; i < n && st == FC_OK; i++)
-            if (OGR_L_DeleteFeature(layer, fids[i]) != OGRERR_NONE)
-                st = write_fail(err, path, "cannot delete rows to replace");
-        free(fids);
-        if (st != FC_OK)
-            return st;
+        char sql[1024];
+        int n = snprintf(sql, sizeof sql, "DELETE FROM \"%s\"%s%s", l->name,
+                         l->replace_where ? " WHERE " : "", l->replace_where ? l->replace_where : "");
+        if (n < 0 || (size_t)n >= sizeof sql)
+            return fc_error_set(err, FC_ERR_ARG, "%s: condition too long", path);
+        CPLErrorReset();
+        OGRLayerH result = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+        if (result)
+            GDALDatasetReleaseResultSet(ds, result);
+        if (CPLGetLastErrorType() >= CE_Failure)
+            return write_fail(err, path, "cannot empty a table to replace its rows");
     } else {
+        CPLErrorReset(); /* a table that is not there is no error */
         layer = GDALDatasetCreateLayer(ds, l->name, l->geometry == FC_GEOM_NONE ? NULL : srs,
                                        gtypes[l->geometry], (char **)l->lco);
         if (!layer)
@@ -304,13 +280,13 @@ static fc_status prepare_layer(GDALDatasetH ds, const char *path, OGRSpatialRefe
 
 /* Adds l's rows to ds. */
 static fc_status add_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenceH srs,
-                           const fc_vector_layer *l, fc_error *err)
+                           const fc_vector_layer *l, bool existing, fc_error *err)
 {
     OGRLayerH layer = NULL;
     int *map = calloc((size_t)l->nfields + 1, sizeof *map);
     if (!map)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    fc_status st = prepare_layer(ds, path, srs, l, &layer, map, err);
+    fc_status st = prepare_layer(ds, path, srs, l, existing, &layer, map, err);
     if (st != FC_OK) {
         free(map);
         return st;
@@ -393,7 +369,7 @@ static fc_status write_dataset(const char *path, const char *driver, bool existi
     OSRSetWellKnownGeogCS(srs, "WGS84");
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     for (size_t i = 0; i < nlayers && st == FC_OK; i++)
-        st = add_layer(ds, path, srs, &layers[i], err);
+        st = add_layer(ds, path, srs, &layers[i], existing, err);
     if (transaction && st == FC_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = write_fail(err, path, "cannot commit");
     else if (transaction && st != FC_OK)

@@ -86,13 +86,33 @@ diff "$work/gpkg.counts" "$work/pg.counts" >/dev/null && pass ||
     fail "another table's style was dropped"
 grep -q 's3cret' "$out/manifest.json" && fail "the manifest shows the password" || pass
 
-# 3. areas -o PG: writes zones and control like areas -o FILE.gpkg.
+# 3. All tables or none, and what others built on them stays: a view on
+# control survives a run; a CHECK constraint that the rows of places (the
+# last map layer written) violate fails the run after the other tables
+# were refilled in its transaction, and they must be as they were.
+sql "CREATE VIEW donetsk AS SELECT * FROM control WHERE zone_id = 'UA-14'"
+"$FRONTCAST" run -q -o "$work/out2" --format gpkg --pg "$conn" >"$work/log" 2>&1 || fail "run with a view failed: $(cat "$work/log")"
+[ "$(sql "SELECT count(*) FROM donetsk")" -gt 0 ] && pass || fail "the view on control is gone or empty"
+sql "ALTER TABLE places ADD CONSTRAINT too_big CHECK (population > 1000000000) NOT VALID"
+fronts=$(sql "SELECT count(*) FROM projected_front")
+zones_before=$(sql "SELECT count(*) FROM zones")
+sql "DELETE FROM zones WHERE zone_id = 'UA-46'"
+"$FRONTCAST" run -q -o "$work/out3" --format gpkg --pg "$conn" --map-step 30 >"$work/log" 2>&1
+rc=$?
+[ "$rc" = 1 ] && [ "$(grep -c '^frontcast: error: ' "$work/log")" = 1 ] && grep -q 'too_big' "$work/log" && pass ||
+    fail "a failed PostGIS write: exit $rc, want 1 and one error naming the constraint: $(cat "$work/log")"
+[ "$(sql "SELECT count(*) FROM projected_front")" = "$fronts" ] &&
+    [ "$(sql "SELECT count(*) FROM zones")" = "$((zones_before - 1))" ] && pass ||
+    fail "a failed PostGIS write left some tables replaced"
+sql "ALTER TABLE places DROP CONSTRAINT too_big"
+
+# 4. areas -o PG: writes zones and control like areas -o FILE.gpkg.
 "$FRONTCAST" areas -q -o "$work/areas.gpkg" && "$FRONTCAST" areas -q -o "$conn" ||
     fail "areas -o PG: failed"
 [ "$(counts "$work/areas.gpkg" | grep '^control ')" = "$(counts "$conn" | grep '^control ')" ] && pass ||
     fail "areas -o PG: control differs from the GeoPackage"
 
-# 4. QGIS opens the tables in the styles stored for them, also where QGIS
+# 5. QGIS opens the tables in the styles stored for them, also where QGIS
 # itself made layer_styles first (its columns are xml; DDL of QGIS 3.22).
 psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE qgisdb" &&
     psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d qgisdb -c "CREATE EXTENSION postgis" \
@@ -132,7 +152,7 @@ else
     echo "note: python3-qgis missing, QGIS's view of the tables not checked"
 fi
 
-# 5. An unreachable server: one line naming the target, exit 1, and the
+# 6. An unreachable server: one line naming the target, exit 1, and the
 # tables as they were.
 before=$(sql "SELECT count(*) FROM control")
 expect_error "PG:host=127.0.0.1 port=1 .*(cannot open|connection)" "$work/none" -- \
