@@ -206,7 +206,9 @@ static void mask_password(char *s)
     char *p = strstr(s, "password=");
     if (!p)
         return;
-    for (p += 9; *p && *p != ' ' && *p != '\n'; p++)
+    p += 9;
+    char quote = *p == '\'' ? *p++ : ' '; /* libpq: password='with spaces' */
+    for (; *p && *p != quote && *p != '\n'; p++)
         *p = '*';
 }
 
