@@ -225,6 +225,24 @@ static fc_status write_fail(fc_error *err, const char *path, const char *what)
     return fc_error_set(err, FC_ERR_IO, "%s: %s%s%s", path, what, *m ? ": " : "", m);
 }
 
+/* Ends a write begun with CPLPushErrorHandler: closes ds (where drivers
+ * flush, so an error there fails the write), releases srs. Returns st, or
+ * the close's error. */
+static fc_status finish_write(GDALDatasetH ds, OGRSpatialReferenceH srs, const char *path,
+                              fc_status st, fc_error *err)
+{
+    if (ds) {
+        CPLErrorReset();
+        GDALClose(ds);
+        if (CPLGetLastErrorType() >= CE_Failure && st == FC_OK)
+            st = write_fail(err, path, "cannot finish");
+    }
+    if (srs)
+        OSRRelease(srs);
+    CPLPopErrorHandler();
+    return st;
+}
+
 /* The layer named l->name in ds made ready for l's rows: created, or, in
  * an existing database, emptied of the rows to replace (all of them unless
  * replace_where says which) and given any missing field. Emptied rather
@@ -375,16 +393,7 @@ static fc_status write_dataset(const char *path, const char *driver, bool existi
     else if (transaction && st != FC_OK)
         GDALDatasetRollbackTransaction(ds);
 cleanup:
-    if (ds) {
-        CPLErrorReset();
-        GDALClose(ds);
-        if (CPLGetLastErrorType() >= CE_Failure && st == FC_OK)
-            st = write_fail(err, path, "cannot finish");
-    }
-    if (srs)
-        OSRRelease(srs);
-    CPLPopErrorHandler();
-    return st;
+    return finish_write(ds, srs, path, st, err);
 }
 
 static OGRSpatialReferenceH raster_srs(const fc_ogr_raster *r)
@@ -420,16 +429,7 @@ static fc_status write_raster(const char *path, const fc_ogr_raster *r, const fl
                      GDT_Float32, 0, 0) != CE_None)
         st = write_fail(err, path, "cannot write raster");
 cleanup:
-    if (ds) {
-        CPLErrorReset();
-        GDALClose(ds);
-        if (CPLGetLastErrorType() >= CE_Failure && st == FC_OK)
-            st = write_fail(err, path, "cannot finish");
-    }
-    if (srs)
-        OSRRelease(srs);
-    CPLPopErrorHandler();
-    return st;
+    return finish_write(ds, srs, path, st, err);
 }
 
 static fc_status polygonize(const fc_ogr_raster *r, const int32_t *values, unsigned char ***wkb,
