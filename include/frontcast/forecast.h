@@ -34,6 +34,7 @@ typedef struct fc_forecast_options {
     size_t nthresholds;
     int bootstrap;             /* replicates (pace, theilsen); <= 0: 1000 */
     uint64_t seed;
+    bool model_intervals;      /* the models' own bands, not calibrated ones */
 } fc_forecast_options;
 
 /* One projected value: zone index (nzones = the whole layer), model, window. */
@@ -43,6 +44,7 @@ typedef struct fc_projection_row {
     int window_days;
     fc_day date;
     fc_band km2;
+    size_t cal_n;  /* past forecasts the band is calibrated on; 0: the model's band */
 } fc_projection_row;
 
 typedef struct fc_eta_row {
@@ -54,6 +56,7 @@ typedef struct fc_eta_row {
     double threshold_pct;
     fc_day eta, eta_lo80, eta_hi80; /* FC_NO_DAY when none */
     fc_eta_status status;
+    size_t cal_n;  /* as in fc_projection_row, at the ETA's horizon */
 } fc_eta_row;
 
 typedef struct fc_forecast {
@@ -66,7 +69,9 @@ typedef struct fc_forecast {
 
 /*
  * Fits every model and window to every zone (and the whole layer: no ETA
- * for it) up to as-of, projects to the horizon at the step, and dates each
+ * for it) up to as-of, projects to the horizon at the step with calibrated
+ * bands (calibrate.h; the model's own where there is no calibration, or
+ * with model_intervals), and dates each
  * threshold: the ETA is the first day the projection reaches it; eta_lo80
  * the first day the upper 80% bound does, eta_hi80 the lower one (each
  * empty if not within ten years; beyond the horizon the status says so). A
@@ -86,7 +91,14 @@ typedef struct fc_backtest_row {
     size_t n;
     double mae_km2, rmse_km2, bias_km2; /* bias: mean of projected - observed */
     double coverage80, coverage95;      /* NAN for naive (no interval) */
+    double is80, is95;                  /* mean interval scores (fc_interval_score), km2 */
+    double wis;                         /* mean weighted interval score (~CRPS), km2 */
     double skill_vs_naive;              /* 1 - MAE / MAE(naive); NAN if MAE(naive) = 0 */
+    /* The calibrated bands, each as of its origin (only past forecasts
+     * observed by then), on the cal_n forecasts that had one; NAN if none.
+     * cal_model_is80: the model band's interval score on the same ones. */
+    size_t cal_n;
+    double cal_coverage80, cal_coverage95, cal_is80, cal_is95, cal_wis, cal_model_is80;
 } fc_backtest_row;
 
 typedef struct fc_backtest_options {

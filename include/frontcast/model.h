@@ -18,6 +18,9 @@
  *             the one-step errors on the daily series (gaps carried
  *             forward); intervals from the ETS forecast variance (Hyndman
  *             et al. 2008, table 6.1).
+ *   ensemble  the median of pace, theilsen and holt (projection, rate and
+ *             each bound): a combination of simple trend models, which in
+ *             the M4 competition beat each of them (Makridakis et al. 2020).
  *   naive     no further change: the baseline every model must beat.
  *
  * Intervals of pace and theilsen: a circular block bootstrap (blocks of 14
@@ -44,9 +47,14 @@ typedef enum fc_model {
     FC_MODEL_OLS,
     FC_MODEL_THEILSEN,
     FC_MODEL_HOLT,
+    FC_MODEL_ENSEMBLE,
     FC_MODEL_NAIVE,
     FC_MODEL_COUNT
 } fc_model;
+
+/* The members of the ensemble. */
+#define FC_ENSEMBLE_SIZE 3
+extern const fc_model fc_ensemble_members[FC_ENSEMBLE_SIZE];
 
 /* "pace", "ols", ...; static. */
 const char *fc_model_name(fc_model m);
@@ -81,6 +89,9 @@ void fc_fit_destroy(fc_fit *f);
 double fc_fit_rate(const fc_fit *f);
 /* The last observed value at or before as-of. */
 double fc_fit_last(const fc_fit *f);
+/* The point projection at as_of + h, clamped: what fc_fit_project puts in
+ * .value, without the cost of the intervals. */
+double fc_fit_point(const fc_fit *f, double h);
 
 /*
  * Projects to as_of + h_days[k] for k < nh (h ascending, >= 0) into out[k].

@@ -104,17 +104,20 @@ typedef struct cli_model_args {
     size_t nthresholds;
     int horizon, step, bootstrap, seed;
     bool models_given, windows_given;
+    bool model_intervals; /* --intervals model */
 } cli_model_args;
 enum {
-    CLI_OPT_MODELS = 340, CLI_OPT_WINDOWS, CLI_OPT_BOOTSTRAP, CLI_OPT_SEED, CLI_OPT_THRESHOLDS,
+    CLI_OPT_MODELS = 340, CLI_OPT_WINDOWS, CLI_OPT_BOOTSTRAP, CLI_OPT_SEED, CLI_OPT_INTERVALS,
+    CLI_OPT_THRESHOLDS,
     CLI_OPT_PHORIZON, CLI_OPT_PSTEP
 };
-/* --model LIST, --window LIST, --bootstrap N, --seed N */
+/* --model LIST, --window LIST, --bootstrap N, --seed N, --intervals KIND */
 #define CLI_MODEL_LONGOPTS                                        \
     {"model", required_argument, NULL, CLI_OPT_MODELS},           \
     {"window", required_argument, NULL, CLI_OPT_WINDOWS},         \
     {"bootstrap", required_argument, NULL, CLI_OPT_BOOTSTRAP},    \
-    {"seed", required_argument, NULL, CLI_OPT_SEED}
+    {"seed", required_argument, NULL, CLI_OPT_SEED},              \
+    {"intervals", required_argument, NULL, CLI_OPT_INTERVALS}
 /* --threshold LIST, --horizon DAYS, --step DAYS (projections) */
 #define CLI_PROJECTION_LONGOPTS                                   \
     {"threshold", required_argument, NULL, CLI_OPT_THRESHOLDS},   \

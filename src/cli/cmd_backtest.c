@@ -20,7 +20,14 @@ static void help(void)
            "each horizon ahead, and the projection is compared with the snapshot then.\n"
            "The naive forecast (no further change) is the baseline: skill_vs_naive =\n"
            "1 - MAE / MAE(naive), above 0 where a model beats it. coverage80/95 is how\n"
-           "often the observed area fell inside the 80%%/95%% interval.\n"
+           "often the observed area fell inside the 80%%/95%% interval; is80/is95 the\n"
+           "interval scores (width plus 2/alpha times the miss: lower is better) and wis\n"
+           "the weighted interval score, an approximation of the CRPS.\n"
+           "\n"
+           "The cal_ columns score the calibrated bands 'frontcast forecast' prints,\n"
+           "each made as of its origin from past forecasts observed by then (never\n"
+           "later ones), on the cal_n forecasts that had enough past ones; on the same\n"
+           "forecasts cal_model_is80 is the model band's interval score.\n"
            "\n"
            "Rows per zone, for the whole layer (ALL), and pooled over the zones with an\n"
            "advance (a net gain of at least 1 km2 over the series); the ALL and pooled\n"
@@ -30,7 +37,8 @@ static void help(void)
            "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
            "  --every DAYS           days between origins (default 30)\n"
            "  --horizons DAYS[,...]  horizons (default 30,90,180)\n"
-           "  --model M              pace, ols, theilsen, holt, or all (default); a list works\n"
+           "  --model M              pace, ols, theilsen, holt, ensemble, or all (default); a\n"
+           "                         list works\n"
            "  --window DAYS[,...]    windows (default 30,90,180,365)\n"
            "  --bootstrap N          bootstrap replicates (default 1000); --seed N (default 1)\n"
            "  -o, --output FILE      backtest.csv with a .csvt (default out/backtest.csv)\n"
@@ -212,8 +220,9 @@ static int run_spatial(backtest_args *a)
 
 static void print_table(const fc_backtest *b, const char *zone)
 {
-    printf("\n%s:\n%-9s %6s %7s %5s %10s %10s %10s %6s %6s %7s\n", zone, "model", "window",
-           "horizon", "n", "MAE km2", "RMSE km2", "bias km2", "cov80", "cov95", "skill");
+    printf("\n%s:\n%-9s %6s %7s %5s %10s %10s %10s %6s %6s %7s %9s %5s %6s %6s %9s\n", zone,
+           "model", "window", "horizon", "n", "MAE km2", "RMSE km2", "bias km2", "cov80", "cov95",
+           "skill", "IS80", "cal_n", "cal80", "cal95", "cal IS80");
     for (size_t i = 0; i < b->n; i++) {
         const fc_backtest_row *r = &b->rows[i];
         if (strcmp(r->zone_id, zone) != 0)
@@ -225,9 +234,18 @@ static void print_table(const fc_backtest *b, const char *zone)
         else
             printf("%6.2f %6.2f ", r->coverage80, r->coverage95);
         if (isnan(r->skill_vs_naive))
-            printf("%7s\n", "-");
+            printf("%7s ", "-");
         else
-            printf("%7.2f\n", r->skill_vs_naive);
+            printf("%7.2f ", r->skill_vs_naive);
+        if (isnan(r->is80))
+            printf("%9s ", "-");
+        else
+            printf("%9.1f ", r->is80);
+        if (r->cal_n == 0)
+            printf("%5s %6s %6s %9s\n", "0", "-", "-", "-");
+        else
+            printf("%5zu %6.2f %6.2f %9.1f\n", r->cal_n, r->cal_coverage80, r->cal_coverage95,
+                   r->cal_is80);
     }
 }
 

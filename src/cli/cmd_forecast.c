@@ -23,8 +23,16 @@ static void help(void)
            "  theilsen  median of pairwise slopes: one-day map corrections do not move it\n"
            "  holt      Holt's damped trend (ETS(A,Ad,N)) on the daily series, fitted by\n"
            "            least squares; intervals from its forecast variance\n"
+           "  ensemble  the median of pace, theilsen and holt\n"
            "  pace and theilsen intervals: block bootstrap (14-day blocks) of daily net\n"
            "  gains. Projections never exceed the zone's area nor fall below zero.\n"
+           "\n"
+           "Intervals are calibrated: the model's band is widened or narrowed by how\n"
+           "often the same model and window missed before (forecasts from origins every\n"
+           "7 days before --as-of, whose outcome was observed by then; split conformal\n"
+           "prediction, recent errors weighted more). The column 'interval' says\n"
+           "'calibrated (n=...)' with the number of past forecasts, or 'model' where\n"
+           "there were fewer than 30 (a short series) or the zone did not move.\n"
            "\n"
            "Input: --areas FILE (a CSV from 'frontcast areas'), or the options below,\n"
            "from which the areas are computed first.\n"
@@ -33,11 +41,15 @@ static void help(void)
            "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
            "  --as-of DATE           use snapshots up to DATE (YYYY-MM-DD; default: the last)\n"
            "  --horizon DAYS         how far to project (default 730)\n"
-           "  --model M              pace, ols, theilsen, holt, or all (default); a list works\n"
+           "  --model M              pace, ols, theilsen, holt, ensemble, or all (default); a\n"
+           "                         list works\n"
            "  --window DAYS[,DAYS]   fitting window(s) in days (default 180), e.g. 30,90,180,365\n"
            "  --step DAYS            projection.csv step (default 7)\n"
            "  --threshold PCT[,PCT]  ETA thresholds in %% of the zone (default 100), e.g. 90,100\n"
            "  --bootstrap N          bootstrap replicates (default 1000); --seed N (default 1)\n"
+           "  --intervals KIND       calibrated (default): bands from the same model's past\n"
+           "                         errors on this series (out of sample, nothing after\n"
+           "                         --as-of); model: the model's own bands\n"
            "\n"
            "Output:\n"
            "  -o, --output DIR       folder for projection.csv and eta.csv, each with a .csvt\n"
@@ -174,7 +186,8 @@ int cmd_forecast(int argc, char **argv)
             .as_of = a.as_of, .horizon_days = a.m.horizon, .step_days = a.m.step,
             .models = a.m.models, .nmodels = a.m.nmodels, .windows = a.m.windows,
             .nwindows = a.m.nwindows, .thresholds = a.m.thresholds, .nthresholds = a.m.nthresholds,
-            .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed};
+            .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed,
+            .model_intervals = a.m.model_intervals};
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
     if (st == FC_OK)

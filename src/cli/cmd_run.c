@@ -323,7 +323,7 @@ static int parse(int argc, char **argv, run_args *a)
             break;
         case O_AMODEL:
             if (!fc_model_parse(optarg, &a->advance_model) || a->advance_model == FC_MODEL_NAIVE)
-                return cli_usage_error(cmd, "--advance-model wants pace, ols, theilsen or holt, not '%s'", optarg);
+                return cli_usage_error(cmd, "--advance-model wants pace, ols, theilsen, holt or ensemble, not '%s'", optarg);
             break;
         case O_CELL:
             a->cell_km = strtod(optarg, &end);
@@ -556,7 +556,8 @@ int cmd_run(int argc, char **argv)
         fc_forecast_options fo = {.as_of = FC_NO_DAY, .horizon_days = a.m.horizon, .step_days = a.m.step,
                                   .models = a.m.models, .nmodels = a.m.nmodels, .windows = a.m.windows,
                                   .nwindows = a.m.nwindows, .thresholds = a.m.thresholds,
-                                  .nthresholds = a.m.nthresholds, .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed};
+                                  .nthresholds = a.m.nthresholds, .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed,
+                                  .model_intervals = a.m.model_intervals};
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
     if (st == FC_OK && (a.formats & FC_OUT_CSV))

@@ -274,7 +274,7 @@ int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_optio
         return 1;
     case CLI_OPT_MODEL:
         if (!fc_model_parse(arg, &ao->model) || ao->model == FC_MODEL_NAIVE)
-            return -cli_usage_error(cmd, "--model wants pace, ols, theilsen or holt, not '%s'", arg);
+            return -cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or ensemble, not '%s'", arg);
         return 1;
     case CLI_OPT_CELL: {
         char *end;
@@ -329,7 +329,7 @@ int cli_model_option(const char *cmd, int c, const char *arg, cli_model_args *m)
     case CLI_OPT_MODELS:
         m->models_given = true;
         if (!cli_parse_models(arg, m->models, &m->nmodels))
-            return -cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or all (or a list), not '%s'", arg);
+            return -cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt, ensemble or all (or a list), not '%s'", arg);
         return 1;
     case CLI_OPT_WINDOWS:
         m->windows_given = true;
@@ -339,6 +339,11 @@ int cli_model_option(const char *cmd, int c, const char *arg, cli_model_args *m)
     case CLI_OPT_BOOTSTRAP:
         if (!cli_parse_int(arg, 50, 1000000, &m->bootstrap))
             return -cli_usage_error(cmd, "--bootstrap wants 50 or more replicates, not '%s'", arg);
+        return 1;
+    case CLI_OPT_INTERVALS:
+        if (strcmp(arg, "calibrated") != 0 && strcmp(arg, "model") != 0)
+            return -cli_usage_error(cmd, "--intervals wants calibrated or model, not '%s'", arg);
+        m->model_intervals = strcmp(arg, "model") == 0;
         return 1;
     case CLI_OPT_SEED:
         if (!cli_parse_int(arg, 0, 2147483647, &m->seed))

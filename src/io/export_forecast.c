@@ -36,6 +36,15 @@ static void date_field(FILE *f, fc_day d)
     fputs(buf, f);
 }
 
+/* The interval column: how the band was made. */
+static void interval_field(FILE *f, size_t cal_n)
+{
+    if (cal_n)
+        fprintf(f, "calibrated (n=%zu)", cal_n);
+    else
+        fputs("model", f);
+}
+
 /* zone_id,zone_name,model,window_days,as_of, */
 static void key_fields(FILE *f, const fc_zoneset *zs, size_t z, fc_model m, int window,
                        fc_day as_of)
@@ -64,9 +73,9 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
     }
     st = fc_csv_open(&p, ppath,
                      "zone_id,zone_name,model,window_days,as_of,date,projected_km2,lo80_km2,"
-                     "hi80_km2,lo95_km2,hi95_km2,projected_pct\n",
+                     "hi80_km2,lo95_km2,hi95_km2,projected_pct,interval\n",
                      "\"String\",\"String\",\"String\",\"Integer\",\"Date\",\"Date\",\"Real\","
-                     "\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n",
+                     "\"Real\",\"Real\",\"Real\",\"Real\",\"Real\",\"String\"\n",
                      err);
     if (st != FC_OK)
         goto cleanup;
@@ -75,14 +84,16 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
         double area_km2 = fc_zone_area_m2(zs, r->zone) / 1e6;
         key_fields(p.f, zs, r->zone, r->model, r->window_days, fc->as_of);
         date_field(p.f, r->date);
-        fprintf(p.f, ",%.3f,%.3f,%.3f,%.3f,%.3f,%.4f\n", r->km2.value, r->km2.lo80, r->km2.hi80,
+        fprintf(p.f, ",%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,", r->km2.value, r->km2.lo80, r->km2.hi80,
                 r->km2.lo95, r->km2.hi95, area_km2 > 0 ? 100 * r->km2.value / area_km2 : 0);
+        interval_field(p.f, r->cal_n);
+        fputc('\n', p.f);
     }
     st = fc_csv_open(&e, epath,
                      "zone_id,zone_name,model,window_days,as_of,controlled_pct,pace_km2_per_day,"
-                     "threshold_pct,eta,eta_lo80,eta_hi80,status\n",
+                     "threshold_pct,eta,eta_lo80,eta_hi80,status,interval\n",
                      "\"String\",\"String\",\"String\",\"Integer\",\"Date\",\"Real\",\"Real\","
-                     "\"Real\",\"Date\",\"Date\",\"Date\",\"String\"\n",
+                     "\"Real\",\"Date\",\"Date\",\"Date\",\"String\",\"String\"\n",
                      err);
     if (st != FC_OK)
         goto cleanup;
@@ -95,7 +106,10 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
         date_field(e.f, r->eta_lo80);
         fputc(',', e.f);
         date_field(e.f, r->eta_hi80);
-        fprintf(e.f, ",%s\n", fc_eta_status_name(r->status));
+        fprintf(e.f, ",%s,", fc_eta_status_name(r->status));
+        if (r->status != FC_ETA_REACHED && r->status != FC_ETA_NO_ADVANCE)
+            interval_field(e.f, r->cal_n); /* else no date, no interval */
+        fputc('\n', e.f);
     }
     /* Both complete before either replaces an older one. */
     st = fc_csv_commit(&p, err);
@@ -121,9 +135,13 @@ fc_status fc_write_backtest(const fc_backtest *b, const char *path, fc_error *er
     fc_csv c;
     fc_status st = fc_csv_open(&c, path,
                                "zone_id,model,window_days,horizon_days,n,mae_km2,rmse_km2,"
-                               "bias_km2,coverage80,coverage95,skill_vs_naive\n",
+                               "bias_km2,coverage80,coverage95,skill_vs_naive,is80_km2,is95_km2,"
+                               "wis_km2,cal_n,cal_coverage80,cal_coverage95,cal_is80_km2,"
+                               "cal_is95_km2,cal_wis_km2,cal_model_is80_km2\n",
                                "\"String\",\"String\",\"Integer\",\"Integer\",\"Integer\",\"Real\","
-                               "\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n",
+                               "\"Real\",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\","
+                               "\"Real\",\"Integer\",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\","
+                               "\"Real\"\n",
                                err);
     if (st != FC_OK)
         return st;
@@ -135,6 +153,16 @@ fc_status fc_write_backtest(const fc_backtest *b, const char *path, fc_error *er
         real_or_empty(c.f, "%.3f", r->coverage80);
         real_or_empty(c.f, "%.3f", r->coverage95);
         real_or_empty(c.f, "%.3f", r->skill_vs_naive);
+        real_or_empty(c.f, "%.3f", r->is80);
+        real_or_empty(c.f, "%.3f", r->is95);
+        real_or_empty(c.f, "%.3f", r->wis);
+        fprintf(c.f, ",%zu", r->cal_n);
+        real_or_empty(c.f, "%.3f", r->cal_coverage80);
+        real_or_empty(c.f, "%.3f", r->cal_coverage95);
+        real_or_empty(c.f, "%.3f", r->cal_is80);
+        real_or_empty(c.f, "%.3f", r->cal_is95);
+        real_or_empty(c.f, "%.3f", r->cal_wis);
+        real_or_empty(c.f, "%.3f", r->cal_model_is80);
         fputc('\n', c.f);
     }
     return fc_csv_commit(&c, err);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frontcast/calibrate.h"
 #include "frontcast/forecast.h"
 
 const char *fc_eta_status_name(fc_eta_status s)
@@ -78,6 +79,34 @@ static fc_status fit_zone(const fc_zoneset *zs, size_t z, fc_model m, int window
  * thousandth of a km2 a day is rounding noise in the inputs, not a front. */
 #define MIN_ADVANCE_KM2_PER_DAY 0.0005
 
+/* A fit and, when there is one, the calibration its bands come from. */
+typedef struct projector {
+    const fc_fit *fit;
+    const fc_cal_table *cal; /* NULL: the model's own bands */
+    double cap;              /* <= 0: none */
+    double activity;         /* fc_cal_activity as of the forecast */
+} projector;
+
+/* The scores behind the calibrated bands of p at horizon h, or 0 when p
+ * gives the model's own bands. */
+static size_t calibrated_n(const projector *p, double h)
+{
+    fc_band b = {0}, m = {0};
+    return p->cal ? fc_cal_band(p->cal, h, &m, p->activity, p->cap, &b) : 0;
+}
+
+/* Bands at as-of + h[k]: the model's, calibrated when p has a calibration. */
+static fc_status project(const projector *p, const double *h, size_t nh, fc_band *out,
+                         fc_error *err)
+{
+    fc_status st = fc_fit_project(p->fit, h, nh, out, err);
+    for (size_t k = 0; st == FC_OK && p->cal && k < nh; k++) {
+        fc_band m = out[k];
+        fc_cal_band(p->cal, h[k], &m, p->activity, p->cap, &out[k]);
+    }
+    return st;
+}
+
 typedef enum { BAND_VALUE, BAND_LO80, BAND_HI80 } band_field;
 
 static double band_get(const fc_band *b, band_field field)
@@ -94,7 +123,7 @@ enum { ETA_WEEKS = ETA_SEARCH_DAYS / 7 + 1 };
  * reaches: the bands rise with the projection, and a daily projection of
  * ten years of bootstrap bands would cost 7x more.
  */
-static fc_status first_day(const fc_fit *fit, const fc_band *weekly, band_field field,
+static fc_status first_day(const projector *fit, const fc_band *weekly, band_field field,
                            double target, int *day, fc_error *err)
 {
     *day = 0;
@@ -107,7 +136,14 @@ static fc_status first_day(const fc_fit *fit, const fc_band *weekly, band_field 
     fc_band bd[7];
     for (int k = 0; k < 7; k++)
         hd[k] = 7.0 * week + k + 1;
-    fc_status st = fc_fit_project(fit, hd, 7, bd, err);
+    /* The projection itself needs no bands (a bootstrap's paths cost as
+     * much for one week as for the whole search). */
+    fc_status st = FC_OK;
+    if (field == BAND_VALUE)
+        for (int k = 0; k < 7; k++)
+            bd[k].value = fc_fit_point(fit->fit, hd[k]);
+    else
+        st = project(fit, hd, 7, bd, err);
     for (int k = 0; st == FC_OK && k < 7; k++)
         if (band_get(&bd[k], field) >= target) {
             *day = 7 * week + k + 1;
@@ -117,13 +153,13 @@ static fc_status first_day(const fc_fit *fit, const fc_band *weekly, band_field 
 }
 
 /* Dates the threshold of row e from the fit (see fc_forecast_run). */
-static fc_status date_threshold(const fc_fit *fit, double area, int horizon, fc_day as_of,
+static fc_status date_threshold(const projector *fit, double area, int horizon, fc_day as_of,
                                 fc_eta_row *e, fc_error *err)
 {
     e->eta = e->eta_lo80 = e->eta_hi80 = FC_NO_DAY;
     /* A hair below the target absorbs rounding at the cap. */
     const double target = area * e->threshold_pct / 100 * (1 - 1e-9);
-    if (fc_fit_last(fit) >= target) {
+    if (fc_fit_last(fit->fit) >= target) {
         e->status = FC_ETA_REACHED;
         return FC_OK;
     }
@@ -136,7 +172,7 @@ static fc_status date_threshold(const fc_fit *fit, double area, int horizon, fc_
     for (int k = 0; k < ETA_WEEKS; k++)
         h[k] = 7.0 * (k + 1);
     int d = 0, fast = 0, slow = 0;
-    fc_status st = fc_fit_project(fit, h, ETA_WEEKS, weekly, err);
+    fc_status st = project(fit, h, ETA_WEEKS, weekly, err);
     if (st == FC_OK)
         st = first_day(fit, weekly, BAND_VALUE, target, &d, err);
     if (st == FC_OK)
@@ -150,6 +186,7 @@ static fc_status date_threshold(const fc_fit *fit, double area, int horizon, fc_
         e->eta_lo80 = as_of + fast;
     if (slow)
         e->eta_hi80 = as_of + slow;
+    e->cal_n = calibrated_n(fit, d ? d : horizon);
     return st;
 }
 
@@ -191,6 +228,23 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
     }
     for (size_t k = 0; k < nsteps; k++)
         hs[k] = (double)(k * (size_t)step);
+    /* One calibration per model and window, as of as-of: every zone's
+     * past forecasts pool into it. With model_intervals the tables stay
+     * empty, which leaves the models' bands. */
+    const size_t ncal = o->nmodels * o->nwindows;
+    fc_calibration **cals = calloc(ncal + 1, sizeof *cals);
+    fc_cal_table *tabs = calloc(ncal + 1, sizeof *tabs);
+    if (!cals || !tabs)
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK && !o->model_intervals)
+        st = fc_calibration_build_set(t, zs, o->models, o->nmodels, o->windows, o->nwindows,
+                                      o->bootstrap, o->seed, as_of, cals, err);
+    for (size_t i = 0; cals && i < ncal; i++) {
+        if (st == FC_OK && cals[i])
+            fc_calibration_at(cals[i], as_of, &tabs[i]);
+        fc_calibration_destroy(cals[i]);
+    }
+    free(cals);
     for (size_t z = 0; z < nzones && st == FC_OK; z++) {
         zone_series(t, z, n, tt, yy);
         const double area = zone_km2(zs, z);
@@ -199,8 +253,10 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
                 fc_fit *fit = NULL;
                 st = fit_zone(zs, z, o->models[mi], o->windows[wi], o->bootstrap, o->seed, tt, yy,
                               n, as_of, &fit, err);
+                projector pj = {fit, &tabs[mi * o->nwindows + wi], z < zs->n ? area : 0,
+                                fc_cal_activity(tt, yy, n, as_of)};
                 if (st == FC_OK)
-                    st = fc_fit_project(fit, hs, nsteps, bands, err);
+                    st = project(&pj, hs, nsteps, bands, err);
                 for (size_t k = 0; st == FC_OK && k < nsteps; k++) {
                     fc_projection_row *r = &f->proj[f->nproj++];
                     r->zone = z;
@@ -208,6 +264,7 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
                     r->window_days = o->windows[wi];
                     r->date = as_of + (fc_day)hs[k];
                     r->km2 = bands[k];
+                    r->cal_n = calibrated_n(&pj, hs[k]);
                 }
                 /* ETAs for the zones, not the whole layer. */
                 for (size_t ti = 0; st == FC_OK && z < zs->n && ti < o->nthresholds; ti++) {
@@ -218,11 +275,12 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
                     e->threshold_pct = o->thresholds[ti];
                     e->controlled_pct = 100 * fc_fit_last(fit) / area;
                     e->pace_km2_per_day = fc_fit_rate(fit);
-                    st = date_threshold(fit, area, horizon, as_of, e, err);
+                    st = date_threshold(&pj, area, horizon, as_of, e, err);
                 }
                 fc_fit_destroy(fit);
             }
     }
+    free(tabs);
 cleanup:
     free(tt);
     free(yy);
@@ -244,11 +302,38 @@ void fc_backtest_destroy(fc_backtest *b)
     free(b);
 }
 
-/* Running sums of one (zone, model, window, horizon). */
+/* Running sums of one (zone, model, window, horizon): all forecasts, and
+ * those with a calibrated band (both bands scored on the same ones). */
 typedef struct acc {
     size_t n, in80, in95;
-    double sae, sse, se;
+    double sae, sse, se, is80, is95, wis;
+    size_t cn, cin80, cin95;
+    double cis80, cis95, cwis, cmodel_is80;
 } acc;
+
+static void score(acc *a, const fc_band *b, const fc_band *cal, double y)
+{
+    double e = b->value - y;
+    a->n++;
+    a->sae += fabs(e);
+    a->sse += e * e;
+    a->se += e;
+    a->in80 += y >= b->lo80 && y <= b->hi80;
+    a->in95 += y >= b->lo95 && y <= b->hi95;
+    const double is80 = fc_interval_score(b->lo80, b->hi80, 0.20, y);
+    a->is80 += is80;
+    a->is95 += fc_interval_score(b->lo95, b->hi95, 0.05, y);
+    a->wis += fc_band_wis(b, y);
+    if (!cal)
+        return;
+    a->cn++;
+    a->cin80 += y >= cal->lo80 && y <= cal->hi80;
+    a->cin95 += y >= cal->lo95 && y <= cal->hi95;
+    a->cis80 += fc_interval_score(cal->lo80, cal->hi80, 0.20, y);
+    a->cis95 += fc_interval_score(cal->lo95, cal->hi95, 0.05, y);
+    a->cwis += fc_band_wis(cal, y);
+    a->cmodel_is80 += is80;
+}
 
 fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                           const fc_backtest_options *o, fc_backtest **out, fc_error *err)
@@ -284,6 +369,10 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                             a, b, maxw, minh);
     }
     acc *sums = calloc(ngroups * nm * nw * nh, sizeof *sums);
+    /* Past forecasts of every model and window, up to the last date; each
+     * origin takes only those observed by then (fc_calibration_at). */
+    fc_calibration **cals = calloc(nm * nw, sizeof *cals);
+    fc_cal_table *tabs = calloc(nm * nw, sizeof *tabs);
     bool *advancing = calloc(nzones, sizeof *advancing);
     double *tt = malloc(t->ndates * sizeof *tt), *yy = malloc(t->ndates * sizeof *yy);
     double *hs = malloc(nh * sizeof *hs), *obs = malloc(nh * sizeof *obs);
@@ -291,10 +380,16 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
     fc_band *bands = malloc(nh * sizeof *bands);
     fc_backtest *bt = calloc(1, sizeof *bt);
     fc_status st = FC_OK;
-    if (!sums || !advancing || !tt || !yy || !hs || !obs || !which || !bands || !bt) {
+    if (!sums || !cals || !tabs || !advancing || !tt || !yy || !hs || !obs || !which || !bands ||
+        !bt) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
+    /* naive (last) has no band to calibrate */
+    st = fc_calibration_build_set(t, zs, models, nm - 1, o->windows, nw, o->bootstrap, o->seed,
+                                  t->dates[t->ndates - 1], cals, err);
+    if (st != FC_OK)
+        goto cleanup;
     for (size_t z = 0; z < zs->n; z++)
         advancing[z] = (fc_area_row(t, t->ndates - 1, z)->controlled_m2 -
                         fc_area_row(t, 0, z)->controlled_m2) / 1e6 >= 1.0;
@@ -306,6 +401,9 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
             n++;
         bt->origins++;
         bt->last_origin = origin;
+        for (size_t i = 0; i < nm * nw; i++)
+            if (cals[i])
+                fc_calibration_at(cals[i], origin, &tabs[i]);
         for (size_t z = 0; z < nzones; z++) {
             zone_series(t, z, t->ndates, tt, yy);
             /* What happened: the snapshot at origin + h, or the last one
@@ -333,22 +431,22 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                                  n, origin, &fit, &sub) != FC_OK)
                         continue;
                     st = fc_fit_project(fit, hs, usable, bands, err);
+                    const double activity = fc_cal_activity(tt, yy, n, origin);
                     fc_fit_destroy(fit);
+                    const fc_cal_table *tab = &tabs[mi * nw + wi];
                     for (size_t u = 0; u < usable && st == FC_OK; u++) {
-                        double e = bands[u].value - obs[u];
-                        bool in80 = obs[u] >= bands[u].lo80 && obs[u] <= bands[u].hi80;
-                        bool in95 = obs[u] >= bands[u].lo95 && obs[u] <= bands[u].hi95;
+                        /* The band a forecast as of this origin prints. */
+                        fc_band cal;
+                        bool has_cal = models[mi] != FC_MODEL_NAIVE &&
+                                       fc_cal_band(tab, hs[u], &bands[u],
+                                                   activity, z < zs->n ? zone_km2(zs, z) : 0,
+                                                   &cal) > 0;
                         /* Into the zone's own sums, and the pooled ones. */
                         for (int pass = 0; pass < 2; pass++) {
                             if (pass == 1 && !(z < zs->n && advancing[z]))
                                 break;
-                            acc *a = &SUM(pass == 0 ? z : nzones, mi, wi, which[u]);
-                            a->n++;
-                            a->sae += fabs(e);
-                            a->sse += e * e;
-                            a->se += e;
-                            a->in80 += in80;
-                            a->in95 += in95;
+                            score(&SUM(pass == 0 ? z : nzones, mi, wi, which[u]), &bands[u],
+                                  has_cal ? &cal : NULL, obs[u]);
                         }
                     }
                 }
@@ -378,11 +476,26 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                     bool has_bands = models[mi] != FC_MODEL_NAIVE;
                     r->coverage80 = has_bands ? (double)a->in80 / (double)a->n : NAN;
                     r->coverage95 = has_bands ? (double)a->in95 / (double)a->n : NAN;
+                    r->is80 = has_bands ? a->is80 / (double)a->n : NAN;
+                    r->is95 = has_bands ? a->is95 / (double)a->n : NAN;
+                    r->wis = has_bands ? a->wis / (double)a->n : NAN;
+                    r->cal_n = a->cn;
+                    const double cn = (double)a->cn;
+                    r->cal_coverage80 = a->cn ? (double)a->cin80 / cn : NAN;
+                    r->cal_coverage95 = a->cn ? (double)a->cin95 / cn : NAN;
+                    r->cal_is80 = a->cn ? a->cis80 / cn : NAN;
+                    r->cal_is95 = a->cn ? a->cis95 / cn : NAN;
+                    r->cal_wis = a->cn ? a->cwis / cn : NAN;
+                    r->cal_model_is80 = a->cn ? a->cmodel_is80 / cn : NAN;
                     double mae_naive = b->n ? b->sae / (double)b->n : 0;
                     r->skill_vs_naive = mae_naive > 0 ? 1 - r->mae_km2 / mae_naive : NAN;
                 }
 #undef SUM
 cleanup:
+    for (size_t i = 0; cals && i < nm * nw; i++)
+        fc_calibration_destroy(cals[i]);
+    free(cals);
+    free(tabs);
     free(sums);
     free(advancing);
     free(tt);

@@ -52,10 +52,71 @@ double fc_quantile_sorted(const double *s, size_t n, double q)
     return s[i] + frac * (s[i + 1] - s[i]);
 }
 
+/* The k-th smallest of v[0..n) (Hoare's selection with a middle pivot);
+ * reorders v. Expected O(n), where sorting the O(n^2) pairwise slopes of
+ * a Theil-Sen fit at every calibration origin would dominate a forecast. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+double fc_quantile_select(double *v, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    double pos = q * (double)(n - 1);
+    size_t i = (size_t)floor(pos);
+    if (i + 1 >= n)
+        i = n - 1;
+    double lo = select_kth(v, n, i);
+    if (i + 1 >= n)
+        return lo;
+    /* The next order statistic: the smallest of what select_kth left above i. */
+    double hi = v[i + 1];
+    for (size_t k = i + 2; k < n; k++)
+        hi = v[k] < hi ? v[k] : hi;
+    return lo + (pos - (double)i) * (hi - lo);
+}
+
 double fc_median(double *v, size_t n)
 {
-    fc_sort(v, n);
-    return fc_quantile_sorted(v, n, 0.5);
+    if (n == 0)
+        return NAN;
+    double upper = select_kth(v, n, n / 2);
+    if (n % 2)
+        return upper;
+    /* Even n: the mean of the two middle values (type 7 at 0.5); the lower
+     * one is the largest of the part select_kth left below n / 2. */
+    double lower = v[0];
+    for (size_t i = 1; i < n / 2; i++)
+        lower = v[i] > lower ? v[i] : lower;
+    return 0.5 * (lower + upper);
 }
 
 /* Continued fraction of the regularised incomplete beta function

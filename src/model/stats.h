@@ -23,6 +23,13 @@ double fc_rng_normal(fc_rng *r);
 double fc_quantile_sorted(const double *sorted, size_t n, double q);
 void fc_sort(double *v, size_t n);
 
+/* fc_quantile_sorted's quantile of an unsorted v[0..n), by selection
+ * (expected O(n)); reorders v. */
+double fc_quantile_select(double *v, size_t n, double q);
+
+/* The median of three values. */
+double fc_median3(double a, double b, double c);
+
 /* Median of v[0..n); reorders v. */
 double fc_median(double *v, size_t n);
 

@@ -24,9 +24,9 @@ for name in ("eta.csv", "projection.csv"):
             except ValueError:
                 assert r[k] == s[k], (name, k, r, s)
 PY
-head -1 "$work/a/projection.csv" | grep -qx "zone_id,zone_name,model,window_days,as_of,date,projected_km2,lo80_km2,hi80_km2,lo95_km2,hi95_km2,projected_pct" \
+head -1 "$work/a/projection.csv" | grep -qx "zone_id,zone_name,model,window_days,as_of,date,projected_km2,lo80_km2,hi80_km2,lo95_km2,hi95_km2,projected_pct,interval" \
     && pass || fail "projection.csv header"
-head -1 "$work/a/eta.csv" | grep -qx "zone_id,zone_name,model,window_days,as_of,controlled_pct,pace_km2_per_day,threshold_pct,eta,eta_lo80,eta_hi80,status" \
+head -1 "$work/a/eta.csv" | grep -qx "zone_id,zone_name,model,window_days,as_of,controlled_pct,pace_km2_per_day,threshold_pct,eta,eta_lo80,eta_hi80,status,interval" \
     && pass || fail "eta.csv header"
 [ -f "$work/a/projection.csvt" ] && [ -f "$work/a/eta.csvt" ] && pass || fail ".csvt sidecars"
 
@@ -35,8 +35,13 @@ head -1 "$work/a/eta.csv" | grep -qx "zone_id,zone_name,model,window_days,as_of,
     --horizon 365 --summary -o "$work/c" >"$work/summary" 2>/dev/null && pass || fail "thresholds"
 grep -q "Donetsk .*pace .*90d" "$work/summary" && pass || fail "summary on stdout"
 [ "$(grep -c '^UA-14,Donetsk,pace,90,' "$work/c/eta.csv")" -eq 2 ] && pass || fail "two thresholds"
-grep -q '^UA-14,Donetsk,pace,90,.*,100,[0-9-]*,[0-9-]*,[0-9-]*,ok$' "$work/c/eta.csv" \
+# The demo's weekly snapshots give 90-day windows 13 weekly origins of
+# 7-day forecasts (68 with the zones that move): enough to calibrate. A
+# threshold already reached has no interval.
+grep -Eq '^UA-14,Donetsk,pace,90,.*,100,[0-9-]*,[0-9-]*,[0-9-]*,ok,calibrated \(n=[0-9]+\)$' "$work/c/eta.csv" \
     && pass || fail "Donetsk pace ETA"
+grep -q '^UA-14,Donetsk,pace,90,.*,90,,,,reached,$' "$work/c/eta.csv" \
+    && pass || fail "a reached threshold with an interval"
 
 # A backtest on the short demo: shorter windows and horizons.
 "$FRONTCAST" backtest --areas "$work/areas.csv" --window 28,56 --horizons 14,28 --every 14 \
@@ -65,5 +70,11 @@ expect_usage "$FRONTCAST" forecast --model magic
 expect_usage "$FRONTCAST" forecast --as-of yesterday
 expect_usage "$FRONTCAST" forecast --threshold 120
 expect_usage "$FRONTCAST" backtest --horizons 0
+expect_usage "$FRONTCAST" forecast --intervals wide
+
+# --intervals model: the models' own bands, said so in every row.
+"$FRONTCAST" forecast -q --areas "$work/areas.csv" --intervals model -o "$work/m" && pass || fail "--intervals model"
+! grep -q "calibrated" "$work/m/projection.csv" && grep -q ",model$" "$work/m/projection.csv" \
+    && pass || fail "--intervals model still calibrates"
 
 finish
