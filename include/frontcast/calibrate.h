@@ -134,6 +134,12 @@ void fc_calibration_at(const fc_calibration *c, fc_day as_of, fc_cal_table *out)
 size_t fc_cal_band(const fc_cal_table *t, double h, const fc_band *model, double activity,
                    double cap, fc_band *band);
 
+/* The label outputs give a band (their `interval` column): "calibrated
+ * (n=N)" for one calibrated on N past forecasts, "model" for the model's
+ * own (cal_n 0). Returns buf. */
+#define FC_INTERVAL_LABEL 40
+const char *fc_interval_label(size_t cal_n, char buf[FC_INTERVAL_LABEL]);
+
 /* Interval score of [lo, hi] at level 1 - alpha for observation y
  * (Gneiting & Raftery 2007, eq. 43): width plus 2/alpha times the miss. */
 double fc_interval_score(double lo, double hi, double alpha, double y);

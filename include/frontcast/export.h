@@ -54,6 +54,8 @@ fc_status fc_csv_commit(fc_csv *c, fc_error *err);
 void fc_csv_abort(fc_csv *c);
 /* Writes s as one CSV field, quoted only when it must be (RFC 4180). */
 void fc_csv_field(FILE *f, const char *s);
+/* The `interval` column (fc_interval_label). */
+void fc_csv_interval(FILE *f, size_t cal_n);
 
 /* Fields, values and geometry of a vector output layer. */
 typedef enum {

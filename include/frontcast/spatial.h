@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "frontcast/areas.h"
+#include "frontcast/calibrate.h"
 #include "frontcast/forecast.h"
 
 /* The country (union of the zones) and its interior, built once. */
@@ -117,6 +118,8 @@ void fc_grid_fill(fc_worker *w, const fc_grid *g, const GEOSGeometry *polygon, u
 typedef struct fc_gain_curve {
     const double *gain_km2, *lo80_km2, *hi80_km2;
     size_t ndays;
+    size_t cal_n; /* past forecasts the bounds are calibrated on (at the
+                     horizon); 0: the model's own */
 } fc_gain_curve;
 
 typedef struct fc_arrival_options {
@@ -173,6 +176,8 @@ typedef struct fc_place_row {
     const char *zone_id;   /* owned by the zone set; NULL outside every zone */
     double distance_km;    /* to the current front line */
     fc_day arrival, arrival_lo80, arrival_hi80; /* FC_NO_DAY: beyond the horizon */
+    char interval[FC_INTERVAL_LABEL]; /* fc_interval_label of its zone's gain
+                                         curve; "" where there is no date */
 } fc_place_row;
 
 typedef struct fc_advance_options {
@@ -186,6 +191,7 @@ typedef struct fc_advance_options {
     double cell_m;          /* default 1000 */
     double tolerance_m;     /* front line: distance from the border, default 2000 */
     bool uniform_speed;     /* the baseline model */
+    bool model_intervals;   /* the rate model's own bands, not calibrated ones */
     const char *places;     /* GeoJSON of points with name, population; NULL: none */
 } fc_advance_options;
 
@@ -225,12 +231,20 @@ fc_status fc_series_control_at(const fc_series *series, fc_day day, fc_worker *w
                                const char *crs, const fc_diag *diag, size_t *index,
                                GEOSGeometry **out, fc_error *err);
 
-/* Gain curves of every zone from a rate model fitted up to as_of:
+/* The rate model behind the gain curves. */
+typedef struct fc_gain_options {
+    fc_model model;
+    int window_days, horizon_days, bootstrap;
+    uint64_t seed;
+    bool model_intervals; /* the model's own bands, not calibrated ones */
+} fc_gain_options;
+
+/* Gain curves of every zone from a rate model fitted up to as_of, with
+ * bounds calibrated as the forecast's (calibrate.h; only data up to as_of):
  * gains[z] for z < zs->n, with ndays = horizon + 1 (arrays newly
  * allocated; free with fc_gain_curves_free). */
-fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as_of, fc_model model,
-                         int window_days, int horizon_days, int bootstrap, uint64_t seed,
-                         fc_gain_curve *gains, fc_error *err);
+fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as_of,
+                         const fc_gain_options *opts, fc_gain_curve *gains, fc_error *err);
 void fc_gain_curves_free(fc_gain_curve *gains, size_t n);
 
 /* How well projected gains matched the actual gains, pooled over origins. */

@@ -139,7 +139,10 @@ enum {
     {"horizon", required_argument, NULL, CLI_OPT_HORIZON},    \
     {"step", required_argument, NULL, CLI_OPT_STEP},          \
     {"model", required_argument, NULL, CLI_OPT_MODEL},        \
-    {"cell", required_argument, NULL, CLI_OPT_CELL}
+    {"cell", required_argument, NULL, CLI_OPT_CELL},          \
+    {"intervals", required_argument, NULL, CLI_OPT_INTERVALS}
+/* --intervals calibrated|model; false after a usage message. */
+bool cli_parse_intervals(const char *cmd, const char *arg, bool *model_intervals);
 /* Like cli_input_option, for CLI_ADVANCE_LONGOPTS. */
 int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_options *ao);
 /* --step must fit in --horizon: -1 to go on, else the exit code after a

@@ -128,7 +128,8 @@ int cmd_plot(int argc, char **argv)
         fc_forecast_options fo = {.as_of = ao.as_of, .horizon_days = ao.horizon_days, .step_days = 7,
                                   .models = &ao.model, .nmodels = 1, .windows = &ao.window_days,
                                   .nwindows = 1, .thresholds = &threshold, .nthresholds = 1,
-                                  .bootstrap = ao.bootstrap, .seed = ao.seed};
+                                  .bootstrap = ao.bootstrap, .seed = ao.seed,
+                                  .model_intervals = ao.model_intervals};
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
     size_t inow = 0;

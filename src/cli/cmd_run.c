@@ -570,6 +570,7 @@ int cmd_run(int argc, char **argv)
     ao.horizon_days = a.m.horizon;
     ao.step_days = a.map_step;
     ao.model = a.advance_model;
+    ao.model_intervals = a.m.model_intervals;
     ao.cell_m = a.cell_km * 1000;
     ao.places = places;
     if (st == FC_OK)

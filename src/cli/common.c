@@ -253,6 +253,16 @@ bool cli_parse_models(const char *s, fc_model *out, size_t *n)
     return *n > 0;
 }
 
+bool cli_parse_intervals(const char *cmd, const char *arg, bool *model_intervals)
+{
+    if (strcmp(arg, "calibrated") != 0 && strcmp(arg, "model") != 0) {
+        cli_usage_error(cmd, "--intervals wants calibrated or model, not '%s'", arg);
+        return false;
+    }
+    *model_intervals = strcmp(arg, "model") == 0;
+    return true;
+}
+
 int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_options *ao)
 {
     switch (c) {
@@ -275,6 +285,10 @@ int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_optio
     case CLI_OPT_MODEL:
         if (!fc_model_parse(arg, &ao->model) || ao->model == FC_MODEL_NAIVE)
             return -cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or ensemble, not '%s'", arg);
+        return 1;
+    case CLI_OPT_INTERVALS:
+        if (!cli_parse_intervals(cmd, arg, &ao->model_intervals))
+            return -FC_EXIT_USAGE;
         return 1;
     case CLI_OPT_CELL: {
         char *end;
@@ -341,9 +355,8 @@ int cli_model_option(const char *cmd, int c, const char *arg, cli_model_args *m)
             return -cli_usage_error(cmd, "--bootstrap wants 50 or more replicates, not '%s'", arg);
         return 1;
     case CLI_OPT_INTERVALS:
-        if (strcmp(arg, "calibrated") != 0 && strcmp(arg, "model") != 0)
-            return -cli_usage_error(cmd, "--intervals wants calibrated or model, not '%s'", arg);
-        m->model_intervals = strcmp(arg, "model") == 0;
+        if (!cli_parse_intervals(cmd, arg, &m->model_intervals))
+            return -FC_EXIT_USAGE;
         return 1;
     case CLI_OPT_SEED:
         if (!cli_parse_int(arg, 0, 2147483647, &m->seed))

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "frontcast/calibrate.h"
 #include "frontcast/export.h"
 
 fc_status fc_ensure_dir(const char *dir, fc_error *err)
@@ -36,13 +37,10 @@ static void date_field(FILE *f, fc_day d)
     fputs(buf, f);
 }
 
-/* The interval column: how the band was made. */
-static void interval_field(FILE *f, size_t cal_n)
+void fc_csv_interval(FILE *f, size_t cal_n)
 {
-    if (cal_n)
-        fprintf(f, "calibrated (n=%zu)", cal_n);
-    else
-        fputs("model", f);
+    char buf[FC_INTERVAL_LABEL];
+    fputs(fc_interval_label(cal_n, buf), f);
 }
 
 /* zone_id,zone_name,model,window_days,as_of, */
@@ -86,7 +84,7 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
         date_field(p.f, r->date);
         fprintf(p.f, ",%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,", r->km2.value, r->km2.lo80, r->km2.hi80,
                 r->km2.lo95, r->km2.hi95, area_km2 > 0 ? 100 * r->km2.value / area_km2 : 0);
-        interval_field(p.f, r->cal_n);
+        fc_csv_interval(p.f, r->cal_n);
         fputc('\n', p.f);
     }
     st = fc_csv_open(&e, epath,
@@ -108,7 +106,7 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
         date_field(e.f, r->eta_hi80);
         fprintf(e.f, ",%s,", fc_eta_status_name(r->status));
         if (r->status != FC_ETA_REACHED && r->status != FC_ETA_NO_ADVANCE)
-            interval_field(e.f, r->cal_n); /* else no date, no interval */
+            fc_csv_interval(e.f, r->cal_n); /* else no date, no interval */
         fputc('\n', e.f);
     }
     /* Both complete before either replaces an older one. */

@@ -211,7 +211,8 @@ static fc_status layer_places(fc_worker *w, const fc_advance *a, fc_layer_data *
         {"name", FC_FIELD_STRING},        {"population", FC_FIELD_INTEGER},
         {"zone_id", FC_FIELD_STRING},     {"distance_to_front_km", FC_FIELD_REAL},
         {"arrival", FC_FIELD_DATE},       {"arrival_lo80", FC_FIELD_DATE},
-        {"arrival_hi80", FC_FIELD_DATE},  {"days_to_arrival", FC_FIELD_INTEGER}};
+        {"arrival_hi80", FC_FIELD_DATE},  {"days_to_arrival", FC_FIELD_INTEGER},
+        {"interval", FC_FIELD_STRING}};
     enum { NF = sizeof fields / sizeof fields[0] };
     fc_status st = layer_alloc(out, "places", FC_GEOM_POINTS, fields, NF, a->nplaces, err);
     if (st != FC_OK)
@@ -236,6 +237,8 @@ static fc_status layer_places(fc_worker *w, const fc_advance *a, fc_layer_data *
         r[7].null = p->arrival == FC_NO_DAY;
         if (!r[7].null)
             r[7].real = p->arrival - a->as_of;
+        r[8].text = p->interval;
+        r[8].null = !p->interval[0];
         double xy[2] = {p->x, p->y};
         st = fc_reproject_xy(w, a->arrival->crs, "OGC:CRS84", xy, 1, err);
         GEOSGeometry *pt = st == FC_OK ? GEOSGeom_createPointFromXY_r(h, xy[0], xy[1]) : NULL;

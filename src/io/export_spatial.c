@@ -82,8 +82,12 @@ fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char
     if (st == FC_OK && !csv)
         goto cleanup;
     if (st == FC_OK)
-        st = fc_csv_open(&c, pl, "name,population,zone_id,distance_to_front_km,arrival,arrival_lo80,arrival_hi80\n",
-                         "\"String\",\"Integer\",\"String\",\"Real\",\"Date\",\"Date\",\"Date\"\n", err);
+        st = fc_csv_open(&c, pl,
+                         "name,population,zone_id,distance_to_front_km,arrival,arrival_lo80,"
+                         "arrival_hi80,interval\n",
+                         "\"String\",\"Integer\",\"String\",\"Real\",\"Date\",\"Date\",\"Date\","
+                         "\"String\"\n",
+                         err);
     for (size_t i = 0; st == FC_OK && i < a->nplaces; i++) {
         const fc_place_row *p = &a->places[i];
         fc_csv_field(c.f, p->name);
@@ -100,6 +104,8 @@ fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char
         date_or_empty(c.f, p->arrival_lo80);
         fputc(',', c.f);
         date_or_empty(c.f, p->arrival_hi80);
+        fputc(',', c.f);
+        fc_csv_field(c.f, p->interval);
         fputc('\n', c.f);
     }
     if (st == FC_OK)

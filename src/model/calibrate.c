@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -359,6 +360,15 @@ size_t fc_cal_band(const fc_cal_table *t, double h, const fc_band *model, double
     band->lo95 = clamp_to(p - q95 * down, cap);
     band->hi95 = clamp_to(p + q95 * up, cap);
     return n;
+}
+
+const char *fc_interval_label(size_t cal_n, char buf[FC_INTERVAL_LABEL])
+{
+    if (cal_n)
+        snprintf(buf, FC_INTERVAL_LABEL, "calibrated (n=%zu)", cal_n);
+    else
+        snprintf(buf, FC_INTERVAL_LABEL, "model");
+    return buf;
 }
 
 double fc_interval_score(double lo, double hi, double alpha, double y)

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "core/util.h"
+#include "frontcast/calibrate.h"
 #include "frontcast/overlay.h"
 #include "frontcast/spatial.h"
 #include "geo/geom.h"
@@ -26,10 +27,11 @@ void fc_gain_curves_free(fc_gain_curve *gains, size_t n)
     }
 }
 
-fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as_of, fc_model model,
-                         int window_days, int horizon_days, int bootstrap, uint64_t seed,
-                         fc_gain_curve *gains, fc_error *err)
+fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as_of,
+                         const fc_gain_options *o, fc_gain_curve *gains, fc_error *err)
 {
+    const fc_model model = o->model;
+    const int window_days = o->window_days, horizon_days = o->horizon_days;
     memset(gains, 0, zs->n * sizeof *gains);
     size_t n = 0;
     while (n < t->ndates && t->dates[n] <= as_of)
@@ -39,9 +41,20 @@ fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as
     double *hs = malloc(nd * sizeof *hs);
     fc_band *b = malloc(nd * sizeof *b);
     fc_status st = FC_OK;
+    fc_cal_table cal = {0};
     if (!tt || !yy || !hs || !b) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
+    }
+    if (!o->model_intervals) {
+        fc_calibration *c = NULL;
+        st = fc_calibration_build(t, zs, model, window_days, o->bootstrap, o->seed, as_of, &c,
+                                  err);
+        if (st == FC_OK)
+            fc_calibration_at(c, as_of, &cal);
+        fc_calibration_destroy(c);
+        if (st != FC_OK)
+            goto cleanup;
     }
     for (size_t d = 0; d < nd; d++)
         hs[d] = (double)d;
@@ -51,8 +64,8 @@ fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as
             yy[d] = fc_area_row(t, d, z)->controlled_m2 / 1e6;
         }
         const double area = zs->zones[z].area_m2 / 1e6;
-        fc_model_options mo = {.window_days = window_days, .cap = area, .bootstrap = bootstrap,
-                               .seed = seed + z};
+        fc_model_options mo = {.window_days = window_days, .cap = area, .bootstrap = o->bootstrap,
+                               .seed = o->seed + z};
         fc_fit *fit = NULL;
         fc_error sub;
         st = fc_fit_model(model, tt, yy, n, as_of, &mo, &fit, &sub);
@@ -60,10 +73,17 @@ fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as
             fc_error_set(err, st, "zone %s (%s): %s", zs->zones[z].id, zs->zones[z].name, sub.msg);
             break;
         }
-        if (fc_fit_rate(fit) >= MIN_ADVANCE_KM2_PER_DAY)
+        size_t cal_n = 0;
+        if (fc_fit_rate(fit) >= MIN_ADVANCE_KM2_PER_DAY) {
             st = fc_fit_project(fit, hs, nd, b, err);
-        else
+            const double activity = fc_cal_activity(tt, yy, n, as_of);
+            for (size_t d = 0; st == FC_OK && d < nd; d++) {
+                fc_band m = b[d];
+                cal_n = fc_cal_band(&cal, hs[d], &m, activity, area, &b[d]);
+            }
+        } else {
             b[0].value = NAN; /* no advance: no curve */
+        }
         double last = fc_fit_last(fit);
         fc_fit_destroy(fit);
         if (st != FC_OK || isnan(b[0].value))
@@ -83,7 +103,7 @@ fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as
             ml = lo[d] = fmax(ml, b[d].lo80 - last);
             mh = hi[d] = fmax(mh, b[d].hi80 - last);
         }
-        gains[z] = (fc_gain_curve){g, lo, hi, nd};
+        gains[z] = (fc_gain_curve){g, lo, hi, nd, cal_n};
     }
 cleanup:
     free(tt);
@@ -256,8 +276,8 @@ static fc_day day_or_none(fc_day as_of, float days, int horizon)
 
 /* Reads the places (GeoJSON points, lon/lat) and dates those not yet held. */
 static fc_status date_places(fc_worker *w, const fc_zoneset *zs, const fc_frontier *fr,
-                             const GEOSGeometry *now, const char *path, int horizon, fc_advance *a,
-                             fc_error *err)
+                             const GEOSGeometry *now, const char *path, int horizon,
+                             const fc_gain_curve *gains, fc_advance *a, fc_error *err)
 {
     GEOSContextHandle_t h = w->geos;
     json_object *root = json_object_from_file(path);
@@ -335,6 +355,9 @@ static fc_status date_places(fc_worker *w, const fc_zoneset *zs, const fc_fronti
             p.arrival = day_or_none(a->as_of, a->arrival->days[c], horizon);
             p.arrival_lo80 = day_or_none(a->as_of, a->arrival->early80[c], horizon);
             p.arrival_hi80 = day_or_none(a->as_of, a->arrival->late80[c], horizon);
+            if (p.arrival != FC_NO_DAY || p.arrival_lo80 != FC_NO_DAY ||
+                p.arrival_hi80 != FC_NO_DAY)
+                fc_interval_label(z >= 0 ? gains[z].cal_n : 0, p.interval);
         }
         a->places[kept++] = p;
     }
@@ -389,9 +412,10 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
         st = fc_error_set(err, FC_ERR_DATE, "no earlier snapshot within the %d-day window before %s",
                           o.window_days, d);
     }
+    fc_gain_options go = {o.model, o.window_days, o.horizon_days, o.bootstrap, o.seed,
+                          o.model_intervals};
     if (st == FC_OK)
-        st = fc_gain_curves(table, zs, a->as_of, o.model, o.window_days, o.horizon_days,
-                            o.bootstrap, o.seed, gains, err);
+        st = fc_gain_curves(table, zs, a->as_of, &go, gains, err);
     if (st == FC_OK)
         st = fc_frontier_create(w, zs, o.tolerance_m, &fr, err);
     if (st == FC_OK) {
@@ -426,7 +450,7 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
         st = draw_step(w, zs, fr, now, a, s, err);
     }
     if (st == FC_OK && o.places)
-        st = date_places(w, zs, fr, now, o.places, o.horizon_days, a, err);
+        st = date_places(w, zs, fr, now, o.places, o.horizon_days, gains, a, err);
 cleanup:
     fc_gain_curves_free(gains, nz);
     free(gains);

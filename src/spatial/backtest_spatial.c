@@ -60,8 +60,10 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
             st = fc_series_control_at(series, origin - o.window_days, w, zs->crs, NULL, &ithen,
                                       &then, err);
         if (st == FC_OK)
-            st = fc_gain_curves(table, zs, origin, o.model, o.window_days, maxh, o.bootstrap,
-                                o.seed, gains, err);
+            st = fc_gain_curves(table, zs, origin,
+                                &(fc_gain_options){o.model, o.window_days, maxh, o.bootstrap,
+                                                   o.seed, false},
+                                gains, err);
         for (int m = 0; m < 2 && st == FC_OK; m++) {
             fc_arrival_options ao = {.cell_m = o.cell_m,
                                      .window_days = (int)(fc_series_date(series, inow) -

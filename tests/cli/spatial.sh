@@ -33,7 +33,7 @@ python3 - "$work/adv/places.csv" <<'PY' && pass || fail "places.csv"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 assert rows and list(rows[0]) == ["name", "population", "zone_id", "distance_to_front_km",
-                                  "arrival", "arrival_lo80", "arrival_hi80"]
+                                  "arrival", "arrival_lo80", "arrival_hi80", "interval"]
 dated = [r["arrival"] for r in rows if r["arrival"]]
 assert dated == sorted(dated) and all(r["arrival"] for r in rows[:len(dated)]), "order"
 assert len(dated) > 0, "no place reached in the demo"
@@ -41,6 +41,11 @@ for r in rows:
     assert float(r["distance_to_front_km"]) >= 0
     if r["arrival"] and r["arrival_lo80"] and r["arrival_hi80"]:
         assert r["arrival_lo80"] <= r["arrival"] <= r["arrival_hi80"], r
+    # How the bounds were made: said wherever there is a date.
+    if r["arrival"] or r["arrival_lo80"] or r["arrival_hi80"]:
+        assert r["interval"] == "model" or r["interval"].startswith("calibrated (n="), r
+    else:
+        assert r["interval"] == "", r
 PY
 
 "$FRONTCAST" backtest --spatial -q --window 56 --horizons 28,56 --every 28 --cell 2 \

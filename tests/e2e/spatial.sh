@@ -39,6 +39,23 @@ awk -F, 'NR>1 && $3 >= 100 { r = $5 < 0 ? -$5 : $5; if (r > 0.01) bad=1; n++ } E
 gdalinfo "$work/adv/arrival.tif" | grep -q "NoData Value=-9999" && pass || fail "arrival.tif"
 ogrinfo -ro -al -so "$work/adv/projected-control.geojson" | grep -q "valid_from: Date" && pass || fail "valid_from"
 
+# No look-ahead: advance as of D on the whole history and on a folder cut
+# at D give the same places, projected areas and arrival grid (the
+# archive has no 2025-11-26: both forecast from 2025-11-25, as of the 26th).
+cut=20251126
+mkdir -p "$work/cut"
+for f in "$DATA"/deepstate/*.geojson; do
+    d=$(basename "$f" | grep -o '[0-9]\{8\}')
+    [ "$d" -le $cut ] && ln -s "$f" "$work/cut/"
+done
+"$FRONTCAST" advance -q --control "$DATA/deepstate" --as-of 2025-11-26 --horizon 365 -o "$work/advf" \
+    && "$FRONTCAST" advance -q --control "$work/cut" --as-of 2025-11-26 --horizon 365 -o "$work/advc" \
+    && pass || fail "advance as of 2025-11-26"
+for f in places.csv calibration.csv arrival.tif projected-control.geojson; do
+    cmp "$work/advf/$f" "$work/advc/$f" || { fail "advance as of 2025-11-26: $f depends on later data"; break; }
+done && pass
+grep -q "calibrated (n=" "$work/advc/places.csv" && pass || fail "places without calibrated bounds"
+
 # The spatial backtest (coarser than by default, to stay quick in CI).
 "$FRONTCAST" backtest --spatial --control "$DATA/deepstate" --every 120 --cell 2 \
     -o "$work/bts.csv" >"$work/table" && pass || fail "backtest --spatial"
