@@ -12,6 +12,7 @@
 
 #include "frontcast/areas.h"
 #include "frontcast/forecast.h"
+#include "frontcast/places.h"
 #include "frontcast/spatial.h"
 
 /* An output file being written. */
@@ -189,6 +190,13 @@ fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char
 fc_status fc_write_spatial_backtest(const fc_spatial_score *s, size_t n, const char *path,
                                     fc_error *err);
 
+/* The observed timeline of places into dir: places-timeline.csv (with its
+ * .csvt; held_now as true/false, lon, lat) with FC_OUT_CSV in formats, and
+ * places-timeline.geojson (points, dates typed as dates) with
+ * FC_OUT_GEOJSON; each written atomically. */
+fc_status fc_write_places_timeline(const fc_places *places, const fc_place_history *hist,
+                                   const char *dir, unsigned formats, fc_error *err);
+
 /* What one GeoPackage or PostGIS database receives; any part may be NULL. */
 typedef struct fc_map_layers {
     const fc_zoneset *zones;       /* layer zones (needs the zones' geometry) */
@@ -198,6 +206,8 @@ typedef struct fc_map_layers {
     const fc_advance *advance;     /* projected_control, projected_front, places */
     const char *model;             /* the rate model and window the projections follow */
     int window_days;
+    const fc_places *places;       /* places_observed, with ... */
+    const fc_place_history *places_history; /* ... their timeline */
 } fc_map_layers;
 
 /*

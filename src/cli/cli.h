@@ -165,6 +165,7 @@ fc_status cli_open_inputs(const cli_inputs *in, const cli_common *common, cli_wa
 int cmd_areas(int argc, char **argv);
 int cmd_frontline(int argc, char **argv);
 int cmd_advance(int argc, char **argv);
+int cmd_places(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "frontcast/places.h"
 #include "core/util.h"
 #include "frontcast/export.h"
 #include "frontcast/spatial.h"
@@ -30,7 +31,7 @@ static void help(void)
            "  --model M              pace, ols, theilsen or holt (default pace)\n"
            "  --cell KM              grid cell (default 1)\n"
            "  --places PATH          GeoJSON points with name and population\n"
-           "                         (default geodata/ukraine-places.geojson)\n"
+           "                         (default geodata/" FC_DEFAULT_PLACES ")\n"
            "  --uniform              the baseline: the same speed everywhere (a buffer)\n"
            "  -o, --output DIR       outputs (default out/):\n"
            "      arrival.tif               days from as-of (Float32; NoData where held or\n"
@@ -91,7 +92,7 @@ int cmd_advance(int argc, char **argv)
         return bad;
     common.progress = !common.quiet && isatty(STDERR_FILENO);
 
-    char *def_places = places ? NULL : cli_geodata_path("ukraine-places.geojson");
+    char *def_places = places ? NULL : cli_geodata_path(FC_DEFAULT_PLACES);
     ao.places = places ? places : def_places;
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "frontcast/places.h"
 #include "core/util.h"
 #include "frontcast/plot.h"
 
@@ -106,7 +107,7 @@ int cmd_plot(int argc, char **argv)
             snprintf(source, sizeof source, "%s", in.control);
         po.source = source;
     }
-    char *def_places = cli_geodata_path("ukraine-places.geojson");
+    char *def_places = cli_geodata_path(FC_DEFAULT_PLACES);
     ao.places = def_places;
 
     cli_warnings warn;

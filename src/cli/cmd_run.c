@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "frontcast/places.h"
 #include "core/util.h"
 #include "frontcast/export.h"
 #include "frontcast/plot.h"
@@ -47,7 +48,7 @@ static void help(void)
            "\n%s\n", cli_input_help);
     printf("Run:\n"
            "  --config FILE          read options from FILE first\n"
-           "  --places PATH          (default geodata/ukraine-places.geojson)\n"
+           "  --places PATH          (default geodata/" FC_DEFAULT_PLACES ")\n"
            "  -o, --output DIR       the output folder (default out/)\n"
            "  --state PATH           the store (default DIR/state.sqlite)\n"
            "  --wait SECONDS         wait this long for another run's lock (default 0)\n"
@@ -374,6 +375,8 @@ static const struct {
                {"eta.csv", FC_OUT_CSV},
                {"places.csv", FC_OUT_CSV},
                {"calibration.csv", FC_OUT_CSV},
+               {"places-timeline.csv", FC_OUT_CSV},
+               {"places-timeline.geojson", FC_OUT_GEOJSON},
                {"projected-control.geojson", FC_OUT_GEOJSON},
                {"projected-front.geojson", FC_OUT_GEOJSON},
                {"frontcast.gpkg", FC_OUT_GPKG},
@@ -451,7 +454,7 @@ int cmd_run(int argc, char **argv)
     fc_status st = fc_ensure_dir(a.output, &err);
     char *lock_path = fc_path_join(a.output, ".frontcast.lock");
     char *state = a.state ? fc_strdup(a.state) : fc_path_join(a.output, "state.sqlite");
-    char *def_places = a.places ? NULL : cli_geodata_path("ukraine-places.geojson");
+    char *def_places = a.places ? NULL : cli_geodata_path(FC_DEFAULT_PLACES);
     const char *places = a.places ? a.places : def_places;
     int lock = -1;
     bool busy = false;
@@ -463,6 +466,8 @@ int cmd_run(int argc, char **argv)
     fc_forecast *fc = NULL;
     fc_advance *adv = NULL;
     fc_frontlines *fronts = NULL;
+    fc_places *pl = NULL;
+    fc_place_history *pl_hist = NULL;
     fc_update_stats layer_stats = {0};
     GEOSGeometry *now = NULL;
     fc_quarantined *q = NULL;
@@ -579,6 +584,17 @@ int cmd_run(int argc, char **argv)
         st = fc_write_advance(adv, zs, a.output, a.m.horizon, fc_model_name(ao.model), ao.window_days,
                               a.formats, &err);
     json_object_object_add(timings, "advance_s", json_object_new_double(fc_now() - t));
+    /* The observed timeline of the places. */
+    t = fc_now();
+    if (st == FC_OK)
+        st = fc_places_read(places, &pl, &err);
+    if (st == FC_OK)
+        st = fc_places_timeline(w, zs, series, pl,
+                                &(fc_places_timeline_options){a.in.threads, &warn.diag, NULL, NULL},
+                                &pl_hist, &err);
+    if (st == FC_OK && (a.formats & (FC_OUT_CSV | FC_OUT_GEOJSON)))
+        st = fc_write_places_timeline(pl, pl_hist, a.output, a.formats, &err);
+    json_object_object_add(timings, "places_s", json_object_new_double(fc_now() - t));
     /* The map layers for QGIS and PostGIS: observed polygons and front
      * lines of every snapshot, again only what the store lacks. */
     t = fc_now();
@@ -587,7 +603,8 @@ int cmd_run(int argc, char **argv)
         lo.areas.progress_user = "map layers";
         st = fc_update_observed(store, zs, series, &lo, table, &fronts, &layer_stats, &err);
         cli_progress_end(&a.common);
-        fc_map_layers m = {zs, table, fronts, adv, fc_model_name(ao.model), ao.window_days};
+        fc_map_layers m = {zs,         table, fronts, adv, fc_model_name(ao.model), ao.window_days,
+                           pl,         pl_hist};
         char *p = fc_path_join(a.output, "frontcast.gpkg");
         if (!p && st == FC_OK)
             st = fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
@@ -674,6 +691,8 @@ cleanup:
         GEOSGeom_destroy_r(fc_worker_geos(w), now);
     fc_quarantined_free(q, nq);
     fc_advance_destroy(adv);
+    fc_places_destroy(pl);
+    free(pl_hist);
     fc_frontlines_destroy(fronts);
     fc_forecast_destroy(fc);
     fc_area_table_destroy(table);

@@ -17,6 +17,7 @@ static const struct command {
     {"backtest", cmd_backtest, "how good each forecast model has been (rolling origins)"},
     {"frontline", cmd_frontline, "the front line of every snapshot, its length and shift"},
     {"advance", cmd_advance, "where the front will be: arrival times, projected control, places"},
+    {"places", cmd_places, "when each place was first held: the observed timeline"},
     {"plot", cmd_plot, "charts of the advance and a map of where the front is going"},
 };
 

@@ -1,5 +1,6 @@
 /* Every map layer in one GeoPackage or PostGIS database, styled for QGIS. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,56 @@ fc_status fc_layer_projected_front(const fc_advance *a, const char *model, int w
         out->wkb_size[s] = a->front_size[s];
     }
     out->layer.nrows = st == FC_OK ? a->nsteps : 0;
+    return st;
+}
+
+/* ---- places' timeline (also written as GeoJSON) ------------------------ */
+
+fc_status fc_layer_places_observed(const fc_places *places, const fc_place_history *hist,
+                                   fc_layer_data *out, fc_error *err)
+{
+    static const fc_field fields[] = {
+        {"name", FC_FIELD_STRING},       {"population", FC_FIELD_INTEGER},
+        {"zone_id", FC_FIELD_STRING},    {"first_held", FC_FIELD_DATE},
+        {"last_free", FC_FIELD_DATE},    {"held_now", FC_FIELD_BOOLEAN},
+        {"changes", FC_FIELD_INTEGER}};
+    enum { NF = sizeof fields / sizeof fields[0] };
+    fc_status st = layer_alloc(out, "places_observed", FC_GEOM_POINTS, fields, NF, places->n, err);
+    if (st != FC_OK)
+        return st;
+    out->owns_wkb = true;
+    out->layer.nrows = places->n;
+    for (size_t i = 0; i < places->n; i++) {
+        const fc_place *p = &places->p[i];
+        const fc_place_history *hh = &hist[i];
+        fc_value *r = &out->values[i * NF];
+        r[0].text = p->name;
+        r[1].real = p->population;
+        r[1].null = isnan(p->population);
+        r[2].text = hh->zone_id;
+        r[2].null = !hh->zone_id;
+        r[3].date = hh->first_held;
+        r[3].null = hh->first_held == FC_NO_DAY;
+        r[4].date = hh->last_free;
+        r[4].null = hh->last_free == FC_NO_DAY;
+        r[5].real = hh->held_now;
+        r[6].real = hh->changes;
+        /* A point's WKB (byte order, type 1, x, y) in the host's byte
+         * order, which the first byte names (1: little-endian). */
+        unsigned char *b = malloc(21);
+        if (!b) {
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+            break;
+        }
+        const uint32_t type = 1;
+        const uint16_t probe = 1;
+        memcpy(b, &probe, 1);
+        memcpy(b + 1, &type, 4);
+        memcpy(b + 5, &p->lon, 8);
+        memcpy(b + 13, &p->lat, 8);
+        out->wkb[i] = b;
+        out->wkb_size[i] = 21;
+    }
     return st;
 }
 
@@ -329,7 +380,7 @@ static fc_status layer_styles(const fc_layer_data *layers, size_t n, const char 
 
 fc_status fc_write_map_layers(const fc_map_layers *m, const char *path, fc_error *err)
 {
-    enum { MAXL = 7 };
+    enum { MAXL = 8 };
     fc_layer_data d[MAXL];
     memset(d, 0, sizeof d);
     size_t n = 0;
@@ -350,6 +401,8 @@ fc_status fc_write_map_layers(const fc_map_layers *m, const char *path, fc_error
         if (st == FC_OK)
             st = layer_places(w, m->advance, &d[n++], err);
     }
+    if (st == FC_OK && m->places && m->places_history)
+        st = fc_layer_places_observed(m->places, m->places_history, &d[n++], err);
     char dbname[256], where[512];
     if (st == FC_OK) {
         st = layer_styles(d, n, path, dbname, sizeof dbname, where, sizeof where, &d[n], err);

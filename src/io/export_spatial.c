@@ -147,3 +147,61 @@ fc_status fc_write_spatial_backtest(const fc_spatial_score *s, size_t n, const c
                 s[i].precision, s[i].recall, s[i].iou);
     return st == FC_OK ? fc_csv_commit(&c, err) : st;
 }
+
+fc_status fc_write_places_timeline(const fc_places *places, const fc_place_history *hist,
+                                   const char *dir, unsigned formats, fc_error *err)
+{
+    fc_status st = fc_ensure_dir(dir, err);
+    if (st != FC_OK)
+        return st;
+    char *gpath = fc_path_join(dir, "places-timeline.geojson"),
+         *cpath = fc_path_join(dir, "places-timeline.csv");
+    fc_layer_data layer;
+    memset(&layer, 0, sizeof layer);
+    fc_csv c;
+    memset(&c, 0, sizeof c);
+    if (!gpath || !cpath) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    if (formats & FC_OUT_GEOJSON) {
+        st = fc_layer_places_observed(places, hist, &layer, err);
+        if (st == FC_OK) {
+            layer.layer.lco = fc_geojson_lco;
+            st = fc_write_layers(gpath, "GeoJSON", &layer.layer, 1, err);
+        }
+    }
+    if (st == FC_OK && !(formats & FC_OUT_CSV))
+        goto cleanup;
+    if (st == FC_OK)
+        st = fc_csv_open(&c, cpath,
+                         "name,population,zone_id,first_held,last_free,held_now,changes,lon,lat\n",
+                         "\"String\",\"Integer\",\"String\",\"Date\",\"Date\",\"String\",\"Integer\","
+                         "\"Real\",\"Real\"\n",
+                         err);
+    for (size_t i = 0; st == FC_OK && i < places->n; i++) {
+        const fc_place *p = &places->p[i];
+        const fc_place_history *h = &hist[i];
+        fc_csv_field(c.f, p->name);
+        fputc(',', c.f);
+        if (!isnan(p->population))
+            fprintf(c.f, "%.0f", p->population);
+        fputc(',', c.f);
+        if (h->zone_id)
+            fc_csv_field(c.f, h->zone_id);
+        fputc(',', c.f);
+        date_or_empty(c.f, h->first_held);
+        fputc(',', c.f);
+        date_or_empty(c.f, h->last_free);
+        fprintf(c.f, ",%s,%d,%.6f,%.6f\n", h->held_now ? "true" : "false", h->changes, p->lon,
+                p->lat);
+    }
+    if (st == FC_OK)
+        st = fc_csv_commit(&c, err);
+cleanup:
+    fc_csv_abort(&c);
+    fc_layer_data_free(&layer);
+    free(gpath);
+    free(cpath);
+    return st;
+}

@@ -29,4 +29,10 @@ fc_status fc_layer_projected_control(const fc_advance *a, const fc_zoneset *zs, 
 fc_status fc_layer_projected_front(const fc_advance *a, const char *model, int window_days,
                                    fc_layer_data *out, fc_error *err);
 
+/* The observed timeline of places (fc_places_timeline): a point per place
+ * with name, population, zone_id, first_held, last_free, held_now,
+ * changes. Points made here (owned by the layer); text borrowed. */
+fc_status fc_layer_places_observed(const fc_places *places, const fc_place_history *hist,
+                                   fc_layer_data *out, fc_error *err);
+
 #endif

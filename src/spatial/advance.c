@@ -5,11 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "core/util.h"
 #include "frontcast/calibrate.h"
 #include "frontcast/overlay.h"
+#include "frontcast/places.h"
 #include "frontcast/spatial.h"
 #include "geo/geom.h"
 #include "geo/worker.h"
@@ -280,35 +279,26 @@ static fc_status date_places(fc_worker *w, const fc_zoneset *zs, const fc_fronti
                              const fc_gain_curve *gains, fc_advance *a, fc_error *err)
 {
     GEOSContextHandle_t h = w->geos;
-    json_object *root = json_object_from_file(path);
-    json_object *features;
-    if (!root || !json_object_object_get_ex(root, "features", &features) ||
-        !json_object_is_type(features, json_type_array)) {
-        json_object_put(root);
-        return fc_error_set(err, FC_ERR_FORMAT,
-                            "%s: not a GeoJSON FeatureCollection of places (lon/lat points)", path);
-    }
-    size_t n = json_object_array_length(features);
+    fc_places *src = NULL;
+    fc_status st = fc_places_read(path, &src, err);
+    if (st != FC_OK)
+        return st;
+    const size_t n = src->n;
     double *xy = malloc(2 * (n + 1) * sizeof *xy);
     a->places = calloc(n + 1, sizeof *a->places);
     GEOSGeometry *front = NULL, *line = NULL, *proj = NULL;
     const GEOSPreparedGeometry *held = NULL, *frontp = NULL;
-    fc_status st = xy && a->places ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (!xy || !a->places)
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     size_t k = 0;
-    for (size_t i = 0; i < n && st == FC_OK; i++) {
-        json_object *f = json_object_array_get_idx(features, i), *g, *c, *props, *v;
-        if (!json_object_object_get_ex(f, "geometry", &g) || !json_object_object_get_ex(g, "coordinates", &c) ||
-            !json_object_is_type(c, json_type_array) || json_object_array_length(c) < 2)
-            continue;
-        xy[2 * k] = json_object_get_double(json_object_array_get_idx(c, 0));
-        xy[2 * k + 1] = json_object_get_double(json_object_array_get_idx(c, 1));
-        fc_place_row *p = &a->places[k];
-        json_object_object_get_ex(f, "properties", &props);
-        p->name = fc_strdup(props && json_object_object_get_ex(props, "name", &v) ? json_object_get_string(v) : "");
-        p->population = props && json_object_object_get_ex(props, "population", &v) ? json_object_get_double(v) : NAN;
-        k++;
+    for (size_t i = 0; i < n && st == FC_OK; i++, k++) {
+        xy[2 * k] = src->p[i].lon;
+        xy[2 * k + 1] = src->p[i].lat;
+        a->places[k].name = src->p[i].name; /* taken over */
+        a->places[k].population = src->p[i].population;
+        src->p[i].name = NULL;
     }
-    json_object_put(root);
+    fc_places_destroy(src);
     a->nplaces = k;
     if (st != FC_OK || k == 0)
         goto cleanup;

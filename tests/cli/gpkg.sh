@@ -16,7 +16,7 @@ out=$work/only
 [ -f "$out/frontcast.gpkg" ] && [ -f "$out/arrival.tif" ] && pass || fail "no frontcast.gpkg or arrival.tif"
 ls "$out" | grep -qE '\.(csv|geojson)$' && fail "--format gpkg wrote CSV or GeoJSON: $(ls "$out")" || pass
 layers=$(ogrinfo -ro -q "$out/frontcast.gpkg" | awk '{print $2}' | sort | tr '\n' ' ')
-[ "$layers" = "control front_line layer_styles places projected_control projected_front zones " ] && pass ||
+[ "$layers" = "control front_line layer_styles places places_observed projected_control projected_front zones " ] && pass ||
     fail "layers: $layers"
 for f in date valid_from valid_to; do
     ogrinfo -ro -so "$out/frontcast.gpkg" control | grep -q "^$f: Date " && pass || fail "control.$f is not a Date"
@@ -29,7 +29,8 @@ python3 - "$out/frontcast.gpkg" <<'PY' && pass || fail "layer_styles"
 import sqlite3, sys, xml.etree.ElementTree as ET
 db = sqlite3.connect(sys.argv[1])
 rows = db.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles").fetchall()
-assert sorted(r[0] for r in rows) == ["control", "front_line", "places", "projected_control", "projected_front", "zones"], rows
+assert sorted(r[0] for r in rows) == ["control", "front_line", "places", "places_observed", "projected_control",
+                                      "projected_front", "zones"], rows
 for name, geom, default, qml in rows:
     assert geom == "geom" and default == 1, (name, geom, default)
     root = ET.fromstring(qml.split("\n", 1)[1])  # after the DOCTYPE line
@@ -38,7 +39,7 @@ for name, geom, default, qml in rows:
     attr = root.find("renderer-v2").get("attr")
     assert attr is None or attr in cols, (name, attr, cols)
     t = root.find("temporal")
-    if name not in ("zones", "places"):
+    if name not in ("zones", "places", "places_observed"):
         assert t is not None and t.get("enabled") == "1" and "valid_from" in t.get("startExpression"), name
 PY
 
@@ -54,6 +55,10 @@ for l in projected_control projected_front; do
         fail "$l differs between the GeoPackage and $f"
 done
 [ "$(count "$out/frontcast.gpkg" places)" = "$(($(wc -l <"$out/places.csv") - 1))" ] && pass || fail "places differ from places.csv"
+[ "$(count "$out/frontcast.gpkg" places_observed)" = "$(($(wc -l <"$out/places-timeline.csv") - 1))" ] && pass ||
+    fail "places_observed differs from places-timeline.csv"
+ogrinfo -ro -so "$out/frontcast.gpkg" places_observed | grep -q "^first_held: Date " && pass ||
+    fail "places_observed.first_held is not a Date"
 [ "$(count "$out/frontcast.gpkg" front_line)" = "$(cut -d, -f1 "$out/areas.csv" | sort -u | grep -c '^2')" ] && pass ||
     fail "front_line is not one feature per date"
 

@@ -42,7 +42,7 @@ conn="PG:host=127.0.0.1 port=$port dbname=frontcast user=postgres"
 
 # Feature counts of every layer of a dataset, as "name count" lines.
 counts() { ogrinfo -ro -so -al "$1" 2>/dev/null | awk '/^Layer name:/ {l=$3} /^Feature Count:/ {print l, $3}' | sort; }
-layers="zones control front_line projected_control projected_front places"
+layers="zones control front_line projected_control projected_front places places_observed"
 
 # 1. run --pg writes the same layers as the GeoPackage beside it.
 out=$work/out
@@ -50,7 +50,7 @@ out=$work/out
     { fail "run --pg failed"; cat "$work/log" >&2; }
 counts "$out/frontcast.gpkg" | grep -v '^layer_styles' >"$work/gpkg.counts"
 counts "$conn" | grep -E "^($(echo $layers | tr ' ' '|')) " >"$work/pg.counts"
-[ "$(wc -l <"$work/gpkg.counts")" -eq 6 ] && pass || fail "the GeoPackage lacks layers: $(cat "$work/gpkg.counts")"
+[ "$(wc -l <"$work/gpkg.counts")" -eq 7 ] && pass || fail "the GeoPackage lacks layers: $(cat "$work/gpkg.counts")"
 diff "$work/gpkg.counts" "$work/pg.counts" >/dev/null && pass ||
     fail "PostGIS and GeoPackage differ: $(paste -d' ' "$work/gpkg.counts" "$work/pg.counts")"
 for t in control front_line projected_control projected_front; do
@@ -65,9 +65,9 @@ done
 bad=$(sql "SELECT count(*) FROM control WHERE abs(ST_Area(geom::geography) / 1e6 - controlled_km2) > 0.01 * controlled_km2 + 0.5")
 [ "$bad" = 0 ] && pass || fail "$bad control rows whose polygon area differs from controlled_km2"
 styles=$(sql "SELECT string_agg(f_table_name || ':' || usedefault, ',' ORDER BY f_table_name) FROM (SELECT f_table_name, useasdefault::text AS usedefault FROM layer_styles) s")
-[ "$styles" = "control:true,front_line:true,places:true,projected_control:true,projected_front:true,zones:true" ] &&
+[ "$styles" = "control:true,front_line:true,places:true,places_observed:true,projected_control:true,projected_front:true,zones:true" ] &&
     pass || fail "layer_styles: $styles"
-[ "$(sql "SELECT count(*) FROM layer_styles WHERE f_table_catalog='frontcast' AND f_table_schema='public' AND f_geometry_column='geom' AND styleqml LIKE '<!DOCTYPE qgis%'")" = 6 ] &&
+[ "$(sql "SELECT count(*) FROM layer_styles WHERE f_table_catalog='frontcast' AND f_table_schema='public' AND f_geometry_column='geom' AND styleqml LIKE '<!DOCTYPE qgis%'")" = 7 ] &&
     pass || fail "layer_styles rows do not name their tables as QGIS looks them up"
 
 # 2. A second run replaces the tables (no duplicates) and keeps other
@@ -81,7 +81,7 @@ counts "$conn" | grep -E "^($(echo $layers | tr ' ' '|')) " >"$work/pg.counts"
 diff "$work/gpkg.counts" "$work/pg.counts" >/dev/null && pass ||
     fail "after a rerun PostGIS and GeoPackage differ: $(paste -d' ' "$work/gpkg.counts" "$work/pg.counts")"
 [ "$(sql "SELECT count(*) FROM projected_front")" -gt 8 ] && pass || fail "--map-step 60 did not add projected fronts"
-[ "$(sql "SELECT count(*) FROM layer_styles")" = 7 ] && pass || fail "layer_styles has $(sql "SELECT count(*) FROM layer_styles") rows, want 6 + 1"
+[ "$(sql "SELECT count(*) FROM layer_styles")" = 8 ] && pass || fail "layer_styles has $(sql "SELECT count(*) FROM layer_styles") rows, want 7 + 1"
 [ "$(sql "SELECT stylename FROM layer_styles WHERE f_table_name='someone_elses'")" = theirs ] && pass ||
     fail "another table's style was dropped"
 grep -qE 's3cret|xyzzy' "$out/manifest.json" && fail "the manifest shows the password" || pass
@@ -132,7 +132,8 @@ import qgis_render
 from qgis.core import QgsDataSourceUri, QgsVectorLayer
 qgis_render.start()
 ok = True
-for db, tables in (("frontcast", ("zones", "control", "front_line", "projected_control", "places")),
+for db, tables in (("frontcast", ("zones", "control", "front_line", "projected_control", "places",
+                                  "places_observed")),
                    ("qgisdb", ("control",))):
     for t in tables:
         uri = QgsDataSourceUri()
@@ -140,7 +141,7 @@ for db, tables in (("frontcast", ("zones", "control", "front_line", "projected_c
         uri.setDataSource("public", t, "geom")
         layer = QgsVectorLayer(uri.uri(False), t, "postgres")
         want = {"control": "graduatedSymbol", "projected_control": "graduatedSymbol",
-                "places": "RuleRenderer"}.get(t, "singleSymbol")
+                "places": "RuleRenderer", "places_observed": "RuleRenderer"}.get(t, "singleSymbol")
         got = layer.renderer().type() if layer.isValid() else "invalid"
         if got != want or (t == "control" and layer.fields().field("date").typeName() != "date"):
             print("FAIL: %s.%s opens in QGIS as %s, want %s" % (db, t, got, want), file=sys.stderr)

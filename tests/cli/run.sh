@@ -13,7 +13,7 @@ last=$(ls "$series"/*.geojson | tail -1)
 # Fast settings: the pictures and a coarse grid are tested elsewhere.
 fast=(--control "$series" --plots no --cell 5 --today 2026-01-01)
 run() { "$FRONTCAST" run "${fast[@]}" "$@"; }
-outputs="areas.csv projection.csv eta.csv places.csv calibration.csv arrival.tif projected-control.geojson projected-front.geojson"
+outputs="areas.csv projection.csv eta.csv places.csv calibration.csv places-timeline.csv places-timeline.geojson arrival.tif projected-control.geojson projected-front.geojson"
 
 # First run: everything computed.
 run -o "$work/out" 2>"$work/err"; rc=$?

@@ -60,4 +60,31 @@ expect_usage "$FRONTCAST" advance --areas x.csv
 expect_usage "$FRONTCAST" advance --step 400 --horizon 100
 expect_usage "$FRONTCAST" backtest --spatial --areas x.csv
 
+# The observed timeline of places on the demo series.
+"$FRONTCAST" places -q -o "$work/pl" && pass || fail "places"
+head -1 "$work/pl/places-timeline.csv" | grep -qx "name,population,zone_id,first_held,last_free,held_now,changes,lon,lat" \
+    && pass || fail "places-timeline.csv header"
+[ -f "$work/pl/places-timeline.csvt" ] && pass || fail "no places-timeline.csvt"
+ogrinfo -ro -al -so "$work/pl/places-timeline.geojson" >"$work/plinfo"
+grep -q "first_held: Date" "$work/plinfo" && grep -q "last_free: Date" "$work/plinfo" \
+    && pass || fail "places-timeline.geojson dates are not Dates"
+python3 - "$work/pl/places-timeline.csv" "$GEODATA/ukraine-places.geojson" <<'PY' && pass || fail "places timeline"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == len(json.load(open(sys.argv[2]))["features"]), len(rows)
+held = [r for r in rows if r["first_held"]]
+assert held, "no place held in the demo"
+for r in rows:
+    assert r["held_now"] in ("true", "false") and int(r["changes"]) >= 0, r
+    if r["held_now"] == "true":
+        assert r["first_held"], r
+    if not r["first_held"]:
+        assert not r["last_free"] and r["changes"] == "0", r
+    if r["last_free"]:
+        assert r["last_free"] < r["first_held"], r
+PY
+echo '{"type": "Feature"}' >"$work/notplaces.geojson"
+expect_error "notplaces.geojson: not a GeoJSON FeatureCollection of places" "$work/plerr/places-timeline.csv" -- \
+    "$FRONTCAST" places --places "$work/notplaces.geojson" -o "$work/plerr"
+
 finish

@@ -56,6 +56,81 @@ for f in places.csv calibration.csv arrival.tif projected-control.geojson; do
 done && pass
 grep -q "calibrated (n=" "$work/advc/places.csv" && pass || fail "places without calibrated bounds"
 
+# The observed timeline of places, checked against a point-in-polygon test
+# written here (ray casting in lon/lat on the snapshot files themselves):
+# every place captured during the series is outside on its last_free
+# snapshot and inside on its first_held one; the 20 largest never-held
+# places are outside on the last snapshot, the held ones inside.
+"$FRONTCAST" places -q --control "$DATA/deepstate" -o "$work/pl" && pass || fail "places"
+python3 - "$work/pl/places-timeline.csv" "$DATA/deepstate" <<'PY' && pass || fail "places against ray casting"
+import csv, json, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+folder = sys.argv[2]
+
+def rings(day):
+    g = json.load(open("%s/deepstatemap_data_%s.geojson" % (folder, day.replace("-", ""))))
+    out = []
+    def walk(o):
+        if o.get("type") == "FeatureCollection":
+            for f in o["features"]:
+                walk(f)
+        elif o.get("type") == "Feature":
+            walk(o["geometry"])
+        elif o.get("type") == "Polygon":
+            out.extend(o["coordinates"])
+        elif o.get("type") == "MultiPolygon":
+            for p in o["coordinates"]:
+                out.extend(p)
+        elif o.get("type") == "GeometryCollection":
+            for x in o["geometries"]:
+                walk(x)
+    walk(g)
+    return out
+
+cache = {}
+def inside(day, x, y):
+    """Even-odd rule over all rings, and the distance (degrees) to the nearest edge."""
+    if day not in cache:
+        cache[day] = rings(day)
+    odd, dmin = False, math.inf
+    for ring in cache[day]:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                odd = not odd
+            dx, dy = x2 - x1, y2 - y1
+            t = max(0, min(1, ((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy or 1)))
+            dmin = min(dmin, math.hypot(x1 + t * dx - x, y1 + t * dy - y))
+    return odd, dmin
+
+checked = skipped = 0
+def expect(day, r, want):
+    global checked, skipped
+    got, d = inside(day, float(r["lon"]), float(r["lat"]))
+    if d < 0.003:  # within ~300 m of an edge: straight in lon/lat or in the equal-area CRS differ
+        skipped += 1
+        return
+    assert got == want, (day, r, got, d)
+    checked += 1
+
+last = sorted(f for f in __import__("os").listdir(folder) if f.endswith(".geojson"))[-1]
+last = "%s-%s-%s" % (last[-16:-12], last[-12:-10], last[-10:-8])
+captured = [r for r in rows if r["last_free"]]
+assert captured, "no place captured during the series"
+for r in captured:
+    expect(r["last_free"], r, False)
+    expect(r["first_held"], r, True)
+never = sorted((r for r in rows if not r["first_held"]), key=lambda r: -float(r["population"] or 0))[:20]
+for r in never:
+    expect(last, r, False)
+for r in [r for r in rows if r["held_now"] == "true"][:20]:
+    expect(last, r, True)
+print("places: %d captured during the series, %d checks against ray casting agree (%d skipped within "
+      "300 m of an edge)" % (len(captured), checked, skipped))
+for r in sorted(captured, key=lambda r: r["first_held"]):
+    print("  %-20s first held %s (free on %s)" % (r["name"], r["first_held"], r["last_free"]))
+assert checked >= 30, checked
+PY
+
 # The spatial backtest (coarser than by default, to stay quick in CI).
 "$FRONTCAST" backtest --spatial --control "$DATA/deepstate" --every 120 --cell 2 \
     -o "$work/bts.csv" >"$work/table" && pass || fail "backtest --spatial"

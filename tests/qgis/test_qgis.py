@@ -61,7 +61,8 @@ qgis_render.start()
 
 # ---- GeoJSON: the ogr provider, as QGIS opens a dropped file -------------
 geojsons = [os.path.join(out, f) for f in ("projected-control.geojson", "projected-front.geojson",
-                                           "areas.geojson", "fronts/frontline.geojson")]
+                                           "places-timeline.geojson", "areas.geojson",
+                                           "fronts/frontline.geojson")]
 for path in geojsons:
     layer = QgsVectorLayer(path, "g", "ogr")
     check(layer.isValid(), "%s: not a valid layer" % path)
@@ -70,12 +71,13 @@ for path in geojsons:
     gdal_count = ds.GetLayer(0).GetFeatureCount()
     check(layer.featureCount() == gdal_count > 0,
           "%s: QGIS counts %d features, GDAL %d" % (path, layer.featureCount(), gdal_count))
-    for name in ("date", "valid_from", "valid_to"):
+    for name in ("date", "valid_from", "valid_to", "first_held", "last_free"):
         i = layer.fields().indexOf(name)
         if i >= 0:
             check(layer.fields().at(i).type() == QVariant.Date,
                   "%s: %s is %s, not Date" % (path, name, layer.fields().at(i).typeName()))
-    check(any(layer.fields().indexOf(n) >= 0 for n in ("date", "valid_from")), "%s: no date field" % path)
+    check(any(layer.fields().indexOf(n) >= 0 for n in ("date", "valid_from", "first_held")),
+          "%s: no date field" % path)
 
 # ---- CSV: the delimited-text provider, types from the .csvt only ---------
 QTYPES = {"Date": [QVariant.Date], "Real": [QVariant.Double], "String": [QVariant.String],
@@ -103,7 +105,7 @@ gpkg = os.path.join(out, "frontcast.gpkg")
 db = sqlite3.connect(gpkg)
 RENDERERS = {"zones": "singleSymbol", "control": "graduatedSymbol", "front_line": "singleSymbol",
              "projected_control": "graduatedSymbol", "projected_front": "graduatedSymbol",
-             "places": "RuleRenderer"}
+             "places": "RuleRenderer", "places_observed": "RuleRenderer"}
 styled = {r[0] for r in db.execute("SELECT f_table_name FROM layer_styles WHERE useAsDefault")}
 check(styled == set(RENDERERS), "layer_styles defaults: %s" % sorted(styled))
 layers = {}
@@ -119,7 +121,7 @@ for name, renderer in RENDERERS.items():
     for field in declared:
         f = layer.fields().field(field)
         check(f.type() == QVariant.Date, "%s.%s is %s, not Date" % (name, field, f.typeName()))
-    check(name in ("zones", "places") or {"valid_from", "valid_to"} <= set(declared),
+    check(name in ("zones", "places", "places_observed") or {"valid_from", "valid_to"} <= set(declared),
           "%s: valid_from/valid_to are not dates: %s" % (name, declared))
 front_width = layers["front_line"].renderer().symbol().width()
 check(front_width >= 0.8, "front lines drawn %.2f mm wide, want bold (>= 0.8)" % front_width)

@@ -1,0 +1,182 @@
+/* Places: the one reader of the places file, and their observed timeline. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "core/util.h"
+#include "frontcast/forecast.h"
+#include "frontcast/geodesy.h"
+#include "frontcast/places.h"
+#include "series/runner.h"
+
+void fc_places_destroy(fc_places *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        free(p->p[i].name);
+    free(p->p);
+    free(p);
+}
+
+fc_status fc_places_read(const char *path, fc_places **out, fc_error *err)
+{
+    *out = NULL;
+    json_object *root = json_object_from_file(path);
+    json_object *features;
+    if (!root || !json_object_object_get_ex(root, "features", &features) ||
+        !json_object_is_type(features, json_type_array)) {
+        json_object_put(root);
+        return fc_error_set(err, FC_ERR_FORMAT,
+                            "%s: not a GeoJSON FeatureCollection of places (lon/lat points)", path);
+    }
+    const size_t n = json_object_array_length(features);
+    fc_places *ps = calloc(1, sizeof *ps);
+    if (ps)
+        ps->p = calloc(n + 1, sizeof *ps->p);
+    fc_status st = ps && ps->p ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n && st == FC_OK; i++) {
+        json_object *f = json_object_array_get_idx(features, i), *g, *c, *props = NULL, *v;
+        if (!json_object_object_get_ex(f, "geometry", &g) ||
+            !json_object_object_get_ex(g, "coordinates", &c) ||
+            !json_object_is_type(c, json_type_array) || json_object_array_length(c) < 2)
+            continue;
+        fc_place *p = &ps->p[ps->n];
+        p->lon = json_object_get_double(json_object_array_get_idx(c, 0));
+        p->lat = json_object_get_double(json_object_array_get_idx(c, 1));
+        json_object_object_get_ex(f, "properties", &props);
+        p->name = fc_strdup(props && json_object_object_get_ex(props, "name", &v)
+                                ? json_object_get_string(v)
+                                : "");
+        p->population = props && json_object_object_get_ex(props, "population", &v)
+                            ? json_object_get_double(v)
+                            : NAN;
+        if (!p->name)
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        else
+            ps->n++;
+    }
+    json_object_put(root);
+    if (st != FC_OK) {
+        fc_places_destroy(ps);
+        return st;
+    }
+    *out = ps;
+    return FC_OK;
+}
+
+/* What the threads share: the places in the working CRS, and one flag per
+ * (snapshot, place), each snapshot's row written by the one thread that
+ * visits it. */
+typedef struct timeline_ctx {
+    const double *xy;
+    size_t np;
+    unsigned char *inside; /* [snapshot * np + place] */
+} timeline_ctx;
+
+/* Per run: the places as GEOS points of the run's worker. */
+static fc_status tl_begin(fc_worker *w, void *vctx, void **state, fc_error *err)
+{
+    const timeline_ctx *ctx = vctx;
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry **pts = calloc(ctx->np + 1, sizeof *pts);
+    if (!pts)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < ctx->np; i++)
+        if (!(pts[i] = GEOSGeom_createPointFromXY_r(h, ctx->xy[2 * i], ctx->xy[2 * i + 1]))) {
+            for (size_t k = 0; k < i; k++)
+                GEOSGeom_destroy_r(h, pts[k]);
+            free(pts);
+            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        }
+    *state = pts;
+    return FC_OK;
+}
+
+static void tl_end(fc_worker *w, void *vctx, void *state)
+{
+    const timeline_ctx *ctx = vctx;
+    GEOSGeometry **pts = state;
+    for (size_t i = 0; pts && i < ctx->np; i++)
+        GEOSGeom_destroy_r(fc_worker_geos(w), pts[i]);
+    free(pts);
+}
+
+static fc_status tl_visit(fc_worker *w, void *vctx, void *state, size_t k,
+                          const GEOSGeometry *control, bool record, fc_error *err)
+{
+    timeline_ctx *ctx = vctx;
+    if (!record)
+        return FC_OK; /* nothing carries over from the previous snapshot */
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry **pts = state;
+    const GEOSPreparedGeometry *prep = GEOSPrepare_r(h, control);
+    if (!prep)
+        return fc_error_set(err, FC_ERR_GEOM, "cannot prepare a control area");
+    for (size_t i = 0; i < ctx->np; i++)
+        ctx->inside[k * ctx->np + i] = GEOSPreparedIntersects_r(h, prep, pts[i]) == 1;
+    GEOSPreparedGeom_destroy_r(h, prep);
+    return FC_OK;
+}
+
+fc_status fc_places_timeline(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                             const fc_places *places, const fc_places_timeline_options *o,
+                             fc_place_history **out, fc_error *err)
+{
+    *out = NULL;
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    const size_t np = places->n, ns = fc_series_count(series);
+    fc_place_history *hist = calloc(np + 1, sizeof *hist);
+    double *xy = malloc((2 * np + 2) * sizeof *xy);
+    unsigned char *inside = calloc(ns * np + 1, 1);
+    fc_status st = hist && xy && inside ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == FC_OK && i < np; i++) {
+        xy[2 * i] = places->p[i].lon;
+        xy[2 * i + 1] = places->p[i].lat;
+        hist[i].first_held = hist[i].last_free = FC_NO_DAY;
+    }
+    if (st == FC_OK && np)
+        st = fc_reproject_xy(w, "OGC:CRS84", zs->crs, xy, np, err);
+    /* The zone of each place. */
+    for (size_t i = 0; st == FC_OK && i < np; i++) {
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, xy[2 * i], xy[2 * i + 1]);
+        if (!pt)
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        for (size_t z = 0; st == FC_OK && z < zs->n && !hist[i].zone_id; z++)
+            if (GEOSIntersects_r(h, zs->zones[z].geom, pt) == 1)
+                hist[i].zone_id = zs->zones[z].id;
+        if (pt)
+            GEOSGeom_destroy_r(h, pt);
+    }
+    if (st == FC_OK && np && ns) {
+        timeline_ctx ctx = {xy, np, inside};
+        const fc_snapshot_task task = {tl_begin, tl_end, tl_visit};
+        fc_run_options ro = {.threads = o->threads, .crs = zs->crs, .diag = o->diag,
+                             .progress = o->progress, .progress_user = o->progress_user};
+        st = fc_series_run(series, &task, &ctx, &ro, NULL, err);
+    }
+    /* Each place's history, in date order. */
+    for (size_t i = 0; st == FC_OK && i < np; i++) {
+        fc_place_history *p = &hist[i];
+        for (size_t k = 0; k < ns; k++) {
+            const bool in = inside[k * np + i];
+            if (k > 0 && in != (bool)inside[(k - 1) * np + i])
+                p->changes++;
+            if (in && p->first_held == FC_NO_DAY) {
+                p->first_held = fc_series_date(series, k);
+                p->last_free = k > 0 ? fc_series_date(series, k - 1) : FC_NO_DAY;
+            }
+        }
+        p->held_now = ns > 0 && inside[(ns - 1) * np + i];
+    }
+    free(xy);
+    free(inside);
+    if (st != FC_OK) {
+        free(hist);
+        return st;
+    }
+    *out = hist;
+    return FC_OK;
+}
