@@ -189,6 +189,10 @@ fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char
  * (+.csvt) to path (NULL: stdout). */
 fc_status fc_write_spatial_backtest(const fc_spatial_score *s, size_t n, const char *path,
                                     fc_error *err);
+/* The places backtest (fc_places_backtest) as CSV, with a .csvt: coverage80
+ * = covered80 / captured, empty when nothing was captured. */
+fc_status fc_write_places_backtest(const fc_place_score *s, size_t n, const char *path,
+                                   fc_error *err);
 
 /* The observed timeline of places into dir: places-timeline.csv (with its
  * .csvt; held_now as true/false, lon, lat) with FC_OUT_CSV in formats, and

@@ -30,6 +30,7 @@
 #include "frontcast/areas.h"
 #include "frontcast/calibrate.h"
 #include "frontcast/forecast.h"
+#include "frontcast/places.h"
 
 /* The country (union of the zones) and its interior, built once. */
 typedef struct fc_frontier fc_frontier;
@@ -118,8 +119,6 @@ void fc_grid_fill(fc_worker *w, const fc_grid *g, const GEOSGeometry *polygon, u
 typedef struct fc_gain_curve {
     const double *gain_km2, *lo80_km2, *hi80_km2;
     size_t ndays;
-    size_t cal_n; /* past forecasts the bounds are calibrated on (at the
-                     horizon); 0: the model's own */
 } fc_gain_curve;
 
 typedef struct fc_arrival_options {
@@ -176,8 +175,9 @@ typedef struct fc_place_row {
     const char *zone_id;   /* owned by the zone set; NULL outside every zone */
     double distance_km;    /* to the current front line */
     fc_day arrival, arrival_lo80, arrival_hi80; /* FC_NO_DAY: beyond the horizon */
-    char interval[FC_INTERVAL_LABEL]; /* fc_interval_label of its zone's gain
-                                         curve; "" where there is no date */
+    char interval[FC_INTERVAL_LABEL]; /* fc_interval_label: calibrated on places
+                                         (fc_place_calibration_at) or the
+                                         model's; "" where there is no date */
 } fc_place_row;
 
 typedef struct fc_advance_options {
@@ -280,5 +280,130 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
                               const fc_area_table *table, const fc_spatial_backtest_options *opts,
                               fc_spatial_score **scores, size_t *nscores, size_t *norigins,
                               fc_error *err);
+
+/*
+ * Calibrated arrival intervals for places. The area bands (calibrate.h)
+ * say how much ground will be taken, not where: on the DeepStateMap
+ * history their arrival bounds contained 7-14% of the places captured
+ * since. So the bounds of places are calibrated on places:
+ * 1. Past predictions. At origins every FC_PLACE_CAL_EVERY_DAYS days (the
+ *    first a window after the first snapshot), the arrival model (gain
+ *    curves as of the origin, cells of at least FC_PLACE_CAL_CELL_M) dates
+ *    every place not yet held there (first_held after the origin or never).
+ * 2. Scores as of a date D, from origins before D only: a place captured
+ *    by D scores |log((obs + K) / (pred + K))| (days after the origin, K =
+ *    FC_PLACE_CAL_OFFSET_DAYS: an error of a week matters less at a year);
+ *    one not captured by D although predicted before D is censored: its
+ *    score is at least that of a capture on D; one predicted on or after D
+ *    and not captured, or never predicted, says nothing and is left out.
+ * 3. The 80% quantile q of the scores' Kaplan-Meier distribution (Kaplan &
+ *    Meier 1958: the censored scores count while they are known to be
+ *    larger), at the conformal level 0.8 (n + 1) / n, when there are at
+ *    least FC_PLACE_CAL_MIN_SCORES scores: the interval is (pred + K) e^-q
+ *    - K to (pred + K) e^q - K, with no upper bound when the estimate never
+ *    reaches the level.
+ */
+#define FC_PLACE_CAL_EVERY_DAYS 30
+#define FC_PLACE_CAL_CELL_M 2000.0
+#define FC_PLACE_CAL_OFFSET_DAYS 7.0
+#define FC_PLACE_CAL_MIN_SCORES 30
+
+/* The arrival model's predictions for places at a grid of origins. */
+typedef struct fc_place_predictions {
+    size_t norigins, nplaces;
+    fc_day *origin;       /* ascending */
+    float *days, *early80, *late80; /* [k * nplaces + i], days after origin k;
+                                       INFINITY: beyond the gain curves;
+                                       NAN: not a candidate (held, or outside) */
+} fc_place_predictions;
+
+typedef struct fc_place_prediction_options {
+    fc_day first, last;   /* origins first, first + every, ... <= last */
+    int every_days;
+    int window_days;
+    int curve_days;       /* how far the gain curves reach */
+    fc_model model;
+    double cell_m;
+    int bootstrap;
+    uint64_t seed;
+    bool uniform_speed;   /* the baseline */
+    bool model_intervals; /* the gain curves' own bands */
+    fc_progress_fn progress;
+    void *progress_user;
+} fc_place_prediction_options;
+
+/* Runs the arrival model at every origin (only data up to it) and dates
+ * the places (xy: their coordinates in the zones' CRS; hist: their
+ * timeline). *out newly allocated (fc_place_predictions_destroy). */
+fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
+                                       const fc_series *series, const fc_area_table *table,
+                                       const double *xy, const fc_place_history *hist,
+                                       size_t nplaces, const fc_place_prediction_options *opts,
+                                       fc_place_predictions **out, fc_error *err);
+void fc_place_predictions_destroy(fc_place_predictions *p);
+
+/* The calibration as of a date (steps 2 and 3). */
+typedef struct fc_place_cal {
+    size_t n;          /* scores; the calibration holds when >= FC_PLACE_CAL_MIN_SCORES */
+    size_t captured;   /* of them, places captured by the date */
+    double q80;        /* INFINITY when it does not hold */
+} fc_place_cal;
+
+void fc_place_calibration_at(const fc_place_predictions *p, const fc_place_history *hist,
+                             fc_day as_of, fc_place_cal *out);
+/* The 80% interval (days) around a predicted arrival (hi INFINITY when the
+ * misses leave no finite quantile); false (lo, hi untouched) when c does
+ * not hold or pred is not finite. */
+bool fc_place_cal_bounds(const fc_place_cal *c, double pred, double *lo, double *hi);
+
+/* How well the arrival dates of places matched their observed capture
+ * (first_held), for one model and horizon, pooled over origins. */
+typedef struct fc_place_score {
+    const char *model;      /* "arrival" or "uniform-buffer"; static */
+    int horizon_days;
+    size_t origins;
+    size_t candidates;      /* (origin, place) pairs with the place not yet held */
+    size_t captured;        /* of them, first held within the horizon */
+    size_t hits, misses, false_alarms; /* predicted within the horizon and
+                                          captured / not predicted / not captured */
+    double median_abs_error_days; /* over the captured: |arrival - first_held|,
+                                     an arrival beyond the gain curves counted
+                                     at their end; NAN if none captured */
+    size_t covered;         /* captured with arrival_lo80 <= first_held <=
+                               arrival_hi80, both within the horizon */
+    size_t covered_free;    /* not captured, with arrival_hi80 beyond the horizon */
+    size_t calibrated;      /* candidates whose bounds were calibrated on places */
+} fc_place_score;
+
+typedef struct fc_places_backtest_options {
+    int every_days;        /* default 30 */
+    const int *horizons;   /* default 90, 180, 365 */
+    size_t nhorizons;
+    int window_days;       /* default 180 */
+    fc_model model;        /* the rate model calibrated to */
+    double cell_m;         /* default 1000 */
+    int bootstrap;
+    uint64_t seed;
+    bool model_intervals;  /* the rate model's own bands, not calibrated ones */
+    fc_progress_fn progress;
+    void *progress_user;
+} fc_places_backtest_options;
+
+/*
+ * From origins every every_days (after a burn-in of the window, while the
+ * series runs at least the shortest horizon past the origin), runs the
+ * arrival model and the uniform-buffer baseline as of the origin (only
+ * data up to it) and scores the arrival dates of the places not held then
+ * against hist (fc_places_timeline of the same series), for each horizon
+ * the series covers. Each model's 80% bounds are calibrated on its
+ * predictions at the earlier origins (fc_place_calibration_at) once there
+ * are enough, else they are the area-calibrated ones. *scores (2 x
+ * nhorizons, newly allocated; free()).
+ */
+fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                             const fc_area_table *table, const fc_places *places,
+                             const fc_place_history *hist, const fc_places_backtest_options *opts,
+                             fc_place_score **scores, size_t *nscores, size_t *norigins,
+                             fc_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "frontcast/places.h"
 #include "frontcast/export.h"
 #include "frontcast/forecast.h"
 #include "frontcast/spatial.h"
@@ -52,6 +53,17 @@ static void help(void)
            "                         speed everywhere). Uses the first --window (default 180),\n"
            "                         --model (default pace) and --cell KM (default 1); needs\n"
            "                         --zones/--control (default out/backtest-spatial.csv)\n"
+           "  --places[=PATH]        backtest the arrival dates of places instead: from\n"
+           "                         origins every --every days (default 30), date the\n"
+           "                         places not yet held with the arrival model and the\n"
+           "                         uniform buffer, and compare with when each was first\n"
+           "                         held (frontcast places) within --horizons (default\n"
+           "                         90,180,365): hits, misses, false alarms, median error\n"
+           "                         in days and how often the 80%% interval (both bounds\n"
+           "                         within the horizon) contained the capture. PATH: the\n"
+           "                         places (default geodata/" FC_DEFAULT_PLACES ");\n"
+           "                         --window, --model, --cell as for --spatial\n"
+           "                         (default out/backtest-places.csv)\n"
            "  -q, --quiet            no tables on standard output\n"
            "\n"
            "Example:\n"
@@ -65,7 +77,8 @@ typedef struct backtest_args {
     cli_inputs in;
     cli_model_args m; /* models, windows, bootstrap, seed */
     const char *output;
-    bool spatial, every_given, horizons_given;
+    bool spatial, places, every_given, horizons_given;
+    const char *places_path;
     double cell_km;
     int every;
     int horizons[CLI_MAX_LIST];
@@ -75,7 +88,7 @@ typedef struct backtest_args {
 
 static int parse(int argc, char **argv, backtest_args *a)
 {
-    enum { O_EVERY = 256, O_HORIZONS, O_SPATIAL, O_CELL };
+    enum { O_EVERY = 256, O_HORIZONS, O_SPATIAL, O_CELL, O_PLACES };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
         CLI_MODEL_LONGOPTS,
@@ -83,6 +96,7 @@ static int parse(int argc, char **argv, backtest_args *a)
         {"every", required_argument, NULL, O_EVERY},
         {"horizons", required_argument, NULL, O_HORIZONS},
         {"spatial", no_argument, NULL, O_SPATIAL},
+        {"places", optional_argument, NULL, O_PLACES},
         {"cell", required_argument, NULL, O_CELL},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
@@ -111,6 +125,10 @@ static int parse(int argc, char **argv, backtest_args *a)
             continue;
         switch (c) {
         case O_SPATIAL: a->spatial = true; break;
+        case O_PLACES:
+            a->places = true;
+            a->places_path = optarg;
+            break;
         case O_CELL: {
             char *end;
             a->cell_km = strtod(optarg, &end);
@@ -137,19 +155,28 @@ static int parse(int argc, char **argv, backtest_args *a)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (a->spatial && a->in.areas)
-        return cli_usage_error(cmd, "--spatial needs geometry: give --zones/--control, not --areas");
-    if (a->spatial && a->m.models_given && a->m.nmodels != 1)
-        return cli_usage_error(cmd, "--spatial calibrates to one --model");
+    if (a->spatial && a->places)
+        return cli_usage_error(cmd, "--spatial and --places are two backtests: run them one at a time");
+    const char *which = a->spatial ? "--spatial" : "--places";
+    const bool arrival = a->spatial || a->places;
+    if (arrival && a->in.areas)
+        return cli_usage_error(cmd, "%s needs geometry: give --zones/--control, not --areas", which);
+    if (arrival && a->m.models_given && a->m.nmodels != 1)
+        return cli_usage_error(cmd, "%s calibrates to one --model", which);
     if (!a->output)
-        a->output = a->spatial ? "out/backtest-spatial.csv" : "out/backtest.csv";
-    if (a->spatial) {
-        static const int hors[] = {90, 180};
+        a->output = a->spatial  ? "out/backtest-spatial.csv"
+                    : a->places ? "out/backtest-places.csv"
+                                : "out/backtest.csv";
+    if (arrival) {
+        static const int spatial_h[] = {90, 180}, places_h[] = {90, 180, 365};
         if (!a->every_given)
-            a->every = 60;
-        if (!a->horizons_given) {
-            memcpy(a->horizons, hors, sizeof hors);
+            a->every = a->spatial ? 60 : 30;
+        if (!a->horizons_given && a->spatial) {
+            memcpy(a->horizons, spatial_h, sizeof spatial_h);
             a->nhorizons = 2;
+        } else if (!a->horizons_given) {
+            memcpy(a->horizons, places_h, sizeof places_h);
+            a->nhorizons = 3;
         }
         if (!a->m.windows_given)
             a->m.windows[0] = 180;
@@ -218,6 +245,74 @@ static int run_spatial(backtest_args *a)
     return rc;
 }
 
+static int run_places(backtest_args *a)
+{
+    cli_warnings warn;
+    cli_warnings_init(&warn, a->common.quiet);
+    fc_error err = {0};
+    fc_worker *w = fc_worker_create();
+    fc_zoneset *zs = NULL;
+    fc_series *series = NULL;
+    fc_area_table *table = NULL;
+    fc_places *pl = NULL;
+    fc_place_history *hist = NULL;
+    fc_place_score *scores = NULL;
+    size_t nscores = 0, norigins = 0;
+    char *def_places = a->places_path ? NULL : cli_geodata_path(FC_DEFAULT_PLACES);
+    fc_status st = w ? fc_places_read(a->places_path ? a->places_path : def_places, &pl, &err)
+                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK)
+        st = cli_open_inputs(&a->in, &a->common, &warn, w, &zs, &series, &err);
+    if (st == FC_OK)
+        st = cli_compute_areas(&a->in, &a->common, &warn, zs, series, false, NULL, &table, &err);
+    if (st == FC_OK)
+        st = fc_places_timeline(w, zs, series, pl,
+                                &(fc_places_timeline_options){a->in.threads, &warn.diag, NULL, NULL},
+                                &hist, &err);
+    if (st == FC_OK) {
+        fc_places_backtest_options po = {
+            .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
+            .window_days = a->m.windows[0], .model = a->m.models[0], .cell_m = a->cell_km * 1000,
+            .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
+            .model_intervals = a->m.model_intervals,
+            .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
+        st = fc_places_backtest(w, zs, series, table, pl, hist, &po, &scores, &nscores, &norigins,
+                                &err);
+        cli_progress_end(&a->common);
+    }
+    if (st == FC_OK)
+        st = ensure_parent(a->output, &err);
+    if (st == FC_OK)
+        st = fc_write_places_backtest(scores, nscores, a->output, &err);
+    if (st == FC_OK && !a->common.quiet) {
+        printf("frontcast backtest --places: %zu origins every %d days, window %d days, calibrated "
+               "to %s (%s intervals)\n%-15s %7s %7s %9s %8s %5s %6s %6s %9s %6s\n",
+               norigins, a->every, a->m.windows[0], fc_model_name(a->m.models[0]),
+               a->m.model_intervals ? "model" : "calibrated", "model", "horizon", "origins",
+               "not held", "captured", "hits", "misses", "alarms", "med.err d", "cov80");
+        for (size_t i = 0; i < nscores; i++) {
+            const fc_place_score *s = &scores[i];
+            printf("%-15s %7d %7zu %9zu %8zu %5zu %6zu %6zu ", s->model, s->horizon_days, s->origins,
+                   s->candidates, s->captured, s->hits, s->misses, s->false_alarms);
+            if (s->captured)
+                printf("%9.0f %6.2f\n", s->median_abs_error_days,
+                       (double)s->covered / (double)s->captured);
+            else
+                printf("%9s %6s\n", "-", "-");
+        }
+    }
+    int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
+    free(scores);
+    free(hist);
+    fc_places_destroy(pl);
+    fc_area_table_destroy(table);
+    fc_series_close(w, series);
+    fc_zones_destroy(w, zs);
+    fc_worker_destroy(w);
+    free(def_places);
+    return rc;
+}
+
 static void print_table(const fc_backtest *b, const char *zone)
 {
     printf("\n%s:\n%-9s %6s %7s %5s %10s %10s %10s %6s %6s %7s %9s %5s %6s %6s %9s\n", zone,
@@ -257,6 +352,8 @@ int cmd_backtest(int argc, char **argv)
         return rc;
     if (a.spatial)
         return run_spatial(&a);
+    if (a.places)
+        return run_places(&a);
     fc_zoneset *zs = NULL;
     fc_area_table *table = NULL;
     fc_backtest *bt = NULL;

@@ -148,6 +148,32 @@ fc_status fc_write_spatial_backtest(const fc_spatial_score *s, size_t n, const c
     return st == FC_OK ? fc_csv_commit(&c, err) : st;
 }
 
+fc_status fc_write_places_backtest(const fc_place_score *s, size_t n, const char *path,
+                                   fc_error *err)
+{
+    fc_csv c;
+    fc_status st = fc_csv_open(&c, path,
+                               "model,horizon_days,origins,candidates,captured,hits,misses,"
+                               "false_alarms,median_abs_error_days,coverage80,covered80,"
+                               "covered80_free\n",
+                               "\"String\",\"Integer\",\"Integer\",\"Integer\",\"Integer\","
+                               "\"Integer\",\"Integer\",\"Integer\",\"Real\",\"Real\",\"Integer\","
+                               "\"Integer\"\n",
+                               err);
+    for (size_t i = 0; st == FC_OK && i < n; i++) {
+        const fc_place_score *r = &s[i];
+        fprintf(c.f, "%s,%d,%zu,%zu,%zu,%zu,%zu,%zu,", r->model, r->horizon_days, r->origins,
+                r->candidates, r->captured, r->hits, r->misses, r->false_alarms);
+        if (!isnan(r->median_abs_error_days))
+            fprintf(c.f, "%.1f", r->median_abs_error_days);
+        fputc(',', c.f);
+        if (r->captured)
+            fprintf(c.f, "%.4f", (double)r->covered / (double)r->captured);
+        fprintf(c.f, ",%zu,%zu\n", r->covered, r->covered_free);
+    }
+    return st == FC_OK ? fc_csv_commit(&c, err) : st;
+}
+
 fc_status fc_write_places_timeline(const fc_places *places, const fc_place_history *hist,
                                    const char *dir, unsigned formats, fc_error *err)
 {

@@ -7,6 +7,7 @@
 
 #include "core/util.h"
 #include "frontcast/calibrate.h"
+#include "frontcast/geodesy.h"
 #include "frontcast/overlay.h"
 #include "frontcast/places.h"
 #include "frontcast/spatial.h"
@@ -72,13 +73,12 @@ fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as
             fc_error_set(err, st, "zone %s (%s): %s", zs->zones[z].id, zs->zones[z].name, sub.msg);
             break;
         }
-        size_t cal_n = 0;
         if (fc_fit_rate(fit) >= MIN_ADVANCE_KM2_PER_DAY) {
             st = fc_fit_project(fit, hs, nd, b, err);
             const double activity = fc_cal_activity(tt, yy, n, as_of);
             for (size_t d = 0; st == FC_OK && d < nd; d++) {
                 fc_band m = b[d];
-                cal_n = fc_cal_band(&cal, hs[d], &m, activity, area, &b[d]);
+                fc_cal_band(&cal, hs[d], &m, activity, area, &b[d]);
             }
         } else {
             b[0].value = NAN; /* no advance: no curve */
@@ -102,7 +102,7 @@ fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as
             ml = lo[d] = fmax(ml, b[d].lo80 - last);
             mh = hi[d] = fmax(mh, b[d].hi80 - last);
         }
-        gains[z] = (fc_gain_curve){g, lo, hi, nd, cal_n};
+        gains[z] = (fc_gain_curve){g, lo, hi, nd};
     }
 cleanup:
     free(tt);
@@ -276,7 +276,7 @@ static fc_day day_or_none(fc_day as_of, float days, int horizon)
 /* Reads the places (GeoJSON points, lon/lat) and dates those not yet held. */
 static fc_status date_places(fc_worker *w, const fc_zoneset *zs, const fc_frontier *fr,
                              const GEOSGeometry *now, const char *path, int horizon,
-                             const fc_gain_curve *gains, fc_advance *a, fc_error *err)
+                             const fc_place_cal *pcal, fc_advance *a, fc_error *err)
 {
     GEOSContextHandle_t h = w->geos;
     fc_places *src = NULL;
@@ -343,11 +343,15 @@ static fc_status date_places(fc_worker *w, const fc_zoneset *zs, const fc_fronti
         p.arrival = p.arrival_lo80 = p.arrival_hi80 = FC_NO_DAY;
         if (c >= 0) {
             p.arrival = day_or_none(a->as_of, a->arrival->days[c], horizon);
-            p.arrival_lo80 = day_or_none(a->as_of, a->arrival->early80[c], horizon);
-            p.arrival_hi80 = day_or_none(a->as_of, a->arrival->late80[c], horizon);
+            /* The bounds calibrated on places where that holds; else the
+             * area bands' (which say how much ground, not where). */
+            double lo = a->arrival->early80[c], hi = a->arrival->late80[c];
+            const bool calibrated = fc_place_cal_bounds(pcal, ceil(a->arrival->days[c]), &lo, &hi);
+            p.arrival_lo80 = day_or_none(a->as_of, (float)lo, horizon);
+            p.arrival_hi80 = day_or_none(a->as_of, (float)hi, horizon);
             if (p.arrival != FC_NO_DAY || p.arrival_lo80 != FC_NO_DAY ||
                 p.arrival_hi80 != FC_NO_DAY)
-                fc_interval_label(z >= 0 ? gains[z].cal_n : 0, p.interval);
+                fc_interval_label(calibrated ? pcal->n : 0, p.interval);
         }
         a->places[kept++] = p;
     }
@@ -365,6 +369,46 @@ cleanup:
     if (proj)
         GEOSGeom_destroy_r(h, proj);
     free(xy);
+    return st;
+}
+
+/* The calibration of the places' arrival bounds as of as_of (spatial.h):
+ * the arrival model's predictions at the origins before it, against the
+ * places' observed timeline. */
+static fc_status place_calibration(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                                   const fc_area_table *table, const fc_advance_options *o,
+                                   fc_day as_of, const fc_diag *diag, fc_place_cal *out,
+                                   fc_error *err)
+{
+    fc_places *pl = NULL;
+    fc_place_history *hist = NULL;
+    fc_place_predictions *pred = NULL;
+    double *xy = NULL;
+    fc_status st = fc_places_read(o->places, &pl, err);
+    if (st == FC_OK)
+        st = fc_places_timeline(w, zs, series, pl, &(fc_places_timeline_options){0, diag, NULL, NULL},
+                                &hist, err);
+    if (st == FC_OK && !(xy = malloc((2 * pl->n + 2) * sizeof *xy)))
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == FC_OK && i < pl->n; i++) {
+        xy[2 * i] = pl->p[i].lon;
+        xy[2 * i + 1] = pl->p[i].lat;
+    }
+    if (st == FC_OK && pl->n)
+        st = fc_reproject_xy(w, "OGC:CRS84", zs->crs, xy, pl->n, err);
+    fc_place_prediction_options po = {
+        fc_series_date(series, 0) + o->window_days, as_of - FC_PLACE_CAL_EVERY_DAYS,
+        FC_PLACE_CAL_EVERY_DAYS, o->window_days, o->horizon_days, o->model,
+        fmax(o->cell_m, FC_PLACE_CAL_CELL_M), o->bootstrap, o->seed, o->uniform_speed, false,
+        NULL, NULL};
+    if (st == FC_OK)
+        st = fc_place_predictions_compute(w, zs, series, table, xy, hist, pl->n, &po, &pred, err);
+    if (st == FC_OK)
+        fc_place_calibration_at(pred, hist, as_of, out);
+    fc_place_predictions_destroy(pred);
+    free(xy);
+    free(hist);
+    fc_places_destroy(pl);
     return st;
 }
 
@@ -439,8 +483,11 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
                 gains[z].gain_km2 ? gains[z].gain_km2[a->step_days[s]] : 0;
         st = draw_step(w, zs, fr, now, a, s, err);
     }
+    fc_place_cal pcal = {0, 0, INFINITY};
+    if (st == FC_OK && o.places && !o.model_intervals)
+        st = place_calibration(w, zs, series, table, &o, a->as_of, diag, &pcal, err);
     if (st == FC_OK && o.places)
-        st = date_places(w, zs, fr, now, o.places, o.horizon_days, gains, a, err);
+        st = date_places(w, zs, fr, now, o.places, o.horizon_days, &pcal, a, err);
 cleanup:
     fc_gain_curves_free(gains, nz);
     free(gains);

@@ -139,7 +139,7 @@ static void one_sector_and_calibration(void)
     double g[121];
     for (int d = 0; d <= 120; d++)
         g[d] = 10.0 * d;
-    fc_gain_curve gain = {g, g, g, 121, 0};
+    fc_gain_curve gain = {g, g, g, 121};
     fc_arrival_options o = {.cell_m = 1 * KM, .window_days = 100};
     fc_arrival *ar = NULL;
     CHECK(fc_arrival_compute(w, &zs, fr, now, then, &gain, &o, &ar, &err) == FC_OK);

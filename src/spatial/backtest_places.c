@@ -1,0 +1,157 @@
+/* The backtest of arrival dates: projected against observed captures. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontcast/geodesy.h"
+#include "frontcast/spatial.h"
+#include "model/stats.h"
+
+/* One model and horizon over the origins. */
+typedef struct place_acc {
+    fc_place_score s;
+    double *errors;
+    size_t nerr, cap;
+} place_acc;
+
+static bool add_error(place_acc *a, double e)
+{
+    if (a->nerr == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 64;
+        double *p = realloc(a->errors, cap * sizeof *p);
+        if (!p)
+            return false;
+        a->errors = p;
+        a->cap = cap;
+    }
+    a->errors[a->nerr++] = e;
+    return true;
+}
+
+/* Scores one (origin, place) prediction at horizon h: pred, lo, hi in days
+ * after the origin (INFINITY: not within the gain curves), obs the days to
+ * its first_held (INFINITY: never). */
+static bool score(place_acc *a, double h, double pred, double lo, double hi, double obs,
+                  double curve_days)
+{
+    const bool captured = obs <= h, predicted = pred <= h;
+    a->s.candidates++;
+    a->s.hits += captured && predicted;
+    a->s.misses += captured && !predicted;
+    a->s.false_alarms += !captured && predicted;
+    if (!captured) {
+        a->s.covered_free += !(hi <= h);
+        return true;
+    }
+    a->s.captured++;
+    /* An open-ended bound (beyond the horizon) does not cover a capture. */
+    a->s.covered += lo <= obs && obs <= hi && hi <= h;
+    return add_error(a, fabs(fmin(pred, curve_days) - obs));
+}
+
+fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                             const fc_area_table *table, const fc_places *places,
+                             const fc_place_history *hist, const fc_places_backtest_options *in,
+                             fc_place_score **scores, size_t *nscores, size_t *norigins,
+                             fc_error *err)
+{
+    *scores = NULL;
+    *nscores = 0;
+    *norigins = 0;
+    fc_places_backtest_options o = *in;
+    static const int default_h[] = {90, 180, 365};
+    if (o.nhorizons == 0) {
+        o.horizons = default_h;
+        o.nhorizons = 3;
+    }
+    if (o.every_days <= 0)
+        o.every_days = 30;
+    if (o.window_days <= 0)
+        o.window_days = 180;
+    int maxh = 0, minh = INT32_MAX;
+    for (size_t k = 0; k < o.nhorizons; k++) {
+        maxh = o.horizons[k] > maxh ? o.horizons[k] : maxh;
+        minh = o.horizons[k] < minh ? o.horizons[k] : minh;
+    }
+    const size_t nd = fc_series_count(series), np = places->n, nh = o.nhorizons;
+    if (nd < 2)
+        return fc_error_set(err, FC_ERR_EMPTY, "a backtest needs at least two snapshots");
+    const fc_day first = fc_series_date(series, 0) + o.window_days;
+    const fc_day end = fc_series_date(series, nd - 1);
+    if (first > end - minh)
+        return fc_error_set(err, FC_ERR_EMPTY,
+                            "the series is too short for a %d-day window and a %d-day horizon",
+                            o.window_days, minh);
+    /* The gain curves reach twice the longest horizon, so that an arrival
+     * just past it still has a date to be wrong by. */
+    const int curve_days = 2 * maxh;
+    place_acc *acc = calloc(2 * nh, sizeof *acc);
+    double *xy = malloc((2 * np + 2) * sizeof *xy);
+    fc_place_predictions *pred[2] = {NULL, NULL};
+    fc_status st = acc && xy ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == FC_OK && i < np; i++) {
+        xy[2 * i] = places->p[i].lon;
+        xy[2 * i + 1] = places->p[i].lat;
+    }
+    if (st == FC_OK && np)
+        st = fc_reproject_xy(w, "OGC:CRS84", zs->crs, xy, np, err);
+    /* Every origin's predictions, both models: the later origins are
+     * scored, calibrated on the earlier ones. */
+    for (int m = 0; m < 2 && st == FC_OK; m++) {
+        fc_place_prediction_options po = {first, end - minh, o.every_days, o.window_days,
+                                          curve_days, o.model, o.cell_m > 0 ? o.cell_m : 1000,
+                                          o.bootstrap, o.seed, m == 1, o.model_intervals,
+                                          o.progress, o.progress_user};
+        st = fc_place_predictions_compute(w, zs, series, table, xy, hist, np, &po, &pred[m], err);
+    }
+    for (size_t k = 0; st == FC_OK && k < pred[0]->norigins; k++) {
+        const fc_day origin = pred[0]->origin[k];
+        for (int m = 0; m < 2 && st == FC_OK; m++) {
+            fc_place_cal cal;
+            if (o.model_intervals)
+                memset(&cal, 0, sizeof cal);
+            else
+                fc_place_calibration_at(pred[m], hist, origin, &cal);
+
+            for (size_t i = 0; st == FC_OK && i < np; i++) {
+                const size_t at = k * np + i;
+                const double days = pred[m]->days[at];
+                if (isnan(days))
+                    continue; /* held already, or outside the zones */
+                double lo = pred[m]->early80[at], hi = pred[m]->late80[at];
+                const bool calibrated = fc_place_cal_bounds(&cal, days, &lo, &hi);
+                const fc_day fh = hist[i].first_held;
+                const double obs = fh == FC_NO_DAY ? INFINITY : (double)(fh - origin);
+                for (size_t h = 0; st == FC_OK && h < nh; h++) {
+                    if (origin + o.horizons[h] > end)
+                        continue; /* the outcome is not known yet */
+                    place_acc *a = &acc[(size_t)m * nh + h];
+                    a->s.calibrated += calibrated;
+                    if (!score(a, o.horizons[h], days, lo, hi, obs, curve_days))
+                        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+                }
+            }
+        }
+        for (size_t h = 0; h < 2 * nh; h++)
+            acc[h].s.origins += origin + o.horizons[h % nh] <= end;
+        (*norigins)++;
+    }
+    if (st == FC_OK && !(*scores = calloc(2 * nh, sizeof **scores)))
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == FC_OK && i < 2 * nh; i++) {
+        fc_place_score *s = &(*scores)[i];
+        *s = acc[i].s;
+        s->model = i < nh ? "arrival" : "uniform-buffer";
+        s->horizon_days = o.horizons[i % nh];
+        s->median_abs_error_days = acc[i].nerr ? fc_median(acc[i].errors, acc[i].nerr) : NAN;
+    }
+    if (st == FC_OK)
+        *nscores = 2 * nh;
+    for (size_t i = 0; acc && i < 2 * nh; i++)
+        free(acc[i].errors);
+    fc_place_predictions_destroy(pred[0]);
+    fc_place_predictions_destroy(pred[1]);
+    free(acc);
+    free(xy);
+    return st;
+}

@@ -1,0 +1,180 @@
+/* Calibrated arrival intervals for places (see spatial.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontcast/geodesy.h"
+#include "frontcast/spatial.h"
+
+void fc_place_predictions_destroy(fc_place_predictions *p)
+{
+    if (!p)
+        return;
+    free(p->origin);
+    free(p->days);
+    free(p->early80);
+    free(p->late80);
+    free(p);
+}
+
+fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
+                                       const fc_series *series, const fc_area_table *table,
+                                       const double *xy, const fc_place_history *hist,
+                                       size_t np, const fc_place_prediction_options *o,
+                                       fc_place_predictions **out, fc_error *err)
+{
+    *out = NULL;
+    const size_t nk = o->last >= o->first ? (size_t)((o->last - o->first) / o->every_days) + 1 : 0;
+    fc_place_predictions *p = calloc(1, sizeof *p);
+    fc_gain_curve *gains = calloc(zs->n + 1, sizeof *gains);
+    fc_frontier *fr = NULL;
+    fc_status st = p && gains ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK) {
+        p->nplaces = np;
+        p->origin = calloc(nk + 1, sizeof *p->origin);
+        p->days = malloc((nk * np + 1) * sizeof *p->days);
+        p->early80 = malloc((nk * np + 1) * sizeof *p->early80);
+        p->late80 = malloc((nk * np + 1) * sizeof *p->late80);
+        if (!p->origin || !p->days || !p->early80 || !p->late80)
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    if (st == FC_OK && nk)
+        st = fc_frontier_create(w, zs, 2000, &fr, err);
+    for (size_t k = 0; st == FC_OK && k < nk; k++) {
+        const fc_day origin = o->first + (fc_day)k * o->every_days;
+        GEOSGeometry *now = NULL, *then = NULL;
+        size_t inow = 0, ithen = 0;
+        fc_arrival *arr = NULL;
+        st = fc_series_control_at(series, origin, w, zs->crs, NULL, &inow, &now, err);
+        if (st == FC_OK)
+            st = fc_series_control_at(series, origin - o->window_days, w, zs->crs, NULL, &ithen,
+                                      &then, err);
+        fc_gain_options go = {o->model, o->window_days, o->curve_days, o->bootstrap, o->seed,
+                              o->model_intervals};
+        if (st == FC_OK)
+            st = fc_gain_curves(table, zs, origin, &go, gains, err);
+        if (st == FC_OK) {
+            fc_arrival_options ao = {.cell_m = o->cell_m,
+                                     .window_days = (int)(fc_series_date(series, inow) -
+                                                          fc_series_date(series, ithen)),
+                                     .uniform_speed = o->uniform_speed};
+            st = fc_arrival_compute(w, zs, fr, now, then, gains, &ao, &arr, err);
+        }
+        for (size_t i = 0; st == FC_OK && i < np; i++) {
+            const size_t at = k * np + i;
+            p->days[at] = p->early80[at] = p->late80[at] = NAN;
+            if (hist[i].first_held != FC_NO_DAY && hist[i].first_held <= origin)
+                continue; /* already held */
+            const long c = fc_grid_cell(&arr->grid, xy[2 * i], xy[2 * i + 1]);
+            if (c < 0 || arr->zone[c] < 0 || arr->controlled[c])
+                continue;
+            p->days[at] = ceilf(arr->days[c]);
+            p->early80[at] = ceilf(arr->early80[c]);
+            p->late80[at] = ceilf(arr->late80[c]);
+        }
+        if (st == FC_OK) {
+            p->origin[k] = origin;
+            p->norigins = k + 1;
+        }
+        fc_arrival_destroy(arr);
+        fc_gain_curves_free(gains, zs->n);
+        if (now)
+            GEOSGeom_destroy_r(fc_worker_geos(w), now);
+        if (then)
+            GEOSGeom_destroy_r(fc_worker_geos(w), then);
+        if (o->progress)
+            o->progress(o->progress_user, k + 1, nk);
+    }
+    fc_frontier_destroy(w, fr);
+    free(gains);
+    if (st != FC_OK) {
+        fc_place_predictions_destroy(p);
+        return st;
+    }
+    *out = p;
+    return FC_OK;
+}
+
+/* A score, or a lower bound of one (censored). */
+typedef struct scored {
+    double v;
+    bool event;
+} scored;
+
+/* By value; at a tie, observed scores before censored ones (a censored
+ * place was still at risk when the others were scored). */
+static int by_value(const void *a, const void *b)
+{
+    const scored *x = a, *y = b;
+    if (x->v != y->v)
+        return (x->v > y->v) - (x->v < y->v);
+    return (int)y->event - (int)x->event;
+}
+
+void fc_place_calibration_at(const fc_place_predictions *p, const fc_place_history *hist,
+                             fc_day as_of, fc_place_cal *out)
+{
+    memset(out, 0, sizeof *out);
+    out->q80 = INFINITY;
+    const double K = FC_PLACE_CAL_OFFSET_DAYS;
+    size_t cap = 0;
+    for (size_t k = 0; k < p->norigins && p->origin[k] < as_of; k++)
+        cap += p->nplaces;
+    scored *s = malloc((cap + 1) * sizeof *s);
+    if (!s)
+        return; /* no calibration: the area-calibrated bounds stand */
+    size_t n = 0, captured = 0;
+    for (size_t k = 0; k < p->norigins && p->origin[k] < as_of; k++)
+        for (size_t i = 0; i < p->nplaces; i++) {
+            const double pred = p->days[k * p->nplaces + i];
+            if (!isfinite(pred))
+                continue; /* not a candidate, or never predicted */
+            const fc_day fh = hist[i].first_held;
+            if (fh != FC_NO_DAY && fh <= as_of) {
+                const double obs = (double)(fh - p->origin[k]);
+                s[n++] = (scored){fabs(log((obs + K) / (pred + K))), true};
+                captured++;
+            } else if (pred < (double)(as_of - p->origin[k])) {
+                /* Not captured by as_of although predicted before: its score
+                 * is at least that of a capture on as_of. */
+                const double c = (double)(as_of - p->origin[k]);
+                s[n++] = (scored){log((c + K) / (pred + K)), false};
+            }
+        }
+    out->n = n;
+    out->captured = captured;
+    if (n >= FC_PLACE_CAL_MIN_SCORES) {
+        /* The Kaplan-Meier distribution of the scores (the censored ones
+         * leave the risk set at their bound), and its quantile at 0.8 (n +
+         * 1) / n, the conformal level of n scores: the first score where
+         * the estimated share of scores at or below it reaches that. */
+        qsort(s, n, sizeof *s, by_value);
+        const double level = 0.8 * (double)(n + 1) / (double)n;
+        double surv = 1;
+        for (size_t i = 0; i < n; i++) {
+            if (!s[i].event)
+                continue;
+            surv *= 1 - 1.0 / (double)(n - i);
+            if (1 - surv >= level - 1e-12) {
+                out->q80 = s[i].v;
+                break;
+            }
+        }
+    }
+    free(s);
+}
+
+bool fc_place_cal_bounds(const fc_place_cal *c, double pred, double *lo, double *hi)
+{
+    if (c->n < FC_PLACE_CAL_MIN_SCORES || !isfinite(pred))
+        return false;
+    const double K = FC_PLACE_CAL_OFFSET_DAYS;
+    if (!isfinite(c->q80)) { /* more misses than the level allows: no upper bound */
+        *lo = 1;
+        *hi = INFINITY;
+        return true;
+    }
+    *lo = fmax(1, ceil((pred + K) * exp(-c->q80) - K));
+    *hi = ceil((pred + K) * exp(c->q80) - K);
+    return true;
+}
