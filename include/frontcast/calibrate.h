@@ -88,6 +88,7 @@ double fc_cal_score_of(const fc_band *model, double h, double y);
 typedef struct fc_calibration {
     fc_model model;
     int window_days;
+    fc_day first_origin;   /* of the grid of origins */
     fc_cal_score *scores;  /* by outcome date */
     size_t n;
 } fc_calibration;
@@ -133,6 +134,21 @@ void fc_calibration_at(const fc_calibration *c, fc_day as_of, fc_cal_table *out)
  */
 size_t fc_cal_band(const fc_cal_table *t, double h, const fc_band *model, double activity,
                    double cap, fc_band *band);
+
+/* The horizons (days) at which fc_calibration_zone_scores compares models. */
+#define FC_AUTO_HORIZONS {30, 90, 180}
+
+/*
+ * How good the calibrated bands of each zone's past forecasts were: the
+ * mean 80% interval score (km2) of the band each forecast would have had
+ * as of its origin (fc_calibration_at at the origin), over the forecasts at
+ * FC_AUTO_HORIZONS from origins on or after since whose outcome is on or
+ * before as_of, the bands clamped to [0, cap[z]] as printed. mean[z], n[z]
+ * for z <= nzones (the whole layer last); mean NAN where n is 0.
+ */
+fc_status fc_calibration_zone_scores(const fc_calibration *c, size_t nzones, const double *cap,
+                                     fc_day since, fc_day as_of, double *mean, size_t *n,
+                                     fc_error *err);
 
 /* The label outputs give a band (their `interval` column): "calibrated
  * (n=N)" for one calibrated on N past forecasts, "model" for the model's

@@ -8,6 +8,13 @@
 #include "frontcast/areas.h"
 #include "frontcast/model.h"
 
+/* Past forecasts a candidate of auto_model needs on a zone. */
+#define FC_AUTO_MIN_SCORES 10
+
+/* The name outputs give a row's model: "pace", or "auto:holt" when chosen
+ * by auto_model; buf has room for 32. Returns buf. */
+const char *fc_row_model_name(fc_model m, bool automatic, char buf[32]);
+
 /* A date that is not there (an empty ETA). */
 #define FC_NO_DAY INT32_MIN
 
@@ -35,6 +42,10 @@ typedef struct fc_forecast_options {
     int bootstrap;             /* replicates (pace, theilsen); <= 0: 1000 */
     uint64_t seed;
     bool model_intervals;      /* the models' own bands, not calibrated ones */
+    bool auto_model;           /* also, per zone, the model and window (of every
+                                  model and the given windows) whose calibrated
+                                  bands scored best out of sample (see
+                                  fc_forecast_run) */
 } fc_forecast_options;
 
 /* One projected value: zone index (nzones = the whole layer), model, window. */
@@ -45,6 +56,7 @@ typedef struct fc_projection_row {
     fc_day date;
     fc_band km2;
     size_t cal_n;  /* past forecasts the band is calibrated on; 0: the model's band */
+    bool automatic; /* chosen by auto_model */
 } fc_projection_row;
 
 typedef struct fc_eta_row {
@@ -57,6 +69,7 @@ typedef struct fc_eta_row {
     fc_day eta, eta_lo80, eta_hi80; /* FC_NO_DAY when none */
     fc_eta_status status;
     size_t cal_n;  /* as in fc_projection_row, at the ETA's horizon */
+    bool automatic; /* chosen by auto_model */
 } fc_eta_row;
 
 typedef struct fc_forecast {
@@ -71,7 +84,12 @@ typedef struct fc_forecast {
  * Fits every model and window to every zone (and the whole layer: no ETA
  * for it) up to as-of, projects to the horizon at the step with calibrated
  * bands (calibrate.h; the model's own where there is no calibration, or
- * with model_intervals), and dates each
+ * with model_intervals). With auto_model, each zone also gets the rows of
+ * the model and window whose calibrated bands had the lowest mean 80%
+ * interval score on that zone's past forecasts at 30, 90 and 180 days
+ * (fc_calibration_zone_scores, over the period every candidate covers,
+ * outcomes up to as-of only), or pace over the first window when no
+ * candidate has FC_AUTO_MIN_SCORES of them. It dates each
  * threshold: the ETA is the first day the projection reaches it; eta_lo80
  * the first day the upper 80% bound does, eta_hi80 the lower one (each
  * empty if not within ten years; beyond the horizon the status says so). A

@@ -90,8 +90,9 @@ fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_war
                          bool keep_geometry, fc_area_table **table, fc_zoneset **zones,
                          fc_areas_timing *timing, fc_error *err);
 
-/* "all" or a comma list of model names (naive excluded) into out[*n]. */
-bool cli_parse_models(const char *s, fc_model *out, size_t *n);
+/* "all" or a comma list of model names (naive excluded) into out[*n];
+ * "auto" in the list sets *auto_model instead. */
+bool cli_parse_models(const char *s, fc_model *out, size_t *n, bool *auto_model);
 
 /* The rate-model options of forecast, backtest and run. */
 #define CLI_MAX_LIST 16
@@ -105,6 +106,7 @@ typedef struct cli_model_args {
     int horizon, step, bootstrap, seed;
     bool models_given, windows_given;
     bool model_intervals; /* --intervals model */
+    bool auto_model;      /* --model auto (in the list) */
 } cli_model_args;
 enum {
     CLI_OPT_MODELS = 340, CLI_OPT_WINDOWS, CLI_OPT_BOOTSTRAP, CLI_OPT_SEED, CLI_OPT_INTERVALS,

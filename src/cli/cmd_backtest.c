@@ -155,6 +155,9 @@ static int parse(int argc, char **argv, backtest_args *a)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (a->m.auto_model)
+        return cli_usage_error(cmd, "the backtest scores models one by one: auto is not one of "
+                                    "them (its choice is made from the same past forecasts)");
     if (a->spatial && a->places)
         return cli_usage_error(cmd, "--spatial and --places are two backtests: run them one at a time");
     const char *which = a->spatial ? "--spatial" : "--places";

@@ -24,6 +24,9 @@ static void help(void)
            "  holt      Holt's damped trend (ETS(A,Ad,N)) on the daily series, fitted by\n"
            "            least squares; intervals from its forecast variance\n"
            "  ensemble  the median of pace, theilsen and holt\n"
+           "  auto      per zone, the model and window (of every model and the given\n"
+           "            windows) whose calibrated bands had the best interval score on\n"
+           "            that zone's past forecasts; its rows say e.g. auto:holt\n"
            "  pace and theilsen intervals: block bootstrap (14-day blocks) of daily net\n"
            "  gains. Projections never exceed the zone's area nor fall below zero.\n"
            "\n"
@@ -41,8 +44,8 @@ static void help(void)
            "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
            "  --as-of DATE           use snapshots up to DATE (YYYY-MM-DD; default: the last)\n"
            "  --horizon DAYS         how far to project (default 730)\n"
-           "  --model M              pace, ols, theilsen, holt, ensemble, or all (default); a\n"
-           "                         list works\n"
+           "  --model M              pace, ols, theilsen, holt, ensemble, auto, or all\n"
+           "                         (default); a list works, e.g. pace,auto\n"
            "  --window DAYS[,DAYS]   fitting window(s) in days (default 180), e.g. 30,90,180,365\n"
            "  --step DAYS            projection.csv step (default 7)\n"
            "  --threshold PCT[,PCT]  ETA thresholds in %% of the zone (default 100), e.g. 90,100\n"
@@ -152,8 +155,10 @@ static void print_summary(FILE *f, const fc_forecast *fc, const fc_zoneset *zs,
         format_day(e->eta, eta);
         format_day(e->eta_lo80, lo);
         format_day(e->eta_hi80, hi);
+        char model[32];
         fprintf(f, "  %-16s %-9s %4dd  %7.2f km2/day %8.0f km2/month  %5.1f%% now  ",
-                fc_zone_name(zs, e->zone), fc_model_name(e->model), e->window_days,
+                fc_zone_name(zs, e->zone), fc_row_model_name(e->model, e->automatic, model),
+                e->window_days,
                 e->pace_km2_per_day, e->pace_km2_per_day * 30.4375, e->controlled_pct);
         if (e->eta != FC_NO_DAY)
             fprintf(f, "%g%% by %s (80%%: %s .. %s)%s\n", e->threshold_pct, eta,
@@ -187,7 +192,7 @@ int cmd_forecast(int argc, char **argv)
             .models = a.m.models, .nmodels = a.m.nmodels, .windows = a.m.windows,
             .nwindows = a.m.nwindows, .thresholds = a.m.thresholds, .nthresholds = a.m.nthresholds,
             .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed,
-            .model_intervals = a.m.model_intervals};
+            .model_intervals = a.m.model_intervals, .auto_model = a.m.auto_model};
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
     if (st == FC_OK)

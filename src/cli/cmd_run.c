@@ -357,6 +357,9 @@ static int parse(int argc, char **argv, run_args *a)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (a->m.nmodels == 0)
+        return cli_usage_error(cmd, "--model auto needs a model beside it for the charts, "
+                                    "e.g. --model pace,auto");
     if (a->map_step > a->m.horizon)
         return cli_usage_error(cmd, "--map-step (%d) is longer than --horizon (%d)", a->map_step, a->m.horizon);
     if (a->pg && !fc_is_database(a->pg))
@@ -562,7 +565,8 @@ int cmd_run(int argc, char **argv)
                                   .models = a.m.models, .nmodels = a.m.nmodels, .windows = a.m.windows,
                                   .nwindows = a.m.nwindows, .thresholds = a.m.thresholds,
                                   .nthresholds = a.m.nthresholds, .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed,
-                                  .model_intervals = a.m.model_intervals};
+                                  .model_intervals = a.m.model_intervals,
+                                  .auto_model = a.m.auto_model};
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
     if (st == FC_OK && (a.formats & FC_OUT_CSV))

@@ -234,9 +234,10 @@ fc_status cli_open_inputs(const cli_inputs *in, const cli_common *common, cli_wa
     return st;
 }
 
-bool cli_parse_models(const char *s, fc_model *out, size_t *n)
+bool cli_parse_models(const char *s, fc_model *out, size_t *n, bool *auto_model)
 {
     *n = 0;
+    *auto_model = false;
     if (strcmp(s, "all") == 0) {
         for (int m = 0; m < FC_MODEL_NAIVE; m++)
             out[(*n)++] = (fc_model)m;
@@ -246,11 +247,15 @@ bool cli_parse_models(const char *s, fc_model *out, size_t *n)
     snprintf(buf, sizeof buf, "%s", s);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         fc_model m;
+        if (strcmp(tok, "auto") == 0) {
+            *auto_model = true;
+            continue;
+        }
         if (*n == FC_MODEL_COUNT || !fc_model_parse(tok, &m) || m == FC_MODEL_NAIVE)
             return false;
         out[(*n)++] = m;
     }
-    return *n > 0;
+    return *n > 0 || *auto_model;
 }
 
 bool cli_parse_intervals(const char *cmd, const char *arg, bool *model_intervals)
@@ -326,7 +331,7 @@ fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_
 void cli_model_defaults(cli_model_args *m)
 {
     memset(m, 0, sizeof *m);
-    cli_parse_models("all", m->models, &m->nmodels);
+    cli_parse_models("all", m->models, &m->nmodels, &m->auto_model);
     m->windows[0] = 180;
     m->nwindows = 1;
     m->thresholds[0] = 100;
@@ -342,8 +347,8 @@ int cli_model_option(const char *cmd, int c, const char *arg, cli_model_args *m)
     switch (c) {
     case CLI_OPT_MODELS:
         m->models_given = true;
-        if (!cli_parse_models(arg, m->models, &m->nmodels))
-            return -cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt, ensemble or all (or a list), not '%s'", arg);
+        if (!cli_parse_models(arg, m->models, &m->nmodels, &m->auto_model))
+            return -cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt, ensemble, auto or all (or a list), not '%s'", arg);
         return 1;
     case CLI_OPT_WINDOWS:
         m->windows_given = true;

@@ -44,13 +44,14 @@ void fc_csv_interval(FILE *f, size_t cal_n)
 }
 
 /* zone_id,zone_name,model,window_days,as_of, */
-static void key_fields(FILE *f, const fc_zoneset *zs, size_t z, fc_model m, int window,
-                       fc_day as_of)
+static void key_fields(FILE *f, const fc_zoneset *zs, size_t z, fc_model m, bool automatic,
+                       int window, fc_day as_of)
 {
+    char name[32];
     fc_csv_field(f, fc_zone_id(zs, z));
     fputc(',', f);
     fc_csv_field(f, fc_zone_name(zs, z));
-    fprintf(f, ",%s,%d,", fc_model_name(m), window);
+    fprintf(f, ",%s,%d,", fc_row_model_name(m, automatic, name), window);
     date_field(f, as_of);
     fputc(',', f);
 }
@@ -80,7 +81,7 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
     for (size_t i = 0; i < fc->nproj; i++) {
         const fc_projection_row *r = &fc->proj[i];
         double area_km2 = fc_zone_area_m2(zs, r->zone) / 1e6;
-        key_fields(p.f, zs, r->zone, r->model, r->window_days, fc->as_of);
+        key_fields(p.f, zs, r->zone, r->model, r->automatic, r->window_days, fc->as_of);
         date_field(p.f, r->date);
         fprintf(p.f, ",%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,", r->km2.value, r->km2.lo80, r->km2.hi80,
                 r->km2.lo95, r->km2.hi95, area_km2 > 0 ? 100 * r->km2.value / area_km2 : 0);
@@ -97,7 +98,7 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
         goto cleanup;
     for (size_t i = 0; i < fc->neta; i++) {
         const fc_eta_row *r = &fc->eta[i];
-        key_fields(e.f, zs, r->zone, r->model, r->window_days, fc->as_of);
+        key_fields(e.f, zs, r->zone, r->model, r->automatic, r->window_days, fc->as_of);
         fprintf(e.f, "%.4f,%.3f,%g,", r->controlled_pct, r->pace_km2_per_day, r->threshold_pct);
         date_field(e.f, r->eta);
         fputc(',', e.f);

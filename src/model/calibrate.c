@@ -96,6 +96,7 @@ fc_status fc_calibration_build(const fc_area_table *t, const fc_zoneset *zs, fc_
         goto done;
     c->model = model;
     c->window_days = window_days;
+    c->first_origin = t->dates[0] + window_days;
     for (size_t d = 0; d < t->ndates; d++)
         tt[d] = t->dates[d];
     for (fc_day origin = t->dates[0] + window_days; origin + fc_cal_buckets[0] <= until;
@@ -190,6 +191,7 @@ static fc_status combine(const fc_calibration *const m[FC_ENSEMBLE_SIZE], fc_cal
     }
     c->model = FC_MODEL_ENSEMBLE;
     c->window_days = m[0]->window_days;
+    c->first_origin = m[0]->first_origin;
     c->n = m[0]->n;
     for (size_t i = 0; i < c->n; i++) {
         const fc_cal_score *a = &m[0]->scores[i], *b = &m[1]->scores[i], *d = &m[2]->scores[i];
@@ -360,6 +362,55 @@ size_t fc_cal_band(const fc_cal_table *t, double h, const fc_band *model, double
     band->lo95 = clamp_to(p - q95 * down, cap);
     band->hi95 = clamp_to(p + q95 * up, cap);
     return n;
+}
+
+fc_status fc_calibration_zone_scores(const fc_calibration *c, size_t nzones, const double *cap,
+                                     fc_day since, fc_day as_of, double *mean, size_t *n,
+                                     fc_error *err)
+{
+    static const int horizons[] = FC_AUTO_HORIZONS;
+    double *sum = calloc(nzones + 1, sizeof *sum);
+    /* The table as of each origin of the grid, made when first needed. */
+    const size_t norig = as_of >= c->first_origin
+                             ? (size_t)((as_of - c->first_origin) / FC_CAL_EVERY_DAYS) + 1
+                             : 0;
+    fc_cal_table *tabs = calloc(norig + 1, sizeof *tabs);
+    bool *made = calloc(norig + 1, sizeof *made);
+    if (!sum || !tabs || !made) {
+        free(sum);
+        free(tabs);
+        free(made);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    memset(n, 0, (nzones + 1) * sizeof *n);
+    for (size_t i = 0; i < c->n && c->scores[i].outcome <= as_of; i++) {
+        const fc_cal_score *s = &c->scores[i];
+        bool wanted = false;
+        for (size_t k = 0; k < sizeof horizons / sizeof horizons[0]; k++)
+            wanted |= fc_cal_buckets[s->bucket] == horizons[k];
+        if (!wanted || s->origin < since || s->zone > nzones)
+            continue;
+        const size_t k = (size_t)((s->origin - c->first_origin) / FC_CAL_EVERY_DAYS);
+        if (k >= norig)
+            continue;
+        if (!made[k]) {
+            fc_calibration_at(c, s->origin, &tabs[k]);
+            made[k] = true;
+        }
+        fc_band b;
+        /* Only zones that moved have past forecasts: the activity gate is met. */
+        if (!fc_cal_band(&tabs[k], (double)(s->outcome - s->origin), &s->model, FC_CAL_MIN_ACTIVITY,
+                         cap[s->zone], &b))
+            b = s->model; /* no calibration yet then: the model's band was printed */
+        sum[s->zone] += fc_interval_score(b.lo80, b.hi80, 0.20, s->observed);
+        n[s->zone]++;
+    }
+    for (size_t z = 0; z <= nzones; z++)
+        mean[z] = n[z] ? sum[z] / (double)n[z] : NAN;
+    free(sum);
+    free(tabs);
+    free(made);
+    return FC_OK;
 }
 
 const char *fc_interval_label(size_t cal_n, char buf[FC_INTERVAL_LABEL])

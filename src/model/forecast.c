@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,6 +191,108 @@ static fc_status date_threshold(const projector *fit, double area, int horizon, 
     return st;
 }
 
+const char *fc_row_model_name(fc_model m, bool automatic, char buf[32])
+{
+    snprintf(buf, 32, "%s%s", automatic ? "auto:" : "", fc_model_name(m));
+    return buf;
+}
+
+/* What every row of one forecast shares. */
+typedef struct run_ctx {
+    const fc_area_table *t;
+    const fc_zoneset *zs;
+    const fc_forecast_options *o;
+    fc_day as_of;
+    int horizon;
+    size_t n;          /* dates up to as-of */
+    const double *tt, *yy; /* the zone's series */
+    const double *hs;  /* projection steps */
+    size_t nsteps;
+    fc_band *bands;    /* room for nsteps */
+    fc_forecast *f;
+} run_ctx;
+
+/* The projection and ETA rows of zone z for one model and window. */
+static fc_status emit_rows(const run_ctx *c, size_t z, fc_model m, int window,
+                           const fc_cal_table *tab, bool automatic, fc_error *err)
+{
+    const fc_forecast_options *o = c->o;
+    fc_forecast *f = c->f;
+    const double area = zone_km2(c->zs, z);
+    fc_fit *fit = NULL;
+    fc_status st = fit_zone(c->zs, z, m, window, o->bootstrap, o->seed, c->tt, c->yy, c->n,
+                            c->as_of, &fit, err);
+    projector pj = {fit, tab, z < c->zs->n ? area : 0, fc_cal_activity(c->tt, c->yy, c->n, c->as_of)};
+    if (st == FC_OK)
+        st = project(&pj, c->hs, c->nsteps, c->bands, err);
+    for (size_t k = 0; st == FC_OK && k < c->nsteps; k++) {
+        fc_projection_row *r = &f->proj[f->nproj++];
+        r->zone = z;
+        r->model = m;
+        r->window_days = window;
+        r->date = c->as_of + (fc_day)c->hs[k];
+        r->km2 = c->bands[k];
+        r->cal_n = calibrated_n(&pj, c->hs[k]);
+        r->automatic = automatic;
+    }
+    /* ETAs for the zones, not the whole layer. */
+    for (size_t ti = 0; st == FC_OK && z < c->zs->n && ti < o->nthresholds; ti++) {
+        fc_eta_row *e = &f->eta[f->neta++];
+        e->zone = z;
+        e->model = m;
+        e->window_days = window;
+        e->threshold_pct = o->thresholds[ti];
+        e->controlled_pct = 100 * fc_fit_last(fit) / area;
+        e->pace_km2_per_day = fc_fit_rate(fit);
+        e->automatic = automatic;
+        st = date_threshold(&pj, area, c->horizon, c->as_of, e, err);
+    }
+    fc_fit_destroy(fit);
+    return st;
+}
+
+/* The candidates of auto_model: every model. */
+static const fc_model auto_models[] = {FC_MODEL_PACE, FC_MODEL_OLS, FC_MODEL_THEILSEN,
+                                       FC_MODEL_HOLT, FC_MODEL_ENSEMBLE};
+enum { NAUTO = sizeof auto_models / sizeof auto_models[0] };
+
+/* For each zone (and the whole layer), the index into cals (model-major)
+ * of the auto_model choice, or SIZE_MAX for the fallback. */
+static fc_status choose_auto(const fc_zoneset *zs, fc_calibration *const *cals, size_t ncal,
+                             fc_day as_of, size_t *choice, fc_error *err)
+{
+    const size_t nzones = zs->n + 1;
+    double *mean = malloc(nzones * sizeof *mean), *best = malloc(nzones * sizeof *best);
+    double *cap = malloc(nzones * sizeof *cap);
+    size_t *n = malloc(nzones * sizeof *n);
+    fc_status st = mean && best && cap && n ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    /* One period for all: from the latest first origin of the candidates. */
+    fc_day since = INT32_MIN;
+    for (size_t i = 0; i < ncal; i++)
+        if (cals[i] && cals[i]->first_origin > since)
+            since = cals[i]->first_origin;
+    for (size_t z = 0; st == FC_OK && z < nzones; z++) {
+        choice[z] = SIZE_MAX;
+        best[z] = INFINITY;
+        cap[z] = z < zs->n ? zone_km2(zs, z) : 0;
+    }
+    for (size_t i = 0; st == FC_OK && i < ncal; i++) {
+        if (!cals[i])
+            continue;
+        st = fc_calibration_zone_scores(cals[i], zs->n, cap, since, as_of, mean, n, err);
+        for (size_t z = 0; st == FC_OK && z < nzones; z++)
+            if (n[z] >= FC_AUTO_MIN_SCORES && mean[z] < best[z]) {
+                best[z] = mean[z];
+                choice[z] = i;
+            }
+    }
+    free(mean);
+    free(best);
+    free(cap);
+    free(n);
+    return st;
+}
+
 fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
                           const fc_forecast_options *o, fc_forecast **out, fc_error *err)
 {
@@ -210,19 +313,34 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
     const int step = o->step_days > 0 ? o->step_days : 7;
     const size_t nsteps = (size_t)(horizon / step) + 1; /* with h = 0 */
     const size_t nzones = zs->n + 1;
-    const size_t ncombo = nzones * o->nmodels * o->nwindows;
+    /* The models calibrated: those asked for, and every one for auto_model. */
+    fc_model cm[FC_MODEL_COUNT + NAUTO];
+    size_t ncm = 0;
+    for (size_t i = 0; i < o->nmodels + (o->auto_model ? NAUTO : 0); i++) {
+        fc_model m = i < o->nmodels ? o->models[i] : auto_models[i - o->nmodels];
+        bool seen = false;
+        for (size_t j = 0; j < ncm; j++)
+            seen |= cm[j] == m;
+        if (!seen)
+            cm[ncm++] = m;
+    }
+    const size_t nsets = o->nmodels * o->nwindows + (o->auto_model ? 1 : 0);
 
     fc_forecast *f = calloc(1, sizeof *f);
     double *tt = malloc((n + 1) * sizeof *tt), *yy = malloc((n + 1) * sizeof *yy);
     double *hs = malloc(nsteps * sizeof *hs);
     fc_band *bands = malloc(nsteps * sizeof *bands);
+    const size_t ncal = ncm * o->nwindows;
+    fc_calibration **cals = calloc(ncal + 1, sizeof *cals);
+    fc_cal_table *tabs = calloc(ncal + 1, sizeof *tabs);
+    size_t *choice = calloc(nzones, sizeof *choice);
     fc_status st = FC_OK;
     if (f) {
         f->as_of = as_of;
-        f->proj = calloc(ncombo * nsteps + 1, sizeof *f->proj);
-        f->eta = calloc(zs->n * o->nmodels * o->nwindows * o->nthresholds + 1, sizeof *f->eta);
+        f->proj = calloc(nzones * nsets * nsteps + 1, sizeof *f->proj);
+        f->eta = calloc(zs->n * nsets * o->nthresholds + 1, sizeof *f->eta);
     }
-    if (!f || !tt || !yy || !hs || !bands || !f->proj || !f->eta) {
+    if (!f || !tt || !yy || !hs || !bands || !cals || !tabs || !choice || !f->proj || !f->eta) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
@@ -231,57 +349,41 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
     /* One calibration per model and window, as of as-of: every zone's
      * past forecasts pool into it. With model_intervals the tables stay
      * empty, which leaves the models' bands. */
-    const size_t ncal = o->nmodels * o->nwindows;
-    fc_calibration **cals = calloc(ncal + 1, sizeof *cals);
-    fc_cal_table *tabs = calloc(ncal + 1, sizeof *tabs);
-    if (!cals || !tabs)
-        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK && !o->model_intervals)
-        st = fc_calibration_build_set(t, zs, o->models, o->nmodels, o->windows, o->nwindows,
-                                      o->bootstrap, o->seed, as_of, cals, err);
-    for (size_t i = 0; cals && i < ncal; i++) {
-        if (st == FC_OK && cals[i])
+    if (!o->model_intervals || o->auto_model)
+        st = fc_calibration_build_set(t, zs, cm, ncm, o->windows, o->nwindows, o->bootstrap,
+                                      o->seed, as_of, cals, err);
+    for (size_t i = 0; st == FC_OK && !o->model_intervals && i < ncal; i++)
+        if (cals[i])
             fc_calibration_at(cals[i], as_of, &tabs[i]);
-        fc_calibration_destroy(cals[i]);
-    }
-    free(cals);
+    if (st == FC_OK && o->auto_model)
+        st = choose_auto(zs, cals, ncal, as_of, choice, err);
+    run_ctx c = {t, zs, o, as_of, horizon, n, tt, yy, hs, nsteps, bands, f};
     for (size_t z = 0; z < nzones && st == FC_OK; z++) {
         zone_series(t, z, n, tt, yy);
-        const double area = zone_km2(zs, z);
-        for (size_t mi = 0; mi < o->nmodels && st == FC_OK; mi++)
-            for (size_t wi = 0; wi < o->nwindows && st == FC_OK; wi++) {
-                fc_fit *fit = NULL;
-                st = fit_zone(zs, z, o->models[mi], o->windows[wi], o->bootstrap, o->seed, tt, yy,
-                              n, as_of, &fit, err);
-                projector pj = {fit, &tabs[mi * o->nwindows + wi], z < zs->n ? area : 0,
-                                fc_cal_activity(tt, yy, n, as_of)};
-                if (st == FC_OK)
-                    st = project(&pj, hs, nsteps, bands, err);
-                for (size_t k = 0; st == FC_OK && k < nsteps; k++) {
-                    fc_projection_row *r = &f->proj[f->nproj++];
-                    r->zone = z;
-                    r->model = o->models[mi];
-                    r->window_days = o->windows[wi];
-                    r->date = as_of + (fc_day)hs[k];
-                    r->km2 = bands[k];
-                    r->cal_n = calibrated_n(&pj, hs[k]);
-                }
-                /* ETAs for the zones, not the whole layer. */
-                for (size_t ti = 0; st == FC_OK && z < zs->n && ti < o->nthresholds; ti++) {
-                    fc_eta_row *e = &f->eta[f->neta++];
-                    e->zone = z;
-                    e->model = o->models[mi];
-                    e->window_days = o->windows[wi];
-                    e->threshold_pct = o->thresholds[ti];
-                    e->controlled_pct = 100 * fc_fit_last(fit) / area;
-                    e->pace_km2_per_day = fc_fit_rate(fit);
-                    st = date_threshold(&pj, area, horizon, as_of, e, err);
-                }
-                fc_fit_destroy(fit);
-            }
+        for (size_t mi = 0; mi < o->nmodels && st == FC_OK; mi++) {
+            size_t ci = 0;
+            while (cm[ci] != o->models[mi])
+                ci++;
+            for (size_t wi = 0; wi < o->nwindows && st == FC_OK; wi++)
+                st = emit_rows(&c, z, o->models[mi], o->windows[wi], &tabs[ci * o->nwindows + wi],
+                               false, err);
+        }
+        if (st == FC_OK && o->auto_model) {
+            const size_t i = choice[z] == SIZE_MAX ? 0 : choice[z];
+            const fc_model m = choice[z] == SIZE_MAX ? FC_MODEL_PACE : cm[i / o->nwindows];
+            size_t ci = 0;
+            while (cm[ci] != m)
+                ci++;
+            const size_t at = choice[z] == SIZE_MAX ? ci * o->nwindows : i;
+            st = emit_rows(&c, z, m, o->windows[at % o->nwindows], &tabs[at], true, err);
+        }
     }
-    free(tabs);
 cleanup:
+    for (size_t i = 0; cals && i < ncal; i++)
+        fc_calibration_destroy(cals[i]);
+    free(cals);
+    free(tabs);
+    free(choice);
     free(tt);
     free(yy);
     free(hs);

@@ -72,6 +72,24 @@ expect_usage "$FRONTCAST" forecast --threshold 120
 expect_usage "$FRONTCAST" backtest --horizons 0
 expect_usage "$FRONTCAST" forecast --intervals wide
 
+# --model pace,auto: pace's rows, and per zone one auto:MODEL set chosen
+# among every model over the given windows.
+"$FRONTCAST" forecast -q --areas "$work/areas.csv" --model pace,auto --window 28,56 -o "$work/auto" \
+    && pass || fail "--model pace,auto"
+python3 - "$work/auto" <<'PY' && pass || fail "auto rows"
+import csv, sys
+eta = list(csv.DictReader(open(sys.argv[1] + "/eta.csv")))
+auto = [r for r in eta if r["model"].startswith("auto:")]
+assert len(auto) == 27 and len(eta) == 27 * 3, (len(auto), len(eta))
+for r in auto:
+    assert r["model"][5:] in ("pace", "ols", "theilsen", "holt", "ensemble"), r
+    assert r["window_days"] in ("28", "56"), r
+proj = list(csv.DictReader(open(sys.argv[1] + "/projection.csv")))
+assert {r["zone_id"] for r in proj if r["model"].startswith("auto:")} == {r["zone_id"] for r in proj}
+PY
+expect_usage "$FRONTCAST" run --model auto
+expect_usage "$FRONTCAST" backtest --model auto
+
 # --intervals model: the models' own bands, said so in every row.
 "$FRONTCAST" forecast -q --areas "$work/areas.csv" --intervals model -o "$work/m" && pass || fail "--intervals model"
 ! grep -q "calibrated" "$work/m/projection.csv" && grep -q ",model$" "$work/m/projection.csv" \
