@@ -150,6 +150,21 @@ fc_status fc_calibration_zone_scores(const fc_calibration *c, size_t nzones, con
                                      fc_day since, fc_day as_of, double *mean, size_t *n,
                                      fc_error *err);
 
+/* How often the calibrated bands of past forecasts contained what happened. */
+typedef struct fc_cal_coverage {
+    size_t n;                      /* past forecasts with a calibrated band */
+    double coverage80, coverage95; /* NAN when n is 0 */
+} fc_cal_coverage;
+
+/*
+ * Of the past forecasts (horizons up to max_h) observed by as_of, those
+ * that had a calibrated band as of their origin: how often it contained
+ * the outcome. Out of sample: each band was made from forecasts observed
+ * before its origin. What the charts say of their bands.
+ */
+fc_status fc_calibration_coverage(const fc_calibration *c, fc_day as_of, int max_h,
+                                  fc_cal_coverage *out, fc_error *err);
+
 /* The label outputs give a band (their `interval` column): "calibrated
  * (n=N)" for one calibrated on N past forecasts, "model" for the model's
  * own (cal_n 0). Returns buf. */

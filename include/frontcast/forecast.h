@@ -6,6 +6,7 @@
 #define FRONTCAST_FORECAST_H
 
 #include "frontcast/areas.h"
+#include "frontcast/calibrate.h"
 #include "frontcast/model.h"
 
 /* Past forecasts a candidate of auto_model needs on a zone. */
@@ -72,8 +73,19 @@ typedef struct fc_eta_row {
     bool automatic; /* chosen by auto_model */
 } fc_eta_row;
 
+/* How the calibrated bands of one model and window did on past forecasts
+ * up to the horizon (fc_calibration_coverage), for the outputs to say. */
+typedef struct fc_interval_report {
+    fc_model model;
+    int window_days;
+    fc_cal_coverage past;
+} fc_interval_report;
+
 typedef struct fc_forecast {
     fc_day as_of;
+    fc_interval_report *reports; /* one per model and window asked for;
+                                    none with model_intervals */
+    size_t nreports;
     fc_projection_row *proj;
     size_t nproj;
     fc_eta_row *eta;
@@ -99,6 +111,8 @@ typedef struct fc_forecast {
 fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
                           const fc_forecast_options *opts, fc_forecast **out, fc_error *err);
 void fc_forecast_destroy(fc_forecast *f);
+/* The report of model m over window_days in f, or NULL. */
+const fc_interval_report *fc_forecast_report(const fc_forecast *f, fc_model m, int window_days);
 
 /* Scores of one (zone, model, window, horizon) over the backtest origins. */
 typedef struct fc_backtest_row {

@@ -171,6 +171,19 @@ static void print_summary(FILE *f, const fc_forecast *fc, const fc_zoneset *zs,
     }
     if (!shown)
         fprintf(f, "  no zone advances at the current pace\n");
+    /* What the intervals are worth: how often such bands covered before. */
+    for (size_t i = 0; i < fc->nreports; i++) {
+        const fc_interval_report *r = &fc->reports[i];
+        if (r->past.n)
+            fprintf(f, "  intervals of %s over %d days: calibrated; on %zu past forecasts up to "
+                       "the horizon, the 80%% band covered %.0f%%, the 95%% band %.0f%%\n",
+                    fc_model_name(r->model), r->window_days, r->past.n, 100 * r->past.coverage80,
+                    100 * r->past.coverage95);
+        else
+            fprintf(f, "  intervals of %s over %d days: the model's own (too few past forecasts "
+                       "to calibrate)\n",
+                    fc_model_name(r->model), r->window_days);
+    }
 }
 
 int cmd_forecast(int argc, char **argv)

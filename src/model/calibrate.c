@@ -364,52 +364,107 @@ size_t fc_cal_band(const fc_cal_table *t, double h, const fc_band *model, double
     return n;
 }
 
+/* The tables as of each origin of a calibration's grid up to as_of, made
+ * when first asked for: past bands as they would have been printed. */
+typedef struct origin_tables {
+    const fc_calibration *c;
+    size_t n;
+    fc_cal_table *tab;
+    bool *made;
+} origin_tables;
+
+static bool origin_tables_init(origin_tables *ot, const fc_calibration *c, fc_day as_of)
+{
+    ot->c = c;
+    ot->n = as_of >= c->first_origin ? (size_t)((as_of - c->first_origin) / FC_CAL_EVERY_DAYS) + 1
+                                     : 0;
+    ot->tab = calloc(ot->n + 1, sizeof *ot->tab);
+    ot->made = calloc(ot->n + 1, sizeof *ot->made);
+    return ot->tab && ot->made;
+}
+
+static void origin_tables_free(origin_tables *ot)
+{
+    free(ot->tab);
+    free(ot->made);
+}
+
+/* The band past forecast s would have been printed with (calibrated as of
+ * its origin, else the model's), clamped to [0, cap]. */
+static fc_band printed_band(origin_tables *ot, const fc_cal_score *s, double cap, bool *calibrated)
+{
+    fc_band b = s->model;
+    *calibrated = false;
+    const size_t k = (size_t)((s->origin - ot->c->first_origin) / FC_CAL_EVERY_DAYS);
+    if (s->origin < ot->c->first_origin || k >= ot->n)
+        return b;
+    if (!ot->made[k]) {
+        fc_calibration_at(ot->c, s->origin, &ot->tab[k]);
+        ot->made[k] = true;
+    }
+    /* Only zones that moved have past forecasts: the activity gate is met. */
+    *calibrated = fc_cal_band(&ot->tab[k], (double)(s->outcome - s->origin), &s->model,
+                              FC_CAL_MIN_ACTIVITY, cap, &b) > 0;
+    return b;
+}
+
 fc_status fc_calibration_zone_scores(const fc_calibration *c, size_t nzones, const double *cap,
                                      fc_day since, fc_day as_of, double *mean, size_t *n,
                                      fc_error *err)
 {
     static const int horizons[] = FC_AUTO_HORIZONS;
     double *sum = calloc(nzones + 1, sizeof *sum);
-    /* The table as of each origin of the grid, made when first needed. */
-    const size_t norig = as_of >= c->first_origin
-                             ? (size_t)((as_of - c->first_origin) / FC_CAL_EVERY_DAYS) + 1
-                             : 0;
-    fc_cal_table *tabs = calloc(norig + 1, sizeof *tabs);
-    bool *made = calloc(norig + 1, sizeof *made);
-    if (!sum || !tabs || !made) {
+    origin_tables ot;
+    if (!origin_tables_init(&ot, c, as_of) || !sum) {
+        origin_tables_free(&ot);
         free(sum);
-        free(tabs);
-        free(made);
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
     memset(n, 0, (nzones + 1) * sizeof *n);
     for (size_t i = 0; i < c->n && c->scores[i].outcome <= as_of; i++) {
         const fc_cal_score *s = &c->scores[i];
-        bool wanted = false;
+        bool wanted = false, calibrated;
         for (size_t k = 0; k < sizeof horizons / sizeof horizons[0]; k++)
             wanted |= fc_cal_buckets[s->bucket] == horizons[k];
         if (!wanted || s->origin < since || s->zone > nzones)
             continue;
-        const size_t k = (size_t)((s->origin - c->first_origin) / FC_CAL_EVERY_DAYS);
-        if (k >= norig)
-            continue;
-        if (!made[k]) {
-            fc_calibration_at(c, s->origin, &tabs[k]);
-            made[k] = true;
-        }
-        fc_band b;
-        /* Only zones that moved have past forecasts: the activity gate is met. */
-        if (!fc_cal_band(&tabs[k], (double)(s->outcome - s->origin), &s->model, FC_CAL_MIN_ACTIVITY,
-                         cap[s->zone], &b))
-            b = s->model; /* no calibration yet then: the model's band was printed */
+        const fc_band b = printed_band(&ot, s, cap[s->zone], &calibrated);
         sum[s->zone] += fc_interval_score(b.lo80, b.hi80, 0.20, s->observed);
         n[s->zone]++;
     }
     for (size_t z = 0; z <= nzones; z++)
         mean[z] = n[z] ? sum[z] / (double)n[z] : NAN;
     free(sum);
-    free(tabs);
-    free(made);
+    origin_tables_free(&ot);
+    return FC_OK;
+}
+
+fc_status fc_calibration_coverage(const fc_calibration *c, fc_day as_of, int max_h,
+                                  fc_cal_coverage *out, fc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    origin_tables ot;
+    if (!origin_tables_init(&ot, c, as_of)) {
+        origin_tables_free(&ot);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    size_t in80 = 0, in95 = 0;
+    for (size_t i = 0; i < c->n && c->scores[i].outcome <= as_of; i++) {
+        const fc_cal_score *s = &c->scores[i];
+        if (fc_cal_buckets[s->bucket] > max_h)
+            continue;
+        bool calibrated;
+        /* Unclamped: the cap only ever makes a band cover more. */
+        const fc_band b = printed_band(&ot, s, 0, &calibrated);
+        if (!calibrated)
+            continue;
+        out->n++;
+        in80 += s->observed >= b.lo80 && s->observed <= b.hi80;
+        in95 += s->observed >= b.lo95 && s->observed <= b.hi95;
+    }
+    out->coverage80 = out->n ? (double)in80 / (double)out->n : NAN;
+    out->coverage95 = out->n ? (double)in95 / (double)out->n : NAN;
+    origin_tables_free(&ot);
     return FC_OK;
 }
 

@@ -23,6 +23,7 @@ void fc_forecast_destroy(fc_forecast *f)
         return;
     free(f->proj);
     free(f->eta);
+    free(f->reports);
     free(f);
 }
 
@@ -197,6 +198,14 @@ const char *fc_row_model_name(fc_model m, bool automatic, char buf[32])
     return buf;
 }
 
+const fc_interval_report *fc_forecast_report(const fc_forecast *f, fc_model m, int window_days)
+{
+    for (size_t i = 0; i < f->nreports; i++)
+        if (f->reports[i].model == m && f->reports[i].window_days == window_days)
+            return &f->reports[i];
+    return NULL;
+}
+
 /* What every row of one forecast shares. */
 typedef struct run_ctx {
     const fc_area_table *t;
@@ -357,6 +366,21 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
             fc_calibration_at(cals[i], as_of, &tabs[i]);
     if (st == FC_OK && o->auto_model)
         st = choose_auto(zs, cals, ncal, as_of, choice, err);
+    /* What the bands of the models asked for did before. */
+    if (st == FC_OK && !o->model_intervals &&
+        !(f->reports = calloc(o->nmodels * o->nwindows + 1, sizeof *f->reports)))
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t mi = 0; st == FC_OK && !o->model_intervals && mi < o->nmodels; mi++) {
+        size_t ci = 0;
+        while (cm[ci] != o->models[mi])
+            ci++;
+        for (size_t wi = 0; st == FC_OK && wi < o->nwindows; wi++) {
+            fc_interval_report *r = &f->reports[f->nreports++];
+            r->model = o->models[mi];
+            r->window_days = o->windows[wi];
+            st = fc_calibration_coverage(cals[ci * o->nwindows + wi], as_of, horizon, &r->past, err);
+        }
+    }
     run_ctx c = {t, zs, o, as_of, horizon, n, tt, yy, hs, nsteps, bands, f};
     for (size_t z = 0; z < nzones && st == FC_OK; z++) {
         zone_series(t, z, n, tt, yy);

@@ -328,9 +328,9 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
                  fc_model_name(d->model), d->window_days);
         text(cr, f.x0, 14, 13, false, 0, 0, title);
         /* legend */
-        double lx = f.x1 - 300, ly = f.y1 - 70;
+        double lx = f.x1 - 520, ly = f.y1 - 70;
         set(cr, C_WHITE, 0.85);
-        cairo_rectangle(cr, lx - 8, ly - 8, 300, 62);
+        cairo_rectangle(cr, lx - 8, ly - 8, 520, 62);
         cairo_fill(cr);
         set(cr, C_BLUE, 1);
         cairo_rectangle(cr, lx, ly + 4, 24, 3);
@@ -349,7 +349,17 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
         cairo_rectangle(cr, lx + 12, ly + 36, 12, 10);
         cairo_fill(cr);
         set(cr, C_BLACK, 1);
-        text(cr, lx + 32, ly + 36, 11, false, 0, 0, "80% and 95% intervals");
+        /* Say what the band is worth: how often such bands covered before. */
+        const fc_interval_report *rep = fc_forecast_report(d->forecast, d->model, d->window_days);
+        char band[160];
+        if (rep && rep->past.n)
+            snprintf(band, sizeof band,
+                     "80%% / 95%% intervals, calibrated on past forecasts: covered %.0f%% / %.0f%% "
+                     "of %zu",
+                     100 * rep->past.coverage80, 100 * rep->past.coverage95, rep->past.n);
+        else
+            snprintf(band, sizeof band, "80%% and 95%% intervals (the model's own: not checked)");
+        text(cr, lx + 32, ly + 36, 11, false, 0, 0, band);
     }
     cairo_restore(cr);
 }
@@ -624,9 +634,27 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
         cairo_set_line_width(cr, 0.7);
         cairo_stroke(cr);
     }
-    /* projected fronts, early to late */
+    /* The 80% range of the front at the last step: ground reached by then
+     * at the upper bound of the calibrated gain, not at the lower. */
     const fc_advance *a = d->advance;
     size_t nsteps = a ? a->nsteps : 0;
+    if (nsteps) {
+        const fc_arrival *ar = a->arrival;
+        const fc_grid *g = &ar->grid;
+        const float last = (float)a->step_days[nsteps - 1];
+        for (int j = 0; j < g->ny; j++)
+            for (int i = 0; i < g->nx; i++) {
+                const size_t c = (size_t)j * (size_t)g->nx + (size_t)i;
+                if (ar->zone[c] < 0 || !(ar->early80[c] <= last) || ar->late80[c] <= last)
+                    continue;
+                cairo_rectangle(cr, f.ox + (g->x0 + i * g->cell_m) * f.scale,
+                                f.oy - (g->y0 + (j + 1) * g->cell_m) * f.scale,
+                                g->cell_m * f.scale, g->cell_m * f.scale);
+            }
+        set(cr, step_colour(nsteps - 1, nsteps), 0.3);
+        cairo_fill(cr);
+    }
+    /* projected fronts, early to late */
     for (size_t s = 0; s < nsteps; s++) {
         if (!m->fronts[s])
             continue;
@@ -677,9 +705,9 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
              o->source, asof, fc_model_name(d->model), d->window_days);
     set(cr, C_BLACK, 1);
     text(cr, 20, 14, 15, true, 0, 0, buf);
-    double lx = 24, ly = ht - 200;
+    double lx = 24, ly = ht - 218;
     set(cr, C_WHITE, 0.9);
-    cairo_rectangle(cr, lx - 8, ly - 8, 250, 30 + 18.0 * (double)(nsteps + 2));
+    cairo_rectangle(cr, lx - 8, ly - 8, 250, 30 + 18.0 * (double)(nsteps + 3));
     cairo_fill(cr);
     set(cr, C_VERMILLION, 1);
     cairo_rectangle(cr, lx, ly, 22, 12);
@@ -698,10 +726,19 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
         set(cr, C_BLACK, 1);
         text(cr, lx + 30, ly + 20 + 18.0 * (double)s, 11, false, 0, 0, buf);
     }
+    if (nsteps) {
+        set(cr, step_colour(nsteps - 1, nsteps), 0.3);
+        cairo_rectangle(cr, lx, ly + 20 + 18.0 * (double)nsteps, 22, 12);
+        cairo_fill(cr);
+        set(cr, C_BLACK, 1);
+        text(cr, lx + 30, ly + 20 + 18.0 * (double)nsteps, 11, false, 0, 0,
+             "its 80% range (calibrated area bands)");
+    }
+    const double py0 = ly + 20 + 18.0 * (double)(nsteps + (nsteps ? 1 : 0));
     set(cr, C_BLACK, 1);
-    cairo_arc(cr, lx + 11, ly + 20 + 18.0 * (double)nsteps + 6, 3, 0, 2 * M_PI);
+    cairo_arc(cr, lx + 11, py0 + 6, 3, 0, 2 * M_PI);
     cairo_fill(cr);
-    text(cr, lx + 30, ly + 20 + 18.0 * (double)nsteps, 11, false, 0, 0, "place, month reached (bold)");
+    text(cr, lx + 30, py0, 11, false, 0, 0, "place, month reached (bold)");
     /* scale bar: 50, 100 or 200 km, about a fifth of the width */
     double km = 50;
     while (km * 1000 * f.scale < wd / 10.0)

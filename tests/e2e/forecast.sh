@@ -17,6 +17,8 @@ fi
     -o "$work/fc" 2>"$work/summary" && pass || fail "forecast"
 cat "$work/summary"
 grep -q "Donetsk .*pace .*365d" "$work/summary" && pass || fail "summary lacks Donetsk pace 365d"
+grep -Eq "intervals of pace over 365 days: calibrated; on [0-9]+ past forecasts up to the horizon, the 80% band covered [0-9]+%" \
+    "$work/summary" && pass || fail "summary does not say how the intervals covered"
 python3 - "$work/fc" <<'PY' && pass || fail "forecast outputs"
 import csv, sys
 d = sys.argv[1]
