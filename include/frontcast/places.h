@@ -33,6 +33,11 @@ typedef struct fc_places {
 fc_status fc_places_read(const char *path, fc_places **out, fc_error *err);
 void fc_places_destroy(fc_places *p);
 
+/* The places' coordinates in crs as x0, y0, x1, y1, ... *xy newly
+ * allocated (free()). */
+fc_status fc_places_xy(fc_worker *w, const fc_places *places, const char *crs, double **xy,
+                       fc_error *err);
+
 /* One place over a series. */
 typedef struct fc_place_history {
     const char *zone_id; /* the zone the place lies in (owned by the zone set);

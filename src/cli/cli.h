@@ -164,6 +164,12 @@ fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_
 fc_status cli_open_inputs(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
                           fc_worker *w, fc_zoneset **zones, fc_series **series, fc_error *err);
 
+/* cli_open_inputs, then cli_compute_areas without geometry: what every
+ * command that models the front starts with. */
+fc_status cli_open_and_measure(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
+                               fc_worker *w, fc_zoneset **zones, fc_series **series,
+                               fc_area_table **table, fc_error *err);
+
 int cmd_areas(int argc, char **argv);
 int cmd_frontline(int argc, char **argv);
 int cmd_advance(int argc, char **argv);

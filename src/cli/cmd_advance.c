@@ -103,10 +103,8 @@ int cmd_advance(int argc, char **argv)
     fc_area_table *table = NULL;
     fc_advance *adv = NULL;
     double t0 = fc_now();
-    fc_status st = w ? cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err)
+    fc_status st = w ? cli_open_and_measure(&in, &common, &warn, w, &zs, &series, &table, &err)
                      : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK)
-        st = cli_compute_areas(&in, &common, &warn, zs, series, false, NULL, &table, &err);
     if (st == FC_OK)
         st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
     if (st == FC_OK)

@@ -212,10 +212,8 @@ static int run_spatial(backtest_args *a)
     fc_area_table *table = NULL;
     fc_spatial_score *scores = NULL;
     size_t nscores = 0, norigins = 0;
-    fc_status st = w ? cli_open_inputs(&a->in, &a->common, &warn, w, &zs, &series, &err)
+    fc_status st = w ? cli_open_and_measure(&a->in, &a->common, &warn, w, &zs, &series, &table, &err)
                      : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK)
-        st = cli_compute_areas(&a->in, &a->common, &warn, zs, series, false, NULL, &table, &err);
     if (st == FC_OK) {
         fc_spatial_backtest_options so = {
             .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
@@ -265,9 +263,7 @@ static int run_places(backtest_args *a)
     fc_status st = w ? fc_places_read(a->places_path ? a->places_path : def_places, &pl, &err)
                      : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
-        st = cli_open_inputs(&a->in, &a->common, &warn, w, &zs, &series, &err);
-    if (st == FC_OK)
-        st = cli_compute_areas(&a->in, &a->common, &warn, zs, series, false, NULL, &table, &err);
+        st = cli_open_and_measure(&a->in, &a->common, &warn, w, &zs, &series, &table, &err);
     if (st == FC_OK)
         st = fc_places_timeline(w, zs, series, pl,
                                 &(fc_places_timeline_options){a->in.threads, &warn.diag, NULL, NULL},

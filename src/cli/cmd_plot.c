@@ -120,10 +120,8 @@ int cmd_plot(int argc, char **argv)
     fc_forecast *fc = NULL;
     fc_advance *adv = NULL;
     GEOSGeometry *now = NULL;
-    fc_status st = w ? cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err)
+    fc_status st = w ? cli_open_and_measure(&in, &common, &warn, w, &zs, &series, &table, &err)
                      : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK)
-        st = cli_compute_areas(&in, &common, &warn, zs, series, false, NULL, &table, &err);
     double threshold = 100;
     if (st == FC_OK) {
         fc_forecast_options fo = {.as_of = ao.as_of, .horizon_days = ao.horizon_days, .step_days = 7,

@@ -328,6 +328,16 @@ fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_
     return st;
 }
 
+fc_status cli_open_and_measure(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
+                               fc_worker *w, fc_zoneset **zones, fc_series **series,
+                               fc_area_table **table, fc_error *err)
+{
+    fc_status st = cli_open_inputs(in, common, warn, w, zones, series, err);
+    if (st == FC_OK)
+        st = cli_compute_areas(in, common, warn, *zones, *series, false, NULL, table, err);
+    return st;
+}
+
 void cli_model_defaults(cli_model_args *m)
 {
     memset(m, 0, sizeof *m);

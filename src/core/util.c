@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,4 +48,14 @@ cleanup:
     free(buf);
     fclose(f);
     return rc;
+}
+
+void fc_int_range(const int *v, size_t n, int *min, int *max)
+{
+    *min = INT32_MAX;
+    *max = 0;
+    for (size_t i = 0; i < n; i++) {
+        *min = v[i] < *min ? v[i] : *min;
+        *max = v[i] > *max ? v[i] : *max;
+    }
 }

@@ -17,4 +17,7 @@ const char *fc_basename(const char *path);
  * free()). Returns 0, or an errno value. */
 int fc_read_file(const char *path, char **out, size_t *len);
 
+/* The smallest and largest of v[0..n) (INT32_MAX and 0 when n is 0). */
+void fc_int_range(const int *v, size_t n, int *min, int *max);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "frontcast/calibrate.h"
 #include "frontcast/forecast.h"
 
@@ -477,11 +478,9 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
     const size_t nzones = zs->n + 1;            /* zones and ALL */
     const size_t ngroups = nzones + 1;          /* and pooled */
     const int every = o->every_days > 0 ? o->every_days : 30;
-    int maxw = 0, minh = INT32_MAX;
-    for (size_t i = 0; i < nw; i++)
-        maxw = o->windows[i] > maxw ? o->windows[i] : maxw;
-    for (size_t i = 0; i < nh; i++)
-        minh = o->horizons[i] < minh ? o->horizons[i] : minh;
+    int minw, maxw, minh, maxh;
+    fc_int_range(o->windows, nw, &minw, &maxw);
+    fc_int_range(o->horizons, nh, &minh, &maxh);
     if (t->ndates < 2)
         return fc_error_set(err, FC_ERR_EMPTY, "a backtest needs at least two dates");
     const fc_day first = t->dates[0] + maxw, last = t->dates[t->ndates - 1] - minh;

@@ -388,14 +388,8 @@ static fc_status place_calibration(fc_worker *w, const fc_zoneset *zs, const fc_
     if (st == FC_OK)
         st = fc_places_timeline(w, zs, series, pl, &(fc_places_timeline_options){0, diag, NULL, NULL},
                                 &hist, err);
-    if (st == FC_OK && !(xy = malloc((2 * pl->n + 2) * sizeof *xy)))
-        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; st == FC_OK && i < pl->n; i++) {
-        xy[2 * i] = pl->p[i].lon;
-        xy[2 * i + 1] = pl->p[i].lat;
-    }
-    if (st == FC_OK && pl->n)
-        st = fc_reproject_xy(w, "OGC:CRS84", zs->crs, xy, pl->n, err);
+    if (st == FC_OK)
+        st = fc_places_xy(w, pl, zs->crs, &xy, err);
     fc_place_prediction_options po = {
         fc_series_date(series, 0) + o->window_days, as_of - FC_PLACE_CAL_EVERY_DAYS,
         FC_PLACE_CAL_EVERY_DAYS, o->window_days, o->horizon_days, o->model,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "frontcast/geodesy.h"
 #include "frontcast/spatial.h"
 #include "model/stats.h"
@@ -68,11 +69,8 @@ fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series
         o.every_days = 30;
     if (o.window_days <= 0)
         o.window_days = 180;
-    int maxh = 0, minh = INT32_MAX;
-    for (size_t k = 0; k < o.nhorizons; k++) {
-        maxh = o.horizons[k] > maxh ? o.horizons[k] : maxh;
-        minh = o.horizons[k] < minh ? o.horizons[k] : minh;
-    }
+    int maxh, minh;
+    fc_int_range(o.horizons, o.nhorizons, &minh, &maxh);
     const size_t nd = fc_series_count(series), np = places->n, nh = o.nhorizons;
     if (nd < 2)
         return fc_error_set(err, FC_ERR_EMPTY, "a backtest needs at least two snapshots");
@@ -86,15 +84,10 @@ fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series
      * just past it still has a date to be wrong by. */
     const int curve_days = 2 * maxh;
     place_acc *acc = calloc(2 * nh, sizeof *acc);
-    double *xy = malloc((2 * np + 2) * sizeof *xy);
+    double *xy = NULL;
     fc_place_predictions *pred[2] = {NULL, NULL};
-    fc_status st = acc && xy ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; st == FC_OK && i < np; i++) {
-        xy[2 * i] = places->p[i].lon;
-        xy[2 * i + 1] = places->p[i].lat;
-    }
-    if (st == FC_OK && np)
-        st = fc_reproject_xy(w, "OGC:CRS84", zs->crs, xy, np, err);
+    fc_status st = acc ? fc_places_xy(w, places, zs->crs, &xy, err)
+                       : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     /* Every origin's predictions, both models: the later origins are
      * scored, calibrated on the earlier ones. */
     for (int m = 0; m < 2 && st == FC_OK; m++) {

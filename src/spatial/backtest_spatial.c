@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "frontcast/spatial.h"
 #include "geo/worker.h"
 
@@ -30,11 +31,8 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
         o.every_days = 60;
     if (o.window_days <= 0)
         o.window_days = 180;
-    int maxh = 0, minh = INT32_MAX;
-    for (size_t k = 0; k < o.nhorizons; k++) {
-        maxh = o.horizons[k] > maxh ? o.horizons[k] : maxh;
-        minh = o.horizons[k] < minh ? o.horizons[k] : minh;
-    }
+    int maxh, minh;
+    fc_int_range(o.horizons, o.nhorizons, &minh, &maxh);
     const size_t nd = fc_series_count(series);
     if (nd < 2)
         return fc_error_set(err, FC_ERR_EMPTY, "a backtest needs at least two snapshots");

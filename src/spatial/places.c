@@ -67,6 +67,25 @@ fc_status fc_places_read(const char *path, fc_places **out, fc_error *err)
     return FC_OK;
 }
 
+fc_status fc_places_xy(fc_worker *w, const fc_places *places, const char *crs, double **out,
+                       fc_error *err)
+{
+    double *xy = malloc((2 * places->n + 2) * sizeof *xy);
+    if (!xy)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < places->n; i++) {
+        xy[2 * i] = places->p[i].lon;
+        xy[2 * i + 1] = places->p[i].lat;
+    }
+    fc_status st = places->n ? fc_reproject_xy(w, "OGC:CRS84", crs, xy, places->n, err) : FC_OK;
+    if (st != FC_OK) {
+        free(xy);
+        xy = NULL;
+    }
+    *out = xy;
+    return st;
+}
+
 /* What the threads share: the places in the working CRS, and one flag per
  * (snapshot, place), each snapshot's row written by the one thread that
  * visits it. */
@@ -129,16 +148,12 @@ fc_status fc_places_timeline(fc_worker *w, const fc_zoneset *zs, const fc_series
     GEOSContextHandle_t h = fc_worker_geos(w);
     const size_t np = places->n, ns = fc_series_count(series);
     fc_place_history *hist = calloc(np + 1, sizeof *hist);
-    double *xy = malloc((2 * np + 2) * sizeof *xy);
+    double *xy = NULL;
     unsigned char *inside = calloc(ns * np + 1, 1);
-    fc_status st = hist && xy && inside ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; st == FC_OK && i < np; i++) {
-        xy[2 * i] = places->p[i].lon;
-        xy[2 * i + 1] = places->p[i].lat;
+    fc_status st = hist && inside ? fc_places_xy(w, places, zs->crs, &xy, err)
+                                  : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == FC_OK && i < np; i++)
         hist[i].first_held = hist[i].last_free = FC_NO_DAY;
-    }
-    if (st == FC_OK && np)
-        st = fc_reproject_xy(w, "OGC:CRS84", zs->crs, xy, np, err);
     /* The zone of each place. */
     for (size_t i = 0; st == FC_OK && i < np; i++) {
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, xy[2 * i], xy[2 * i + 1]);
