@@ -415,6 +415,19 @@ static json_object *jstr(const char *s)
     return json_object_new_string(s ? s : "");
 }
 
+static fc_status drop_manifest(const char *dir, fc_error *err)
+{
+    char *path = fc_path_join(dir, "manifest.json");
+    if (!path)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = FC_OK;
+    if (unlink(path) != 0 && errno != ENOENT)
+        st = fc_error_set(err, FC_ERR_IO, "%s: cannot remove the old manifest: %s", path,
+                          strerror(errno));
+    free(path);
+    return st;
+}
+
 static fc_status write_manifest(const char *dir, json_object *m, fc_error *err)
 {
     char *path = fc_path_join(dir, "manifest.json");
@@ -532,6 +545,11 @@ int cmd_run(int argc, char **argv)
                     fc_series_count(series), fc_now() - t_start);
         goto cleanup;
     }
+    /* From the first output on, the folder no longer matches the old
+     * manifest: remove it, so that a run failing part-way (after rewriting
+     * some outputs) cannot leave a signature that claims "up to date". */
+    if (st == FC_OK)
+        st = drop_manifest(a.output, &err);
     /* Areas, incrementally. */
     t = fc_now();
     fc_update_options uo = {

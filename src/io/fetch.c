@@ -180,7 +180,10 @@ fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_s
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     for (size_t i = 0; st == FC_OK && i < n; i++) {
         json_object *e = json_object_array_get_idx(root, i), *id, *dt;
-        if (!json_object_object_get_ex(e, "id", &id) || !json_object_object_get_ex(e, "datetime", &dt))
+        /* A null or odd id or datetime makes the entry unusable, not the list. */
+        if (!json_object_object_get_ex(e, "id", &id) || !json_object_object_get_ex(e, "datetime", &dt) ||
+            !(json_object_is_type(id, json_type_string) || json_object_is_type(id, json_type_int)) ||
+            !json_object_is_type(dt, json_type_string))
             continue;
         const char *d = json_object_get_string(dt);
         char ymd[11];

@@ -130,7 +130,8 @@ static bool push(poly_list *l, GEOSGeometry *g)
 static const char *collect(fc_worker *w, json_object *geom, poly_list *out)
 {
     json_object *type, *coords;
-    if (!json_object_object_get_ex(geom, "type", &type))
+    /* "type": null (or a number) is malformed, not a type named NULL. */
+    if (!json_object_object_get_ex(geom, "type", &type) || !json_object_is_type(type, json_type_string))
         return NULL;
     const char *t = json_object_get_string(type);
     if (strcmp(t, "GeometryCollection") == 0) {
@@ -294,6 +295,10 @@ fc_status fc_geojson_parse(fc_worker *w, const char *path, const char *text, siz
     if (!json_object_is_type(root, json_type_object) ||
         !json_object_object_get_ex(root, "type", &type)) {
         st = fc_error_set(err, FC_ERR_FORMAT, "%s: not GeoJSON (no \"type\" member)", path);
+        goto cleanup;
+    }
+    if (!json_object_is_type(type, json_type_string)) {
+        st = fc_error_set(err, FC_ERR_FORMAT, "%s: not GeoJSON (\"type\" is not a string)", path);
         goto cleanup;
     }
     if (json_object_object_get_ex(root, "crs", &crs) && crs && !is_lonlat_crs(crs)) {

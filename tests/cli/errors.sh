@@ -48,6 +48,19 @@ expect_error "points_20250214.geojson: the control layer has no polygons" "$out"
 grep -q "points_20250214.geojson: feature 0 skipped: is a Point, not a polygon" "$work/stderr" \
     && pass || fail "no warning naming the skipped point feature"
 
+# "type": null, at the root or in a geometry: an error, not a crash.
+printf '{"type": null}' >"$work/nulltype"
+d=$(series_with nulltype_20250216.geojson "$work/nulltype")
+expect_error "nulltype_20250216.geojson: not GeoJSON \(\"type\" is not a string\)" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":null,"coordinates":[]}}]}' >"$work/nullgeom"
+d=$(series_with nullgeom_20250218.geojson "$work/nullgeom")
+expect_error "nullgeom_20250218.geojson: feature 0: malformed geometry" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+cp "$work/nulltype" "$work/nulltype.geojson"
+expect_error "nulltype.geojson: not GeoJSON \(\"type\" is not a string\)" "$out" -- \
+    "$FRONTCAST" areas --zones "$work/nulltype.geojson" --control "$demo" -o "$out"
+
 printf '{"type":"FeatureCollection","features":[]}' >"$work/nofeat"
 d=$(series_with none_20250215.geojson "$work/nofeat")
 expect_error "none_20250215.geojson: the control layer has no polygons" "$out" -- \

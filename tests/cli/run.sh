@@ -101,6 +101,24 @@ quarantine_case synthetic-demo_20250718.geojson \
     "printf '{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[22,44],[41,44],[41,53],[22,53],[22,44]]]}}]}'" \
     "more than --max-daily-change-km2 2000"
 quarantine_case synthetic-demo_20270101.geojson "cat '$last'" "after today (2026-01-01)"
+# "type": null once crashed the reader and with it the whole cron pass.
+quarantine_case synthetic-demo_20250719.geojson "printf '{\"type\": null}'" "is not a string"
+quarantine_case synthetic-demo_20250720.geojson \
+    "printf '{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":null,\"coordinates\":[]}}]}'" \
+    "malformed geometry"
+
+# A run that fails after rewriting some outputs leaves no manifest, so the
+# next run with the old options recomputes instead of saying "up to date"
+# over outputs of the failed run's options.
+echo '{"type": "Feature"}' >"$work/badplaces.geojson"
+run -o "$work/stale" -q --window 28 || fail "stale: first run"
+run -o "$work/stale" -q --window 56 --places "$work/badplaces.geojson" 2>/dev/null \
+    && fail "stale: a bad places file did not fail the run" || pass
+[ ! -e "$work/stale/manifest.json" ] && pass || fail "stale: a failed run left a manifest"
+run -o "$work/stale" --window 28 2>"$work/err" && ! grep -q "up to date" "$work/err" \
+    && pass || fail "stale: the old manifest said up to date over a failed run's outputs"
+[ "$(cut -d, -f4 "$work/stale/eta.csv" | sort -u | tr '\n' ' ')" = "28 window_days " ] \
+    && pass || fail "stale: eta.csv holds another window"
 
 # A changed zone file invalidates the stored areas.
 cp "$GEODATA/ukraine-oblasts.geojson" "$work/zones.geojson"
