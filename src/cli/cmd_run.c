@@ -529,6 +529,11 @@ int cmd_run(int argc, char **argv)
                 st = fc_store_file_hash(store, fc_series_source(series, i), k, &err);
             else
                 st = fc_store_file_hash(store, fc_series_path(series), k, &err);
+            if (st == FC_ERR_IO && fc_series_get_kind(series) == FC_SERIES_FOLDER) {
+                /* Unreadable: the update quarantines it; the signature says so. */
+                snprintf(k, sizeof k, "unreadable");
+                st = FC_OK;
+            }
             future |= fc_series_date(series, i) > a.today;
             len += (size_t)snprintf(sig + len, cap - len, "%d %s\n", (int)fc_series_date(series, i), k);
         }

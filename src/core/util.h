@@ -16,6 +16,10 @@ const char *fc_basename(const char *path);
 /* Reads a whole file; *out is newly allocated and NUL-terminated (free with
  * free()). Returns 0, or an errno value. */
 int fc_read_file(const char *path, char **out, size_t *len);
+/* fc_read_file's code for a path that is neither a regular file nor a folder. */
+#define FC_ENOTREG (-1)
+/* strerror, knowing FC_ENOTREG. Static. */
+const char *fc_strerror(int rc);
 
 /* The smallest and largest of v[0..n) (INT32_MAX and 0 when n is 0). */
 void fc_int_range(const int *v, size_t n, int *min, int *max);

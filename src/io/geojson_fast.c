@@ -256,7 +256,7 @@ fc_status fc_geojson_read(fc_worker *w, const char *path, bool with_attributes, 
     size_t len = 0;
     int rc = fc_read_file(path, &text, &len);
     if (rc != 0)
-        return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, strerror(rc));
+        return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, fc_strerror(rc));
     fc_status st = fc_geojson_parse(w, path, text, len, with_attributes, out, handled, err);
     free(text);
     return st;

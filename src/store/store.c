@@ -106,7 +106,7 @@ fc_status fc_store_file_hash(fc_store *s, const char *path, char hex[65], fc_err
     size_t len = 0;
     int rc = fc_read_file(path, &buf, &len);
     if (rc != 0)
-        return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, strerror(rc));
+        return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, fc_strerror(rc));
     fc_sha256_hex(buf, len, hex);
     free(buf);
     if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO files VALUES(?,?,?,?)", -1, &q, NULL) ==

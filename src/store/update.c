@@ -86,7 +86,21 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
             fc_series_drop(series, i);
             continue;
         }
-        st = fc_store_snapshot_key(store, series, i, k, err);
+        fc_error sub = {0};
+        st = fc_store_snapshot_key(store, series, i, k, &sub);
+        if (st == FC_ERR_IO) {
+            /* Not even readable to hash (a folder or FIFO named like a
+             * snapshot, no permission): quarantined, nothing stored. */
+            const char *src = fc_series_source(series, i), *m = sub.msg;
+            size_t ls = strlen(src);
+            if (strncmp(m, src, ls) == 0 && m[ls] == ':')
+                m += ls + 2;
+            st = quarantine(&ql, series, i, m, err);
+            fc_series_drop(series, i);
+            continue;
+        }
+        if (st != FC_OK)
+            *err = sub;
         if (st == FC_OK)
             st = fc_store_get_quarantine(store, k, &reason, err);
         if (st == FC_OK && reason) {

@@ -61,6 +61,17 @@ cp "$work/nulltype" "$work/nulltype.geojson"
 expect_error "nulltype.geojson: not GeoJSON \(\"type\" is not a string\)" "$out" -- \
     "$FRONTCAST" areas --zones "$work/nulltype.geojson" --control "$demo" -o "$out"
 
+# A folder or a FIFO named like a snapshot or given as zones: refused, never
+# sized by ftell (2^63 bytes) nor blocking on the open.
+d=$(series_with notes.txt /dev/null) # the demo series, and a file the reader ignores
+mkdir "$d/folder_20250219.geojson"
+expect_error "folder_20250219.geojson: cannot read: Is a directory" "$out" -- \
+    "$FRONTCAST" areas --control "$d" -o "$out"
+mkfifo "$work/fifo.geojson"
+expect_error "fifo.geojson: cannot read: not a regular file" "$out" -- \
+    timeout 20 "$FRONTCAST" areas --zones "$work/fifo.geojson" --control "$demo" -o "$out"
+rm -f "$work/fifo.geojson"
+
 printf '{"type":"FeatureCollection","features":[]}' >"$work/nofeat"
 d=$(series_with none_20250215.geojson "$work/nofeat")
 expect_error "none_20250215.geojson: the control layer has no polygons" "$out" -- \

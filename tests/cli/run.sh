@@ -107,6 +107,13 @@ quarantine_case synthetic-demo_20250720.geojson \
     "printf '{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":null,\"coordinates\":[]}}]}'" \
     "malformed geometry"
 
+# A folder named like a snapshot: quarantined, not a failed run.
+mkdir "$series/synthetic-demo_20250721.geojson"
+run -o "$work/out" 2>"$work/err"; rc=$?
+[ $rc -eq 3 ] && grep -q "quarantined: .*synthetic-demo_20250721.geojson .*Is a directory" "$work/err" \
+    && pass || { fail "a folder named like a snapshot: exit $rc"; cat "$work/err"; }
+rmdir "$series/synthetic-demo_20250721.geojson"
+
 # A run that fails after rewriting some outputs leaves no manifest, so the
 # next run with the old options recomputes instead of saying "up to date"
 # over outputs of the failed run's options.
