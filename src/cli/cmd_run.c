@@ -21,7 +21,7 @@
 #include "frontcast/plot.h"
 #include "frontcast/store.h"
 
-enum { FC_EXIT_QUARANTINED = 3, FC_EXIT_LOCKED = 4 };
+enum { FC_EXIT_QUARANTINED = 3, FC_EXIT_LOCKED = 4, FC_EXIT_STALE = 5 };
 
 static void help(void)
 {
@@ -37,7 +37,9 @@ static void help(void)
            "\n"
            "A new snapshot that cannot be read, has no polygon, is dated after today, or\n"
            "gains or loses more than --max-daily-change-km2 a day is quarantined: left\n"
-           "out, reported, and the run ends with exit status 3.\n"
+           "out, reported, and the run ends with exit status 3. When the newest snapshot\n"
+           "is older than --max-age days, the run says 'stale' and ends with 5 (over 3),\n"
+           "also when nothing changed since the last run.\n"
            "\n"
            "Configuration: an INI file whose keys are the long options below, e.g.\n"
            "  [inputs]\n"
@@ -54,6 +56,9 @@ static void help(void)
            "  --wait SECONDS         wait this long for another run's lock (default 0)\n"
            "  --max-daily-change-km2 N  quarantine above this (default 2000)\n"
            "  --today DATE           what counts as today (default: the system's, UTC)\n"
+           "  --max-age DAYS         stale-data alarm: when the newest snapshot is older, the\n"
+           "                         run completes and exits 5 (default 3; 0: off; not for\n"
+           "                         the bundled demo series)\n"
            "  --model M[,M]          forecast models (default all)\n"
            "  --window DAYS[,DAYS]   forecast windows (default 180; advance takes the first)\n"
            "  --threshold PCT[,PCT]  ETA thresholds (default 100)\n"
@@ -83,7 +88,8 @@ static void help(void)
            "           the Temporal Controller\n"
            "\n"
            "Exit status: 0 success, 1 error, 2 wrong options, 3 completed with\n"
-           "quarantined inputs, 4 another run holds the lock.\n");
+           "quarantined inputs, 4 another run holds the lock, 5 completed on stale data\n"
+           "(--max-age).\n");
 }
 
 /* ---- configuration: INI keys become long options ----------------------- */
@@ -190,6 +196,7 @@ typedef struct run_args {
     cli_common common;
     const char *output, *state, *places, *source;
     double wait_s, max_change;
+    int max_age;       /* --max-age, days; 0: no alarm */
     fc_day today;
     cli_model_args m;
     int map_step;
@@ -239,7 +246,7 @@ static bool parse_formats(const char *list, unsigned *out)
 static int parse(int argc, char **argv, run_args *a)
 {
     enum { O_PLACES = 256, O_STATE, O_WAIT, O_MAXCHANGE, O_TODAY, O_AMODEL, O_MAPSTEP, O_CELL,
-           O_PLOTS, O_SOURCE, O_FORMAT, O_PG };
+           O_PLOTS, O_SOURCE, O_FORMAT, O_PG, O_MAXAGE };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
         CLI_MODEL_LONGOPTS,
@@ -249,6 +256,7 @@ static int parse(int argc, char **argv, run_args *a)
         {"wait", required_argument, NULL, O_WAIT},
         {"max-daily-change-km2", required_argument, NULL, O_MAXCHANGE},
         {"today", required_argument, NULL, O_TODAY},
+        {"max-age", required_argument, NULL, O_MAXAGE},
         {"advance-model", required_argument, NULL, O_AMODEL},
         {"map-step", required_argument, NULL, O_MAPSTEP},
         {"cell", required_argument, NULL, O_CELL},
@@ -263,6 +271,7 @@ static int parse(int argc, char **argv, run_args *a)
     const char *cmd = "run";
     a->output = "out";
     a->max_change = 2000;
+    a->max_age = 3;
     cli_model_defaults(&a->m);
     a->map_step = 90;
     a->advance_model = FC_MODEL_PACE;
@@ -308,6 +317,10 @@ static int parse(int argc, char **argv, run_args *a)
             a->wait_s = strtod(optarg, &end);
             if (*end || !(a->wait_s >= 0 && a->wait_s <= 86400))
                 return cli_usage_error(cmd, "--wait wants seconds from 0 to 86400, not '%s'", optarg);
+            break;
+        case O_MAXAGE:
+            if (!cli_parse_int(optarg, 0, 36500, &a->max_age))
+                return cli_usage_error(cmd, "--max-age wants days (0: no alarm), not '%s'", optarg);
             break;
         case O_MAXCHANGE:
             a->max_change = strtod(optarg, &end);
@@ -385,10 +398,10 @@ static const struct {
                {"frontcast.gpkg", FC_OUT_GPKG},
                {"arrival.tif", 0}};
 
-/* The previous manifest's signature and exit code, if it and every output
- * are there. */
+/* Whether the previous manifest's signature is this one and every output
+ * is there; then whether it quarantined snapshots and its newest snapshot. */
 static bool up_to_date(const char *dir, const char *signature, unsigned formats, bool plots,
-                       int *exit_code)
+                       bool *quarantined, fc_day *newest)
 {
     char path[1024];
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
@@ -400,14 +413,33 @@ static bool up_to_date(const char *dir, const char *signature, unsigned formats,
     if (plots && access(path, R_OK) != 0)
         return false;
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    json_object *m = json_object_from_file(path), *sig, *code;
+    json_object *m = json_object_from_file(path), *sig, *q, *nw;
+    /* A damaged manifest (a field of another type) is simply not a match. */
     bool same = m && json_object_object_get_ex(m, "signature", &sig) &&
+                json_object_is_type(sig, json_type_string) &&
                 !strcmp(json_object_get_string(sig), signature) &&
-                json_object_object_get_ex(m, "exit_code", &code);
+                json_object_object_get_ex(m, "quarantined", &q) &&
+                json_object_is_type(q, json_type_array) &&
+                json_object_object_get_ex(m, "newest_snapshot", &nw) &&
+                json_object_is_type(nw, json_type_string) &&
+                fc_date_parse(json_object_get_string(nw), newest);
     if (same)
-        *exit_code = json_object_get_int(code);
+        *quarantined = json_object_array_length(q) > 0;
     json_object_put(m);
     return same;
+}
+
+/* The stale-data alarm: one line when the newest snapshot is older than
+ * --max-age days (0: off; never for the bundled demo series). */
+static bool stale(const run_args *a, fc_day newest)
+{
+    if (a->max_age <= 0 || !a->in.control || newest + a->max_age >= a->today)
+        return false;
+    char d[11];
+    fc_date_format(newest, d);
+    fprintf(stderr, "frontcast: stale: newest snapshot %s is %d days old\n", d,
+            (int)(a->today - newest));
+    return true;
 }
 
 static json_object *jstr(const char *s)
@@ -544,10 +576,16 @@ int cmd_run(int argc, char **argv)
         free(sig);
     }
     json_object_object_add(timings, "check_s", json_object_new_double(fc_now() - t));
-    if (st == FC_OK && up_to_date(a.output, signature, a.formats, a.plots, &exit_code)) {
+    bool was_quarantined = false;
+    fc_day newest = FC_NO_DAY;
+    if (st == FC_OK && up_to_date(a.output, signature, a.formats, a.plots, &was_quarantined, &newest)) {
         if (!a.common.quiet)
             fprintf(stderr, "frontcast run: up to date (snapshots: %zu reused, 0 computed); %.2f s\n",
                     fc_series_count(series), fc_now() - t_start);
+        /* Nothing new is no news for cron only while the data are fresh. */
+        exit_code = stale(&a, newest) ? FC_EXIT_STALE
+                    : was_quarantined ? FC_EXIT_QUARANTINED
+                                      : FC_EXIT_OK;
         goto cleanup;
     }
     /* From the first output on, the folder no longer matches the old
@@ -655,6 +693,11 @@ int cmd_run(int argc, char **argv)
     json_object_object_add(timings, "plots_s", json_object_new_double(fc_now() - t));
     if (st == FC_OK && nq > 0)
         exit_code = FC_EXIT_QUARANTINED;
+    if (st == FC_OK)
+        newest = fc_series_date(series, fc_series_count(series) - 1);
+    const bool is_stale = st == FC_OK && stale(&a, newest);
+    if (is_stale)
+        exit_code = FC_EXIT_STALE;
     /* The manifest, last: its signature says the outputs are complete. */
     if (st == FC_OK) {
         json_object *inputs = json_object_new_object(), *snaps = json_object_new_array(),
@@ -665,6 +708,16 @@ int cmd_run(int argc, char **argv)
         char today[11];
         fc_date_format(a.today, today);
         json_object_object_add(manifest, "today", jstr(today));
+        char nd[11];
+        fc_date_format(newest, nd);
+        json_object_object_add(manifest, "newest_snapshot", jstr(nd));
+        json_object *js_stale = NULL;
+        if (is_stale) {
+            js_stale = json_object_new_object();
+            json_object_object_add(js_stale, "age_days", json_object_new_int((int)(a.today - newest)));
+            json_object_object_add(js_stale, "max_age_days", json_object_new_int(a.max_age));
+        }
+        json_object_object_add(manifest, "stale", js_stale);
         json_object_object_add(manifest, "parameters", jstr(a.canonical));
         json_object_object_add(inputs, "zones", jstr(zs->path));
         json_object_object_add(inputs, "control", jstr(fc_series_path(series)));

@@ -49,7 +49,8 @@ static void usage(FILE *f)
             "\n"
             "Exit status: 0 success, 1 error (one line on stderr names the file and\n"
             "the problem; no output file is left half-written), 2 wrong options;\n"
-            "run also: 3 completed with quarantined inputs, 4 another run holds the lock.\n");
+            "run also: 3 completed with quarantined inputs, 4 another run holds the lock,\n"
+            "5 completed on stale data (the newest snapshot older than --max-age).\n");
 }
 
 int main(int argc, char **argv)

@@ -70,7 +70,7 @@ cp -r "$GEODATA/demo-control" "$series"
 last=$(ls "$series" | grep -E '_[0-9]{8}\.geojson$' | sort | tail -n 1)
 next=$(date -u -d "$(echo "$last" | grep -oE '[0-9]{8}') + 7 days" +%Y%m%d)
 cp "$series/$last" "$series/synthetic-demo_$next.geojson"
-"$FRONTCAST" run -q -o "$out" --control "$series" --format csv,geojson,gpkg --plots no ||
+"$FRONTCAST" run -q -o "$out" --control "$series" --format csv,geojson,gpkg --plots no --max-age 0 ||
     fail "run with a new snapshot failed"
 python3 - "$out/manifest.json" <<'PY' && pass || fail "map layers were not updated incrementally"
 import json, sys
@@ -80,7 +80,7 @@ PY
 want=$(awk -F, 'NR > 1 && $2 != "ALL" && $4 > 0' "$out/areas.csv" | wc -l)
 [ "$(count "$out/frontcast.gpkg" control)" = "$want" ] && pass || fail "control after the new snapshot"
 # The same layers as a clean run over the same series.
-"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no || fail "clean run failed"
+"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
 python3 - "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" <<'PY' && pass || fail "incremental map layers differ from a clean run"
 import sqlite3, sys
 def digest(path):

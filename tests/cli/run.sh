@@ -11,7 +11,8 @@ cp "$GEODATA"/demo-control/*.geojson "$series"/
 n=$(ls "$series" | wc -l)
 last=$(ls "$series"/*.geojson | tail -1)
 # Fast settings: the pictures and a coarse grid are tested elsewhere.
-fast=(--control "$series" --plots no --cell 5 --today 2026-01-01)
+# (--max-age 0: the demo's dates are old on 2026-01-01; the alarm is tested below.)
+fast=(--control "$series" --plots no --cell 5 --today 2026-01-01 --max-age 0)
 run() { "$FRONTCAST" run "${fast[@]}" "$@"; }
 outputs="areas.csv projection.csv eta.csv places.csv calibration.csv places-timeline.csv places-timeline.geojson arrival.tif projected-control.geojson projected-front.geojson"
 
@@ -107,6 +108,21 @@ quarantine_case synthetic-demo_20250720.geojson \
     "printf '{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":null,\"coordinates\":[]}}]}'" \
     "malformed geometry"
 
+# The stale-data alarm: fresh data exit 0; data older than --max-age exit 5
+# with one line and a manifest that says so, also when nothing changed.
+"$FRONTCAST" run --control "$series" --plots no --cell 5 -o "$work/stale5" --today 2025-07-09 -q \
+    && pass || fail "stale: fresh data did not exit 0"
+"$FRONTCAST" run --control "$series" --plots no --cell 5 -o "$work/stale5" --today 2025-07-20 2>"$work/err"
+rc=$?
+[ $rc -eq 5 ] && grep -qx "frontcast: stale: newest snapshot 2025-07-07 is 13 days old" "$work/err" \
+    && pass || { fail "stale: exit $rc"; cat "$work/err"; }
+python3 -c "import json; m=json.load(open('$work/stale5/manifest.json')); assert m['stale'] == {'age_days': 13, 'max_age_days': 3} and m['exit_code'] == 5 and m['newest_snapshot'] == '2025-07-07', m" \
+    && pass || fail "stale: manifest"
+"$FRONTCAST" run --control "$series" --plots no --cell 5 -o "$work/stale5" --today 2025-07-20 2>"$work/err"
+rc=$?
+[ $rc -eq 5 ] && grep -q "up to date" "$work/err" && grep -q "^frontcast: stale:" "$work/err" \
+    && pass || { fail "stale: an up-to-date run exit $rc"; cat "$work/err"; }
+
 # A folder named like a snapshot: quarantined, not a failed run.
 mkdir "$series/synthetic-demo_20250721.geojson"
 run -o "$work/out" 2>"$work/err"; rc=$?
@@ -146,6 +162,7 @@ model = pace
 plots = no
 cell = 5
 today = 2026-01-01
+max-age = 0
 INI
 "$FRONTCAST" run --config "$work/frontcast.ini" -o "$work/cfg" -q && pass || fail "--config run"
 cut -d, -f3,4 "$work/cfg/eta.csv" | sort -u | grep -qx "pace,90" && pass || fail "config window/model"
