@@ -166,15 +166,26 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
             reason[0] = '\0';
             if (read_errors[i]) {
                 snprintf(reason, sizeof reason, "%s", read_errors[i]);
-            } else if (need[i] && !known[i] && i > 0) {
-                const fc_measure *all = fc_area_row(t, i, nz);
-                double days = fmax(1, fc_series_date(series, i) - fc_series_date(series, i - 1));
-                double g = all->gained_m2 / 1e6 / days, l = all->lost_m2 / 1e6 / days;
-                if (g > max_change || l > max_change)
-                    snprintf(reason, sizeof reason,
-                             "%.0f km2 gained and %.0f km2 lost a day since the previous snapshot "
-                             "(more than --max-daily-change-km2 %.0f)",
-                             g, l, max_change);
+            } else if (need[i] && !known[i]) {
+                /* New content, against its neighbours in date order wherever
+                 * it falls: the snapshot before it, and a known one after it
+                 * (a new snapshot dated before the first, or between two
+                 * known ones, was once checked against nothing). */
+                for (int side = 0; side < 2 && !reason[0]; side++) {
+                    const size_t a = side ? i : i - 1, b = side ? i + 1 : i;
+                    if ((side == 0 && i == 0) || (side == 1 && (i + 1 >= n || !known[i + 1])))
+                        continue;
+                    const fc_measure *all = fc_area_row(t, b, nz);
+                    double days = fmax(1, fc_series_date(series, b) - fc_series_date(series, a));
+                    double g = all->gained_m2 / 1e6 / days, l = all->lost_m2 / 1e6 / days;
+                    if (g > max_change || l > max_change)
+                        snprintf(reason, sizeof reason,
+                                 side ? "the next snapshot gains %.0f km2 and loses %.0f km2 a day "
+                                        "after it (more than --max-daily-change-km2 %.0f)"
+                                      : "%.0f km2 gained and %.0f km2 lost a day since the previous "
+                                        "snapshot (more than --max-daily-change-km2 %.0f)",
+                                 g, l, max_change);
+                }
             }
             if (!reason[0])
                 continue;

@@ -123,6 +123,16 @@ rc=$?
 [ $rc -eq 5 ] && grep -q "up to date" "$work/err" && grep -q "^frontcast: stale:" "$work/err" \
     && pass || { fail "stale: an up-to-date run exit $rc"; cat "$work/err"; }
 
+# New content is checked against its neighbours wherever it falls in date
+# order: a square dated before the first snapshot was once accepted.
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[36,47.5],[38,47.5],[38,48.1],[36,48.1],[36,47.5]]]}}]}' \
+    >"$series/synthetic-demo_20241201.geojson"
+run -o "$work/out" 2>"$work/err"; rc=$?
+[ $rc -eq 3 ] && grep -q "quarantined: .*synthetic-demo_20241201.geojson .*the next snapshot gains" "$work/err" \
+    && pass || { fail "a bad snapshot before the first: exit $rc"; cat "$work/err"; }
+cmp -s "$work/clean/areas.csv" "$work/out/areas.csv" && pass || fail "a bad snapshot before the first changed areas.csv"
+rm "$series/synthetic-demo_20241201.geojson"
+
 # A folder named like a snapshot: quarantined, not a failed run.
 mkdir "$series/synthetic-demo_20250721.geojson"
 run -o "$work/out" 2>"$work/err"; rc=$?
