@@ -39,7 +39,14 @@ typedef struct fc_error {
 /* Static name of a status, e.g. "io". Never NULL. */
 const char *fc_status_name(fc_status code);
 
-/* Fills err (if not NULL) with code and a printf-style message; returns code. */
+/* Overwrites with '*' every password a database connection string in s
+ * could carry (libpq's password=x, password = 'x y', a URI's user:x@ or
+ * ?password=x); fc_error_set does it to every message, so no error shows
+ * one. */
+void fc_mask_passwords(char *s);
+
+/* Fills err (if not NULL) with code and a printf-style message (passwords
+ * masked); returns code. */
 fc_status fc_error_set(fc_error *err, fc_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

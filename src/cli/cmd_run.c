@@ -208,18 +208,6 @@ typedef struct run_args {
     char *canonical; /* the options that decide the outputs, for the signature */
 } run_args;
 
-/* Overwrites the value of "password=" in s with asterisks. */
-static void mask_password(char *s)
-{
-    char *p = strstr(s, "password=");
-    if (!p)
-        return;
-    p += 9;
-    char quote = *p == '\'' ? *p++ : ' '; /* libpq: password='with spaces' */
-    for (; *p && *p != quote && *p != '\n'; p++)
-        *p = '*';
-}
-
 /* "csv,gpkg" -> FC_OUT_CSV | FC_OUT_GPKG; false on an unknown name. */
 static bool parse_formats(const char *list, unsigned *out)
 {
@@ -299,7 +287,7 @@ static int parse(int argc, char **argv, run_args *a)
             snprintf(a->canonical + used, canon_len - used, "%s=%s\n",
                      li >= 0 ? longopts[li].name : shortname, optarg ? optarg : "");
             if (c == O_PG) /* the manifest shows these: no password there */
-                mask_password(a->canonical + used);
+                fc_mask_passwords(a->canonical + used);
         }
         int r = cli_input_option(cmd, c, optarg, &a->in);
         if (r == 0)

@@ -1,4 +1,8 @@
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #include "frontcast/frontcast.h"
 
@@ -28,8 +32,59 @@ fc_status fc_error_set(fc_error *err, fc_status code, const char *fmt, ...)
         err->code = code;
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        /* GDAL and libpq quote connection strings in their errors. */
+        fc_mask_passwords(err->msg);
     }
     return code;
+}
+
+/* The end of a key=value value: a quoted one ends at its closing quote
+ * (backslash escapes), a bare one at white space or a URI's '&'. */
+static char *mask_value(char *q)
+{
+    if (*q == '\'') {
+        q++;
+        for (; *q && *q != '\''; q++) {
+            if (*q == '\\' && q[1])
+                *q++ = '*';
+            *q = '*';
+        }
+        return q;
+    }
+    for (; *q && !isspace((unsigned char)*q) && *q != '&'; q++)
+        *q = '*';
+    return q;
+}
+
+void fc_mask_passwords(char *s)
+{
+    /* libpq's keyword form, spaces allowed around '=' (password = 'a b'),
+     * and a URI's ?password=...; also GDAL's PASSWORD= spelling. */
+    for (char *p = s; *p; p++) {
+        if (strncasecmp(p, "password", 8) != 0)
+            continue;
+        char *q = p + 8;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q != '=')
+            continue;
+        q++;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        p = mask_value(q);
+        if (!*p)
+            break;
+    }
+    /* URIs: scheme://user:SECRET@host */
+    for (char *p = s; (p = strstr(p, "://")) != NULL; p += 3) {
+        char *u = p + 3, *end = u;
+        while (*end && *end != '@' && *end != '/' && !isspace((unsigned char)*end))
+            end++;
+        if (*end != '@')
+            continue;
+        for (char *c = memchr(u, ':', (size_t)(end - u)); c && ++c < end;)
+            *c = '*';
+    }
 }
 
 const char *fc_version(void)

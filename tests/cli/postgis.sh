@@ -158,6 +158,17 @@ fi
 before=$(sql "SELECT count(*) FROM control")
 expect_error "PG:host=127.0.0.1 port=1 .*(cannot open|connection)" "$work/none" -- \
     "$FRONTCAST" areas -q -o "PG:host=127.0.0.1 port=1 dbname=frontcast user=postgres"
+# No spelling of a password reaches stderr or the manifest.
+for target in "PG:host=127.0.0.1 port=1 dbname=frontcast user=postgres password = hunter2secret" \
+              "PG:postgresql://postgres:hunter2secret@127.0.0.1:1/frontcast" \
+              "PG:postgresql://127.0.0.1:1/frontcast?user=postgres&password=hunter2secret"; do
+    "$FRONTCAST" areas -q -o "$target" 2>"$work/err" && fail "a refused connection succeeded"
+    grep -q hunter2secret "$work/err" && fail "stderr shows the password: $(cat "$work/err")" || pass
+done
+"$FRONTCAST" run -q -o "$work/uri" --format gpkg --plots no \
+    --pg "PG:postgresql://postgres:hunter2secret@127.0.0.1:$port/frontcast" >"$work/log" 2>&1 ||
+    fail "run --pg with a URI failed: $(cat "$work/log")"
+grep -q hunter2secret "$work/uri/manifest.json" "$work/log" && fail "the URI's password shows" || pass
 expect_usage "$FRONTCAST" run -o "$conn"
 expect_usage "$FRONTCAST" run --pg "dbname=frontcast"
 [ "$(sql "SELECT count(*) FROM control")" = "$before" ] && pass || fail "a failed run changed the tables"
