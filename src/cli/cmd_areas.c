@@ -146,7 +146,19 @@ int cmd_areas(int argc, char **argv)
     const bool geojson = strcmp(a.format, "geojson") == 0, gpkg = strcmp(a.format, "gpkg") == 0;
     fc_areas_timing timing = {0};
     double t0 = fc_now();
-    fc_status st = cli_load_areas(&a.in, &a.common, &warn, geojson || gpkg, &table, &zs, &timing, &err);
+    /* The GeoPackage's zones layer needs the zones' geometry, which lives
+     * with a worker; the other formats need only their ids and areas. */
+    fc_worker *w = gpkg ? fc_worker_create() : NULL;
+    fc_series *series = NULL;
+    fc_status st = FC_OK;
+    if (gpkg && !w)
+        st = fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    else if (gpkg)
+        st = cli_open_inputs(&a.in, &a.common, &warn, w, &zs, &series, &err);
+    if (st == FC_OK && gpkg)
+        st = cli_compute_areas(&a.in, &a.common, &warn, zs, series, true, &timing, &table, &err);
+    else if (st == FC_OK)
+        st = cli_load_areas(&a.in, &a.common, &warn, geojson, &table, &zs, &timing, &err);
     double load_s = fc_now() - t0;
     if (st == FC_OK) {
         t0 = fc_now();
@@ -159,6 +171,8 @@ int cmd_areas(int argc, char **argv)
         print_timings(&timing, fc_now() - t0, load_s);
     rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
     fc_area_table_destroy(table);
-    fc_zones_destroy(NULL, zs);
+    fc_series_close(w, series);
+    fc_zones_destroy(w, zs);
+    fc_worker_destroy(w);
     return rc;
 }

@@ -98,6 +98,8 @@ PY
 "$FRONTCAST" areas -q -o "$work/areas.gpkg" || fail "areas -o FILE.gpkg failed"
 want=$("$FRONTCAST" areas -q | awk -F, 'NR > 1 && $2 != "ALL" && $4 > 0' | wc -l)
 [ "$(count "$work/areas.gpkg" control)" = "$want" ] && pass || fail "areas.gpkg control count"
+# ...and the zones layer the README promises (it was missing).
+[ "$(count "$work/areas.gpkg" zones)" = 27 ] && pass || fail "areas.gpkg has no zones layer of 27"
 expect_usage "$FRONTCAST" run --format pdf
 expect_usage "$FRONTCAST" run -o "PG:dbname=x"
 expect_usage "$FRONTCAST" run --pg "dbname=x"
