@@ -105,6 +105,9 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
             line[--len] = '\0';
         if (len == 0)
             continue;
+        /* Excel writes UTF-8 CSVs with a byte-order mark: not part of "date". */
+        if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+            memmove(line, line + 3, (size_t)len - 2);
         int nf = split_csv(line, fields, 32);
         if (lineno == 1) {
             for (int k = 0; k < nf; k++)

@@ -25,9 +25,10 @@ static int field_index(const fc_layer *l, const char *name)
     return -1;
 }
 
-/* True when every polygon feature has a distinct, non-empty value in field
- * k: Natural Earth's iso_3166_2, say, is "UA-" for most oblasts. */
-static bool usable_id_field(const fc_layer *l, int k)
+/* Whether every polygon feature has a non-empty value in field k that is
+ * not a bare prefix (Natural Earth's iso_3166_2, say, is "UA-" for most
+ * oblasts): a candidate id field. */
+static bool complete_id_field(const fc_layer *l, int k)
 {
     for (size_t i = 0; i < l->n; i++) {
         const char *v = l->features[i].values ? l->features[i].values[k] : NULL;
@@ -38,13 +39,22 @@ static bool usable_id_field(const fc_layer *l, int k)
         size_t len = strlen(v);
         if (len > 0 && v[len - 1] == '-')
             return false;
-        for (size_t j = 0; j < i; j++) {
-            const char *u = l->features[j].values ? l->features[j].values[k] : NULL;
-            if (l->features[j].geom && u && strcmp(u, v) == 0)
-                return false;
-        }
     }
     return true;
+}
+
+/* A value of field k on two polygon features, or NULL. */
+static const char *duplicate_value(const fc_layer *l, int k)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const char *v = l->features[i].values ? l->features[i].values[k] : NULL;
+        for (size_t j = 0; v && l->features[i].geom && j < i; j++) {
+            const char *u = l->features[j].values ? l->features[j].values[k] : NULL;
+            if (l->features[j].geom && u && strcmp(u, v) == 0)
+                return v;
+        }
+    }
+    return NULL;
 }
 
 static void list_fields(const fc_layer *l, char *buf, size_t size)
@@ -78,35 +88,6 @@ void fc_zones_destroy(fc_worker *w, fc_zoneset *zs)
     free(zs->id_field);
     free(zs->name_field);
     free(zs);
-}
-
-/* Merges zones that share an id (a multi-part zone stored as several
- * features) by unioning their geometry into the first. */
-static fc_status merge_duplicates(fc_worker *w, fc_zoneset *zs, fc_error *err)
-{
-    size_t out = 0;
-    for (size_t i = 0; i < zs->n; i++) {
-        fc_zone *z = &zs->zones[i];
-        if (out > 0 && strcmp(zs->zones[out - 1].id, z->id) == 0) {
-            fc_zone *keep = &zs->zones[out - 1];
-            GEOSGeometry *u = GEOSUnion_r(w->geos, keep->geom, z->geom);
-            GEOSGeometry *poly = u ? fc_geom_polygonal(w, u) : NULL;
-            if (u)
-                GEOSGeom_destroy_r(w->geos, u);
-            if (!poly)
-                return fc_error_set(err, FC_ERR_GEOM, "%s: cannot merge zone %s: %s", zs->path,
-                                    z->id, fc_worker_geos_error(w));
-            GEOSGeom_destroy_r(w->geos, keep->geom);
-            keep->geom = poly;
-            GEOSGeom_destroy_r(w->geos, z->geom);
-            free(z->id);
-            free(z->name);
-            continue;
-        }
-        zs->zones[out++] = *z;
-    }
-    zs->n = out;
-    return FC_OK;
 }
 
 fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *opts,
@@ -154,7 +135,7 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
     } else {
         for (int c = 0; id_candidates[c] && id_k < 0; c++) {
             int k = field_index(&layer, id_candidates[c]);
-            if (k >= 0 && usable_id_field(&layer, k))
+            if (k >= 0 && complete_id_field(&layer, k))
                 id_k = k;
         }
     }
@@ -169,8 +150,19 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
         for (int c = 0; name_candidates[c] && name_k < 0; c++)
             name_k = field_index(&layer, name_candidates[c]);
     }
-    if (id_k < 0 && name_k >= 0 && usable_id_field(&layer, name_k))
+    if (id_k < 0 && name_k >= 0 && complete_id_field(&layer, name_k) &&
+        !duplicate_value(&layer, name_k))
         id_k = name_k; /* names are unique: they serve as ids */
+    /* Two features with one id would be merged, or (in a detected field)
+     * silently replaced by another field: say so instead. */
+    const char *dup = id_k >= 0 ? duplicate_value(&layer, id_k) : NULL;
+    if (dup) {
+        st = fc_error_set(err, FC_ERR_FIELD,
+                          "%s: zone id '%s' is on more than one feature (field '%s'): give each "
+                          "zone one feature, or another --zone-id-field",
+                          path, dup, layer.fields[id_k]);
+        goto cleanup;
+    }
     if (id_k < 0) {
         st = fc_error_set(err, FC_ERR_FIELD,
                           "%s: no zone id field found (fields: %s); pass --zone-id-field", path,
@@ -238,9 +230,19 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
         zs->n++;
     }
     qsort(zs->zones, zs->n, sizeof *zs->zones, zone_cmp);
-    st = merge_duplicates(w, zs, err);
     for (size_t i = 0; st == FC_OK && i < zs->n; i++)
+        if (strcmp(zs->zones[i].id, FC_ALL_ZONE_ID) == 0)
+            st = fc_error_set(err, FC_ERR_FIELD,
+                              "%s: a zone's id is '%s', which the outputs reserve for the whole "
+                              "layer: give another --zone-id-field",
+                              path, FC_ALL_ZONE_ID);
+    for (size_t i = 0; st == FC_OK && i < zs->n; i++) {
         GEOSArea_r(w->geos, zs->zones[i].geom, &zs->zones[i].area_m2);
+        /* Shares of a zone of no area are 0/0: refused, not -nan. */
+        if (!(zs->zones[i].area_m2 > 0))
+            st = fc_error_set(err, FC_ERR_EMPTY, "%s: zone %s has no area", path,
+                              zs->zones[i].id);
+    }
 cleanup:
     fc_layer_clear(w, &layer);
     if (st != FC_OK) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,9 +14,18 @@
 fc_status fc_lock_acquire(const char *path, double wait_s, int *fd, bool *busy, fc_error *err)
 {
     *busy = false;
-    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    /* Not through a symlink, and a regular file only: a lock file planted
+     * as a link must not make a run write (its pid) elsewhere. */
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
     if (*fd < 0)
-        return fc_error_set(err, FC_ERR_IO, "%s: cannot open the lock file: %s", path, strerror(errno));
+        return fc_error_set(err, FC_ERR_IO, "%s: cannot open the lock file: %s", path,
+                            errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+    struct stat sb;
+    if (fstat(*fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return fc_error_set(err, FC_ERR_IO, "%s: the lock file is not a regular file", path);
+    }
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {

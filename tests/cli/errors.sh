@@ -72,6 +72,25 @@ expect_error "fifo.geojson: cannot read: not a regular file" "$out" -- \
     timeout 20 "$FRONTCAST" areas --zones "$work/fifo.geojson" --control "$demo" -o "$out"
 rm -f "$work/fifo.geojson"
 
+# Zone ids: a duplicated one is an error naming it (it used to switch the id
+# field to the names, or merge the zones); 'ALL' is the whole layer's.
+python3 - "$zones" "$work" <<'PY'
+import copy, json, sys
+z = json.load(open(sys.argv[1]))
+d = copy.deepcopy(z)
+d["features"].append(copy.deepcopy([f for f in z["features"] if f["properties"]["zone_id"] == "UA-14"][0]))
+json.dump(d, open(sys.argv[2] + "/dupzones.geojson", "w"))
+a = copy.deepcopy(z)
+a["features"][0]["properties"]["zone_id"] = "ALL"
+json.dump(a, open(sys.argv[2] + "/allzones.geojson", "w"))
+PY
+expect_error "dupzones.geojson: zone id 'UA-14' is on more than one feature \(field 'zone_id'\)" "$out" -- \
+    "$FRONTCAST" areas --zones "$work/dupzones.geojson" -o "$out"
+expect_error "dupzones.geojson: zone id 'Donetsk' is on more than one feature \(field 'name'\)" "$out" -- \
+    "$FRONTCAST" areas --zones "$work/dupzones.geojson" --zone-id-field name -o "$out"
+expect_error "allzones.geojson: a zone's id is 'ALL', which the outputs reserve for the whole layer" "$out" -- \
+    "$FRONTCAST" areas --zones "$work/allzones.geojson" -o "$out"
+
 printf '{"type":"FeatureCollection","features":[]}' >"$work/nofeat"
 d=$(series_with none_20250215.geojson "$work/nofeat")
 expect_error "none_20250215.geojson: the control layer has no polygons" "$out" -- \

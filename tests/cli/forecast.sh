@@ -49,6 +49,13 @@ grep -q '^UA-14,Donetsk,pace,90,.*,90,,,,reached,$' "$work/c/eta.csv" \
 grep -q "^pooled:" "$work/tables" && pass || fail "pooled table"
 grep -q '^UA-14,naive,28,14,' "$work/bt.csv" && pass || fail "naive baseline rows"
 
+# An areas CSV as Excel saves it (UTF-8 with a byte-order mark) reads the same.
+printf '\357\273\277' >"$work/bom.csv"
+cat "$work/areas.csv" >>"$work/bom.csv"
+"$FRONTCAST" forecast -q --areas "$work/bom.csv" --model pace -o "$work/bom" \
+    && "$FRONTCAST" forecast -q --areas "$work/areas.csv" --model pace -o "$work/nobom" \
+    && cmp -s "$work/bom/eta.csv" "$work/nobom/eta.csv" && pass || fail "an areas CSV with a BOM"
+
 # Errors.
 out=$work/err/eta.csv
 mkdir -p "$work/err"

@@ -133,6 +133,14 @@ run -o "$work/out" 2>"$work/err"; rc=$?
 cmp -s "$work/clean/areas.csv" "$work/out/areas.csv" && pass || fail "a bad snapshot before the first changed areas.csv"
 rm "$series/synthetic-demo_20241201.geojson"
 
+# A lock file planted as a symbolic link is refused, and nothing is written
+# where it points.
+mkdir -p "$work/lnk"
+ln -s "$work/elsewhere" "$work/lnk/.frontcast.lock"
+run -o "$work/lnk" 2>"$work/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "cannot open the lock file: it is a symbolic link" "$work/err" && [ ! -e "$work/elsewhere" ] \
+    && pass || { fail "a symlinked lock file: exit $rc"; cat "$work/err"; }
+
 # A folder named like a snapshot: quarantined, not a failed run.
 mkdir "$series/synthetic-demo_20250721.geojson"
 run -o "$work/out" 2>"$work/err"; rc=$?
