@@ -19,6 +19,16 @@ fc_status fc_store_open(const char *path, fc_store **out, fc_error *err);
 /* Accepts NULL. */
 void fc_store_close(fc_store *s);
 
+/*
+ * fc_store_open, for a run nobody watches: a store that is not a SQLite
+ * database or fails SQLite's quick_check is moved aside to
+ * PATH.corrupt-<UTC time> (moved gets that name; "" when nothing was
+ * moved) and a new one is made: everything in it can be computed again
+ * from the inputs. Other failures (permissions) stay errors.
+ */
+fc_status fc_store_open_recover(const char *path, fc_store **out, char *moved, size_t moved_size,
+                                fc_error *err);
+
 /* SHA-256 of a file as 64 hex digits and a NUL. The store remembers it
  * with the file's size and modification time, so an unchanged file is not
  * read again. */

@@ -521,8 +521,12 @@ int cmd_run(int argc, char **argv)
      * half-written can go. */
     if (st == FC_OK)
         fc_atomic_sweep(a.output);
+    char moved[4200] = "";
     if (st == FC_OK)
-        st = fc_store_open(state, &store, &err);
+        st = fc_store_open_recover(state, &store, moved, sizeof moved, &err);
+    if (st == FC_OK && moved[0])
+        fc_warn(&warn.diag, "%s: the state store was damaged: moved to %s; rebuilt from the inputs",
+                state, moved);
     if (st == FC_OK)
         st = cli_open_inputs(&a.in, &a.common, &quiet_warn, w, &zs, &series, &err);
     double t = fc_now();

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -32,6 +33,61 @@ static const char *const schema =
 static fc_status db_fail(fc_store *s, fc_error *err, const char *what)
 {
     return fc_error_set(err, FC_ERR_IO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+/* Whether the store's pages are sound (PRAGMA quick_check): reason gets
+ * what SQLite found when not. */
+static bool store_sound(fc_store *s, char *reason, size_t size)
+{
+    sqlite3_stmt *q = NULL;
+    bool ok = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &q, NULL) == SQLITE_OK &&
+              sqlite3_step(q) == SQLITE_ROW;
+    const char *r = ok ? (const char *)sqlite3_column_text(q, 0) : sqlite3_errmsg(s->db);
+    ok = ok && r && strcmp(r, "ok") == 0;
+    if (!ok)
+        snprintf(reason, size, "%s", r ? r : "?");
+    sqlite3_finalize(q);
+    return ok;
+}
+
+fc_status fc_store_open_recover(const char *path, fc_store **out, char *moved, size_t moved_size,
+                                fc_error *err)
+{
+    moved[0] = '\0';
+    fc_error first = {0};
+    fc_status st = fc_store_open(path, out, &first);
+    char reason[sizeof first.msg] = "";
+    if (st == FC_OK && store_sound(*out, reason, sizeof reason))
+        return FC_OK;
+    if (st == FC_OK) {
+        fc_store_close(*out);
+        *out = NULL;
+    } else if (st != FC_ERR_FORMAT) {
+        *err = first; /* not damage: a permission, a missing folder */
+        return st;
+    } else {
+        snprintf(reason, sizeof reason, "%s", first.msg);
+    }
+    /* Damaged: moved aside (with its journal files), rebuilt from the inputs. */
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(moved, moved_size, "%s.corrupt-%s", path, stamp);
+    if (rename(path, moved) != 0)
+        return fc_error_set(err, FC_ERR_IO, "%s: damaged (%s), and cannot be moved aside: %s",
+                            path, reason, strerror(errno));
+    static const char *const sidecars[] = {"-wal", "-shm"};
+    for (int i = 0; i < 2; i++) {
+        char a[4096], b[4096];
+        snprintf(a, sizeof a, "%s%s", path, sidecars[i]);
+        snprintf(b, sizeof b, "%s%s", moved, sidecars[i]);
+        if (rename(a, b) != 0 && errno != ENOENT)
+            return fc_error_set(err, FC_ERR_IO, "%s: cannot be moved aside: %s", a,
+                                strerror(errno));
+    }
+    return fc_store_open(path, out, err);
 }
 
 fc_status fc_store_open(const char *path, fc_store **out, fc_error *err)

@@ -133,6 +133,16 @@ run -o "$work/out" 2>"$work/err"; rc=$?
 cmp -s "$work/clean/areas.csv" "$work/out/areas.csv" && pass || fail "a bad snapshot before the first changed areas.csv"
 rm "$series/synthetic-demo_20241201.geojson"
 
+# A damaged store stops no cron run: moved aside, rebuilt, a warning, exit 0,
+# and the same areas as a clean run.
+run -o "$work/dmg" -q || fail "damaged store: first run"
+printf 'this is not a SQLite database...' | dd of="$work/dmg/state.sqlite" conv=notrunc 2>/dev/null
+rm "$work/dmg/manifest.json"
+run -o "$work/dmg" 2>"$work/err"; rc=$?
+[ $rc -eq 0 ] && grep -q "state store was damaged: moved to .*state.sqlite.corrupt-" "$work/err" \
+    && ls "$work/dmg" | grep -q '^state.sqlite.corrupt-' && pass || { fail "damaged store: exit $rc"; cat "$work/err"; }
+cmp -s "$work/clean/areas.csv" "$work/dmg/areas.csv" && pass || fail "damaged store: areas differ from a clean run"
+
 # A lock file planted as a symbolic link is refused, and nothing is written
 # where it points.
 mkdir -p "$work/lnk"
