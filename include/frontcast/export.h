@@ -45,7 +45,7 @@ typedef struct fc_csv {
     fc_atomic data, types;
 } fc_csv;
 
-/* Opens path (NULL: stdout) and writes header (a line with its newline);
+/* Opens path (NULL or "-": stdout) and writes header (a line with its newline);
  * csvt is the sidecar's single line, e.g. "\"Date\",\"Real\"\n". */
 fc_status fc_csv_open(fc_csv *c, const char *path, const char *header, const char *csvt,
                       fc_error *err);

@@ -44,7 +44,7 @@ fc_status fc_csv_open(fc_csv *c, const char *path, const char *header, const cha
                       fc_error *err)
 {
     memset(c, 0, sizeof *c);
-    if (!path) {
+    if (!path || strcmp(path, "-") == 0) { /* "-": standard output, as GDAL users expect */
         c->f = stdout;
         fputs(header, c->f);
         return FC_OK;

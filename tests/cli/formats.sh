@@ -93,4 +93,10 @@ for f, r in zip(g["features"], rows):
     assert (f["geometry"] is None) == (float(r["controlled_km2"]) == 0), r
 PY
 
+# -o - is standard output, for CSV and GeoJSON alike, not a file named "-".
+(cd "$work" && "$FRONTCAST" areas -q -o - >"$work/stdout.csv") && head -1 "$work/stdout.csv" | grep -q "^date,zone_id" \
+    && [ ! -e "$work/-" ] && pass || fail "areas -o - did not write CSV to standard output"
+(cd "$work" && "$FRONTCAST" areas -q -f geojson -o - >"$work/stdout.geojson") && grep -q FeatureCollection "$work/stdout.geojson" \
+    && [ ! -e "$work/-" ] && pass || fail "areas -f geojson -o - did not write to standard output"
+
 finish
