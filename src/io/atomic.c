@@ -1,6 +1,7 @@
 #define _DEFAULT_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +42,28 @@ fc_status fc_atomic_begin(const char *path, bool with_stream, fc_atomic *a, fc_e
     return FC_OK;
 }
 
+/* fsync of a path (a file GDAL wrote and closed, or a folder). */
+static int sync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int rc = fsync(fd) == 0 ? 0 : errno;
+    close(fd);
+    return rc;
+}
+
 fc_status fc_atomic_commit(fc_atomic *a, fc_error *err)
 {
+    if (!a->f) {
+        /* Written by GDAL and closed: on disk before it takes the name. */
+        int e = sync_path(a->tmp, O_RDONLY);
+        if (e) {
+            fc_status st = fc_error_set(err, FC_ERR_IO, "%s: write failed: %s", a->path, strerror(e));
+            fc_atomic_abort(a);
+            return st;
+        }
+    }
     if (a->f) {
         int bad = fflush(a->f) != 0 || ferror(a->f) || fsync(fileno(a->f)) != 0;
         int e = errno;
@@ -61,10 +82,25 @@ fc_status fc_atomic_commit(fc_atomic *a, fc_error *err)
         fc_atomic_abort(a);
         return st;
     }
+    /* The rename itself, durable: fsync the folder that holds the name. */
+    const size_t dl = (size_t)(fc_basename(a->path) - a->path);
+    char *dir = malloc(dl + 2);
+    if (dir && dl) {
+        memcpy(dir, a->path, dl);
+        dir[dl] = '\0';
+    } else if (dir) {
+        strcpy(dir, ".");
+    }
+    int e = dir ? sync_path(dir, O_RDONLY | O_DIRECTORY) : ENOMEM;
+    free(dir);
     free(a->tmp);
+    a->tmp = NULL; /* renamed: nothing to remove */
+    fc_status st = e ? fc_error_set(err, FC_ERR_IO, "%s: cannot sync its folder: %s", a->path,
+                                    strerror(e))
+                     : FC_OK;
     free(a->path);
     memset(a, 0, sizeof *a);
-    return FC_OK;
+    return st;
 }
 
 void fc_atomic_abort(fc_atomic *a)
