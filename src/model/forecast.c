@@ -531,19 +531,15 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                 fc_calibration_at(cals[i], origin, &tabs[i]);
         for (size_t z = 0; z < nzones; z++) {
             zone_series(t, z, t->ndates, tt, yy);
-            /* What happened: the snapshot at origin + h, or the last one
-             * before it if at most 3 days earlier (the archive has gaps).
+            /* What happened (fc_outcome_index: the archive has gaps).
              * hs[] holds the usable horizons (days after the origin of the
              * snapshot compared), which[] their index in o->horizons. */
             size_t usable = 0;
             for (size_t hi = 0; hi < nh; hi++) {
-                fc_day want = origin + o->horizons[hi];
-                size_t k = n;
-                while (k < t->ndates && t->dates[k] <= want)
-                    k++;
-                if (k > n && t->dates[k - 1] >= want - 3) {
-                    obs[usable] = yy[k - 1];
-                    hs[usable] = t->dates[k - 1] - origin;
+                size_t k = fc_outcome_index(t, origin, o->horizons[hi], t->dates[t->ndates - 1]);
+                if (k != (size_t)-1) {
+                    obs[usable] = yy[k];
+                    hs[usable] = t->dates[k] - origin;
                     which[usable++] = hi;
                 }
             }

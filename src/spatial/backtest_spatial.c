@@ -80,7 +80,7 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
             st = fc_series_control_at(series, want, w, zs->crs, NULL, &ilater, &g, err);
             if (st != FC_OK)
                 break;
-            if (fc_series_date(series, ilater) < want - 3 || ilater <= inow) {
+            if (fc_series_date(series, ilater) < want - FC_OUTCOME_SLACK_DAYS || ilater <= inow) {
                 GEOSGeom_destroy_r(w->geos, g);
                 continue; /* a gap in the archive */
             }
