@@ -364,6 +364,12 @@ fc_status fc_series_open(fc_worker *w, const char *path, const fc_series_options
     struct stat sb;
     if (stat(path, &sb) != 0)
         return fc_error_set(err, FC_ERR_IO, "%s: %s", path, strerror(errno));
+    /* An option the input cannot use is a mistake to say, not to ignore. */
+    if (S_ISDIR(sb.st_mode) && opts->date_field)
+        return fc_error_set(err, FC_ERR_ARG,
+                            "%s: --date-field does not apply to a folder: each file's date comes "
+                            "from its name (see --date-pattern)",
+                            path);
     fc_series *s = calloc(1, sizeof *s);
     if (!s)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");

@@ -72,6 +72,10 @@ expect_error "fifo.geojson: cannot read: not a regular file" "$out" -- \
     timeout 20 "$FRONTCAST" areas --zones "$work/fifo.geojson" --control "$demo" -o "$out"
 rm -f "$work/fifo.geojson"
 
+# An option the input cannot use is an error, not ignored.
+expect_error "demo-control: --date-field does not apply to a folder" "$out" -- \
+    "$FRONTCAST" areas --control "$demo" --date-field day -o "$out"
+
 # Zone ids: a duplicated one is an error naming it (it used to switch the id
 # field to the names, or merge the zones); 'ALL' is the whole layer's.
 python3 - "$zones" "$work" <<'PY'
