@@ -241,6 +241,16 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
             st = fc_store_commit(store, err);
     }
     stats->quarantined = ql.n;
+    /* The check fc_areas_compute makes on a whole series, on the table put
+     * together from the store and the new snapshots. */
+    bool overlap = false;
+    for (size_t d = 0; st == FC_OK && t && d < t->ndates && !overlap; d++)
+        for (size_t z = 0; z < t->nzones && !overlap; z++)
+            overlap = fc_area_row(t, d, z)->controlled_m2 > 0;
+    if (st == FC_OK && t && t->ndates > 0 && !overlap)
+        st = fc_error_set(err, FC_ERR_NO_OVERLAP,
+                          "%s: no control area overlaps any zone of %s (wrong CRS, or wrong files?)",
+                          fc_series_path(series), zs->path);
     if (read_errors)
         for (size_t i = 0; i <= fc_series_count(series); i++)
             free(read_errors[i]);

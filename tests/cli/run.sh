@@ -143,6 +143,21 @@ run -o "$work/dmg" 2>"$work/err"; rc=$?
     && ls "$work/dmg" | grep -q '^state.sqlite.corrupt-' && pass || { fail "damaged store: exit $rc"; cat "$work/err"; }
 cmp -s "$work/clean/areas.csv" "$work/dmg/areas.csv" && pass || fail "damaged store: areas differ from a clean run"
 
+# Zones and control that never overlap: areas' one-line error, from run too
+# (it wrote zeros and then failed elsewhere), and no outputs.
+python3 - "$GEODATA/ukraine-oblasts.geojson" "$work/farzones.geojson" <<'PY'
+import json, sys
+z = json.load(open(sys.argv[1]))
+def shift(c):
+    return [c[0] + 60, c[1]] if isinstance(c[0], (int, float)) else [shift(x) for x in c]
+for f in z["features"]:
+    f["geometry"]["coordinates"] = shift(f["geometry"]["coordinates"])
+json.dump(z, open(sys.argv[2], "w"))
+PY
+run -o "$work/far" --zones "$work/farzones.geojson" 2>"$work/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "no control area overlaps any zone of .*farzones.geojson" "$work/err" \
+    && [ ! -e "$work/far/areas.csv" ] && pass || { fail "no overlap in run: exit $rc"; cat "$work/err"; }
+
 # A lock file planted as a symbolic link is refused, and nothing is written
 # where it points.
 mkdir -p "$work/lnk"
