@@ -40,8 +40,9 @@
 
 #define FC_CAL_EVERY_DAYS 7
 /* Bootstrap replicates of the past forecasts' bands (at most): their
- * half-widths only scale the scores, and 200 replicates put the 10% and
- * 90% quantiles within a few percent at a fifth of the default's cost. */
+ * half-widths only scale the scores, so a fifth of the default's cost; the
+ * forecast's own band uses its --bootstrap (a Monte Carlo difference in
+ * the scale, not measured). */
 #define FC_CAL_BOOTSTRAP 200
 /* The days a zone's activity (fc_cal_activity) is measured over. */
 #define FC_CAL_ACTIVITY_DAYS 90
