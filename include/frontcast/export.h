@@ -190,7 +190,8 @@ fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char
 fc_status fc_write_spatial_backtest(const fc_spatial_score *s, size_t n, const char *path,
                                     fc_error *err);
 /* The places backtest (fc_places_backtest) as CSV, with a .csvt: coverage80
- * = covered80 / captured, empty when nothing was captured. */
+ * = covered80 / captured, empty when nothing was captured; calibrated: the
+ * candidates whose bounds were calibrated on places. */
 fc_status fc_write_places_backtest(const fc_place_score *s, size_t n, const char *path,
                                    fc_error *err);
 
