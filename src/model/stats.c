@@ -106,17 +106,7 @@ double fc_quantile_select(double *v, size_t n, double q)
 
 double fc_median(double *v, size_t n)
 {
-    if (n == 0)
-        return NAN;
-    double upper = select_kth(v, n, n / 2);
-    if (n % 2)
-        return upper;
-    /* Even n: the mean of the two middle values (type 7 at 0.5); the lower
-     * one is the largest of the part select_kth left below n / 2. */
-    double lower = v[0];
-    for (size_t i = 1; i < n / 2; i++)
-        lower = v[i] > lower ? v[i] : lower;
-    return 0.5 * (lower + upper);
+    return fc_quantile_select(v, n, 0.5);
 }
 
 /* Continued fraction of the regularised incomplete beta function
