@@ -261,15 +261,19 @@ static fc_status emit_rows(const run_ctx *c, size_t z, fc_model m, int window,
     return st;
 }
 
-/* The candidates of auto_model: every model. */
-static const fc_model auto_models[] = {FC_MODEL_PACE, FC_MODEL_OLS, FC_MODEL_THEILSEN,
-                                       FC_MODEL_HOLT, FC_MODEL_ENSEMBLE};
-enum { NAUTO = sizeof auto_models / sizeof auto_models[0] };
+/* The index of m in models[0..n) (it is there). */
+static size_t model_index(const fc_model *models, size_t n, fc_model m)
+{
+    size_t i = 0;
+    while (i + 1 < n && models[i] != m)
+        i++;
+    return i;
+}
 
 /* For each zone (and the whole layer), the index into cals (model-major)
- * of the auto_model choice, or SIZE_MAX for the fallback. */
+ * of the auto_model choice; fallback where no candidate qualifies. */
 static fc_status choose_auto(const fc_zoneset *zs, fc_calibration *const *cals, size_t ncal,
-                             fc_day as_of, size_t *choice, fc_error *err)
+                             fc_day as_of, size_t fallback, size_t *choice, fc_error *err)
 {
     const size_t nzones = zs->n + 1;
     double *mean = malloc(nzones * sizeof *mean), *best = malloc(nzones * sizeof *best);
@@ -282,7 +286,7 @@ static fc_status choose_auto(const fc_zoneset *zs, fc_calibration *const *cals, 
         if (cals[i] && cals[i]->first_origin > since)
             since = cals[i]->first_origin;
     for (size_t z = 0; st == FC_OK && z < nzones; z++) {
-        choice[z] = SIZE_MAX;
+        choice[z] = fallback;
         best[z] = INFINITY;
         cap[z] = z < zs->n ? zone_km2(zs, z) : 0;
     }
@@ -323,11 +327,13 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
     const int step = o->step_days > 0 ? o->step_days : 7;
     const size_t nsteps = (size_t)(horizon / step) + 1; /* with h = 0 */
     const size_t nzones = zs->n + 1;
-    /* The models calibrated: those asked for, and every one for auto_model. */
-    fc_model cm[FC_MODEL_COUNT + NAUTO];
+    /* The models calibrated: those asked for, and for auto_model every model
+     * (all but the naive baseline, the last). */
+    const size_t nauto = o->auto_model ? FC_MODEL_NAIVE : 0;
+    fc_model cm[2 * FC_MODEL_COUNT];
     size_t ncm = 0;
-    for (size_t i = 0; i < o->nmodels + (o->auto_model ? NAUTO : 0); i++) {
-        fc_model m = i < o->nmodels ? o->models[i] : auto_models[i - o->nmodels];
+    for (size_t i = 0; i < o->nmodels + nauto; i++) {
+        fc_model m = i < o->nmodels ? o->models[i] : (fc_model)(i - o->nmodels);
         bool seen = false;
         for (size_t j = 0; j < ncm; j++)
             seen |= cm[j] == m;
@@ -365,16 +371,16 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
     for (size_t i = 0; st == FC_OK && !o->model_intervals && i < ncal; i++)
         if (cals[i])
             fc_calibration_at(cals[i], as_of, &tabs[i]);
+    /* auto_model's fallback: pace over the first window. */
     if (st == FC_OK && o->auto_model)
-        st = choose_auto(zs, cals, ncal, as_of, choice, err);
+        st = choose_auto(zs, cals, ncal, as_of,
+                         model_index(cm, ncm, FC_MODEL_PACE) * o->nwindows, choice, err);
     /* What the bands of the models asked for did before. */
     if (st == FC_OK && !o->model_intervals &&
         !(f->reports = calloc(o->nmodels * o->nwindows + 1, sizeof *f->reports)))
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     for (size_t mi = 0; st == FC_OK && !o->model_intervals && mi < o->nmodels; mi++) {
-        size_t ci = 0;
-        while (cm[ci] != o->models[mi])
-            ci++;
+        const size_t ci = model_index(cm, ncm, o->models[mi]);
         for (size_t wi = 0; st == FC_OK && wi < o->nwindows; wi++) {
             fc_interval_report *r = &f->reports[f->nreports++];
             r->model = o->models[mi];
@@ -386,22 +392,14 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
     for (size_t z = 0; z < nzones && st == FC_OK; z++) {
         zone_series(t, z, n, tt, yy);
         for (size_t mi = 0; mi < o->nmodels && st == FC_OK; mi++) {
-            size_t ci = 0;
-            while (cm[ci] != o->models[mi])
-                ci++;
+            const size_t ci = model_index(cm, ncm, o->models[mi]);
             for (size_t wi = 0; wi < o->nwindows && st == FC_OK; wi++)
                 st = emit_rows(&c, z, o->models[mi], o->windows[wi], &tabs[ci * o->nwindows + wi],
                                false, err);
         }
-        if (st == FC_OK && o->auto_model) {
-            const size_t i = choice[z] == SIZE_MAX ? 0 : choice[z];
-            const fc_model m = choice[z] == SIZE_MAX ? FC_MODEL_PACE : cm[i / o->nwindows];
-            size_t ci = 0;
-            while (cm[ci] != m)
-                ci++;
-            const size_t at = choice[z] == SIZE_MAX ? ci * o->nwindows : i;
-            st = emit_rows(&c, z, m, o->windows[at % o->nwindows], &tabs[at], true, err);
-        }
+        if (st == FC_OK && o->auto_model)
+            st = emit_rows(&c, z, cm[choice[z] / o->nwindows], o->windows[choice[z] % o->nwindows],
+                           &tabs[choice[z]], true, err);
     }
 cleanup:
     for (size_t i = 0; cals && i < ncal; i++)
