@@ -427,37 +427,55 @@ void fc_backtest_destroy(fc_backtest *b)
     free(b);
 }
 
-/* Running sums of one (zone, model, window, horizon): all forecasts, and
- * those with a calibrated band (both bands scored on the same ones). */
-typedef struct acc {
+/* Running sums of one band's scores. */
+typedef struct band_sums {
     size_t n, in80, in95;
-    double sae, sse, se, is80, is95, wis;
-    size_t cn, cin80, cin95;
-    double cis80, cis95, cwis, cmodel_is80;
+    double is80, is95, wis;
+} band_sums;
+
+static void add_band(band_sums *s, const fc_band *b, double y)
+{
+    s->n++;
+    s->in80 += y >= b->lo80 && y <= b->hi80;
+    s->in95 += y >= b->lo95 && y <= b->hi95;
+    s->is80 += fc_interval_score(b->lo80, b->hi80, 0.20, y);
+    s->is95 += fc_interval_score(b->lo95, b->hi95, 0.05, y);
+    s->wis += fc_band_wis(b, y);
+}
+
+/* Running sums of one (zone, model, window, horizon): all forecasts, and
+ * those with a calibrated band, whose model band is scored again on just
+ * them (cal_model) for a like-for-like comparison. */
+typedef struct acc {
+    double sae, sse, se;
+    band_sums model, cal, cal_model;
 } acc;
+
+/* A band's mean scores; NAN where it scored nothing. */
+typedef struct band_means {
+    double cov80, cov95, is80, is95, wis;
+} band_means;
+
+static band_means means(const band_sums *s)
+{
+    if (!s->n)
+        return (band_means){NAN, NAN, NAN, NAN, NAN};
+    const double n = (double)s->n;
+    return (band_means){(double)s->in80 / n, (double)s->in95 / n, s->is80 / n, s->is95 / n,
+                        s->wis / n};
+}
 
 static void score(acc *a, const fc_band *b, const fc_band *cal, double y)
 {
     double e = b->value - y;
-    a->n++;
     a->sae += fabs(e);
     a->sse += e * e;
     a->se += e;
-    a->in80 += y >= b->lo80 && y <= b->hi80;
-    a->in95 += y >= b->lo95 && y <= b->hi95;
-    const double is80 = fc_interval_score(b->lo80, b->hi80, 0.20, y);
-    a->is80 += is80;
-    a->is95 += fc_interval_score(b->lo95, b->hi95, 0.05, y);
-    a->wis += fc_band_wis(b, y);
-    if (!cal)
-        return;
-    a->cn++;
-    a->cin80 += y >= cal->lo80 && y <= cal->hi80;
-    a->cin95 += y >= cal->lo95 && y <= cal->hi95;
-    a->cis80 += fc_interval_score(cal->lo80, cal->hi80, 0.20, y);
-    a->cis95 += fc_interval_score(cal->lo95, cal->hi95, 0.05, y);
-    a->cwis += fc_band_wis(cal, y);
-    a->cmodel_is80 += is80;
+    add_band(&a->model, b, y);
+    if (cal) {
+        add_band(&a->cal, cal, y);
+        add_band(&a->cal_model, b, y);
+    }
 }
 
 fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
@@ -581,32 +599,35 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
             for (size_t wi = 0; wi < nw; wi++)
                 for (size_t hi = 0; hi < nh; hi++) {
                     const acc *a = &SUM(g, mi, wi, hi), *b = &SUM(g, naive, wi, hi);
-                    if (a->n == 0)
+                    const size_t n = a->model.n;
+                    if (n == 0)
                         continue;
                     fc_backtest_row *r = &bt->rows[bt->n++];
                     r->zone_id = g <= zs->n ? fc_zone_id(zs, g) : "pooled";
                     r->model = models[mi];
                     r->window_days = o->windows[wi];
                     r->horizon_days = o->horizons[hi];
-                    r->n = a->n;
-                    r->mae_km2 = a->sae / (double)a->n;
-                    r->rmse_km2 = sqrt(a->sse / (double)a->n);
-                    r->bias_km2 = a->se / (double)a->n;
-                    bool has_bands = models[mi] != FC_MODEL_NAIVE;
-                    r->coverage80 = has_bands ? (double)a->in80 / (double)a->n : NAN;
-                    r->coverage95 = has_bands ? (double)a->in95 / (double)a->n : NAN;
-                    r->is80 = has_bands ? a->is80 / (double)a->n : NAN;
-                    r->is95 = has_bands ? a->is95 / (double)a->n : NAN;
-                    r->wis = has_bands ? a->wis / (double)a->n : NAN;
-                    r->cal_n = a->cn;
-                    const double cn = (double)a->cn;
-                    r->cal_coverage80 = a->cn ? (double)a->cin80 / cn : NAN;
-                    r->cal_coverage95 = a->cn ? (double)a->cin95 / cn : NAN;
-                    r->cal_is80 = a->cn ? a->cis80 / cn : NAN;
-                    r->cal_is95 = a->cn ? a->cis95 / cn : NAN;
-                    r->cal_wis = a->cn ? a->cwis / cn : NAN;
-                    r->cal_model_is80 = a->cn ? a->cmodel_is80 / cn : NAN;
-                    double mae_naive = b->n ? b->sae / (double)b->n : 0;
+                    r->n = n;
+                    r->mae_km2 = a->sae / (double)n;
+                    r->rmse_km2 = sqrt(a->sse / (double)n);
+                    r->bias_km2 = a->se / (double)n;
+                    /* naive has no band: its scores stay NAN */
+                    const band_sums none = {0};
+                    const band_means m = means(models[mi] != FC_MODEL_NAIVE ? &a->model : &none);
+                    const band_means c = means(&a->cal);
+                    r->coverage80 = m.cov80;
+                    r->coverage95 = m.cov95;
+                    r->is80 = m.is80;
+                    r->is95 = m.is95;
+                    r->wis = m.wis;
+                    r->cal_n = a->cal.n;
+                    r->cal_coverage80 = c.cov80;
+                    r->cal_coverage95 = c.cov95;
+                    r->cal_is80 = c.is80;
+                    r->cal_is95 = c.is95;
+                    r->cal_wis = c.wis;
+                    r->cal_model_is80 = means(&a->cal_model).is80;
+                    double mae_naive = b->model.n ? b->sae / (double)b->model.n : 0;
                     r->skill_vs_naive = mae_naive > 0 ? 1 - r->mae_km2 / mae_naive : NAN;
                 }
 #undef SUM
