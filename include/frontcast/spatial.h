@@ -193,6 +193,9 @@ typedef struct fc_advance_options {
     bool uniform_speed;     /* the baseline model */
     bool model_intervals;   /* the rate model's own bands, not calibrated ones */
     const char *places;     /* GeoJSON of points with name, population; NULL: none */
+    const fc_place_history *places_history; /* fc_places_timeline of that file over
+                                               the series, when the caller has it;
+                                               NULL: computed for the calibration */
 } fc_advance_options;
 
 /* Results of frontcast advance. */

@@ -625,23 +625,7 @@ int cmd_run(int argc, char **argv)
     if (st == FC_OK && (a.formats & FC_OUT_CSV))
         st = fc_write_forecast(fc, zs, a.output, &err);
     json_object_object_add(timings, "forecast_s", json_object_new_double(fc_now() - t));
-    /* Advance. */
-    t = fc_now();
-    fc_advance_options ao = cli_advance_defaults();
-    ao.window_days = a.m.windows[0];
-    ao.horizon_days = a.m.horizon;
-    ao.step_days = a.map_step;
-    ao.model = a.advance_model;
-    ao.model_intervals = a.m.model_intervals;
-    ao.cell_m = a.cell_km * 1000;
-    ao.places = places;
-    if (st == FC_OK)
-        st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
-    if (st == FC_OK)
-        st = fc_write_advance(adv, zs, a.output, a.m.horizon, fc_model_name(ao.model), ao.window_days,
-                              a.formats, &err);
-    json_object_object_add(timings, "advance_s", json_object_new_double(fc_now() - t));
-    /* The observed timeline of the places. */
+    /* The observed timeline of the places (advance calibrates on it too). */
     t = fc_now();
     if (st == FC_OK)
         st = fc_places_read(places, &pl, &err);
@@ -652,6 +636,23 @@ int cmd_run(int argc, char **argv)
     if (st == FC_OK && (a.formats & (FC_OUT_CSV | FC_OUT_GEOJSON)))
         st = fc_write_places_timeline(pl, pl_hist, a.output, a.formats, &err);
     json_object_object_add(timings, "places_s", json_object_new_double(fc_now() - t));
+    /* Advance. */
+    t = fc_now();
+    fc_advance_options ao = cli_advance_defaults();
+    ao.window_days = a.m.windows[0];
+    ao.horizon_days = a.m.horizon;
+    ao.step_days = a.map_step;
+    ao.model = a.advance_model;
+    ao.model_intervals = a.m.model_intervals;
+    ao.cell_m = a.cell_km * 1000;
+    ao.places = places;
+    ao.places_history = pl_hist;
+    if (st == FC_OK)
+        st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
+    if (st == FC_OK)
+        st = fc_write_advance(adv, zs, a.output, a.m.horizon, fc_model_name(ao.model), ao.window_days,
+                              a.formats, &err);
+    json_object_object_add(timings, "advance_s", json_object_new_double(fc_now() - t));
     /* The map layers for QGIS and PostGIS: observed polygons and front
      * lines of every snapshot, again only what the store lacks. */
     t = fc_now();

@@ -381,13 +381,14 @@ static fc_status place_calibration(fc_worker *w, const fc_zoneset *zs, const fc_
                                    fc_error *err)
 {
     fc_places *pl = NULL;
-    fc_place_history *hist = NULL;
+    fc_place_history *own = NULL; /* the timeline, when the caller had none */
     fc_place_predictions *pred = NULL;
     double *xy = NULL;
     fc_status st = fc_places_read(o->places, &pl, err);
-    if (st == FC_OK)
+    if (st == FC_OK && !o->places_history)
         st = fc_places_timeline(w, zs, series, pl, &(fc_places_timeline_options){0, diag, NULL, NULL},
-                                &hist, err);
+                                &own, err);
+    const fc_place_history *hist = o->places_history ? o->places_history : own;
     if (st == FC_OK)
         st = fc_places_xy(w, pl, zs->crs, &xy, err);
     fc_place_prediction_options po = {
@@ -401,7 +402,7 @@ static fc_status place_calibration(fc_worker *w, const fc_zoneset *zs, const fc_
         fc_place_calibration_at(pred, hist, as_of, out);
     fc_place_predictions_destroy(pred);
     free(xy);
-    free(hist);
+    free(own);
     fc_places_destroy(pl);
     return st;
 }
