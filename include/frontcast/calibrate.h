@@ -23,7 +23,10 @@
  *    regime reaches the band within months; the conformal quantile at
  *    level p is the smallest score q with sum(weights of scores <= q) /
  *    (sum(weights) + 1) >= p, the + 1 standing for the forecast being
- *    made (finite-sample validity under exchangeability).
+ *    made (finite-sample validity under exchangeability). A horizon's
+ *    quantiles are raised to those of any shorter one: in units of the
+ *    model's band, errors do not shrink with the horizon, and the shorter
+ *    horizons' scores are more recent (the longer ones' lag a change).
  * 4. The band at horizon h: projection - q * (projection - lo80) to
  *    projection + q * (hi80 - projection) with the 80% and the 95% q,
  *    clamped to [0, cap]; q interpolated linearly between the horizons that

@@ -314,6 +314,17 @@ void fc_calibration_at(const fc_calibration *c, fc_day as_of, fc_cal_table *out)
             out->any = true;
     }
     free(x);
+    /* Never less room, in units of the model's band, at a longer horizon
+     * than at a shorter one (step 3). The longer a horizon, the older its
+     * newest outcome and the fewer its independent origins; its own
+     * quantile lags a change of regime that the shorter ones have seen. */
+    double run80 = 0, run95 = 0;
+    for (int b = 0; b < FC_CAL_NBUCKETS; b++) {
+        if (out->n[b] < FC_CAL_MIN_SCORES || !isfinite(out->q80[b]) || !isfinite(out->q95[b]))
+            continue;
+        run80 = out->q80[b] = fmax(out->q80[b], run80);
+        run95 = out->q95[b] = fmax(out->q95[b], run95);
+    }
 }
 
 static bool usable(const fc_cal_table *t, int b)

@@ -119,6 +119,21 @@ static void quantiles(void)
     t2.q95[6] = 4;
     fc_cal_band(&t2, 135, &m, 1, 0, &b);
     CHECK_NEAR(b.hi80, 100 + (1.62 + 3) / 2 * 20, 1e-9);
+
+    /* A longer horizon whose own scores are smaller (here 40 scores of
+     * 0.5 at 180 days) keeps the shorter one's quantiles; a shorter one
+     * (30 days, 40 scores of 0.5) keeps its own. */
+    fc_cal_score u[180];
+    memcpy(u, s, 100 * sizeof *s);
+    for (int i = 100; i < 180; i++)
+        u[i] = (fc_cal_score){.zone = 0, .bucket = i < 140 ? 6 : 2, .origin = -180, .outcome = 0,
+                              .score = 0.5};
+    fc_calibration cu = {.model = FC_MODEL_PACE, .window_days = 90, .scores = u, .n = 180};
+    fc_calibration_at(&cu, 0, &t);
+    CHECK(t.n[6] == 40 && t.n[2] == 40);
+    CHECK_NEAR(t.q80[6], 81 / 50.0, 1e-12);
+    CHECK_NEAR(t.q95[6], 96 / 50.0, 1e-12);
+    CHECK_NEAR(t.q80[2], 0.5, 1e-12);
 }
 
 /*
