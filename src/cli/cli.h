@@ -14,7 +14,10 @@
 enum {
     FC_EXIT_OK = 0,
     FC_EXIT_ERROR = 1, /* bad input or a failed run: see the message */
-    FC_EXIT_USAGE = 2  /* wrong options */
+    FC_EXIT_USAGE = 2, /* wrong options */
+    FC_EXIT_QUARANTINED = 3, /* done, but some inputs were left out: see the lines */
+    FC_EXIT_LOCKED = 4,      /* run: another run holds the lock */
+    FC_EXIT_STALE = 5        /* run: done on data older than --max-age */
 };
 
 /* Options every command shares. */

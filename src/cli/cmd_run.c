@@ -21,7 +21,6 @@
 #include "frontcast/plot.h"
 #include "frontcast/store.h"
 
-enum { FC_EXIT_QUARANTINED = 3, FC_EXIT_LOCKED = 4, FC_EXIT_STALE = 5 };
 
 static void help(void)
 {

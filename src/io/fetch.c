@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -18,12 +20,18 @@
 typedef struct buffer {
     char *data;
     size_t len, cap;
+    size_t limit;  /* refuse a body longer than this */
+    bool too_big;
 } buffer;
 
 static size_t on_data(char *ptr, size_t size, size_t n, void *user)
 {
     buffer *b = user;
     size_t add = size * n;
+    if (add > b->limit - b->len) {
+        b->too_big = true;
+        return 0; /* curl stops with a write error */
+    }
     if (b->len + add + 1 > b->cap) {
         size_t nc = (b->len + add + 1) * 2;
         char *nd = realloc(b->data, nc);
@@ -38,49 +46,208 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *user)
     return add;
 }
 
-/* GETs url into *out (newly allocated, NUL-terminated). */
-static fc_status http_get(const char *url, long timeout_s, buffer *out, fc_error *err)
+/* Whether two URLs share scheme, host and port. */
+static bool same_origin(const char *a, const char *b)
+{
+    CURLU *ua = curl_url(), *ub = curl_url();
+    bool same = ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+                curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK;
+    static const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT};
+    for (size_t i = 0; same && i < sizeof parts / sizeof parts[0]; i++) {
+        char *pa = NULL, *pb = NULL;
+        same = curl_url_get(ua, parts[i], &pa, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+               curl_url_get(ub, parts[i], &pb, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+               strcasecmp(pa, pb) == 0;
+        curl_free(pa);
+        curl_free(pb);
+    }
+    curl_url_cleanup(ua);
+    curl_url_cleanup(ub);
+    return same;
+}
+
+/*
+ * GETs url into *out (newly allocated, NUL-terminated), at most limit
+ * bytes. Redirects are followed by hand, at most FC_FETCH_MAX_REDIRECTS and
+ * only to the same scheme, host and port: libcurl's own following would
+ * go anywhere.
+ */
+static fc_status http_get(const char *url, long timeout_s, size_t limit, buffer *out,
+                          fc_error *err)
 {
     memset(out, 0, sizeof *out);
+    out->limit = limit;
     CURL *c = curl_easy_init();
-    if (!c)
+    char *at = strdup(url);
+    if (!c || !at) {
+        curl_easy_cleanup(c);
+        free(at);
         return fc_error_set(err, FC_ERR_NOMEM, "cannot start libcurl");
+    }
     char msg[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, msg);
     curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limit);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "frontcast/" FRONTCAST_VERSION);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(c);
+    fc_status st = FC_OK;
+    for (int hops = 0;; hops++) {
+        curl_easy_setopt(c, CURLOPT_URL, at);
+        out->len = 0;
+        out->too_big = false;
+        CURLcode rc = curl_easy_perform(c);
+        if (out->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+            st = fc_error_set(err, FC_ERR_IO, "%s: response larger than %zu bytes", at, limit);
+            break;
+        }
+        if (rc != CURLE_OK) {
+            st = fc_error_set(err, FC_ERR_IO, "%s: %s", at, msg[0] ? msg : curl_easy_strerror(rc));
+            break;
+        }
+        long code = 0;
+        char *next = NULL;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &next);
+        if (code < 300 || code > 399 || !next)
+            break;
+        if (hops == FC_FETCH_MAX_REDIRECTS) {
+            st = fc_error_set(err, FC_ERR_IO, "%s: more than %d redirects", url,
+                              FC_FETCH_MAX_REDIRECTS);
+            break;
+        }
+        if (!same_origin(url, next)) {
+            st = fc_error_set(err, FC_ERR_IO, "%s: redirected to another host or port (%s)", at,
+                              next);
+            break;
+        }
+        char *n2 = strdup(next);
+        if (!n2) {
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+            break;
+        }
+        free(at);
+        at = n2;
+    }
     curl_easy_cleanup(c);
-    if (rc != CURLE_OK) {
+    free(at);
+    if (st == FC_OK && !out->data && !(out->data = calloc(1, 1)))
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st != FC_OK) {
         free(out->data);
         memset(out, 0, sizeof *out);
-        return fc_error_set(err, FC_ERR_IO, "%s: %s", url, msg[0] ? msg : curl_easy_strerror(rc));
     }
-    if (!out->data && !(out->data = calloc(1, 1)))
-        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    return FC_OK;
+    return st;
+}
+
+bool fc_fetch_plain_id(const char *id)
+{
+    size_t n = 0;
+    for (; id[n]; n++) {
+        const char ch = id[n];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-'))
+            return false;
+    }
+    return n >= 1 && n <= 63;
+}
+
+/* n digits at s as an int; false unless all are digits. */
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* An ISO 8601 datetime as minutes since 1970-01-01T00:00Z (see
+ * fc_fetch_utc_date). */
+static bool utc_minutes(const char *s, long long *out)
+{
+    char ymd[11];
+    if (strlen(s) < 10)
+        return false;
+    memcpy(ymd, s, 10);
+    ymd[10] = '\0';
+    fc_day d;
+    if (!fc_date_parse(ymd, &d) || strchr(ymd, '-') == NULL)
+        return false;
+    s += 10;
+    if (!*s) {
+        *out = (long long)d * 1440;
+        return true;
+    }
+    int hh, mm, ss = 0;
+    if ((*s != 'T' && *s != 't' && *s != ' ') || !digits(s + 1, 2, &hh) || s[3] != ':' ||
+        !digits(s + 4, 2, &mm) || hh > 23 || mm > 59)
+        return false;
+    s += 6;
+    if (*s == ':') {
+        if (!digits(s + 1, 2, &ss) || ss > 60)
+            return false;
+        s += 3;
+        if (*s == '.' || *s == ',') {
+            s++;
+            if (*s < '0' || *s > '9')
+                return false;
+            while (*s >= '0' && *s <= '9')
+                s++;
+        }
+    }
+    int offset = 0; /* minutes east of UTC */
+    if (*s == 'Z' || *s == 'z') {
+        s++;
+    } else if (*s == '+' || *s == '-') {
+        const int sign = *s == '-' ? -1 : 1;
+        int oh, om = 0;
+        if (!digits(s + 1, 2, &oh) || oh > 23)
+            return false;
+        s += 3;
+        if (*s == ':')
+            s++;
+        if (*s) {
+            if (!digits(s, 2, &om) || om > 59)
+                return false;
+            s += 2;
+        }
+        offset = sign * (oh * 60 + om);
+    }
+    if (*s)
+        return false;
+    *out = (long long)d * 1440 + hh * 60 + mm - offset;
+    return true;
+}
+
+bool fc_fetch_utc_date(const char *s, fc_day *out)
+{
+    long long m;
+    if (!utc_minutes(s, &m))
+        return false;
+    *out = (fc_day)((m >= 0 ? m : m - 1439) / 1440);
+    return true;
 }
 
 /* One listed version: its id and UTC date. */
 typedef struct version {
     char id[64];
     char datetime[40];
-    fc_day date;
+    long long minutes; /* the instant, UTC */
+    fc_day date;       /* its UTC date */
 } version;
 
 static int version_cmp(const void *a, const void *b)
 {
     const version *p = a, *q = b;
-    if (p->date != q->date)
-        return (p->date > q->date) - (p->date < q->date);
-    return strcmp(p->datetime, q->datetime);
+    return (p->minutes > q->minutes) - (p->minutes < q->minutes);
 }
 
 /* The category at the end of a feature name ("... /// geoJSON.status.occupied"). */
@@ -166,11 +333,14 @@ fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_s
         return st;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    const size_t limit = o->max_bytes ? o->max_bytes : FC_FETCH_MAX_BYTES;
     buffer list = {0};
     version *v = NULL;
     size_t nv = 0;
+    fc_day first = 0, tomorrow = (fc_day)(time(NULL) / 86400) + 1;
+    fc_date_parse(FC_FETCH_FIRST_DATE, &first);
     snprintf(url, sizeof url, "%s/api/history/public", base);
-    st = http_get(url, timeout, &list, err);
+    st = http_get(url, timeout, limit, &list, err);
     json_object *root = st == FC_OK ? json_tokener_parse(list.data) : NULL;
     if (st == FC_OK && (!root || !json_object_is_type(root, json_type_array)))
         st = fc_error_set(err, FC_ERR_FORMAT, "%s: not a JSON list of versions", url);
@@ -179,19 +349,34 @@ fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_s
     if (st == FC_OK && !v)
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     for (size_t i = 0; st == FC_OK && i < n; i++) {
-        json_object *e = json_object_array_get_idx(root, i), *id, *dt;
-        /* A null or odd id or datetime makes the entry unusable, not the list. */
-        if (!json_object_object_get_ex(e, "id", &id) || !json_object_object_get_ex(e, "datetime", &dt) ||
-            !(json_object_is_type(id, json_type_string) || json_object_is_type(id, json_type_int)) ||
-            !json_object_is_type(dt, json_type_string))
-            continue;
-        const char *d = json_object_get_string(dt);
-        char ymd[11];
-        snprintf(ymd, sizeof ymd, "%.10s", d ? d : "");
+        json_object *e = json_object_array_get_idx(root, i), *id = NULL, *dt = NULL;
+        json_object_object_get_ex(e, "id", &id);
+        json_object_object_get_ex(e, "datetime", &dt);
+        /* An odd entry is quarantined, not the list: the id goes into a
+         * URL and the date names a file. */
+        const char *ids = json_object_is_type(id, json_type_string) ||
+                                  json_object_is_type(id, json_type_int)
+                              ? json_object_get_string(id) : NULL;
+        const char *d = json_object_is_type(dt, json_type_string) ? json_object_get_string(dt)
+                                                                   : NULL;
         version *x = &v[nv];
-        if (!fc_date_parse(ymd, &x->date))
+        const char *problem = NULL;
+        if (!ids)
+            problem = "no id (a string or an integer)";
+        else if (!fc_fetch_plain_id(ids))
+            problem = "the id is not plain (letters, digits, '_' and '-')";
+        else if (!d || !utc_minutes(d, &x->minutes))
+            problem = "no ISO 8601 datetime";
+        else if ((x->date = (fc_day)((x->minutes >= 0 ? x->minutes : x->minutes - 1439) / 1440)) <
+                     first || x->date > tomorrow)
+            problem = "implausible date (before " FC_FETCH_FIRST_DATE " or after tomorrow, UTC)";
+        if (problem) {
+            stats->quarantined++;
+            fc_warn(o->quarantine, "version %zu of %s (id %.40s, %.40s): %s", i + 1, url,
+                    ids ? ids : "?", d ? d : "no datetime", problem);
             continue;
-        snprintf(x->id, sizeof x->id, "%s", json_object_get_string(id));
+        }
+        snprintf(x->id, sizeof x->id, "%s", ids);
         snprintf(x->datetime, sizeof x->datetime, "%s", d);
         nv++;
     }
@@ -224,25 +409,35 @@ fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_s
         fc_layer layer = {0};
         bool handled = true;
         snprintf(url, sizeof url, "%s/api/history/%s/geojson", base, v[i].id);
-        st = http_get(url, timeout, &body, err);
-        if (st == FC_OK)
-            st = fc_geojson_parse(w, url, body.data, body.len, true, &layer, &handled, err);
-        if (st == FC_OK && !handled)
-            st = fc_error_set(err, FC_ERR_CRS, "%s: not in lon/lat", url);
+        /* What the server sends is its problem: the version is quarantined
+         * (sub) and the others go on. Only memory stops everything. */
+        fc_error sub = {0};
+        fc_status got = http_get(url, timeout, limit, &body, &sub);
+        if (got == FC_OK)
+            got = fc_geojson_parse(w, url, body.data, body.len, true, &layer, &handled, &sub);
+        if (got == FC_OK && !handled)
+            got = fc_error_set(&sub, FC_ERR_CRS, "%s: not in lon/lat", url);
         int name_k = -1;
-        for (int k = 0; st == FC_OK && k < layer.nfields; k++)
+        for (int k = 0; got == FC_OK && k < layer.nfields; k++)
             if (!strcmp(layer.fields[k], "name"))
                 name_k = k;
-        GEOSGeometry *occ = st == FC_OK ? dissolve(w, &layer, name_k, false, err) : NULL;
-        GEOSGeometry *gz = st == FC_OK ? dissolve(w, &layer, name_k, true, err) : NULL;
-        if (st == FC_OK && !occ)
-            st = fc_error_set(err, FC_ERR_EMPTY, "%s: no occupied territory in version %s", url, v[i].id);
-        /* The grey zone first: once the main file exists the date is done. */
-        if (st == FC_OK && gz)
+        GEOSGeometry *occ = got == FC_OK ? dissolve(w, &layer, name_k, false, &sub) : NULL;
+        GEOSGeometry *gz = got == FC_OK ? dissolve(w, &layer, name_k, true, &sub) : NULL;
+        if (got == FC_OK && !occ)
+            got = fc_error_set(&sub, FC_ERR_EMPTY, "%s: no occupied territory", url);
+        if (got == FC_ERR_NOMEM) {
+            *err = sub;
+            st = got;
+        } else if (got != FC_OK) {
+            stats->quarantined++;
+            fc_warn(o->quarantine, "version %s (%s): %s", v[i].id, v[i].datetime, sub.msg);
+        }
+        /* The grey zone first: once the main file exists the date is done. */        /* The grey zone first: once the main file exists the date is done. */
+        if (st == FC_OK && got == FC_OK && gz)
             st = write_snapshot(w, gpath, v[i].date, gz, err);
-        if (st == FC_OK)
+        if (st == FC_OK && got == FC_OK)
             st = write_snapshot(w, path, v[i].date, occ, err);
-        if (st == FC_OK) {
+        if (st == FC_OK && got == FC_OK) {
             stats->fetched++;
             fc_warn(o->diag, "fetched %s (version %s, %s)", path, v[i].id, v[i].datetime);
         }

@@ -83,15 +83,100 @@ grep -q "2 already in .*1 fetched" "$work/err" && pass || { fail "second fetch c
 [ "$(grep -c 'GET /api/history/[0-9]*/geojson' "$work/server.log")" -eq 1 ] && grep -q "GET /api/history/104/geojson" "$work/server.log" \
     && pass || { fail "only the new version requested"; cat "$work/server.log"; }
 
-# A version that fails to download: a clear error, no file for its date.
+# A version that fails to download is quarantined: one line naming it and
+# the problem, no file for its date, exit 3; the versions after it are
+# still fetched (105, dated 08-25), and it is asked for again next time.
 python3 - "$site/api/history/public" <<'PY'
 import json, sys
 v = json.load(open(sys.argv[1]))
 v.append({"id": 999, "datetime": "2026-08-24T20:00:00.000Z"})
+v.append({"id": 105, "datetime": "2026-08-25T20:00:00.000Z"})
 json.dump(v, open(sys.argv[1], "w"))
 PY
-expect_error "$base/api/history/999/geojson: .*404" "$dir/deepstatemap_20260824.geojson" -- \
-    "$FRONTCAST" fetch deepstate --dir "$dir" --base-url "$base"
+cp -r "$site/api/history/104" "$site/api/history/105"
+"$FRONTCAST" fetch deepstate --dir "$dir" --base-url "$base" 2>"$work/err"
+rc=$?
+[ "$rc" -eq 3 ] && pass || { fail "a failed version: exit $rc, want 3"; cat "$work/err"; }
+grep -q "^frontcast: quarantined: version 999 (2026-08-24T20:00:00.000Z): $base/api/history/999/geojson: .*404" "$work/err" \
+    && pass || { fail "the quarantined version's line"; cat "$work/err"; }
+[ ! -e "$dir/deepstatemap_20260824.geojson" ] && [ -f "$dir/deepstatemap_20260825.geojson" ] \
+    && pass || fail "no file for the failed version, the next one fetched"
+: >"$work/server.log"
+"$FRONTCAST" fetch deepstate -q --dir "$dir" --base-url "$base" 2>"$work/err"
+[ $? -eq 3 ] && grep -q "GET /api/history/999/geojson" "$work/server.log" && grep -q "quarantined: version 999" "$work/err" \
+    && pass || fail "the quarantined version is tried again, and reported even with -q"
+
+# Entries the API should never send: ids that would change the request,
+# dates no snapshot can have. Each is quarantined, none is requested; a
+# datetime with an offset is filed under its UTC date.
+python3 - "$site/api/history/public" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+v += [{"id": "../../etc", "datetime": "2026-08-26T10:00:00Z"},
+      {"id": "106?x=1#", "datetime": "2026-08-26T11:00:00Z"},
+      {"id": 107, "datetime": "0001-01-01T00:00:00Z"},
+      {"id": 108, "datetime": "9999-12-31T00:00:00Z"},
+      {"id": 109, "datetime": "yesterday"},
+      {"id": None, "datetime": "2026-08-26T12:00:00Z"},
+      {"id": 110, "datetime": "2026-08-28T01:30:00+03:00"}]
+json.dump(v, open(sys.argv[1], "w"))
+PY
+cp -r "$site/api/history/104" "$site/api/history/110"
+: >"$work/server.log"
+"$FRONTCAST" fetch deepstate --dir "$dir" --base-url "$base" 2>"$work/err"
+[ $? -eq 3 ] && pass || { fail "odd entries: exit 3"; cat "$work/err"; }
+[ "$(grep -c '^frontcast: quarantined: ' "$work/err")" -eq 7 ] && pass || { fail "7 quarantined lines (999 and 6 odd entries)"; cat "$work/err"; }
+grep -q "id \.\./\.\./etc.*not plain" "$work/err" && grep -q "implausible date" "$work/err" && grep -q "no ISO 8601 datetime" "$work/err" \
+    && pass || { fail "each odd entry says why"; cat "$work/err"; }
+grep -qE "GET /(etc|api/history/(\.\.|106|107|108|109))" "$work/server.log" && fail "an odd entry was requested" || pass
+[ -f "$dir/deepstatemap_20260827.geojson" ] && [ ! -e "$dir/deepstatemap_20260828.geojson" ] \
+    && pass || { fail "2026-08-28T01:30+03:00 is filed under 2026-08-27 (UTC)"; ls "$dir"; }
+
+# Redirects: followed on the same host, at most 5 times, never elsewhere;
+# a response over --max-size is refused.
+cat >"$work/redirect.py" <<'PY'
+import http.server, sys
+site, port, other = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+class H(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *a, **k):
+        super().__init__(*a, directory=site, **k)
+    def go(self, where):
+        self.send_response(302)
+        self.send_header("Location", where)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def do_GET(self):
+        p = self.path
+        if p.startswith("/loop/"):
+            return self.go(p)
+        if p.startswith("/away/"):
+            return self.go(other + p[len("/away"):])
+        if p.startswith("/hop/"):
+            return self.go(p[len("/hop"):])
+        return super().do_GET()
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 "$work/redirect.py" "$site" "$port2" "$base" &
+server2=$!
+trap 'kill $server $server2 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do
+    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port2/api/history/public')" 2>/dev/null && break
+    sleep 0.1
+done
+base2="http://127.0.0.1:$port2"
+expect_error "more than 5 redirects" "$work/loop/x" -- \
+    "$FRONTCAST" fetch deepstate --dir "$work/loop" --base-url "$base2/loop"
+expect_error "redirected to another host or port \($base/api/history/public\)" "$work/away/x" -- \
+    "$FRONTCAST" fetch deepstate --dir "$work/away" --base-url "$base2/away"
+"$FRONTCAST" fetch deepstate -q --dir "$work/hop" --max-size 64K --base-url "$base2/hop" 2>"$work/err"
+[ $? -eq 3 ] && grep -q "quarantined: version 101 .*response larger than 65536 bytes" "$work/err" \
+    && [ -z "$(ls "$work/hop"/*.geojson 2>/dev/null)" ] && pass || { fail "a same-host redirect followed, oversized bodies refused"; cat "$work/err"; }
+"$FRONTCAST" fetch deepstate -q --dir "$work/hop" --base-url "$base2/hop" 2>"$work/err"
+[ -f "$work/hop/deepstatemap_20260822.geojson" ] && pass || { fail "fetch through a same-host redirect"; cat "$work/err"; }
+expect_usage "$FRONTCAST" fetch deepstate --dir "$work/x" --max-size 12Q
 expect_error "http://127.0.0.1:1/api/history/public: " "$work/none/x" -- \
     "$FRONTCAST" fetch deepstate --dir "$work/none" --base-url "http://127.0.0.1:1"
 expect_usage "$FRONTCAST" fetch deepstate

@@ -1,6 +1,7 @@
 /* Dates: the calendar arithmetic and the file-name patterns. */
 #include "check.h"
 #include "frontcast/date.h"
+#include "frontcast/fetch.h"
 
 #include <string.h>
 
@@ -65,8 +66,40 @@ static void names(void)
     CHECK(fc_date_from_name("100%_20240708", "%%_%Y%m%d", &d) && d == want);
 }
 
+/* The API's datetimes to UTC dates, and the ids that may go into a URL. */
+static void fetched(void)
+{
+    fc_day d, want;
+    fc_date_parse("2026-08-22", &want);
+    CHECK(fc_fetch_utc_date("2026-08-22", &d) && d == want);
+    CHECK(fc_fetch_utc_date("2026-08-22T21:00:00.000Z", &d) && d == want);
+    CHECK(fc_fetch_utc_date("2026-08-22T21:00", &d) && d == want);          /* no zone: UTC */
+    CHECK(fc_fetch_utc_date("2026-08-23T01:30:00+03:00", &d) && d == want); /* 22:30Z */
+    CHECK(fc_fetch_utc_date("2026-08-22T23:30:00-0100", &d) && d == want + 1);
+    CHECK(fc_fetch_utc_date("2026-08-22 00:00:00+00", &d) && d == want);
+    CHECK(fc_fetch_utc_date("2026-08-22T23:59:59,5-00:01", &d) && d == want + 1);
+    CHECK(fc_fetch_utc_date("1970-01-01T00:30+01:00", &d) && d == -1);   /* before the epoch */
+    CHECK(!fc_fetch_utc_date("2026-08-22T25:00Z", &d));
+    CHECK(!fc_fetch_utc_date("2026-08-22T21:00+3", &d));
+    CHECK(!fc_fetch_utc_date("2026-08-22Tnoon", &d));
+    CHECK(!fc_fetch_utc_date("2026-02-30T10:00Z", &d));
+    CHECK(!fc_fetch_utc_date("20260822T10:00Z", &d));
+    CHECK(!fc_fetch_utc_date("2026-08-22T10:00Zjunk", &d));
+    CHECK(!fc_fetch_utc_date("", &d));
+    CHECK(fc_fetch_plain_id("1234") && fc_fetch_plain_id("a-b_C9"));
+    CHECK(!fc_fetch_plain_id("") && !fc_fetch_plain_id("../x") && !fc_fetch_plain_id("1?a=b") &&
+          !fc_fetch_plain_id("1#") && !fc_fetch_plain_id("a b") && !fc_fetch_plain_id("%2e"));
+    char long_id[65];
+    memset(long_id, '7', 64);
+    long_id[64] = '\0';
+    CHECK(!fc_fetch_plain_id(long_id));
+    long_id[63] = '\0';
+    CHECK(fc_fetch_plain_id(long_id));
+}
+
 int main(void)
 {
+    fetched();
     round_trips();
     parsing();
     names();
