@@ -172,6 +172,13 @@ fc_status fc_write_layers(const char *path, const char *driver, const fc_vector_
     fc_status st = fc_atomic_begin(path, false, &a, err);
     if (st == FC_OK)
         st = ogr->write(a.tmp, driver, false, layers, nlayers, err);
+    /* The message names the file the user asked for, not its temporary. */
+    const size_t nt = a.tmp ? strlen(a.tmp) : 0;
+    if (st != FC_OK && nt && strncmp(err->msg, a.tmp, nt) == 0) {
+        char rest[sizeof err->msg];
+        snprintf(rest, sizeof rest, "%s", err->msg + nt);
+        fc_error_set(err, st, "%s%s", path, rest);
+    }
     if (st == FC_OK)
         st = fc_atomic_commit(&a, err);
     fc_atomic_abort(&a);

@@ -351,6 +351,35 @@ static fc_status add_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenc
     return st;
 }
 
+/*
+ * Whether a new file holds what was written: every layer there with its
+ * feature count. GDAL's GeoJSON writer ignores failed writes, so on a full
+ * disk it closes a truncated file without an error; reading it back is the
+ * one check that does not trust the writer.
+ */
+static fc_status read_back(const char *path, const char *driver, const fc_vector_layer *layers,
+                           size_t nlayers, fc_error *err)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    const char *drivers[] = {driver, NULL};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    fc_status st = ds ? FC_OK : write_fail(err, path, "written but unreadable (disk full?)");
+    for (size_t i = 0; i < nlayers && st == FC_OK; i++) {
+        OGRLayerH l = GDALDatasetGetLayerByName(ds, layers[i].name);
+        if (!l && nlayers == 1 && GDALDatasetGetLayerCount(ds) == 1)
+            l = GDALDatasetGetLayer(ds, 0); /* GeoJSON names its layer after the file */
+        GIntBig n = l ? OGR_L_GetFeatureCount(l, TRUE) : -1;
+        if (n != (GIntBig)layers[i].nrows)
+            st = fc_error_set(err, FC_ERR_IO,
+                              "%s: layer %s written with %zu features, %lld read back (disk full?)",
+                              path, layers[i].name, layers[i].nrows, (long long)n);
+    }
+    if (ds)
+        GDALClose(ds);
+    CPLPopErrorHandler();
+    return st;
+}
+
 static fc_status write_dataset(const char *path, const char *driver, bool existing,
                                const fc_vector_layer *layers, size_t nlayers, fc_error *err)
 {
@@ -393,7 +422,10 @@ static fc_status write_dataset(const char *path, const char *driver, bool existi
     else if (transaction && st != FC_OK)
         GDALDatasetRollbackTransaction(ds);
 cleanup:
-    return finish_write(ds, srs, path, st, err);
+    st = finish_write(ds, srs, path, st, err);
+    if (st == FC_OK && !existing && strncmp(path, "/vsistdout/", 11) != 0)
+        st = read_back(path, driver, layers, nlayers, err);
+    return st;
 }
 
 static OGRSpatialReferenceH raster_srs(const fc_ogr_raster *r)

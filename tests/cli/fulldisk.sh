@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A full disk never leaves a damaged file under a final name, and never
+# exits 0. Two ways to run out of room: a file size limit (ulimit -f, with
+# SIGXFSZ ignored so that writes fail with EFBIG, as on a full disk they
+# fail with ENOSPC), which any user can set; and, where this user may mount
+# one, a 32 KiB tmpfs. GDAL's GeoJSON writer ignores failed writes: these
+# are the cases that used to exit 0 with a truncated file.
+# Usage: fulldisk.sh FRONTCAST GEODATA
+FRONTCAST=$1
+GEODATA=$2
+. "$(dirname "$0")/lib.sh"
+
+# limited KIB CMD...: CMD with files capped at KIB KiB.
+limited() {
+    local kib=$1
+    shift
+    bash -c 'trap "" XFSZ; ulimit -f "$0"; exec "$@"' "$kib" "$@"
+}
+
+mkdir -p "$work/out"
+# (The demo's areas: 2.8 MB of GeoJSON, 1.9 MB of GeoPackage, 47 KB of CSV.)
+for case in geojson:200 gpkg:200 csv:20; do
+    ext=${case%:*}
+    out=$work/out/areas.$ext
+    echo OLD >"$out"
+    expect_error "areas\.$ext: .*(disk full|disk I/O error|too large)" "$out" -- \
+        limited "${case#*:}" "$FRONTCAST" areas -q -o "$out"
+done
+# Unlimited, the same commands work (the limit was the only problem).
+"$FRONTCAST" areas -q -o "$work/out/areas.geojson" && [ "$(wc -c <"$work/out/areas.geojson")" -gt 204800 ] \
+    && pass || fail "areas.geojson without a limit"
+
+# run: every output either the previous run's or complete, exit 1, and the
+# next run without a limit recomputes (no signature left behind).
+"$FRONTCAST" run -q -o "$work/run" && pass || fail "first run"
+cp -r "$work/run" "$work/before"
+limited 1450 "$FRONTCAST" run -q -o "$work/run" --window 90 2>"$work/err"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "^frontcast: error: .*map.svg" "$work/err" && pass || { fail "run on a full disk: exit $rc"; cat "$work/err"; }
+[ ! -e "$work/run/manifest.json" ] && pass || fail "a failed run left a manifest"
+ls -a "$work/run" | grep -q '\.tmp-' && fail "temporary files left by the failed run" || pass
+for f in "$work"/run/*.geojson "$work"/run/*.gpkg; do
+    [ -e "$f" ] || continue
+    python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$f" 2>/dev/null && pass || fail "damaged $f"
+done
+"$FRONTCAST" run -q -o "$work/run" --window 90 && [ -s "$work/run/manifest.json" ] && pass || fail "the run after the failed one"
+
+# A real full disk, where a tmpfs can be mounted (root outside a container):
+# 32 KiB, less than either file needs.
+disk=$work/disk
+mkdir -p "$disk"
+if mount -t tmpfs -o size=32k tmpfs "$disk" 2>/dev/null; then
+    trap 'umount "$disk" 2>/dev/null; rm -rf "$work"' EXIT
+    echo OLD >"$disk/areas.geojson"
+    expect_error "areas\.geojson: .*disk full" "$disk/areas.geojson" -- \
+        "$FRONTCAST" areas -q -o "$disk/areas.geojson"
+    expect_error "areas\.csvt?: .*(No space|write failed)" "$disk/areas.csv" -- \
+        "$FRONTCAST" areas -q -o "$disk/areas.csv"
+    [ "$(ls -A "$disk")" = "areas.geojson" ] && pass || fail "files left on the full tmpfs: $(ls -A "$disk")"
+    umount "$disk"
+else
+    echo "note: cannot mount a tmpfs here; the file size limit stands in for a full disk"
+fi
+finish
