@@ -36,6 +36,35 @@ typedef struct fc_fetch_stats {
     size_t quarantined; /* versions skipped: odd id or date, or a failed download */
 } fc_fetch_stats;
 
+/* One listed version. */
+typedef struct fc_fetch_version {
+    char id[64];
+    char datetime[40];  /* as listed */
+    long long minutes;  /* the instant: minutes since 1970-01-01T00:00Z */
+    fc_day date;        /* its UTC date */
+} fc_fetch_version;
+
+/*
+ * The versions in text, the answer to GET {base}/api/history/public, in
+ * time order. An entry with an id that is not plain, no datetime, or a
+ * date before FC_FETCH_FIRST_DATE or after today + 1 is quarantined
+ * (reported through quarantine, counted in *quarantined) and left out.
+ * Fails only when text is not a JSON list (url labels the message). *out
+ * newly allocated (free), *n entries.
+ */
+fc_status fc_fetch_parse_list(const char *url, const char *text, fc_day today,
+                              const fc_diag *quarantine, fc_fetch_version **out, size_t *n,
+                              size_t *quarantined, fc_error *err);
+
+/*
+ * One version's body (GeoJSON, lon/lat): *occupied, the occupied categories
+ * dissolved, and *grey, the grey zone (NULL when there is none), each newly
+ * allocated (GEOSGeom_destroy_r). An error, with both NULL, when the body
+ * is not such a snapshot or has no occupied territory.
+ */
+fc_status fc_fetch_parse_body(fc_worker *w, const char *url, const char *text, size_t len,
+                              GEOSGeometry **occupied, GEOSGeometry **grey, fc_error *err);
+
 /* The UTC date of an ISO 8601 datetime ("2026-08-22T01:30:00+03:00" is
  * 2026-08-21; no zone means UTC; a bare date is itself). False when s is
  * not one. */

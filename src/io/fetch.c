@@ -236,13 +236,7 @@ bool fc_fetch_utc_date(const char *s, fc_day *out)
     return true;
 }
 
-/* One listed version: its id and UTC date. */
-typedef struct version {
-    char id[64];
-    char datetime[40];
-    long long minutes; /* the instant, UTC */
-    fc_day date;       /* its UTC date */
-} version;
+typedef fc_fetch_version version;
 
 static int version_cmp(const void *a, const void *b)
 {
@@ -315,40 +309,27 @@ static fc_status write_snapshot(fc_worker *w, const char *path, fc_day date, con
     return st;
 }
 
-fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_stats *stats,
-                             fc_error *err)
+fc_status fc_fetch_parse_list(const char *url, const char *text, fc_day today,
+                              const fc_diag *quarantine, fc_fetch_version **out, size_t *nout,
+                              size_t *quarantined, fc_error *err)
 {
-    memset(stats, 0, sizeof *stats);
-    const char *base = o->base_url ? o->base_url : "https://deepstatemap.live";
-    const long timeout = o->timeout_s > 0 ? o->timeout_s : 120;
-    char url[2048];
-    fc_status st = fc_ensure_dir(o->dir, err);
-    char *grey = fc_path_join(o->dir, "grey");
-    if (st == FC_OK && !grey)
-        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK)
-        st = fc_ensure_dir(grey, err);
-    if (st != FC_OK) {
-        free(grey);
-        return st;
-    }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    const size_t limit = o->max_bytes ? o->max_bytes : FC_FETCH_MAX_BYTES;
-    buffer list = {0};
-    version *v = NULL;
-    size_t nv = 0;
-    fc_day first = 0, tomorrow = (fc_day)(time(NULL) / 86400) + 1;
+    *out = NULL;
+    *nout = 0;
+    fc_day first = 0, tomorrow = today + 1;
     fc_date_parse(FC_FETCH_FIRST_DATE, &first);
-    snprintf(url, sizeof url, "%s/api/history/public", base);
-    st = http_get(url, timeout, limit, &list, err);
-    json_object *root = st == FC_OK ? json_tokener_parse(list.data) : NULL;
-    if (st == FC_OK && (!root || !json_object_is_type(root, json_type_array)))
-        st = fc_error_set(err, FC_ERR_FORMAT, "%s: not a JSON list of versions", url);
-    size_t n = root && st == FC_OK ? json_object_array_length(root) : 0;
-    v = calloc(n + 1, sizeof *v);
-    if (st == FC_OK && !v)
-        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; st == FC_OK && i < n; i++) {
+    json_object *root = json_tokener_parse(text);
+    if (!root || !json_object_is_type(root, json_type_array)) {
+        json_object_put(root);
+        return fc_error_set(err, FC_ERR_FORMAT, "%s: not a JSON list of versions", url);
+    }
+    const size_t n = json_object_array_length(root);
+    version *v = calloc(n + 1, sizeof *v);
+    if (!v) {
+        json_object_put(root);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    size_t nv = 0;
+    for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(root, i), *id = NULL, *dt = NULL;
         json_object_object_get_ex(e, "id", &id);
         json_object_object_get_ex(e, "datetime", &dt);
@@ -371,8 +352,8 @@ fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_s
                      first || x->date > tomorrow)
             problem = "implausible date (before " FC_FETCH_FIRST_DATE " or after tomorrow, UTC)";
         if (problem) {
-            stats->quarantined++;
-            fc_warn(o->quarantine, "version %zu of %s (id %.40s, %.40s): %s", i + 1, url,
+            ++*quarantined;
+            fc_warn(quarantine, "version %zu of %s (id %.40s, %.40s): %s", i + 1, url,
                     ids ? ids : "?", d ? d : "no datetime", problem);
             continue;
         }
@@ -381,10 +362,69 @@ fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_s
         nv++;
     }
     json_object_put(root);
-    free(list.data);
-    /* Sorted by date, then time: the last of each date wins. */
     if (nv > 1)
         qsort(v, nv, sizeof *v, version_cmp);
+    *out = v;
+    *nout = nv;
+    return FC_OK;
+}
+
+fc_status fc_fetch_parse_body(fc_worker *w, const char *url, const char *text, size_t len,
+                              GEOSGeometry **occupied, GEOSGeometry **grey, fc_error *err)
+{
+    *occupied = *grey = NULL;
+    fc_layer layer = {0};
+    bool handled = true;
+    fc_status st = fc_geojson_parse(w, url, text, len, true, &layer, &handled, err);
+    if (st == FC_OK && !handled)
+        st = fc_error_set(err, FC_ERR_CRS, "%s: not in lon/lat", url);
+    int name_k = -1;
+    for (int k = 0; st == FC_OK && k < layer.nfields; k++)
+        if (!strcmp(layer.fields[k], "name"))
+            name_k = k;
+    if (st == FC_OK) {
+        *occupied = dissolve(w, &layer, name_k, false, err);
+        *grey = dissolve(w, &layer, name_k, true, err);
+        if (!*occupied) {
+            if (*grey)
+                GEOSGeom_destroy_r(w->geos, *grey);
+            *grey = NULL;
+            st = fc_error_set(err, FC_ERR_EMPTY, "%s: no occupied territory", url);
+        }
+    }
+    fc_layer_clear(w, &layer);
+    return st;
+}
+
+fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_stats *stats,
+                             fc_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    const char *base = o->base_url ? o->base_url : "https://deepstatemap.live";
+    const long timeout = o->timeout_s > 0 ? o->timeout_s : 120;
+    char url[2048];
+    fc_status st = fc_ensure_dir(o->dir, err);
+    char *grey = fc_path_join(o->dir, "grey");
+    if (st == FC_OK && !grey)
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK)
+        st = fc_ensure_dir(grey, err);
+    if (st != FC_OK) {
+        free(grey);
+        return st;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const size_t limit = o->max_bytes ? o->max_bytes : FC_FETCH_MAX_BYTES;
+    buffer list = {0};
+    version *v = NULL;
+    size_t nv = 0;
+    snprintf(url, sizeof url, "%s/api/history/public", base);
+    st = http_get(url, timeout, limit, &list, err);
+    if (st == FC_OK)
+        st = fc_fetch_parse_list(url, list.data, (fc_day)(time(NULL) / 86400), o->quarantine, &v,
+                                 &nv, &stats->quarantined, err);
+    free(list.data);
+    /* Sorted by time: the last of each date wins. */
     for (size_t i = 0; st == FC_OK && i < nv; i++) {
         if (i + 1 < nv && v[i + 1].date == v[i].date)
             continue;
@@ -406,25 +446,14 @@ fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_s
             continue;
         }
         buffer body = {0};
-        fc_layer layer = {0};
-        bool handled = true;
         snprintf(url, sizeof url, "%s/api/history/%s/geojson", base, v[i].id);
         /* What the server sends is its problem: the version is quarantined
          * (sub) and the others go on. Only memory stops everything. */
         fc_error sub = {0};
+        GEOSGeometry *occ = NULL, *gz = NULL;
         fc_status got = http_get(url, timeout, limit, &body, &sub);
         if (got == FC_OK)
-            got = fc_geojson_parse(w, url, body.data, body.len, true, &layer, &handled, &sub);
-        if (got == FC_OK && !handled)
-            got = fc_error_set(&sub, FC_ERR_CRS, "%s: not in lon/lat", url);
-        int name_k = -1;
-        for (int k = 0; got == FC_OK && k < layer.nfields; k++)
-            if (!strcmp(layer.fields[k], "name"))
-                name_k = k;
-        GEOSGeometry *occ = got == FC_OK ? dissolve(w, &layer, name_k, false, &sub) : NULL;
-        GEOSGeometry *gz = got == FC_OK ? dissolve(w, &layer, name_k, true, &sub) : NULL;
-        if (got == FC_OK && !occ)
-            got = fc_error_set(&sub, FC_ERR_EMPTY, "%s: no occupied territory", url);
+            got = fc_fetch_parse_body(w, url, body.data, body.len, &occ, &gz, &sub);
         if (got == FC_ERR_NOMEM) {
             *err = sub;
             st = got;
@@ -432,7 +461,7 @@ fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_s
             stats->quarantined++;
             fc_warn(o->quarantine, "version %s (%s): %s", v[i].id, v[i].datetime, sub.msg);
         }
-        /* The grey zone first: once the main file exists the date is done. */        /* The grey zone first: once the main file exists the date is done. */
+        /* The grey zone first: once the main file exists the date is done. */
         if (st == FC_OK && got == FC_OK && gz)
             st = write_snapshot(w, gpath, v[i].date, gz, err);
         if (st == FC_OK && got == FC_OK)
@@ -445,7 +474,6 @@ fc_status fc_fetch_deepstate(fc_worker *w, const fc_fetch_options *o, fc_fetch_s
             GEOSGeom_destroy_r(w->geos, occ);
         if (gz)
             GEOSGeom_destroy_r(w->geos, gz);
-        fc_layer_clear(w, &layer);
         free(body.data);
         free(path);
         free(gpath);
