@@ -287,18 +287,23 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
 /*
  * Calibrated arrival intervals for places. The area bands (calibrate.h)
  * say how much ground will be taken, not where: on the DeepStateMap
- * history their arrival bounds contained 7-14% of the places captured
- * since. So the bounds of places are calibrated on places:
+ * history their arrival bounds contained 13-25% of the places captured
+ * since. So the bounds of places are calibrated on places and cells:
  * 1. Past predictions. At origins every FC_PLACE_CAL_EVERY_DAYS days (the
  *    first a window after the first snapshot), the arrival model (gain
  *    curves as of the origin, cells of at least FC_PLACE_CAL_CELL_M) dates
  *    every place not yet held there (first_held after the origin or never).
+ *    The cells of the model's grid are dated the same way: a place is a
+ *    point of the ground, and the ground has thousands of captures where
+ *    places of 10,000 people have had a handful.
  * 2. Scores as of a date D, from origins before D only: a place captured
  *    by D scores |log((obs + K) / (pred + K))| (days after the origin, K =
  *    FC_PLACE_CAL_OFFSET_DAYS: an error of a week matters less at a year);
  *    one not captured by D although predicted before D is censored: its
  *    score is at least that of a capture on D; one predicted on or after D
  *    and not captured, or never predicted, says nothing and is left out.
+ *    A cell's capture is seen at the first later origin (on or before D)
+ *    where it is held, and dated half a step before that origin.
  * 3. The 80% quantile q of the scores' Kaplan-Meier distribution (Kaplan &
  *    Meier 1958: the censored scores count while they are known to be
  *    larger), at the conformal level 0.8 (n + 1) / n, when there are at
@@ -311,13 +316,19 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
 #define FC_PLACE_CAL_OFFSET_DAYS 7.0
 #define FC_PLACE_CAL_MIN_SCORES 30
 
-/* The arrival model's predictions for places at a grid of origins. */
+/* The arrival model's predictions for places at a grid of origins, and
+ * for the cells of its grid (the ground the places stand on: thousands of
+ * captures where the places have a handful). */
 typedef struct fc_place_predictions {
     size_t norigins, nplaces;
+    int every_days;
     fc_day *origin;       /* ascending */
     float *days, *early80, *late80; /* [k * nplaces + i], days after origin k;
                                        INFINITY: beyond the gain curves;
                                        NAN: not a candidate (held, or outside) */
+    size_t ncells;        /* cells of the grid inside a zone */
+    float *cell_days;     /* [k * ncells + j], as days */
+    uint8_t *cell_held;   /* [k * ncells + j]: 1 where held at origin k */
 } fc_place_predictions;
 
 typedef struct fc_place_prediction_options {
@@ -348,7 +359,7 @@ void fc_place_predictions_destroy(fc_place_predictions *p);
 /* The calibration as of a date (steps 2 and 3). */
 typedef struct fc_place_cal {
     size_t n;          /* scores; the calibration holds when >= FC_PLACE_CAL_MIN_SCORES */
-    size_t captured;   /* of them, places captured by the date */
+    size_t captured;   /* of them, places and cells captured by the date */
     double q80;        /* INFINITY when it does not hold */
 } fc_place_cal;
 
@@ -373,7 +384,11 @@ typedef struct fc_place_score {
                                      an arrival beyond the gain curves counted
                                      at their end; NAN if none captured */
     size_t covered;         /* captured with arrival_lo80 <= first_held <=
-                               arrival_hi80, both within the horizon */
+                               arrival_hi80, hi80 finite (an open-ended
+                               interval never said "by then") */
+    double median_hi_lo_ratio; /* of the captures' bounded intervals: how
+                                  wide they were (hi80 / lo80, days after
+                                  the origin); NAN if none */
     size_t covered_free;    /* not captured, with arrival_hi80 beyond the horizon */
     size_t calibrated;      /* candidates whose bounds were calibrated on places */
 } fc_place_score;

@@ -59,8 +59,9 @@ static void help(void)
            "                         uniform buffer, and compare with when each was first\n"
            "                         held (frontcast places) within --horizons (default\n"
            "                         90,180,365): hits, misses, false alarms, median error\n"
-           "                         in days and how often the 80%% interval (both bounds\n"
-           "                         within the horizon) contained the capture. PATH: the\n"
+           "                         in days, how often the 80%% interval (with an upper\n"
+           "                         bound) contained the capture and how wide it was\n"
+           "                         (hi/lo: its upper bound over its lower). PATH: the\n"
            "                         places (default geodata/" FC_DEFAULT_PLACES ");\n"
            "                         --window, --model, --cell as for --spatial\n"
            "                         (default out/backtest-places.csv)\n"
@@ -285,19 +286,20 @@ static int run_places(backtest_args *a)
         st = fc_write_places_backtest(scores, nscores, a->output, &err);
     if (st == FC_OK && !a->common.quiet) {
         printf("frontcast backtest --places: %zu origins every %d days, window %d days, calibrated "
-               "to %s (%s intervals)\n%-15s %7s %7s %9s %8s %5s %6s %6s %9s %6s\n",
+               "to %s (%s intervals)\n%-15s %7s %7s %9s %8s %5s %6s %6s %9s %6s %6s\n",
                norigins, a->every, a->m.windows[0], fc_model_name(a->m.models[0]),
                a->m.model_intervals ? "model" : "calibrated", "model", "horizon", "origins",
-               "not held", "captured", "hits", "misses", "alarms", "med.err d", "cov80");
+               "not held", "captured", "hits", "misses", "alarms", "med.err d", "cov80",
+               "hi/lo");
         for (size_t i = 0; i < nscores; i++) {
             const fc_place_score *s = &scores[i];
             printf("%-15s %7d %7zu %9zu %8zu %5zu %6zu %6zu ", s->model, s->horizon_days, s->origins,
                    s->candidates, s->captured, s->hits, s->misses, s->false_alarms);
             if (s->captured)
-                printf("%9.0f %6.2f\n", s->median_abs_error_days,
-                       (double)s->covered / (double)s->captured);
+                printf("%9.0f %6.2f %6.1f\n", s->median_abs_error_days,
+                       (double)s->covered / (double)s->captured, s->median_hi_lo_ratio);
             else
-                printf("%9s %6s\n", "-", "-");
+                printf("%9s %6s %6s\n", "-", "-", "-");
         }
     }
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);

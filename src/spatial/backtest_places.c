@@ -8,25 +8,41 @@
 #include "frontcast/spatial.h"
 #include "model/stats.h"
 
+/* A growing list of values. */
+typedef struct values {
+    double *v;
+    size_t n, cap;
+} values;
+
+static bool push(values *l, double x)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        double *p = realloc(l->v, cap * sizeof *p);
+        if (!p)
+            return false;
+        l->v = p;
+        l->cap = cap;
+    }
+    l->v[l->n++] = x;
+    return true;
+}
+
 /* One model and horizon over the origins. */
 typedef struct place_acc {
     fc_place_score s;
-    double *errors;
-    size_t nerr, cap;
+    values errors;  /* absolute errors of the captures, days */
+    values ratios;  /* hi80 / lo80 of the captures with a bounded interval */
 } place_acc;
 
 static bool add_error(place_acc *a, double e)
 {
-    if (a->nerr == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 64;
-        double *p = realloc(a->errors, cap * sizeof *p);
-        if (!p)
-            return false;
-        a->errors = p;
-        a->cap = cap;
-    }
-    a->errors[a->nerr++] = e;
-    return true;
+    return push(&a->errors, e);
+}
+
+static bool add_width(place_acc *a, double r)
+{
+    return push(&a->ratios, r);
 }
 
 /* Scores one (origin, place) prediction at horizon h: pred, lo, hi in days
@@ -45,8 +61,12 @@ static bool score(place_acc *a, double h, double pred, double lo, double hi, dou
         return true;
     }
     a->s.captured++;
-    /* An open-ended bound (beyond the horizon) does not cover a capture. */
-    a->s.covered += lo <= obs && obs <= hi && hi <= h;
+    /* An open-ended interval (no upper bound) does not cover a capture: it
+     * never said "by then". A finite bound beyond the horizon does. */
+    const bool covered = lo <= obs && obs <= hi && isfinite(hi);
+    a->s.covered += covered;
+    if (isfinite(hi) && isfinite(lo) && !add_width(a, hi / fmax(lo, 1)))
+        return false;
     return add_error(a, fabs(fmin(pred, curve_days) - obs));
 }
 
@@ -136,12 +156,17 @@ fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series
         *s = acc[i].s;
         s->model = i < nh ? "arrival" : "uniform-buffer";
         s->horizon_days = o.horizons[i % nh];
-        s->median_abs_error_days = acc[i].nerr ? fc_median(acc[i].errors, acc[i].nerr) : NAN;
+        s->median_abs_error_days = acc[i].errors.n ? fc_median(acc[i].errors.v, acc[i].errors.n)
+                                                   : NAN;
+        s->median_hi_lo_ratio = acc[i].ratios.n ? fc_median(acc[i].ratios.v, acc[i].ratios.n)
+                                                : NAN;
     }
     if (st == FC_OK)
         *nscores = 2 * nh;
-    for (size_t i = 0; acc && i < 2 * nh; i++)
-        free(acc[i].errors);
+    for (size_t i = 0; acc && i < 2 * nh; i++) {
+        free(acc[i].errors.v);
+        free(acc[i].ratios.v);
+    }
     fc_place_predictions_destroy(pred[0]);
     fc_place_predictions_destroy(pred[1]);
     free(acc);

@@ -14,6 +14,8 @@ void fc_place_predictions_destroy(fc_place_predictions *p)
     free(p->days);
     free(p->early80);
     free(p->late80);
+    free(p->cell_days);
+    free(p->cell_held);
     free(p);
 }
 
@@ -40,6 +42,9 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
     }
     if (st == FC_OK && nk)
         st = fc_frontier_create(w, zs, 2000, &fr, err);
+    if (p)
+        p->every_days = o->every_days;
+    fc_grid grid0 = {0};
     for (size_t k = 0; st == FC_OK && k < nk; k++) {
         const fc_day origin = o->first + (fc_day)k * o->every_days;
         GEOSGeometry *now = NULL, *then = NULL;
@@ -59,6 +64,30 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
                                                           fc_series_date(series, ithen)),
                                      .uniform_speed = o->uniform_speed};
             st = fc_arrival_compute(w, zs, fr, now, then, gains, &ao, &arr, err);
+        }
+        if (st == FC_OK && !p->cell_days) {
+            /* The cells inside a zone, the same grid at every origin. */
+            p->ncells = 0;
+            const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
+            for (size_t c = 0; c < ng; c++)
+                p->ncells += arr->zone[c] >= 0;
+            p->cell_days = malloc((nk * p->ncells + 1) * sizeof *p->cell_days);
+            p->cell_held = malloc(nk * p->ncells + 1);
+            grid0 = arr->grid;
+            if (!p->cell_days || !p->cell_held)
+                st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        }
+        if (st == FC_OK && (arr->grid.nx != grid0.nx || arr->grid.ny != grid0.ny))
+            st = fc_error_set(err, FC_ERR_ARG, "the arrival grid changed between origins");
+        if (st == FC_OK) {
+            const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
+            size_t j = k * p->ncells;
+            for (size_t c = 0; c < ng; c++) {
+                if (arr->zone[c] < 0)
+                    continue;
+                p->cell_held[j] = arr->controlled[c] != 0;
+                p->cell_days[j++] = arr->controlled[c] ? NAN : ceilf(arr->days[c]);
+            }
         }
         for (size_t i = 0; st == FC_OK && i < np; i++) {
             const size_t at = k * np + i;
@@ -117,12 +146,22 @@ void fc_place_calibration_at(const fc_place_predictions *p, const fc_place_histo
     memset(out, 0, sizeof *out);
     out->q80 = INFINITY;
     const double K = FC_PLACE_CAL_OFFSET_DAYS;
-    size_t cap = 0;
-    for (size_t k = 0; k < p->norigins && p->origin[k] < as_of; k++)
-        cap += p->nplaces;
+    size_t cap = 0, nk = 0;
+    for (size_t k = 0; k < p->norigins && p->origin[k] < as_of; k++) {
+        cap += p->nplaces + p->ncells;
+        nk = k + 1;
+    }
+    /* The origins whose control is known on as_of: those on or before it. */
+    size_t known = nk;
+    while (known < p->norigins && p->origin[known] <= as_of)
+        known++;
     scored *s = malloc((cap + 1) * sizeof *s);
-    if (!s)
+    int32_t *next = p->ncells ? malloc(p->ncells * sizeof *next) : NULL;
+    if (!s || (p->ncells && !next)) {
+        free(s);
+        free(next);
         return; /* no calibration: the area-calibrated bounds stand */
+    }
     size_t n = 0, captured = 0;
     for (size_t k = 0; k < p->norigins && p->origin[k] < as_of; k++)
         for (size_t i = 0; i < p->nplaces; i++) {
@@ -141,6 +180,32 @@ void fc_place_calibration_at(const fc_place_predictions *p, const fc_place_histo
                 s[n++] = (scored){log((c + K) / (pred + K)), false};
             }
         }
+    /* The cells, origins from the latest back: next[j] is the first known
+     * origin after k where cell j is held (-1: none by as_of). */
+    for (size_t j = 0; j < p->ncells; j++)
+        next[j] = -1;
+    for (size_t k = known; k-- > 0;) {
+        const float *days = &p->cell_days[k * p->ncells];
+        const double last = (double)(p->origin[known - 1] - p->origin[k]);
+        for (size_t j = 0; k < nk && j < p->ncells; j++) {
+            const double pred = days[j];
+            if (!isfinite(pred))
+                continue;
+            if (next[j] >= 0) {
+                const double obs = fmax(1, (double)(p->origin[next[j]] - p->origin[k]) -
+                                              0.5 * p->every_days);
+                s[n++] = (scored){fabs(log((obs + K) / (pred + K))), true};
+                captured++;
+            } else if (pred < last) {
+                s[n++] = (scored){log((last + K) / (pred + K)), false};
+            }
+        }
+        const uint8_t *held = &p->cell_held[k * p->ncells];
+        for (size_t j = 0; j < p->ncells; j++)
+            if (held[j])
+                next[j] = (int32_t)k;
+    }
+    free(next);
     out->n = n;
     out->captured = captured;
     if (n >= FC_PLACE_CAL_MIN_SCORES) {

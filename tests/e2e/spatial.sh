@@ -54,11 +54,15 @@ done
 for f in places.csv calibration.csv arrival.tif projected-control.geojson; do
     cmp "$work/advf/$f" "$work/advc/$f" || { fail "advance as of 2025-11-26: $f depends on later data"; break; }
 done && pass
-# Place bounds are calibrated on past captures only once 30 past predictions
-# are scored (from 2025-11-30 on this history): as of 2025-11-26 they are
-# the model's, and said so; as of 2026-02-22 calibrated.
-grep -q ",model$" "$work/advc/places.csv" && ! grep -q "calibrated" "$work/advc/places.csv" \
-    && pass || fail "places as of 2025-11-26 claim a calibration"
+# Place bounds are calibrated on past captures of places and cells, scored
+# only once a later origin shows them: as of 2025-02-01 the one origin
+# before (2025-01-04) has no outcome yet, so the bounds are the model's and
+# say so; as of 2025-11-26 thousands of cell captures are behind them.
+"$FRONTCAST" advance -q --control "$DATA/deepstate" --as-of 2025-02-01 --horizon 365 -o "$work/adve" \
+    && grep -q ",model$" "$work/adve/places.csv" && ! grep -q "calibrated" "$work/adve/places.csv" \
+    && pass || fail "places as of 2025-02-01 claim a calibration"
+n=$(grep -o "calibrated (n=[0-9]*)" "$work/advc/places.csv" | head -1 | tr -dc 0-9)
+[ "${n:-0}" -ge 1000 ] && pass || fail "places as of 2025-11-26 calibrated on $n past captures, want >= 1000"
 grep -q "calibrated (n=" "$work/adv/places.csv" && pass || fail "places as of 2026-02-22 without calibrated bounds"
 
 # The observed timeline of places, checked against a point-in-polygon test

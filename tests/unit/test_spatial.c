@@ -4,6 +4,7 @@
  */
 #include "check.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,8 +196,58 @@ static void rasterise(void)
     GEOSGeom_destroy_r(h, p);
 }
 
+/*
+ * Place calibration on cells, by hand: 40 cells predicted 10 days out at
+ * origin 0; 30 are held at origin 30 (dated day 15), 10 at origin 60 (day
+ * 45), and those 10 were predicted 20 days out at origin 30. Scores
+ * |log((obs + 7) / (pred + 7))|.
+ */
+static void place_calibration_on_cells(void)
+{
+    enum { NC = 40 };
+    fc_day origin[3] = {0, 30, 60};
+    float days[3 * NC];
+    uint8_t held[3 * NC];
+    for (int j = 0; j < NC; j++) {
+        days[j] = 10;
+        held[j] = 0;
+        days[NC + j] = j < 30 ? NAN : 20;
+        held[NC + j] = j < 30;
+        days[2 * NC + j] = NAN;
+        held[2 * NC + j] = 1;
+    }
+    fc_place_predictions p = {.norigins = 3, .nplaces = 0, .every_days = 30, .origin = origin,
+                              .ncells = NC, .cell_days = days, .cell_held = held};
+    fc_place_cal c;
+    /* As of day 60: 30 scores log(22/17), 10 of log(52/17) (origin 0) and 10
+     * of |log(22/27)| (origin 30), all observed. The conformal level 0.8 *
+     * 51/50 = 0.816 is reached at the 41st smallest: log(52/17). */
+    fc_place_calibration_at(&p, NULL, 60, &c);
+    CHECK(c.n == 50 && c.captured == 50);
+    CHECK_NEAR(c.q80, log(52.0 / 17.0), 1e-12);
+    double lo, hi;
+    CHECK(fc_place_cal_bounds(&c, 10, &lo, &hi));
+    CHECK_NEAR(lo, fmax(1, ceil(17 * exp(-c.q80) - 7)), 1e-12);
+    CHECK_NEAR(hi, ceil(17 * exp(c.q80) - 7), 1e-12);
+    /* As of day 59 the origin-60 control is not known: the 10 late cells
+     * are censored (at least log(37/17), not captured by origin 30 although
+     * predicted 10 days out), 30 of 40 scores observed: the Kaplan-Meier
+     * estimate never reaches 0.82, so there is no upper bound. */
+    fc_place_calibration_at(&p, NULL, 59, &c);
+    CHECK(c.n == 40 && c.captured == 30);
+    CHECK(isinf(c.q80));
+    CHECK(fc_place_cal_bounds(&c, 10, &lo, &hi) && lo == 1 && isinf(hi));
+    /* As of day 30 the same (origin 30's control is known that day); as of
+     * day 20 no origin after 0 is known: nothing to score. */
+    fc_place_calibration_at(&p, NULL, 30, &c);
+    CHECK(c.n == 40 && c.captured == 30);
+    fc_place_calibration_at(&p, NULL, 20, &c);
+    CHECK(c.n == 0 && !fc_place_cal_bounds(&c, 10, &lo, &hi));
+}
+
 int main(void)
 {
+    place_calibration_on_cells();
     w = fc_worker_create();
     h = fc_worker_geos(w);
     setup_zone();
