@@ -81,3 +81,48 @@ void fc_int_range(const int *v, size_t n, int *min, int *max)
         *max = v[i] > *max ? v[i] : *max;
     }
 }
+
+size_t fc_text_check(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (p[i]) {
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
+                return i;
+            i++;
+            continue;
+        }
+        /* Lead byte: the sequence's length and the range of its first
+         * continuation byte (RFC 3629: no overlongs, no surrogates). */
+        int n;
+        unsigned lo = 0x80, hi = 0xbf;
+        if (c >= 0xc2 && c <= 0xdf)
+            n = 1;
+        else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            if (c == 0xe0)
+                lo = 0xa0;
+            if (c == 0xed)
+                hi = 0x9f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            if (c == 0xf0)
+                lo = 0x90;
+            if (c == 0xf4)
+                hi = 0x8f;
+        } else
+            return i;
+        for (int k = 1; k <= n; k++) {
+            const unsigned b = p[i + k];
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
+                return i;
+        }
+        /* C1 controls (U+0080..U+009F) are control characters too. */
+        if (c == 0xc2 && p[i + 1] < 0xa0)
+            return i;
+        i += (size_t)n + 1;
+    }
+    return (size_t)-1;
+}

@@ -7,6 +7,11 @@
 /* strdup that returns NULL for NULL. Newly allocated; free with free(). */
 char *fc_strdup(const char *s);
 
+/* Where s stops being UTF-8 text (well-formed, no overlong forms or
+ * surrogates, no control characters but tab): the byte offset of the first
+ * bad byte, or (size_t)-1 when s is text. */
+size_t fc_text_check(const char *s);
+
 /* Seconds on a monotonic clock, for timings. */
 double fc_now(void);
 

@@ -216,6 +216,25 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
                               path, f->fid, layer.fields[id_k]);
             goto cleanup;
         }
+        /* Ids and names go into CSV, GeoJSON and databases as text, one
+         * per line: bytes of another encoding or a line break would come
+         * out broken (NULL in PostGIS, unreadable by forecast --areas). */
+        const char *name = f->values[name_k] ? f->values[name_k] : id;
+        const size_t bad_id = fc_text_check(id), bad_name = fc_text_check(name);
+        if (bad_id != (size_t)-1 || bad_name != (size_t)-1) {
+            const unsigned char b = (unsigned char)(bad_id != (size_t)-1 ? id[bad_id]
+                                                                          : name[bad_name]);
+            st = fc_error_set(err, FC_ERR_FIELD,
+                              "%s: feature %ld: the zone %s ('%s') has %s (byte 0x%02X at %zu): "
+                              "convert the file to UTF-8 (a Shapefile: give its encoding in a "
+                              ".cpg file)",
+                              path, f->fid, bad_id != (size_t)-1 ? "id" : "name",
+                              layer.fields[bad_id != (size_t)-1 ? id_k : name_k],
+                              b < 0x20 || b == 0x7f ? "a control character"
+                                                    : "bytes that are not UTF-8 text",
+                              b, bad_id != (size_t)-1 ? bad_id : bad_name);
+            goto cleanup;
+        }
         char label[200];
         snprintf(label, sizeof label, "zone %s", id);
         fc_zone *z = &zs->zones[zs->n];
@@ -226,7 +245,7 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
             goto cleanup;
         zs->repaired += fixed;
         z->id = fc_strdup(id);
-        z->name = fc_strdup(f->values[name_k] ? f->values[name_k] : id);
+        z->name = fc_strdup(name);
         zs->n++;
     }
     qsort(zs->zones, zs->n, sizeof *zs->zones, zone_cmp);

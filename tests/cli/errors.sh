@@ -95,6 +95,25 @@ expect_error "dupzones.geojson: zone id 'Donetsk' is on more than one feature \(
 expect_error "allzones.geojson: a zone's id is 'ALL', which the outputs reserve for the whole layer" "$out" -- \
     "$FRONTCAST" areas --zones "$work/allzones.geojson" -o "$out"
 
+# Zone names that the outputs cannot carry: a line break (forecast --areas
+# could not read it back), Latin-1 bytes (invalid UTF-8 in GeoJSON and
+# GeoPackage, NULL in PostGIS). Each an error naming the feature and field.
+python3 - "$zones" "$work" <<'PY'
+import copy, json, sys
+z = json.load(open(sys.argv[1]))
+n = copy.deepcopy(z)
+n["features"][3]["properties"]["name"] = "Dnipro\npetrovsk"
+json.dump(n, open(sys.argv[2] + "/nlzones.geojson", "w"))
+l = copy.deepcopy(z)
+l["features"][5]["properties"]["name"] = "@@LATIN1@@"
+text = json.dumps(l).encode().replace(b"@@LATIN1@@", "Kyïv".encode("latin-1"))
+open(sys.argv[2] + "/latin1zones.geojson", "wb").write(text)
+PY
+expect_error "nlzones.geojson: feature 3: the zone name \('name'\) has a control character \(byte 0x0A at 6\)" "$out" -- \
+    "$FRONTCAST" areas --zones "$work/nlzones.geojson" -o "$out"
+expect_error "latin1zones.geojson: feature 5: the zone name \('name'\) has bytes that are not UTF-8 text \(byte 0xEF at 2\)" "$out" -- \
+    "$FRONTCAST" areas --zones "$work/latin1zones.geojson" -o "$out"
+
 printf '{"type":"FeatureCollection","features":[]}' >"$work/nofeat"
 d=$(series_with none_20250215.geojson "$work/nofeat")
 expect_error "none_20250215.geojson: the control layer has no polygons" "$out" -- \

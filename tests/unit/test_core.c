@@ -52,8 +52,29 @@ static void files(void)
     CHECK(fc_read_file("/nonexistent/x", &buf, &len) == ENOENT);
 }
 
+/* UTF-8 text by RFC 3629's table, and no control characters. */
+static void text(void)
+{
+    CHECK(fc_text_check("") == (size_t)-1);
+    CHECK(fc_text_check("Donetsk\tUA-14") == (size_t)-1);
+    CHECK(fc_text_check("Донецька область") == (size_t)-1);
+    CHECK(fc_text_check("\xe2\x80\x99 \xf0\x9f\x97\xba \xef\xbf\xbd") == (size_t)-1);
+    CHECK(fc_text_check("Dnipro\npetrovsk") == 6);
+    CHECK(fc_text_check("a\rb") == 1);
+    CHECK(fc_text_check("x\x7f") == 1);
+    CHECK(fc_text_check("Ky\xefv") == 2);             /* Latin-1 */
+    CHECK(fc_text_check("\xc0\xaf") == 0);            /* overlong '/' */
+    CHECK(fc_text_check("\xe0\x80\xaf") == 0);        /* overlong, 3 bytes */
+    CHECK(fc_text_check("ab\xed\xa0\x80") == 2);      /* a surrogate */
+    CHECK(fc_text_check("\xf4\x90\x80\x80") == 0);    /* beyond U+10FFFF */
+    CHECK(fc_text_check("\xe2\x80") == 0);            /* cut short */
+    CHECK(fc_text_check("\xc2\x85") == 0);            /* NEL, a C1 control */
+    CHECK(fc_text_check("\xc2\xa0") == (size_t)-1);   /* no-break space */
+}
+
 int main(void)
 {
+    text();
     passwords();
     files();
     return check_exit("test_core");
