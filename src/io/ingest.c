@@ -62,9 +62,37 @@ fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
                             "although the layer's CRS is geographic: wrong CRS?",
                             path, label, fabs(b[0]) > 180 ? b[0] : b[2],
                             fabs(b[1]) > 90 ? b[1] : b[3]);
+    /* A polygon reaching round the globe (a whole-world mask, a hemisphere)
+     * cannot be drawn in the working azimuthal projection: near the centre's
+     * antipode it folds, and the whole world came out as nothing. Such
+     * geometry is first cut to the hemisphere of longitudes around the
+     * centre, its edges densified so that they stay meridians and
+     * parallels once projected; what lies near the zones is untouched. */
+    const char *lon0s = geographic ? strstr(dst_crs, "+lon_0=") : NULL;
+    GEOSGeometry *cut = NULL;
+    if (lon0s && fc_geom_bbox(w, in, b)) {
+        const double lon0 = atof(lon0s + 7);
+        if (b[0] < lon0 - 90 || b[2] > lon0 + 90) {
+            GEOSGeometry *c = GEOSClipByRect_r(w->geos, in, lon0 - 90, -90, lon0 + 90, 90);
+            cut = c ? GEOSDensify_r(w->geos, c, 1.0) : NULL;
+            if (c)
+                GEOSGeom_destroy_r(w->geos, c);
+            if (!cut)
+                return fc_error_set(err, FC_ERR_GEOM, "%s: %s: cannot cut to a hemisphere: %s",
+                                    path, label, fc_worker_geos_error(w));
+            fc_warn(diag,
+                    "%s: %s reaches more than 90 degrees of longitude from the zones' centre "
+                    "(%.4g): cut to longitudes %.4g to %.4g (the whole layer's area counts "
+                    "only that)",
+                    path, label, lon0, lon0 - 90, lon0 + 90);
+        }
+    }
     GEOSGeometry *g = NULL;
     fc_error sub;
-    if (fc_reproject(w, in, src_crs, dst_crs, &g, &sub) != FC_OK)
+    const fc_status rs = fc_reproject(w, cut ? cut : in, src_crs, dst_crs, &g, &sub);
+    if (cut)
+        GEOSGeom_destroy_r(w->geos, cut);
+    if (rs != FC_OK)
         return fc_error_set(err, sub.code, "%s: %s: %s", path, label, sub.msg);
     fc_repair_report rep;
     if (fc_repair(w, &g, &rep, &sub) != FC_OK) {

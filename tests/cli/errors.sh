@@ -114,6 +114,21 @@ expect_error "nlzones.geojson: feature 3: the zone name \('name'\) has a control
 expect_error "latin1zones.geojson: feature 5: the zone name \('name'\) has bytes that are not UTF-8 text \(byte 0xEF at 2\)" "$out" -- \
     "$FRONTCAST" areas --zones "$work/latin1zones.geojson" -o "$out"
 
+# A whole-world control polygon (a mask, or a mistake): every zone 100 %
+# held, with a warning that it was cut to the hemisphere around the zones.
+# (Projected whole, it folded round the antipode and came out as 0 km2.)
+mkdir -p "$work/world"
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-180,-90],[180,-90],[180,90],[-180,90],[-180,-90]]]}}]}' \
+    >"$work/world/world_20250101.geojson"
+"$FRONTCAST" areas --control "$work/world" -o "$work/world.csv" 2>"$work/world.err" && pass || fail "a whole-world polygon"
+grep -q "warning: .*world_20250101.geojson: feature 0 reaches more than 90 degrees of longitude" "$work/world.err" \
+    && pass || { fail "no warning for the whole-world polygon"; cat "$work/world.err"; }
+python3 - "$work/world.csv" <<'PY' && pass || fail "whole-world polygon: every zone 100 %"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["zone_id"] != "ALL"]
+assert len(rows) == 27 and all(float(r["controlled_pct"]) == 100 for r in rows), rows[:3]
+PY
+
 printf '{"type":"FeatureCollection","features":[]}' >"$work/nofeat"
 d=$(series_with none_20250215.geojson "$work/nofeat")
 expect_error "none_20250215.geojson: the control layer has no polygons" "$out" -- \
