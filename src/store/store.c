@@ -18,17 +18,57 @@ struct fc_store {
     char *path;
 };
 
+/* The layout's version (PRAGMA user_version). A store of an older one is a
+ * cache of another shape: its tables are dropped and refilled from the
+ * inputs. 2: a checksum beside every blob. */
+#define STORE_VERSION 2
+
 static const char *const schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
     " sha256 TEXT);"
     "CREATE TABLE IF NOT EXISTS areas(zones TEXT, snap TEXT, n INTEGER, controlled BLOB,"
-    " PRIMARY KEY(zones, snap));"
+    " sum INTEGER, PRIMARY KEY(zones, snap));"
     "CREATE TABLE IF NOT EXISTS gains(zones TEXT, prev TEXT, snap TEXT, n INTEGER,"
-    " gained BLOB, lost BLOB, PRIMARY KEY(zones, prev, snap));"
+    " gained BLOB, lost BLOB, sum INTEGER, PRIMARY KEY(zones, prev, snap));"
     "CREATE TABLE IF NOT EXISTS quarantine(snap TEXT PRIMARY KEY, reason TEXT);"
-    "CREATE TABLE IF NOT EXISTS blobs(key TEXT PRIMARY KEY, data BLOB);";
+    "CREATE TABLE IF NOT EXISTS blobs(key TEXT PRIMARY KEY, data BLOB, sum INTEGER);";
+
+static const char *const drop_all =
+    "DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS areas; DROP TABLE IF EXISTS gains;"
+    "DROP TABLE IF EXISTS quarantine; DROP TABLE IF EXISTS blobs;";
+
+/*
+ * A blob's checksum (64-bit FNV-1a, as a signed SQLite integer). SQLite
+ * checks its pages, not what is in them: a blob zeroed on disk (or by a
+ * bad tool) keeps its size and reads back "fine". With the sum it reads
+ * as missing, and is computed again.
+ */
+static sqlite3_int64 blob_sum(const void *a, size_t na, const void *b, size_t nb)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    const unsigned char *p = a;
+    for (size_t i = 0; i < na; i++)
+        h = (h ^ p[i]) * 0x100000001b3u;
+    p = b;
+    for (size_t i = 0; i < nb; i++)
+        h = (h ^ p[i]) * 0x100000001b3u;
+    sqlite3_int64 out;
+    memcpy(&out, &h, sizeof out);
+    return out;
+}
+
+/* Whether column col of q holds the checksum of columns c0 (and c1 >= 0). */
+static bool sum_matches(sqlite3_stmt *q, int c0, int c1, int col)
+{
+    const void *a = sqlite3_column_blob(q, c0);
+    const size_t na = (size_t)sqlite3_column_bytes(q, c0);
+    const void *b = c1 >= 0 ? sqlite3_column_blob(q, c1) : NULL;
+    const size_t nb = c1 >= 0 ? (size_t)sqlite3_column_bytes(q, c1) : 0;
+    return sqlite3_column_type(q, col) == SQLITE_INTEGER &&
+           sqlite3_column_int64(q, col) == blob_sum(a, na, b, nb);
+}
 
 static fc_status db_fail(fc_store *s, fc_error *err, const char *what)
 {
@@ -105,7 +145,26 @@ fc_status fc_store_open(const char *path, fc_store **out, fc_error *err)
     }
     sqlite3_busy_timeout(s->db, 10000);
     char *msg = NULL;
-    if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+    sqlite3_stmt *v = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK &&
+        sqlite3_step(v) == SQLITE_ROW)
+        version = sqlite3_column_int(v, 0);
+    sqlite3_finalize(v);
+    char upgrade[256];
+    snprintf(upgrade, sizeof upgrade, "%sPRAGMA user_version=%d;",
+             version >= 0 && version < STORE_VERSION ? drop_all : "", STORE_VERSION);
+    if (version > STORE_VERSION) {
+        fc_status st = fc_error_set(err, FC_ERR_IO,
+                                    "%s: written by a newer frontcast (store layout %d, this one "
+                                    "reads %d): use that one, or remove the store to rebuild it",
+                                    path, version, STORE_VERSION);
+        fc_store_close(s);
+        return st;
+    }
+    if (version < 0 || sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+        (version != STORE_VERSION && sqlite3_exec(s->db, upgrade, NULL, NULL, &msg) != SQLITE_OK) ||
+        (version != STORE_VERSION && sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK)) {
         fc_status st = fc_error_set(err, FC_ERR_FORMAT, "%s: not a frontcast state store: %s",
                                     path, msg ? msg : "?");
         sqlite3_free(msg);
@@ -191,13 +250,13 @@ fc_status fc_store_get_areas(fc_store *s, const char *zones_key, const char *sna
 {
     sqlite3_stmt *q = NULL;
     *found = false;
-    if (sqlite3_prepare_v2(s->db, "SELECT controlled FROM areas WHERE zones=? AND snap=?", -1, &q,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT controlled, sum FROM areas WHERE zones=? AND snap=?", -1,
+                           &q, NULL) != SQLITE_OK)
         return db_fail(s, err, "query");
     sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, snap, -1, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW)
-        *found = blob_doubles(q, 0, nz + 1, controlled);
+        *found = sum_matches(q, 0, -1, 1) && blob_doubles(q, 0, nz + 1, controlled);
     sqlite3_finalize(q);
     return FC_OK;
 }
@@ -208,14 +267,16 @@ fc_status fc_store_get_gains(fc_store *s, const char *zones_key, const char *pre
 {
     sqlite3_stmt *q = NULL;
     *found = false;
-    if (sqlite3_prepare_v2(s->db, "SELECT gained, lost FROM gains WHERE zones=? AND prev=? AND snap=?",
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT gained, lost, sum FROM gains WHERE zones=? AND prev=? AND snap=?",
                            -1, &q, NULL) != SQLITE_OK)
         return db_fail(s, err, "query");
     sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, prev, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, snap, -1, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW)
-        *found = blob_doubles(q, 0, nz + 1, gained) && blob_doubles(q, 1, nz + 1, lost);
+        *found = sum_matches(q, 0, 1, 2) && blob_doubles(q, 0, nz + 1, gained) &&
+                 blob_doubles(q, 1, nz + 1, lost);
     sqlite3_finalize(q);
     return FC_OK;
 }
@@ -251,13 +312,15 @@ fc_status fc_store_put_areas(fc_store *s, const char *zones_key, const char *sna
                              const double *controlled, fc_error *err)
 {
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO areas VALUES(?,?,?,?)", -1, &q, NULL) !=
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO areas VALUES(?,?,?,?,?)", -1, &q, NULL) !=
         SQLITE_OK)
         return db_fail(s, err, "insert");
     sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, snap, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)nz);
-    sqlite3_bind_blob(q, 4, controlled, (int)((nz + 1) * sizeof *controlled), SQLITE_STATIC);
+    const size_t bytes = (nz + 1) * sizeof *controlled;
+    sqlite3_bind_blob(q, 4, controlled, (int)bytes, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, blob_sum(controlled, bytes, NULL, 0));
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? FC_OK : db_fail(s, err, "insert");
@@ -268,15 +331,17 @@ fc_status fc_store_put_gains(fc_store *s, const char *zones_key, const char *pre
                              const double *lost, fc_error *err)
 {
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO gains VALUES(?,?,?,?,?,?)", -1, &q,
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO gains VALUES(?,?,?,?,?,?,?)", -1, &q,
                            NULL) != SQLITE_OK)
         return db_fail(s, err, "insert");
     sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, prev, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, snap, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 4, (sqlite3_int64)nz);
-    sqlite3_bind_blob(q, 5, gained, (int)((nz + 1) * sizeof *gained), SQLITE_STATIC);
-    sqlite3_bind_blob(q, 6, lost, (int)((nz + 1) * sizeof *lost), SQLITE_STATIC);
+    const size_t bytes = (nz + 1) * sizeof *gained;
+    sqlite3_bind_blob(q, 5, gained, (int)bytes, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 6, lost, (int)bytes, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 7, blob_sum(gained, bytes, lost, bytes));
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? FC_OK : db_fail(s, err, "insert");
@@ -302,11 +367,12 @@ fc_status fc_store_get_blob(fc_store *s, const char *key, void **data, size_t *s
     *data = NULL;
     *size = 0;
     *found = false;
-    if (sqlite3_prepare_v2(s->db, "SELECT data FROM blobs WHERE key=?", -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT data, sum FROM blobs WHERE key=?", -1, &q, NULL) !=
+        SQLITE_OK)
         return db_fail(s, err, "query");
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     fc_status st = FC_OK;
-    if (sqlite3_step(q) == SQLITE_ROW) {
+    if (sqlite3_step(q) == SQLITE_ROW && sum_matches(q, 0, -1, 1)) {
         size_t n = (size_t)sqlite3_column_bytes(q, 0);
         *data = malloc(n + 1);
         if (!*data) {
@@ -326,11 +392,12 @@ fc_status fc_store_put_blob(fc_store *s, const char *key, const void *data, size
                             fc_error *err)
 {
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO blobs VALUES(?,?)", -1, &q, NULL) !=
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO blobs VALUES(?,?,?)", -1, &q, NULL) !=
         SQLITE_OK)
         return db_fail(s, err, "insert");
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_blob64(q, 2, data, (sqlite3_uint64)size, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, blob_sum(data, size, NULL, 0));
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? FC_OK : db_fail(s, err, "insert");

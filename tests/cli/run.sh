@@ -143,6 +143,24 @@ run -o "$work/dmg" 2>"$work/err"; rc=$?
     && ls "$work/dmg" | grep -q '^state.sqlite.corrupt-' && pass || { fail "damaged store: exit $rc"; cat "$work/err"; }
 cmp -s "$work/clean/areas.csv" "$work/dmg/areas.csv" && pass || fail "damaged store: areas differ from a clean run"
 
+# Blobs zeroed inside a sound database (SQLite's checks pass): their
+# checksums no longer match, so they are computed again, not believed.
+python3 - "$work/dmg/state.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("UPDATE areas SET controlled = zeroblob(length(controlled))").rowcount
+m = db.execute("UPDATE gains SET gained = zeroblob(length(gained)), lost = zeroblob(length(lost))").rowcount
+db.execute("UPDATE blobs SET data = zeroblob(length(data))")  # (with -f gpkg: polygons)
+db.commit()
+assert n > 0 and m > 0, (n, m)
+PY
+[ $? -eq 0 ] && pass || fail "zeroing the store's blobs"
+rm "$work/dmg/manifest.json"
+run -o "$work/dmg" -q && cmp -s "$work/clean/areas.csv" "$work/dmg/areas.csv" && pass \
+    || fail "zeroed blobs in the store were believed"
+cmp -s "$work/clean/projected-control.geojson" "$work/dmg/projected-control.geojson" && pass \
+    || fail "zeroed blobs: projected-control.geojson differs from a clean run"
+
 # Zones and control that never overlap: areas' one-line error, from run too
 # (it wrote zeros and then failed elsewhere), and no outputs.
 python3 - "$GEODATA/ukraine-oblasts.geojson" "$work/farzones.geojson" <<'PY'
