@@ -118,7 +118,8 @@ const fc_interval_report *fc_forecast_report(const fc_forecast *f, fc_model m, i
 typedef struct fc_backtest_row {
     const char *zone_id; /* a zone's id, "ALL", or "pooled"; owned by the zone set or static */
     fc_model model;
-    int window_days;
+    bool automatic;      /* auto_model's picks (model and window_days not used) */
+    int window_days;     /* 0 for auto_model's rows: its pick's window varies */
     int horizon_days;
     size_t n;
     double mae_km2, rmse_km2, bias_km2; /* bias: mean of projected - observed */
@@ -143,6 +144,11 @@ typedef struct fc_backtest_options {
     size_t nwindows;
     int bootstrap;
     uint64_t seed;
+    /* Also rows for auto_model: at each origin, per zone, the model and
+     * window fc_forecast_run's auto would pick then (from past forecasts
+     * observed by the origin); models should be all five for the same
+     * choice as forecast's. */
+    bool auto_model;
 } fc_backtest_options;
 
 typedef struct fc_backtest {

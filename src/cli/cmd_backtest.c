@@ -39,7 +39,9 @@ static void help(void)
            "  --every DAYS           days between origins (default 30)\n"
            "  --horizons DAYS[,...]  horizons (default 30,90,180)\n"
            "  --model M              pace, ols, theilsen, holt, ensemble, or all (default); a\n"
-           "                         list works\n"
+           "                         list works. auto: all five, plus rows 'auto' (window\n"
+           "                         'any'/0) scoring, at each origin and zone, the model\n"
+           "                         and window forecast --model auto would have picked then\n"
            "  --window DAYS[,...]    windows (default 30,90,180,365)\n"
            "  --bootstrap N          bootstrap replicates (default 1000); --seed N (default 1)\n"
            "  -o, --output FILE      backtest.csv with a .csvt (default out/backtest.csv)\n"
@@ -156,9 +158,12 @@ static int parse(int argc, char **argv, backtest_args *a)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (a->m.auto_model)
-        return cli_usage_error(cmd, "the backtest scores models one by one: auto is not one of "
-                                    "them (its choice is made from the same past forecasts)");
+    if (a->m.auto_model && (a->spatial || a->places))
+        return cli_usage_error(cmd, "auto picks rate models per zone: it is for the areas "
+                                    "backtest, not %s",
+                               a->spatial ? "--spatial" : "--places");
+    if (a->m.auto_model) /* auto picks among all five, as forecast's does */
+        cli_parse_models("all", a->m.models, &a->m.nmodels, &(bool){false});
     if (a->spatial && a->places)
         return cli_usage_error(cmd, "--spatial and --places are two backtests: run them one at a time");
     const char *which = a->spatial ? "--spatial" : "--places";
@@ -323,8 +328,12 @@ static void print_table(const fc_backtest *b, const char *zone)
         const fc_backtest_row *r = &b->rows[i];
         if (strcmp(r->zone_id, zone) != 0)
             continue;
-        printf("%-9s %6d %7d %5zu %10.1f %10.1f %10.1f ", fc_model_name(r->model), r->window_days,
-               r->horizon_days, r->n, r->mae_km2, r->rmse_km2, r->bias_km2);
+        char window[16] = "any";
+        if (!r->automatic)
+            snprintf(window, sizeof window, "%d", r->window_days);
+        printf("%-9s %6s %7d %5zu %10.1f %10.1f %10.1f ",
+               r->automatic ? "auto" : fc_model_name(r->model), window, r->horizon_days, r->n,
+               r->mae_km2, r->rmse_km2, r->bias_km2);
         if (isnan(r->coverage80))
             printf("%6s %6s ", "-", "-");
         else
@@ -366,7 +375,8 @@ int cmd_backtest(int argc, char **argv)
         fc_backtest_options bo = {
             .every_days = a.every, .horizons = a.horizons, .nhorizons = a.nhorizons,
             .models = a.m.models, .nmodels = a.m.nmodels, .windows = a.m.windows,
-            .nwindows = a.m.nwindows, .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed};
+            .nwindows = a.m.nwindows, .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed,
+            .auto_model = a.m.auto_model};
         st = fc_backtest_run(table, zs, &bo, &bt, &err);
     }
     if (st == FC_OK)

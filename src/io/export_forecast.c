@@ -147,8 +147,8 @@ fc_status fc_write_backtest(const fc_backtest *b, const char *path, fc_error *er
     for (size_t i = 0; i < b->n; i++) {
         const fc_backtest_row *r = &b->rows[i];
         fc_csv_field(c.f, r->zone_id);
-        fprintf(c.f, ",%s,%d,%d,%zu,%.3f,%.3f,%.3f", fc_model_name(r->model), r->window_days,
-                r->horizon_days, r->n, r->mae_km2, r->rmse_km2, r->bias_km2);
+        fprintf(c.f, ",%s,%d,%d,%zu,%.3f,%.3f,%.3f", r->automatic ? "auto" : fc_model_name(r->model),
+                r->window_days, r->horizon_days, r->n, r->mae_km2, r->rmse_km2, r->bias_km2);
         real_or_empty(c.f, "%.3f", r->coverage80);
         real_or_empty(c.f, "%.3f", r->coverage95);
         real_or_empty(c.f, "%.3f", r->skill_vs_naive);

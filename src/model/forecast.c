@@ -509,7 +509,15 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                             "horizon",
                             a, b, maxw, minh);
     }
-    acc *sums = calloc(ngroups * nm * nw * nh, sizeof *sums);
+    /* With auto_model, one more "model" after naive: per zone and origin
+     * the model and window auto picks then (its sums at window index 0). */
+    const size_t na = nm + (o->auto_model ? 1 : 0), autom = nm;
+    acc *sums = calloc(ngroups * na * nw * nh, sizeof *sums);
+    /* Each zone's forecasts at an origin, kept for auto's pick. */
+    fc_band *kept = o->auto_model ? malloc(nm * nw * nh * sizeof *kept) : NULL;
+    fc_band *kept_cal = o->auto_model ? malloc(nm * nw * nh * sizeof *kept_cal) : NULL;
+    signed char *kept_has = o->auto_model ? malloc(nm * nw * nh) : NULL;
+    size_t *choice = o->auto_model ? malloc(nzones * sizeof *choice) : NULL;
     /* Past forecasts of every model and window, up to the last date; each
      * origin takes only those observed by then (fc_calibration_at). */
     fc_calibration **cals = calloc(nm * nw, sizeof *cals);
@@ -522,7 +530,7 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
     fc_backtest *bt = calloc(1, sizeof *bt);
     fc_status st = FC_OK;
     if (!sums || !cals || !tabs || !advancing || !tt || !yy || !hs || !obs || !which || !bands ||
-        !bt) {
+        !bt || (o->auto_model && (!kept || !kept_cal || !kept_has || !choice))) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
@@ -534,7 +542,7 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
     for (size_t z = 0; z < zs->n; z++)
         advancing[z] = (fc_area_row(t, t->ndates - 1, z)->controlled_m2 -
                         fc_area_row(t, 0, z)->controlled_m2) / 1e6 >= 1.0;
-#define SUM(g, m, w, h) sums[(((g) * nm + (m)) * nw + (w)) * nh + (h)]
+#define SUM(g, m, w, h) sums[(((g) * na + (m)) * nw + (w)) * nh + (h)]
     bt->first_origin = first;
     for (fc_day origin = first; origin <= last; origin += every) {
         size_t n = 0;
@@ -545,6 +553,12 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
         for (size_t i = 0; i < nm * nw; i++)
             if (cals[i])
                 fc_calibration_at(cals[i], origin, &tabs[i]);
+        /* auto's pick as of this origin (outcomes observed by then only),
+         * as forecast makes it; pace over the first window where no
+         * candidate has enough past forecasts. */
+        if (o->auto_model && st == FC_OK)
+            st = choose_auto(zs, cals, nm * nw, origin, model_index(models, nm, FC_MODEL_PACE) * nw,
+                             choice, err);
         for (size_t z = 0; z < nzones; z++) {
             zone_series(t, z, t->ndates, tt, yy);
             /* What happened (fc_outcome_index: the archive has gaps).
@@ -559,6 +573,8 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                     which[usable++] = hi;
                 }
             }
+            if (o->auto_model)
+                memset(kept_has, -1, nm * nw * nh);
             for (size_t mi = 0; mi < nm && usable > 0 && st == FC_OK; mi++)
                 for (size_t wi = 0; wi < nw && st == FC_OK; wi++) {
                     fc_fit *fit = NULL;
@@ -585,17 +601,35 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                             score(&SUM(pass == 0 ? z : nzones, mi, wi, which[u]), &bands[u],
                                   has_cal ? &cal : NULL, obs[u]);
                         }
+                        if (o->auto_model) {
+                            const size_t k = (mi * nw + wi) * nh + u;
+                            kept[k] = bands[u];
+                            kept_cal[k] = cal;
+                            kept_has[k] = has_cal;
+                        }
                     }
                 }
+            /* auto: the forecast of the pick, scored like the others. */
+            for (size_t u = 0; o->auto_model && u < usable; u++) {
+                const size_t k = choice[z] * nh + u;
+                if (kept_has[k] < 0)
+                    continue; /* the pick made no forecast here */
+                for (int pass = 0; pass < 2; pass++) {
+                    if (pass == 1 && !(z < zs->n && advancing[z]))
+                        break;
+                    score(&SUM(pass == 0 ? z : nzones, autom, 0, which[u]), &kept[k],
+                          kept_has[k] ? &kept_cal[k] : NULL, obs[u]);
+                }
+            }
         }
     }
-    bt->rows = calloc(ngroups * nm * nw * nh, sizeof *bt->rows);
+    bt->rows = calloc(ngroups * na * nw * nh, sizeof *bt->rows);
     if (!bt->rows) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
     for (size_t g = 0; g < ngroups; g++)
-        for (size_t mi = 0; mi < nm; mi++)
+        for (size_t mi = 0; mi < na; mi++)
             for (size_t wi = 0; wi < nw; wi++)
                 for (size_t hi = 0; hi < nh; hi++) {
                     const acc *a = &SUM(g, mi, wi, hi), *b = &SUM(g, naive, wi, hi);
@@ -604,8 +638,9 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                         continue;
                     fc_backtest_row *r = &bt->rows[bt->n++];
                     r->zone_id = g <= zs->n ? fc_zone_id(zs, g) : "pooled";
-                    r->model = models[mi];
-                    r->window_days = o->windows[wi];
+                    r->automatic = mi == autom;
+                    r->model = r->automatic ? FC_MODEL_PACE : models[mi];
+                    r->window_days = r->automatic ? 0 : o->windows[wi];
                     r->horizon_days = o->horizons[hi];
                     r->n = n;
                     r->mae_km2 = a->sae / (double)n;
@@ -613,7 +648,8 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                     r->bias_km2 = a->se / (double)n;
                     /* naive has no band: its scores stay NAN */
                     const band_sums none = {0};
-                    const band_means m = means(models[mi] != FC_MODEL_NAIVE ? &a->model : &none);
+                    const band_means m = means(mi == autom || models[mi] != FC_MODEL_NAIVE
+                                                   ? &a->model : &none);
                     const band_means c = means(&a->cal);
                     r->coverage80 = m.cov80;
                     r->coverage95 = m.cov95;
@@ -632,6 +668,10 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                 }
 #undef SUM
 cleanup:
+    free(kept);
+    free(kept_cal);
+    free(kept_has);
+    free(choice);
     for (size_t i = 0; cals && i < nm * nw; i++)
         fc_calibration_destroy(cals[i]);
     free(cals);

@@ -81,6 +81,39 @@ for h in ("90", "180"):
     assert float(r["cal_is80_km2"]) < float(r["cal_model_is80_km2"]), r
 PY
 
+# backtest --model auto scores what forecast --model auto would have said:
+# from origins every 180 days after the 365-day burn-in (2025-07-08,
+# 2026-01-04, 2026-07-03), each zone's auto row errs on average by exactly
+# |auto's projection 30 days on - what was observed| of the forecasts as of
+# those dates (the first picks pace for want of past scores; the later ones
+# choose).
+"$FRONTCAST" backtest -q --areas "$work/areas.csv" --model auto --window 180,365 --horizons 30 \
+    --every 180 -o "$work/bt-auto.csv" && pass || fail "backtest --model auto"
+for d in 2025-07-08 2026-01-04 2026-07-03; do
+    "$FRONTCAST" forecast -q --areas "$work/areas.csv" --model auto --window 180,365 \
+        --as-of $d --horizon 30 --step 30 -o "$work/f-auto-$d" || fail "forecast --model auto as of $d"
+done
+python3 - "$work" <<'PY' && pass || fail "auto: backtest and forecast disagree"
+import csv, datetime, sys
+w = sys.argv[1]
+bt = {r["zone_id"]: r for r in csv.DictReader(open(w + "/bt-auto.csv")) if r["model"] == "auto"}
+obs = {(r["date"], r["zone_id"]): float(r["controlled_km2"]) for r in csv.DictReader(open(w + "/areas.csv"))}
+errs, picks = {}, set()
+for d in ("2025-07-08", "2026-01-04", "2026-07-03"):
+    later = (datetime.date.fromisoformat(d) + datetime.timedelta(days=30)).isoformat()
+    for r in csv.DictReader(open("%s/f-auto-%s/projection.csv" % (w, d))):
+        if r["model"].startswith("auto:") and r["date"] == later:
+            errs.setdefault(r["zone_id"], []).append(abs(float(r["projected_km2"]) - obs[(later, r["zone_id"])]))
+            picks.add(r["model"])
+checked = 0
+for z, e in errs.items():
+    if z in bt and int(bt[z]["n"]) == 3:
+        assert abs(sum(e) / 3 - float(bt[z]["mae_km2"])) <= 0.002, (z, e, bt[z]["mae_km2"])
+        checked += 1
+print("auto: %d zones agree with forecast --model auto; picks %s" % (checked, sorted(picks)))
+assert checked >= 7 and len(picks) >= 2, (checked, picks)
+PY
+
 # No look-ahead: a forecast as of D from the areas cut at D is the same,
 # byte for byte, as one from the whole history with --as-of D.
 cut=2026-02-01
