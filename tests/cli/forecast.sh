@@ -95,7 +95,7 @@ proj = list(csv.DictReader(open(sys.argv[1] + "/projection.csv")))
 assert {r["zone_id"] for r in proj if r["model"].startswith("auto:")} == {r["zone_id"] for r in proj}
 PY
 expect_usage "$FRONTCAST" run --model auto
-expect_usage "$FRONTCAST" backtest --model auto
+expect_usage "$FRONTCAST" backtest --spatial --model auto  # auto is for the areas backtest
 
 # --intervals model: the models' own bands, said so in every row.
 "$FRONTCAST" forecast -q --areas "$work/areas.csv" --intervals model -o "$work/m" && pass || fail "--intervals model"
