@@ -46,15 +46,22 @@ json.dump([{"id": 101, "datetime": "2026-08-21T20:10:00.000Z", "status": True},
            {"id": 103, "datetime": "2026-08-22T21:00:00.000Z", "status": True}],
           open(os.path.join(out, "public"), "w"))
 PY
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# free_port: a port nobody listens on; wait_for URL: until it answers.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_for() {
+    for _ in $(seq 50); do
+        python3 -c "import urllib.request; urllib.request.urlopen('$1')" 2>/dev/null && return
+        sleep 0.1
+    done
+}
+port=$(free_port)
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$site" 2>"$work/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do
-    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/api/history/public')" 2>/dev/null && break
-    sleep 0.1
-done
 base="http://127.0.0.1:$port"
+wait_for "$base/api/history/public"
 dir=$work/snapshots
 
 "$FRONTCAST" fetch deepstate --dir "$dir" --base-url "$base" 2>"$work/err" && pass || { fail "fetch"; cat "$work/err"; }
@@ -158,15 +165,12 @@ class H(http.server.SimpleHTTPRequestHandler):
         pass
 http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 PY
-port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port2=$(free_port)
 python3 "$work/redirect.py" "$site" "$port2" "$base" &
 server2=$!
 trap 'kill $server $server2 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do
-    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port2/api/history/public')" 2>/dev/null && break
-    sleep 0.1
-done
 base2="http://127.0.0.1:$port2"
+wait_for "$base2/api/history/public"
 expect_error "more than 5 redirects" "$work/loop/x" -- \
     "$FRONTCAST" fetch deepstate --dir "$work/loop" --base-url "$base2/loop"
 expect_error "redirected to another host or port \($base/api/history/public\)" "$work/away/x" -- \
