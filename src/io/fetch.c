@@ -227,13 +227,30 @@ static bool utc_minutes(const char *s, long long *out)
     return true;
 }
 
+/* The UTC date of an instant in minutes (floored: before 1970 too). */
+static fc_day day_of(long long minutes)
+{
+    return (fc_day)((minutes >= 0 ? minutes : minutes - 1439) / 1440);
+}
+
 bool fc_fetch_utc_date(const char *s, fc_day *out)
 {
     long long m;
     if (!utc_minutes(s, &m))
         return false;
-    *out = (fc_day)((m >= 0 ? m : m - 1439) / 1440);
+    *out = day_of(m);
     return true;
+}
+
+/* At most size - 1 bytes of s with control characters as '?': what a
+ * server sent goes into a cron mail, not escape sequences. Returns buf. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < size; i++)
+        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    buf[i] = '\0';
+    return buf;
 }
 
 typedef fc_fetch_version version;
@@ -348,13 +365,14 @@ fc_status fc_fetch_parse_list(const char *url, const char *text, fc_day today,
             problem = "the id is not plain (letters, digits, '_' and '-')";
         else if (!d || !utc_minutes(d, &x->minutes))
             problem = "no ISO 8601 datetime";
-        else if ((x->date = (fc_day)((x->minutes >= 0 ? x->minutes : x->minutes - 1439) / 1440)) <
-                     first || x->date > tomorrow)
+        else if ((x->date = day_of(x->minutes)) < first || x->date > tomorrow)
             problem = "implausible date (before " FC_FETCH_FIRST_DATE " or after tomorrow, UTC)";
         if (problem) {
+            char pi[41], pd[41];
             ++*quarantined;
-            fc_warn(quarantine, "version %zu of %s (id %.40s, %.40s): %s", i + 1, url,
-                    ids ? ids : "?", d ? d : "no datetime", problem);
+            fc_warn(quarantine, "version %zu of %s (id %s, %s): %s", i + 1, url,
+                    printable(ids ? ids : "?", pi, sizeof pi),
+                    printable(d ? d : "no datetime", pd, sizeof pd), problem);
             continue;
         }
         snprintf(x->id, sizeof x->id, "%s", ids);
