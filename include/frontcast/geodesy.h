@@ -41,6 +41,8 @@ const char *fc_worker_geos_error(const fc_worker *w);
  * equal-area on WGS84 centred at (lon0_deg, lat0_deg), metres.
  */
 void fc_equal_area_crs(double lon0_deg, double lat0_deg, char *buf, size_t size);
+/* The centre of a CRS written by fc_equal_area_crs; false for any other. */
+bool fc_equal_area_centre(const char *crs, double *lon0_deg, double *lat0_deg);
 
 /*
  * Reprojects a polygonal (or a lineal) geometry from src_crs to dst_crs (any definition

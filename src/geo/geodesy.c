@@ -24,6 +24,11 @@ void fc_equal_area_crs(double lon0_deg, double lat0_deg, char *buf, size_t size)
              lat0_deg, lon0_deg);
 }
 
+bool fc_equal_area_centre(const char *crs, double *lon0_deg, double *lat0_deg)
+{
+    return sscanf(crs, "+proj=laea +lat_0=%lf +lon_0=%lf ", lat0_deg, lon0_deg) == 2;
+}
+
 /* Returns the worker's transformation src -> dst in lon/lat order, creating
  * and caching it when the pair changed. NULL with err set on failure. */
 static PJ *transformation(fc_worker *w, const char *src, const char *dst, fc_error *err)

@@ -68,10 +68,9 @@ fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
      * geometry is first cut to the hemisphere of longitudes around the
      * centre, its edges densified so that they stay meridians and
      * parallels once projected; what lies near the zones is untouched. */
-    const char *lon0s = geographic ? strstr(dst_crs, "+lon_0=") : NULL;
+    double lon0, lat0;
     GEOSGeometry *cut = NULL;
-    if (lon0s && fc_geom_bbox(w, in, b)) {
-        const double lon0 = atof(lon0s + 7);
+    if (geographic && fc_equal_area_centre(dst_crs, &lon0, &lat0) && fc_geom_bbox(w, in, b)) {
         if (b[0] < lon0 - 90 || b[2] > lon0 + 90) {
             GEOSGeometry *c = GEOSClipByRect_r(w->geos, in, lon0 - 90, -90, lon0 + 90, 90);
             cut = c ? GEOSDensify_r(w->geos, c, 1.0) : NULL;

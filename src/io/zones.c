@@ -222,16 +222,19 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
         const char *name = f->values[name_k] ? f->values[name_k] : id;
         const size_t bad_id = fc_text_check(id), bad_name = fc_text_check(name);
         if (bad_id != (size_t)-1 || bad_name != (size_t)-1) {
-            const unsigned char b = (unsigned char)(bad_id != (size_t)-1 ? id[bad_id]
-                                                                          : name[bad_name]);
+            const char *bad = bad_id != (size_t)-1 ? id + bad_id : name + bad_name;
+            const unsigned char b = (unsigned char)bad[0];
+            /* C0, DEL and C1 (U+0080..U+009F, 0xC2 0x80..0x9F) controls */
+            const bool control = b < 0x20 || b == 0x7f ||
+                                 (b == 0xc2 && (unsigned char)bad[1] >= 0x80 &&
+                                  (unsigned char)bad[1] < 0xa0);
             st = fc_error_set(err, FC_ERR_FIELD,
                               "%s: feature %ld: the zone %s ('%s') has %s (byte 0x%02X at %zu): "
                               "convert the file to UTF-8 (a Shapefile: give its encoding in a "
                               ".cpg file)",
                               path, f->fid, bad_id != (size_t)-1 ? "id" : "name",
                               layer.fields[bad_id != (size_t)-1 ? id_k : name_k],
-                              b < 0x20 || b == 0x7f ? "a control character"
-                                                    : "bytes that are not UTF-8 text",
+                              control ? "a control character" : "bytes that are not UTF-8 text",
                               b, bad_id != (size_t)-1 ? bad_id : bad_name);
             goto cleanup;
         }

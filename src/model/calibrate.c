@@ -278,6 +278,11 @@ static double conformal_quantile(const weighted *x, size_t n, double total, doub
     return INFINITY;
 }
 
+static bool usable(const fc_cal_table *t, int b)
+{
+    return t->n[b] >= FC_CAL_MIN_SCORES && isfinite(t->q80[b]) && isfinite(t->q95[b]);
+}
+
 void fc_calibration_at(const fc_calibration *c, fc_day as_of, fc_cal_table *out)
 {
     memset(out, 0, sizeof *out);
@@ -320,16 +325,11 @@ void fc_calibration_at(const fc_calibration *c, fc_day as_of, fc_cal_table *out)
      * quantile lags a change of regime that the shorter ones have seen. */
     double run80 = 0, run95 = 0;
     for (int b = 0; b < FC_CAL_NBUCKETS; b++) {
-        if (out->n[b] < FC_CAL_MIN_SCORES || !isfinite(out->q80[b]) || !isfinite(out->q95[b]))
+        if (!usable(out, b))
             continue;
         run80 = out->q80[b] = fmax(out->q80[b], run80);
         run95 = out->q95[b] = fmax(out->q95[b], run95);
     }
-}
-
-static bool usable(const fc_cal_table *t, int b)
-{
-    return t->n[b] >= FC_CAL_MIN_SCORES && isfinite(t->q80[b]) && isfinite(t->q95[b]);
 }
 
 static double clamp_to(double v, double cap)

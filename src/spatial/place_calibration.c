@@ -184,7 +184,7 @@ void fc_place_calibration_at(const fc_place_predictions *p, const fc_place_histo
      * origin after k where cell j is held (-1: none by as_of). */
     for (size_t j = 0; j < p->ncells; j++)
         next[j] = -1;
-    for (size_t k = known; k-- > 0;) {
+    for (size_t k = p->ncells ? known : 0; k-- > 0;) {
         const float *days = &p->cell_days[k * p->ncells];
         const double last = (double)(p->origin[known - 1] - p->origin[k]);
         for (size_t j = 0; k < nk && j < p->ncells; j++) {

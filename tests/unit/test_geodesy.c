@@ -123,8 +123,21 @@ static void oblasts_match_geodesic(fc_worker *w)
     fc_zones_destroy(w, zs);
 }
 
+/* The working CRS's centre reads back from its definition. */
+static void centre_round_trip(void)
+{
+    char crs[256];
+    double lon0, lat0;
+    fc_equal_area_crs(31.1502, 48.3794, crs, sizeof crs);
+    CHECK(fc_equal_area_centre(crs, &lon0, &lat0));
+    CHECK_NEAR(lon0, 31.1502, 1e-9);
+    CHECK_NEAR(lat0, 48.3794, 1e-9);
+    CHECK(!fc_equal_area_centre("EPSG:4326", &lon0, &lat0));
+}
+
 int main(void)
 {
+    centre_round_trip();
     fc_worker *w = fc_worker_create();
     quadrangle_reference();
     geodesic_reference(w);
