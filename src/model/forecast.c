@@ -589,7 +589,7 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                     const fc_cal_table *tab = &tabs[mi * nw + wi];
                     for (size_t u = 0; u < usable && st == FC_OK; u++) {
                         /* The band a forecast as of this origin prints. */
-                        fc_band cal;
+                        fc_band cal = {0};
                         bool has_cal = models[mi] != FC_MODEL_NAIVE &&
                                        fc_cal_band(tab, hs[u], &bands[u],
                                                    activity, z < zs->n ? zone_km2(zs, z) : 0,
