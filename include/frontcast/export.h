@@ -20,12 +20,18 @@ typedef struct fc_atomic {
     char *path;  /* final path, owned */
     char *tmp;   /* temporary path in the same folder, owned */
     FILE *f;     /* open on tmp when begun with a stream, else NULL */
+    bool finished; /* fc_atomic_finish done: tmp complete, synced, closed */
 } fc_atomic;
 
 /* Starts writing path: picks a temporary name beside it (same extension,
  * so that GDAL drivers recognise it) and, if with_stream, opens it. */
 fc_status fc_atomic_begin(const char *path, bool with_stream, fc_atomic *a, fc_error *err);
-/* Flushes, syncs and renames the temporary file onto the final path. */
+/* Flushes, checks, syncs and closes the temporary file, without renaming
+ * it: for outputs that go in together, every write is known good before
+ * any takes its name. On failure a is aborted. */
+fc_status fc_atomic_finish(fc_atomic *a, fc_error *err);
+/* fc_atomic_finish (if not done), then renames the temporary file onto the
+ * final path and syncs the folder. */
 fc_status fc_atomic_commit(fc_atomic *a, fc_error *err);
 /* Removes the temporary file; safe after commit and on a zeroed fc_atomic. */
 void fc_atomic_abort(fc_atomic *a);

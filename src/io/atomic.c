@@ -53,8 +53,10 @@ static int sync_path(const char *path, int flags)
     return rc;
 }
 
-fc_status fc_atomic_commit(fc_atomic *a, fc_error *err)
+fc_status fc_atomic_finish(fc_atomic *a, fc_error *err)
 {
+    if (a->finished)
+        return FC_OK;
     if (!a->f) {
         /* Written by GDAL and closed: on disk before it takes the name. */
         int e = sync_path(a->tmp, O_RDONLY);
@@ -76,6 +78,15 @@ fc_status fc_atomic_commit(fc_atomic *a, fc_error *err)
             return st;
         }
     }
+    a->finished = true;
+    return FC_OK;
+}
+
+fc_status fc_atomic_commit(fc_atomic *a, fc_error *err)
+{
+    fc_status st0 = fc_atomic_finish(a, err);
+    if (st0 != FC_OK)
+        return st0;
     if (rename(a->tmp, a->path) != 0) {
         fc_status st = fc_error_set(err, FC_ERR_IO, "%s: cannot move into place: %s", a->path,
                                     strerror(errno));

@@ -75,8 +75,14 @@ fc_status fc_csv_commit(fc_csv *c, fc_error *err)
         memset(c, 0, sizeof *c);
         return st;
     }
-    /* Sidecar first: a reader that finds the new CSV finds its types. */
-    st = fc_atomic_commit(&c->types, err);
+    /* Both written in full before either takes its name (a full disk must
+     * not leave a new sidecar beside the old CSV); then the sidecar first:
+     * a reader that finds the new CSV finds its types. */
+    st = fc_atomic_finish(&c->data, err);
+    if (st == FC_OK)
+        st = fc_atomic_finish(&c->types, err);
+    if (st == FC_OK)
+        st = fc_atomic_commit(&c->types, err);
     if (st == FC_OK)
         st = fc_atomic_commit(&c->data, err);
     fc_csv_abort(c);

@@ -26,6 +26,14 @@ for case in geojson:200 gpkg:200 csv:20; do
     expect_error "areas\.$ext: .*(disk full|disk I/O error|too large)" "$out" -- \
         limited "${case#*:}" "$FRONTCAST" areas -q -o "$out"
 done
+# The CSV's sidecar goes in with it or not at all: a failed CSV left a new
+# .csvt beside the old .csv.
+echo OLD >"$work/out/two.csv"
+echo OLDT >"$work/out/two.csvt"
+limited 20 "$FRONTCAST" areas -q -o "$work/out/two.csv" 2>/dev/null
+[ "$(cat "$work/out/two.csv")" = OLD ] && [ "$(cat "$work/out/two.csvt")" = OLDT ] && pass \
+    || fail "a failed CSV changed its .csvt"
+
 # Unlimited, the same commands work (the limit was the only problem).
 "$FRONTCAST" areas -q -o "$work/out/areas.geojson" && [ "$(wc -c <"$work/out/areas.geojson")" -gt 204800 ] \
     && pass || fail "areas.geojson without a limit"
