@@ -52,6 +52,10 @@ typedef enum fc_model {
     FC_MODEL_COUNT
 } fc_model;
 
+/* Rates below this (km2/day) are no advance: they print as 0.000, and a
+ * thousandth of a km2 a day is rounding noise in the inputs, not a front. */
+#define FC_MIN_ADVANCE_KM2_PER_DAY 0.0005
+
 /* The members of the ensemble. */
 #define FC_ENSEMBLE_SIZE 3
 extern const fc_model fc_ensemble_members[FC_ENSEMBLE_SIZE];

@@ -643,6 +643,8 @@ int cmd_run(int argc, char **argv)
     ao.step_days = a.map_step;
     ao.model = a.advance_model;
     ao.model_intervals = a.m.model_intervals;
+    ao.bootstrap = a.m.bootstrap; /* run's --bootstrap/--seed reach advance too */
+    ao.seed = (uint64_t)a.m.seed;
     ao.cell_m = a.cell_km * 1000;
     ao.places = places;
     ao.places_history = pl_hist;

@@ -78,9 +78,6 @@ static fc_status fit_zone(const fc_zoneset *zs, size_t z, fc_model m, int window
 /* How far an ETA is looked for: beyond the horizon it is still given (with
  * status beyond-horizon) up to ten years out, then left empty. */
 #define ETA_SEARCH_DAYS 3653
-/* Rates below this (km2/day) are no advance: they print as 0.000, and a
- * thousandth of a km2 a day is rounding noise in the inputs, not a front. */
-#define MIN_ADVANCE_KM2_PER_DAY 0.0005
 
 /* A fit and, when there is one, the calibration its bands come from. */
 typedef struct projector {
@@ -166,7 +163,7 @@ static fc_status date_threshold(const projector *fit, double area, int horizon, 
         e->status = FC_ETA_REACHED;
         return FC_OK;
     }
-    if (!(e->pace_km2_per_day >= MIN_ADVANCE_KM2_PER_DAY)) {
+    if (!(e->pace_km2_per_day >= FC_MIN_ADVANCE_KM2_PER_DAY)) {
         e->status = FC_ETA_NO_ADVANCE;
         return FC_OK;
     }

@@ -14,8 +14,6 @@
 #include "geo/geom.h"
 #include "geo/worker.h"
 
-/* Rates below this (km2/day) are no advance, as in forecast.c. */
-#define MIN_ADVANCE_KM2_PER_DAY 0.0005
 
 void fc_gain_curves_free(fc_gain_curve *gains, size_t n)
 {
@@ -73,7 +71,7 @@ fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as
             fc_error_set(err, st, "zone %s (%s): %s", zs->zones[z].id, zs->zones[z].name, sub.msg);
             break;
         }
-        if (fc_fit_rate(fit) >= MIN_ADVANCE_KM2_PER_DAY) {
+        if (fc_fit_rate(fit) >= FC_MIN_ADVANCE_KM2_PER_DAY) {
             st = fc_fit_project(fit, hs, nd, b, err);
             const double activity = fc_cal_activity(tt, yy, n, as_of);
             for (size_t d = 0; st == FC_OK && d < nd; d++) {

@@ -47,6 +47,11 @@ rm "$series/synthetic-demo_20250714.geojson"
 # A clean run of the same inputs, to compare with after interruptions.
 run -o "$work/clean" -q || fail "clean run"
 
+# run's --bootstrap and --seed reach every stage, advance too: its places'
+# bounds change with them (they stayed at advance's defaults before).
+run -o "$work/boot" -q --bootstrap 60 --seed 7 || fail "run --bootstrap 60 --seed 7"
+cmp -s "$work/clean/places.csv" "$work/boot/places.csv" && fail "run --bootstrap/--seed did not reach advance" || pass
+
 # Killed part-way (at several moments), then run again: the same outputs.
 for delay in 0.2 0.6 1.2; do
     rm -rf "$work/killed"
