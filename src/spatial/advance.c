@@ -271,57 +271,34 @@ static fc_day day_or_none(fc_day as_of, float days, int horizon)
     return isfinite(days) && days <= horizon ? as_of + (fc_day)ceil(days) : FC_NO_DAY;
 }
 
-/* Reads the places (GeoJSON points, lon/lat) and dates those not yet held. */
+/* Dates the places not yet held: src (their names taken over) at xy, their
+ * coordinates in the working CRS (fc_places_xy). */
 static fc_status date_places(fc_worker *w, const fc_zoneset *zs, const fc_frontier *fr,
-                             const GEOSGeometry *now, const char *path, int horizon,
-                             const fc_place_cal *pcal, fc_advance *a, fc_error *err)
+                             const GEOSGeometry *now, fc_places *src, const double *xy,
+                             int horizon, const fc_place_cal *pcal, fc_advance *a, fc_error *err)
 {
     GEOSContextHandle_t h = w->geos;
-    fc_places *src = NULL;
-    fc_status st = fc_places_read(path, &src, err);
-    if (st != FC_OK)
-        return st;
-    const size_t n = src->n;
-    double *xy = malloc(2 * (n + 1) * sizeof *xy);
-    a->places = calloc(n + 1, sizeof *a->places);
-    GEOSGeometry *front = NULL, *line = NULL, *proj = NULL;
+    const size_t k = src->n;
+    a->places = calloc(k + 1, sizeof *a->places);
+    GEOSGeometry *front = NULL;
     const GEOSPreparedGeometry *held = NULL, *frontp = NULL;
-    if (!xy || !a->places)
-        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    size_t k = 0;
-    for (size_t i = 0; i < n && st == FC_OK; i++, k++) {
-        xy[2 * k] = src->p[i].lon;
-        xy[2 * k + 1] = src->p[i].lat;
-        a->places[k].name = src->p[i].name; /* taken over */
-        a->places[k].population = src->p[i].population;
+    fc_status st = a->places ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < k && st == FC_OK; i++) {
+        a->places[i].name = src->p[i].name; /* taken over */
+        a->places[i].population = src->p[i].population;
         src->p[i].name = NULL;
     }
-    fc_places_destroy(src);
-    a->nplaces = k;
+    a->nplaces = st == FC_OK ? k : 0;
     if (st != FC_OK || k == 0)
         goto cleanup;
-    /* The points, reprojected as one line (the one path fc_reproject takes). */
-    if (k == 1) {
-        xy[2] = xy[0];
-        xy[3] = xy[1];
-    }
-    GEOSCoordSequence *seq = GEOSCoordSeq_copyFromBuffer_r(h, xy, (unsigned)(k > 1 ? k : 2), 0, 0);
-    line = seq ? GEOSGeom_createLineString_r(h, seq) : NULL;
-    if (!line || (st = fc_reproject(w, line, "OGC:CRS84", zs->crs, &proj, err)) != FC_OK) {
-        if (st == FC_OK)
-            st = fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
-        goto cleanup;
-    }
     st = fc_front_line(w, fr, now, 1000, &front, err);
     if (st != FC_OK)
         goto cleanup;
     held = GEOSPrepare_r(h, now);
     frontp = GEOSPrepare_r(h, GEOSisEmpty_r(h, front) ? now : front);
-    const GEOSCoordSequence *ps = GEOSGeom_getCoordSeq_r(h, GEOSGetGeometryN_r(h, proj, 0));
     size_t kept = 0;
     for (size_t i = 0; i < k; i++) {
-        double x, y;
-        GEOSCoordSeq_getXY_r(h, ps, (unsigned)i, &x, &y);
+        const double x = xy[2 * i], y = xy[2 * i + 1];
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
         fc_place_row p = a->places[i];
         double d = NAN;
@@ -362,11 +339,6 @@ cleanup:
         GEOSPreparedGeom_destroy_r(h, frontp);
     if (front)
         GEOSGeom_destroy_r(h, front);
-    if (line)
-        GEOSGeom_destroy_r(h, line);
-    if (proj)
-        GEOSGeom_destroy_r(h, proj);
-    free(xy);
     return st;
 }
 
@@ -375,20 +347,16 @@ cleanup:
  * places' observed timeline. */
 static fc_status place_calibration(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
                                    const fc_area_table *table, const fc_advance_options *o,
-                                   fc_day as_of, const fc_diag *diag, fc_place_cal *out,
-                                   fc_error *err)
+                                   const fc_places *pl, const double *xy, fc_day as_of,
+                                   const fc_diag *diag, fc_place_cal *out, fc_error *err)
 {
-    fc_places *pl = NULL;
     fc_place_history *own = NULL; /* the timeline, when the caller had none */
     fc_place_predictions *pred = NULL;
-    double *xy = NULL;
-    fc_status st = fc_places_read(o->places, &pl, err);
-    if (st == FC_OK && !o->places_history)
+    fc_status st = FC_OK;
+    if (!o->places_history)
         st = fc_places_timeline(w, zs, series, pl, &(fc_places_timeline_options){0, diag, NULL, NULL},
                                 &own, err);
     const fc_place_history *hist = o->places_history ? o->places_history : own;
-    if (st == FC_OK)
-        st = fc_places_xy(w, pl, zs->crs, &xy, err);
     fc_place_prediction_options po = {
         fc_series_date(series, 0) + o->window_days, as_of - FC_PLACE_CAL_EVERY_DAYS,
         FC_PLACE_CAL_EVERY_DAYS, o->window_days, o->horizon_days, o->model,
@@ -399,9 +367,7 @@ static fc_status place_calibration(fc_worker *w, const fc_zoneset *zs, const fc_
     if (st == FC_OK)
         fc_place_calibration_at(pred, hist, as_of, out);
     fc_place_predictions_destroy(pred);
-    free(xy);
     free(own);
-    fc_places_destroy(pl);
     return st;
 }
 
@@ -476,11 +442,21 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
                 gains[z].gain_km2 ? gains[z].gain_km2[a->step_days[s]] : 0;
         st = draw_step(w, zs, fr, now, a, s, err);
     }
-    fc_place_cal pcal = {0, 0, INFINITY};
-    if (st == FC_OK && o.places && !o.model_intervals)
-        st = place_calibration(w, zs, series, table, &o, a->as_of, diag, &pcal, err);
-    if (st == FC_OK && o.places)
-        st = date_places(w, zs, fr, now, o.places, o.horizon_days, &pcal, a, err);
+    if (st == FC_OK && o.places) {
+        /* The places, read and projected once for their calibration and dates. */
+        fc_places *pl = NULL;
+        double *xy = NULL;
+        fc_place_cal pcal = {0, 0, INFINITY};
+        st = fc_places_read(o.places, &pl, err);
+        if (st == FC_OK)
+            st = fc_places_xy(w, pl, zs->crs, &xy, err);
+        if (st == FC_OK && !o.model_intervals)
+            st = place_calibration(w, zs, series, table, &o, pl, xy, a->as_of, diag, &pcal, err);
+        if (st == FC_OK)
+            st = date_places(w, zs, fr, now, pl, xy, o.horizon_days, &pcal, a, err);
+        free(xy);
+        fc_places_destroy(pl);
+    }
 cleanup:
     fc_gain_curves_free(gains, nz);
     free(gains);
