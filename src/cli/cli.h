@@ -46,6 +46,9 @@ void cli_progress_end(const cli_common *c);
 /* Path of a file in the default data folder (FRONTCAST_GEODATA or the
  * build's geodata/). Newly allocated. */
 char *cli_geodata_path(const char *name);
+/* The places file: given, or the bundled default (FC_DEFAULT_PLACES in the
+ * geodata folder). Newly allocated (free()); NULL when out of memory. */
+char *cli_places_path(const char *given);
 
 /* Parses a positive int option value; false if malformed. */
 bool cli_parse_int(const char *s, int min, int max, int *out);

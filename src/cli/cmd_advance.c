@@ -92,8 +92,8 @@ int cmd_advance(int argc, char **argv)
         return bad;
     common.progress = !common.quiet && isatty(STDERR_FILENO);
 
-    char *def_places = places ? NULL : cli_geodata_path(FC_DEFAULT_PLACES);
-    ao.places = places ? places : def_places;
+    char *places_path = cli_places_path(places);
+    ao.places = places_path;
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);
     fc_error err = {0};
@@ -146,6 +146,6 @@ int cmd_advance(int argc, char **argv)
     fc_series_close(w, series);
     fc_zones_destroy(w, zs);
     fc_worker_destroy(w);
-    free(def_places);
+    free(places_path);
     return rc;
 }

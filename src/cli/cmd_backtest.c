@@ -265,9 +265,9 @@ static int run_places(backtest_args *a)
     fc_place_history *hist = NULL;
     fc_place_score *scores = NULL;
     size_t nscores = 0, norigins = 0;
-    char *def_places = a->places_path ? NULL : cli_geodata_path(FC_DEFAULT_PLACES);
-    fc_status st = w ? fc_places_read(a->places_path ? a->places_path : def_places, &pl, &err)
-                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    char *places_path = cli_places_path(a->places_path);
+    fc_status st = w && places_path ? fc_places_read(places_path, &pl, &err)
+                                    : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
         st = cli_open_and_measure(&a->in, &a->common, &warn, w, &zs, &series, &table, &err);
     if (st == FC_OK)
@@ -315,7 +315,7 @@ static int run_places(backtest_args *a)
     fc_series_close(w, series);
     fc_zones_destroy(w, zs);
     fc_worker_destroy(w);
-    free(def_places);
+    free(places_path);
     return rc;
 }
 

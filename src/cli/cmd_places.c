@@ -108,7 +108,7 @@ int cmd_places(int argc, char **argv)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     common.progress = !common.quiet && isatty(STDERR_FILENO);
 
-    char *def_places = places_path ? NULL : cli_geodata_path(FC_DEFAULT_PLACES);
+    char *places = cli_places_path(places_path);
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);
     fc_error err = {0};
@@ -117,8 +117,8 @@ int cmd_places(int argc, char **argv)
     fc_series *series = NULL;
     fc_places *pl = NULL;
     fc_place_history *hist = NULL;
-    fc_status st = w ? fc_places_read(places_path ? places_path : def_places, &pl, &err)
-                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = w && places ? fc_places_read(places, &pl, &err)
+                               : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
         st = cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err);
     if (st == FC_OK) {
@@ -137,6 +137,6 @@ int cmd_places(int argc, char **argv)
     fc_series_close(w, series);
     fc_zones_destroy(w, zs);
     fc_worker_destroy(w);
-    free(def_places);
+    free(places);
     return rc;
 }

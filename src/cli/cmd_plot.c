@@ -107,8 +107,8 @@ int cmd_plot(int argc, char **argv)
             snprintf(source, sizeof source, "%s", in.control);
         po.source = source;
     }
-    char *def_places = cli_geodata_path(FC_DEFAULT_PLACES);
-    ao.places = def_places;
+    char *places_path = cli_places_path(NULL);
+    ao.places = places_path;
 
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);
@@ -151,6 +151,6 @@ int cmd_plot(int argc, char **argv)
     fc_series_close(w, series);
     fc_zones_destroy(w, zs);
     fc_worker_destroy(w);
-    free(def_places);
+    free(places_path);
     return rc;
 }

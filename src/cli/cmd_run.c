@@ -489,8 +489,7 @@ int cmd_run(int argc, char **argv)
     fc_status st = fc_ensure_dir(a.output, &err);
     char *lock_path = fc_path_join(a.output, ".frontcast.lock");
     char *state = a.state ? fc_strdup(a.state) : fc_path_join(a.output, "state.sqlite");
-    char *def_places = a.places ? NULL : cli_geodata_path(FC_DEFAULT_PLACES);
-    const char *places = a.places ? a.places : def_places;
+    char *places = cli_places_path(a.places);
     int lock = -1;
     bool busy = false;
     fc_worker *w = fc_worker_create();
@@ -512,7 +511,7 @@ int cmd_run(int argc, char **argv)
     char zones_key[65] = "", signature[65] = "";
     int exit_code = FC_EXIT_OK;
 
-    if (st == FC_OK && (!lock_path || !state || !w))
+    if (st == FC_OK && (!lock_path || !state || !places || !w))
         st = fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
         st = fc_lock_acquire(lock_path, a.wait_s, &lock, &busy, &err);
@@ -780,7 +779,7 @@ cleanup:
     json_object_put(warn.list);
     free(lock_path);
     free(state);
-    free(def_places);
+    free(places);
     free(a.canonical);
     for (int i = 0; i < av.n; i++)
         free(av.v[i]);

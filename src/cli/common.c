@@ -86,6 +86,11 @@ char *cli_geodata_path(const char *name)
     return out;
 }
 
+char *cli_places_path(const char *given)
+{
+    return given ? fc_strdup(given) : cli_geodata_path(FC_DEFAULT_PLACES);
+}
+
 bool cli_parse_int(const char *s, int min, int max, int *out)
 {
     char *end;
