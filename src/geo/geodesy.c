@@ -92,12 +92,74 @@ bool fc_crs_is_geographic(fc_worker *w, const char *crs)
 typedef struct {
     PJ *pj;
     fc_status status;
+    const struct geod_geodesic *geod; /* edges are geodesics: split them first */
 } transform_ctx;
 
-static int transform_ring(fc_worker *w, double *xy, size_t n, void *user)
+/* A bound on the length (m) of the geodesic from lon/lat a to b, from the
+ * coordinates alone: the path along a meridian to the other latitude and
+ * then along the parallel nearer the equator is no shorter. Most edges of
+ * real boundaries are tens of metres, and this settles them without solving
+ * the geodesic. */
+static double geodesic_bound_m(const double *a, const double *b)
+{
+    const double deg = M_PI / 180 * WGS84_A * 1.0068; /* > a meridian degree anywhere */
+    const double lat = fmin(fabs(a[1]), fabs(b[1]));
+    return (fabs(b[1] - a[1]) + fabs(b[0] - a[0]) * cos(fmin(lat, 90) * M_PI / 180)) * deg;
+}
+
+/* Splits the edges of the n points in *xy (lon/lat) longer than
+ * FC_GEODESIC_STEP_M into equal pieces along their geodesics (longitudes
+ * kept continuous across the antimeridian). -1 when out of memory. */
+static int split_geodesics(const struct geod_geodesic *g, double **xy, size_t *n)
+{
+    const double *p = *xy;
+    size_t cap = *n;
+    for (size_t i = 0; i + 1 < *n; i++) {
+        const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
+        if (bound > FC_GEODESIC_STEP_M)
+            cap += (size_t)ceil(bound / FC_GEODESIC_STEP_M);
+    }
+    if (cap == *n)
+        return 0;
+    double *out = malloc(2 * cap * sizeof *out), *q = out;
+    if (!out)
+        return -1;
+    for (size_t i = 0; i + 1 < *n; i++) {
+        const double *a = p + 2 * i, *b = a + 2;
+        *q++ = a[0];
+        *q++ = a[1];
+        if (geodesic_bound_m(a, b) <= FC_GEODESIC_STEP_M)
+            continue;
+        struct geod_geodesicline line;
+        geod_inverseline(&line, g, a[1], a[0], b[1], b[0],
+                         GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
+        const size_t k = (size_t)ceil(line.s13 / FC_GEODESIC_STEP_M);
+        for (size_t j = 1; j < k; j++) {
+            double lat, lon;
+            geod_genposition(&line, GEOD_LONG_UNROLL, line.s13 * (double)j / (double)k, &lat,
+                             &lon, NULL, NULL, NULL, NULL, NULL, NULL);
+            *q++ = lon;
+            *q++ = lat;
+        }
+    }
+    *q++ = p[2 * (*n - 1)];
+    *q++ = p[2 * (*n - 1) + 1];
+    free(*xy);
+    *xy = out;
+    *n = (size_t)(q - out) / 2;
+    return 0;
+}
+
+static int transform_ring(fc_worker *w, double **pxy, size_t *pn, void *user)
 {
     (void)w;
     transform_ctx *t = user;
+    if (t->geod && split_geodesics(t->geod, pxy, pn) != 0) {
+        t->status = FC_ERR_NOMEM;
+        return -1;
+    }
+    double *xy = *pxy;
+    const size_t n = *pn;
     proj_trans_generic(t->pj, PJ_FWD, xy, 2 * sizeof(double), n, xy + 1,
                        2 * sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
     for (size_t i = 0; i < 2 * n; i++)
@@ -108,16 +170,19 @@ static int transform_ring(fc_worker *w, double *xy, size_t n, void *user)
     return 0;
 }
 
-fc_status fc_reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
-                       const char *dst_crs, GEOSGeometry **out, fc_error *err)
+static fc_status reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
+                           const char *dst_crs, const struct geod_geodesic *geod,
+                           GEOSGeometry **out, fc_error *err)
 {
     PJ *pj = transformation(w, src_crs, dst_crs, err);
     if (!pj)
         return err ? err->code : FC_ERR_CRS;
-    transform_ctx t = {pj, FC_OK};
+    transform_ctx t = {pj, FC_OK, geod};
     *out = fc_geom_is_lineal(w, g) ? fc_geom_map_lines(w, g, transform_ring, &t)
                                    : fc_geom_map_rings(w, g, transform_ring, &t);
     if (!*out) {
+        if (t.status == FC_ERR_NOMEM)
+            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         if (t.status != FC_OK)
             return fc_error_set(err, t.status,
                                 "coordinates cannot be transformed to the working CRS "
@@ -128,14 +193,29 @@ fc_status fc_reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
     return FC_OK;
 }
 
+fc_status fc_reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
+                       const char *dst_crs, GEOSGeometry **out, fc_error *err)
+{
+    return reproject(w, g, src_crs, dst_crs, NULL, out, err);
+}
+
+fc_status fc_reproject_geodesic(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
+                                const char *dst_crs, GEOSGeometry **out, fc_error *err)
+{
+    struct geod_geodesic geod;
+    geod_init(&geod, WGS84_A, WGS84_F);
+    return reproject(w, g, src_crs, dst_crs, &geod, out, err);
+}
+
 fc_status fc_reproject_xy(fc_worker *w, const char *src_crs, const char *dst_crs, double *xy,
                           size_t n, fc_error *err)
 {
     PJ *pj = transformation(w, src_crs, dst_crs, err);
     if (!pj)
         return err ? err->code : FC_ERR_CRS;
-    transform_ctx t = {pj, FC_OK};
-    if (transform_ring(w, xy, n, &t) != 0)
+    transform_ctx t = {pj, FC_OK, NULL};
+    size_t m = n;
+    if (transform_ring(w, &xy, &m, &t) != 0)
         return fc_error_set(err, FC_ERR_CRS, "coordinates cannot be transformed from the working CRS");
     return FC_OK;
 }

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdlib.h>
 
 #include "geo/geom.h"
@@ -58,9 +59,10 @@ static GEOSGeometry *ring_copy(fc_worker *w, const GEOSGeometry *ring, fc_ring_m
     if (!xy)
         return NULL;
     GEOSGeometry *out = NULL;
-    if (GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0) &&
-        (!fn || fn(w, xy, n, user) == 0)) {
-        GEOSCoordSequence *ns = GEOSCoordSeq_copyFromBuffer_r(h, xy, n, 0, 0);
+    size_t m = n;
+    if (GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0) && (!fn || fn(w, &xy, &m, user) == 0) &&
+        m <= UINT_MAX) {
+        GEOSCoordSequence *ns = GEOSCoordSeq_copyFromBuffer_r(h, xy, (unsigned)m, 0, 0);
         if (ns)
             out = GEOSGeom_createLinearRing_r(h, ns);
     }
@@ -202,8 +204,10 @@ GEOSGeometry *fc_geom_map_lines(fc_worker *w, const GEOSGeometry *g, fc_ring_map
             goto cleanup;
         double *xy = malloc(2 * (size_t)(np ? np : 1) * sizeof *xy);
         GEOSCoordSequence *ns = NULL;
-        if (xy && GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0) && (!fn || fn(w, xy, np, user) == 0))
-            ns = GEOSCoordSeq_copyFromBuffer_r(h, xy, np, 0, 0);
+        size_t m = np;
+        if (xy && GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0) &&
+            (!fn || fn(w, &xy, &m, user) == 0) && m <= UINT_MAX)
+            ns = GEOSCoordSeq_copyFromBuffer_r(h, xy, (unsigned)m, 0, 0);
         free(xy);
         lines[made] = ns ? GEOSGeom_createLineString_r(h, ns) : NULL;
         if (!lines[made])

@@ -6,9 +6,11 @@
 
 #include "frontcast/geodesy.h"
 
-/* Called with a ring's interleaved x,y buffer of n points (closed). May
- * modify xy in place. Returns 0 to go on, non-zero to stop. */
-typedef int (*fc_ring_map_fn)(fc_worker *w, double *xy, size_t n, void *user);
+/* Called with a ring's (or a line's) interleaved x,y buffer of *n points
+ * (closed for a ring), allocated with malloc. May modify it in place, or
+ * replace it with another malloc'd buffer (freeing the old) and update *n.
+ * Returns 0 to go on, non-zero to stop. */
+typedef int (*fc_ring_map_fn)(fc_worker *w, double **xy, size_t *n, void *user);
 typedef int (*fc_ring_visit_fn)(fc_worker *w, const double *xy, size_t n, bool hole,
                                 void *user);
 

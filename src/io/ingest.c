@@ -88,7 +88,9 @@ fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
     }
     GEOSGeometry *g = NULL;
     fc_error sub;
-    const fc_status rs = fc_reproject(w, cut ? cut : in, src_crs, dst_crs, &g, &sub);
+    const fc_status rs = geographic
+                             ? fc_reproject_geodesic(w, cut ? cut : in, src_crs, dst_crs, &g, &sub)
+                             : fc_reproject(w, cut ? cut : in, src_crs, dst_crs, &g, &sub);
     if (cut)
         GEOSGeom_destroy_r(w->geos, cut);
     if (rs != FC_OK)
