@@ -58,10 +58,15 @@ fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double toleranc
     if (u)
         GEOSGeom_destroy_r(h, u);
     if (f->country) {
-        /* Simplified well within the tolerance: the interior only decides
-         * which control edges are too close to the border to be front. */
-        GEOSGeometry *shrunk = GEOSBuffer_r(h, f->country, -tolerance_m, 8);
+        /* Simplified well within the tolerance, before the buffer as well as
+         * after: the interior only decides which control edges are too close
+         * to the border to be front, and buffering a full-resolution outline
+         * (300,000 vertices for Ukraine) costs seconds. */
+        GEOSGeometry *coarse = GEOSTopologyPreserveSimplify_r(h, f->country, tolerance_m / 20);
+        GEOSGeometry *shrunk = coarse ? GEOSBuffer_r(h, coarse, -tolerance_m, 8) : NULL;
         f->interior = shrunk ? GEOSTopologyPreserveSimplify_r(h, shrunk, tolerance_m / 20) : NULL;
+        if (coarse)
+            GEOSGeom_destroy_r(h, coarse);
         if (shrunk)
             GEOSGeom_destroy_r(h, shrunk);
     }

@@ -154,17 +154,28 @@ fc_status fc_places_timeline(fc_worker *w, const fc_zoneset *zs, const fc_series
                                   : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     for (size_t i = 0; st == FC_OK && i < np; i++)
         hist[i].first_held = hist[i].last_free = FC_NO_DAY;
-    /* The zone of each place. */
+    /* The zone of each place; prepared, since full-resolution zones have
+     * thousands of vertices and there are hundreds of places. */
+    const GEOSPreparedGeometry **prep = calloc(zs->n + 1, sizeof *prep);
+    if (st == FC_OK && !prep)
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t z = 0; st == FC_OK && z < zs->n; z++)
+        if (!(prep[z] = GEOSPrepare_r(h, zs->zones[z].geom)))
+            st = fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
     for (size_t i = 0; st == FC_OK && i < np; i++) {
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, xy[2 * i], xy[2 * i + 1]);
         if (!pt)
             st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         for (size_t z = 0; st == FC_OK && z < zs->n && !hist[i].zone_id; z++)
-            if (GEOSIntersects_r(h, zs->zones[z].geom, pt) == 1)
+            if (GEOSPreparedIntersects_r(h, prep[z], pt) == 1)
                 hist[i].zone_id = zs->zones[z].id;
         if (pt)
             GEOSGeom_destroy_r(h, pt);
     }
+    for (size_t z = 0; prep && z < zs->n; z++)
+        if (prep[z])
+            GEOSPreparedGeom_destroy_r(h, prep[z]);
+    free(prep);
     if (st == FC_OK && np && ns) {
         timeline_ctx ctx = {xy, np, inside};
         const fc_snapshot_task task = {tl_begin, tl_end, tl_visit};
