@@ -44,6 +44,12 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
  * from an areas CSV by fc_read_areas_csv). */
 void fc_zones_destroy(fc_worker *w, fc_zoneset *zs);
 
+/* The bundled zones (a file of the geodata directory; geodata/README.md
+ * says what they are) and the credit their maps carry. */
+#define FC_DEFAULT_ZONES "ukraine-oblasts.geojson"
+#define FC_DEFAULT_ZONES_CREDIT \
+    "Zones: \u00a9 OpenStreetMap contributors (ODbL), Sevastopol: Natural Earth"
+
 /* The zone_id of the whole-layer rows. */
 #define FC_ALL_ZONE_ID "ALL"
 

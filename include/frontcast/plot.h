@@ -15,6 +15,8 @@ typedef struct fc_plot_options {
     int width, height;       /* pixels at 96 dpi; default 1200 x 700 (map 1200 x 900) */
     double dpi;              /* scales every length; default 96 */
     const char *source;      /* names the control data in titles, e.g. "DeepStateMap" */
+    const char *zones_credit; /* the map's credit line for the zones, e.g.
+                                 FC_DEFAULT_ZONES_CREDIT; NULL: none */
 } fc_plot_options;
 
 /* What the pictures show. forecast holds the chosen model and window. */

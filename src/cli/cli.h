@@ -67,6 +67,10 @@ typedef struct cli_inputs {
     double tile_km;
 } cli_inputs;
 
+/* The map's credit for the zones: the bundled zones' (FC_DEFAULT_ZONES_CREDIT)
+ * or "Zones: <file name>" in buf. */
+const char *cli_zones_credit(const cli_inputs *in, char *buf, size_t size);
+
 /* getopt_long codes and entries of the input options, for every command. */
 enum {
     CLI_OPT_ZONES = 300, CLI_OPT_ZONE_ID, CLI_OPT_ZONE_NAME, CLI_OPT_CONTROL, CLI_OPT_PATTERN,

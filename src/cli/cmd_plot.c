@@ -58,7 +58,7 @@ int cmd_plot(int argc, char **argv)
     const char *cmd = "plot", *output = "out";
     cli_inputs in = {0};
     cli_common common = {0};
-    fc_plot_options po = {1200, 700, 96, NULL};
+    fc_plot_options po = {1200, 700, 96, NULL, NULL};
     fc_advance_options ao = cli_advance_defaults();
     int dpi = 96;
     opterr = 0;
@@ -107,6 +107,8 @@ int cmd_plot(int argc, char **argv)
             snprintf(source, sizeof source, "%s", in.control);
         po.source = source;
     }
+    char credit[256];
+    po.zones_credit = cli_zones_credit(&in, credit, sizeof credit);
     char *places_path = cli_places_path(NULL);
     ao.places = places_path;
 

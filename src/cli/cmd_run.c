@@ -678,7 +678,9 @@ int cmd_run(int argc, char **argv)
     if (st == FC_OK && a.plots) {
         size_t inow = 0;
         st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, &err);
-        fc_plot_options po = {1200, 700, 96, a.source ? a.source : fc_basename(fc_series_path(series))};
+        char credit[256];
+        fc_plot_options po = {1200, 700, 96, a.source ? a.source : fc_basename(fc_series_path(series)),
+                              cli_zones_credit(&a.in, credit, sizeof credit)};
         fc_plot_data pd = {zs, table, fc, a.m.models[0], a.m.windows[0], now, adv};
         if (st == FC_OK)
             st = fc_plot_all(w, &pd, &po, a.output, &err);

@@ -86,6 +86,14 @@ char *cli_geodata_path(const char *name)
     return out;
 }
 
+const char *cli_zones_credit(const cli_inputs *in, char *buf, size_t size)
+{
+    if (!in->zones)
+        return FC_DEFAULT_ZONES_CREDIT;
+    snprintf(buf, size, "Zones: %s", fc_basename(in->zones));
+    return buf;
+}
+
 char *cli_places_path(const char *given)
 {
     return given ? fc_strdup(given) : cli_geodata_path(FC_DEFAULT_PLACES);
@@ -134,7 +142,7 @@ bool cli_parse_real_list(const char *s, double min, double max_v, double *out, s
 
 const char cli_input_help[] =
     "Inputs (any OGR vector format and CRS):\n"
-    "  --zones PATH           zone boundaries (default: geodata/ukraine-oblasts.geojson)\n"
+    "  --zones PATH           zone boundaries (default: geodata/" FC_DEFAULT_ZONES ")\n"
     "  --zone-id-field F      zone id attribute (default: auto, e.g. zone_id, iso_3166_2)\n"
     "  --zone-name-field F    zone name attribute (default: auto, e.g. name)\n"
     "  --control PATH         the control series (default: the synthetic demo series\n"
@@ -216,7 +224,7 @@ fc_status cli_open_inputs(const cli_inputs *in, const cli_common *common, cli_wa
     const char *zpath = in->zones, *cpath = in->control;
     fc_status st = FC_OK;
     if (!zpath)
-        zpath = def_zones = cli_geodata_path("ukraine-oblasts.geojson");
+        zpath = def_zones = cli_geodata_path(FC_DEFAULT_ZONES);
     if (!cpath) {
         cpath = def_control = cli_geodata_path("demo-control");
         if (!common->quiet)

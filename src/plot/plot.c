@@ -750,9 +750,9 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     snprintf(buf, sizeof buf, "%.0f km", km);
     text(cr, bx + km * 1000 * f.scale / 2, by - 16, 11, false, 0.5, 0, buf);
     snprintf(buf, sizeof buf,
-             "Zones: Natural Earth (public domain). Places: GeoNames (CC BY 4.0). Control: %s. "
+             "%s%sPlaces: GeoNames (CC BY 4.0). Control: %s. "
              "Lambert azimuthal equal-area projection.",
-             o->source);
+             o->zones_credit ? o->zones_credit : "", o->zones_credit ? ". " : "", o->source);
     set(cr, C_BLACK, 0.7);
     text(cr, 20, ht - 22, 10, false, 0, 0, buf);
 }
