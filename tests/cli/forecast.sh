@@ -10,7 +10,8 @@ GEODATA=$2
 # Computed areas and an areas CSV give the same forecast.
 "$FRONTCAST" forecast -q -o "$work/a" && pass || fail "forecast from zones/control"
 "$FRONTCAST" forecast -q --areas "$work/areas.csv" -o "$work/b" && pass || fail "forecast from --areas"
-# (The CSV keeps km2 to 3 decimals: figures may move in the last digit.)
+# (The CSV keeps km2 to 3 decimals: a slope fitted to rounded values and
+# carried up to 730 days may move a figure by up to ~0.1 km2.)
 python3 - "$work/a" "$work/b" <<'PY' && pass || fail "--areas and computed areas differ"
 import csv, sys
 for name in ("eta.csv", "projection.csv"):
@@ -20,7 +21,7 @@ for name in ("eta.csv", "projection.csv"):
     for r, s in zip(a, b):
         for k in r:
             try:
-                assert abs(float(r[k]) - float(s[k])) <= 0.05 + 1e-5 * abs(float(r[k])), (name, k, r, s)
+                assert abs(float(r[k]) - float(s[k])) <= 0.1 + 1e-5 * abs(float(r[k])), (name, k, r, s)
             except ValueError:
                 assert r[k] == s[k], (name, k, r, s)
 PY

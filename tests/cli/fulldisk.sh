@@ -42,7 +42,13 @@ limited 20 "$FRONTCAST" areas -q -o "$work/out/two.csv" 2>/dev/null
 # next run without a limit recomputes (no signature left behind).
 "$FRONTCAST" run -q -o "$work/run" && pass || fail "first run"
 cp -r "$work/run" "$work/before"
-limited 1450 "$FRONTCAST" run -q -o "$work/run" --window 90 2>"$work/err"
+# A limit halfway between map.svg (the largest output, and written last)
+# and the next largest, so the run fails at its very end.
+biggest=$(find "$work/before" -type f ! -name map.svg -printf '%s\n' | sort -n | tail -1)
+svg=$(stat -c %s "$work/before/map.svg")
+lim=$(((biggest + svg) / 2048))
+[ "$svg" -gt $((biggest * 3 / 2)) ] && pass || fail "map.svg is not by far the largest output"
+limited $lim "$FRONTCAST" run -q -o "$work/run" --window 90 2>"$work/err"
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "^frontcast: error: .*map.svg" "$work/err" && pass || { fail "run on a full disk: exit $rc"; cat "$work/err"; }
 [ ! -e "$work/run/manifest.json" ] && pass || fail "a failed run left a manifest"
