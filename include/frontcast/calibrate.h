@@ -51,9 +51,16 @@
 #define FC_CAL_ACTIVITY_DAYS 90
 #define FC_CAL_HALF_LIFE_DAYS 180
 #define FC_CAL_MIN_SCORES 30
-/* km2 per day: below it a zone did not move (DeepStateMap's redrawing of a
- * quiet oblast moves it by far less). */
-#define FC_CAL_MIN_ACTIVITY 0.01
+/* km2 per day: below it a zone did not move at the map's precision (9 km2
+ * over FC_CAL_ACTIVITY_DAYS). Slivers along a border that the control layer
+ * redraws move a quiet zone by less, and their forecasts' near-zero bands
+ * made any later real advance score 50-80 band widths: pooled, those made
+ * every zone's 95% band cover everything (Sumy's 0.7 km2 sliver before the
+ * 2025 incursion, once the outline followed the border). */
+#define FC_CAL_MIN_ACTIVITY 0.1
+/* km2 per day: the least half-width, times the horizon, a score divides
+ * by (a model band of zero width still scales an error). */
+#define FC_CAL_MIN_HALF_WIDTH 0.01
 /* How many days before origin + h the outcome snapshot may be (the
  * archive has gaps). */
 #define FC_OUTCOME_SLACK_DAYS 3
@@ -86,7 +93,7 @@ typedef struct fc_cal_score {
 
 /* The score of observation y against the model band at horizon h (days):
  * its distance from the projection in units of the band's 80% half-width
- * on that side (floored at FC_CAL_MIN_ACTIVITY * h). */
+ * on that side (floored at FC_CAL_MIN_HALF_WIDTH * h). */
 double fc_cal_score_of(const fc_band *model, double h, double y);
 
 typedef struct fc_calibration {

@@ -70,7 +70,7 @@ double fc_cal_activity(const double *t, const double *y, size_t n, double as_of)
  * h, floored so that a zero-width band still scales an error. */
 static void half_widths(const fc_band *b, double h, double *down, double *up)
 {
-    const double floor = FC_CAL_MIN_ACTIVITY * (h > 1 ? h : 1);
+    const double floor = FC_CAL_MIN_HALF_WIDTH * (h > 1 ? h : 1);
     *down = fmax(b->value - b->lo80, floor);
     *up = fmax(b->hi80 - b->value, floor);
 }
