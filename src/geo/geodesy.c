@@ -128,12 +128,16 @@ static int split_geodesics(const struct geod_geodesic *g, double **xy, size_t *n
         const double *a = p + 2 * i, *b = a + 2;
         *q++ = a[0];
         *q++ = a[1];
-        if (geodesic_bound_m(a, b) <= FC_GEODESIC_STEP_M)
+        const double bound = geodesic_bound_m(a, b);
+        if (!(bound > FC_GEODESIC_STEP_M))
             continue;
         struct geod_geodesicline line;
         geod_inverseline(&line, g, a[1], a[0], b[1], b[0],
                          GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
-        const size_t k = (size_t)ceil(line.s13 / FC_GEODESIC_STEP_M);
+        if (!(line.s13 > FC_GEODESIC_STEP_M))
+            continue;
+        /* Never more pieces than the buffer was sized for. */
+        const size_t k = (size_t)ceil(fmin(line.s13, bound) / FC_GEODESIC_STEP_M);
         for (size_t j = 1; j < k; j++) {
             double lat, lon;
             geod_genposition(&line, GEOD_LONG_UNROLL, line.s13 * (double)j / (double)k, &lat,
