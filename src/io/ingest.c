@@ -47,6 +47,33 @@ fc_status fc_read_layer(fc_worker *w, const char *path, const char *layer_name,
     return fc_ogr_read(w, path, layer_name, with_attributes, out, err);
 }
 
+/* The extent of every ring's coordinates, holes included: GEOS's envelope
+ * is the shells', and an invalid hole far outside its shell (a typo of a
+ * longitude) went unchecked into the hemisphere cut, whose densification
+ * then asked for gigabytes (found by fuzzing). */
+static int ring_extent(fc_worker *w, const double *xy, size_t n, bool hole, void *user)
+{
+    (void)w;
+    (void)hole;
+    double *b = user;
+    for (size_t i = 0; i < n; i++) {
+        b[0] = fmin(b[0], xy[2 * i]);
+        b[1] = fmin(b[1], xy[2 * i + 1]);
+        b[2] = fmax(b[2], xy[2 * i]);
+        b[3] = fmax(b[3], xy[2 * i + 1]);
+    }
+    return 0;
+}
+
+static bool extent(fc_worker *w, const GEOSGeometry *g, double b[4])
+{
+    b[0] = b[1] = INFINITY;
+    b[2] = b[3] = -INFINITY;
+    if (fc_geom_each_ring(w, g, ring_extent, b) != 0 || !(b[0] <= b[2]))
+        return fc_geom_bbox(w, g, b);
+    return true;
+}
+
 fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
                              const char *src_crs, bool geographic, const char *dst_crs,
                              const GEOSGeometry *in, GEOSGeometry **out, const fc_diag *diag,
@@ -55,7 +82,7 @@ fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
     *repaired = false;
     *out = NULL;
     double b[4];
-    if (geographic && fc_geom_bbox(w, in, b) &&
+    if (geographic && extent(w, in, b) &&
         (b[0] < -180.0001 || b[2] > 360.0001 || b[1] < -90.0001 || b[3] > 90.0001))
         return fc_error_set(err, FC_ERR_CRS,
                             "%s: %s: coordinates (%.6g, %.6g) are not longitude/latitude "
@@ -70,7 +97,7 @@ fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
      * parallels once projected; what lies near the zones is untouched. */
     double lon0, lat0;
     GEOSGeometry *cut = NULL;
-    if (geographic && fc_equal_area_centre(dst_crs, &lon0, &lat0) && fc_geom_bbox(w, in, b)) {
+    if (geographic && fc_equal_area_centre(dst_crs, &lon0, &lat0) && extent(w, in, b)) {
         if (b[0] < lon0 - 90 || b[2] > lon0 + 90) {
             GEOSGeometry *c = GEOSClipByRect_r(w->geos, in, lon0 - 90, -90, lon0 + 90, 90);
             cut = c ? GEOSDensify_r(w->geos, c, 1.0) : NULL;

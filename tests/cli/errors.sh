@@ -170,6 +170,15 @@ printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{
 expect_error "merc_20250101.geojson: feature 0: coordinates .* are not longitude/latitude although the layer's CRS is geographic: wrong CRS\?" "$out" -- \
     "$FRONTCAST" areas --control "$work/crs" -o "$out"
 
+# A hole with a mistyped longitude far outside its (valid lon/lat) shell,
+# and a part far east that makes the hemisphere cut run: the hole is
+# checked too (GEOS's envelope is the shell's) instead of being cut and
+# densified into gigabytes (12 s and 3 GB, then bad_alloc, before).
+mkdir -p "$work/hole"
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"MultiPolygon","coordinates":[[[[36,47],[39,47],[39,50],[36,50],[36,47]],[[37,48],[344740650,48.5],[37.5,49],[37,48]]],[[[150,47],[151,47],[151,48],[150,47]]]]}}]}' >"$work/hole/hole_20250101.geojson"
+expect_error "hole_20250101.geojson: feature 0: coordinates \\(3.4474.*\\) are not longitude/latitude" "$out" -- \
+    "$FRONTCAST" areas --control "$work/hole" -o "$out"
+
 # A Shapefile without .prj has no CRS at all.
 ogr2ogr -q -f "ESRI Shapefile" "$work/noprj_20250101.shp" "$demo/synthetic-demo_20250106.geojson" 2>/dev/null
 rm -f "$work/noprj_20250101.prj"
