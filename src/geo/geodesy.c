@@ -93,6 +93,7 @@ typedef struct {
     PJ *pj;
     fc_status status;
     const struct geod_geodesic *geod; /* edges are geodesics: split them first */
+    size_t budget;                    /* points the split may still add */
 } transform_ctx;
 
 /* A bound on the length (m) of the geodesic from lon/lat a to b, from the
@@ -107,37 +108,57 @@ static double geodesic_bound_m(const double *a, const double *b)
     return (fabs(b[1] - a[1]) + fabs(b[0] - a[0]) * cos(fmin(lat, 90) * M_PI / 180)) * deg;
 }
 
+/* The points a geometry's split may add: this many, plus SPLIT_PER_POINT
+ * per point it has. Real layers stay far below (a DeepStateMap snapshot
+ * adds about 1,000 to its 3,000 points; a 1-degree cell 220); a few
+ * hundred globe-spanning edges would otherwise ask for millions of points
+ * and the repair after them for gigabytes (found by fuzzing). Past the
+ * budget the pieces grow longer than FC_GEODESIC_STEP_M instead. */
+#define SPLIT_BUDGET ((size_t)1 << 16)
+#define SPLIT_PER_POINT 8
+
 /* Splits the edges of the n points in *xy (lon/lat) longer than
  * FC_GEODESIC_STEP_M into equal pieces along their geodesics (longitudes
- * kept continuous across the antimeridian). -1 when out of memory. */
-static int split_geodesics(const struct geod_geodesic *g, double **xy, size_t *n)
+ * kept continuous across the antimeridian), adding at most *budget points
+ * (and taking what it adds from it). -1 when out of memory. */
+static int split_geodesics(const struct geod_geodesic *g, double **xy, size_t *n,
+                           size_t *budget)
 {
     const double *p = *xy;
+    double step = FC_GEODESIC_STEP_M, extra = 0;
+    for (size_t i = 0; i + 1 < *n; i++) {
+        const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
+        if (bound > step)
+            extra += ceil(bound / step);
+    }
+    if (extra == 0)
+        return 0;
+    if (extra > (double)*budget)
+        step = *budget ? step * extra / (double)*budget : INFINITY;
     size_t cap = *n;
     for (size_t i = 0; i + 1 < *n; i++) {
         const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
-        if (bound > FC_GEODESIC_STEP_M)
-            cap += (size_t)ceil(bound / FC_GEODESIC_STEP_M);
+        if (bound > step)
+            cap += (size_t)ceil(bound / step);
     }
-    if (cap == *n)
-        return 0;
     double *out = malloc(2 * cap * sizeof *out), *q = out;
     if (!out)
         return -1;
+    const size_t n0 = *n;
     for (size_t i = 0; i + 1 < *n; i++) {
         const double *a = p + 2 * i, *b = a + 2;
         *q++ = a[0];
         *q++ = a[1];
         const double bound = geodesic_bound_m(a, b);
-        if (!(bound > FC_GEODESIC_STEP_M))
+        if (!(bound > step))
             continue;
         struct geod_geodesicline line;
         geod_inverseline(&line, g, a[1], a[0], b[1], b[0],
                          GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
-        if (!(line.s13 > FC_GEODESIC_STEP_M))
+        if (!(line.s13 > step))
             continue;
         /* Never more pieces than the buffer was sized for. */
-        const size_t k = (size_t)ceil(fmin(line.s13, bound) / FC_GEODESIC_STEP_M);
+        const size_t k = (size_t)ceil(fmin(line.s13, bound) / step);
         for (size_t j = 1; j < k; j++) {
             double lat, lon;
             geod_genposition(&line, GEOD_LONG_UNROLL, line.s13 * (double)j / (double)k, &lat,
@@ -151,6 +172,7 @@ static int split_geodesics(const struct geod_geodesic *g, double **xy, size_t *n
     free(*xy);
     *xy = out;
     *n = (size_t)(q - out) / 2;
+    *budget -= *n - n0 < *budget ? *n - n0 : *budget;
     return 0;
 }
 
@@ -158,7 +180,7 @@ static int transform_ring(fc_worker *w, double **pxy, size_t *pn, void *user)
 {
     (void)w;
     transform_ctx *t = user;
-    if (t->geod && split_geodesics(t->geod, pxy, pn) != 0) {
+    if (t->geod && split_geodesics(t->geod, pxy, pn, &t->budget) != 0) {
         t->status = FC_ERR_NOMEM;
         return -1;
     }
@@ -181,7 +203,9 @@ static fc_status reproject(fc_worker *w, const GEOSGeometry *g, const char *src_
     PJ *pj = transformation(w, src_crs, dst_crs, err);
     if (!pj)
         return err ? err->code : FC_ERR_CRS;
-    transform_ctx t = {pj, FC_OK, geod};
+    int npoints = GEOSGetNumCoordinates_r(w->geos, g);
+    transform_ctx t = {pj, FC_OK, geod,
+                       SPLIT_BUDGET + SPLIT_PER_POINT * (size_t)(npoints > 0 ? npoints : 0)};
     *out = fc_geom_is_lineal(w, g) ? fc_geom_map_lines(w, g, transform_ring, &t)
                                    : fc_geom_map_rings(w, g, transform_ring, &t);
     if (!*out) {
@@ -217,7 +241,7 @@ fc_status fc_reproject_xy(fc_worker *w, const char *src_crs, const char *dst_crs
     PJ *pj = transformation(w, src_crs, dst_crs, err);
     if (!pj)
         return err ? err->code : FC_ERR_CRS;
-    transform_ctx t = {pj, FC_OK, NULL};
+    transform_ctx t = {pj, FC_OK, NULL, 0};
     size_t m = n;
     if (transform_ring(w, &xy, &m, &t) != 0)
         return fc_error_set(err, FC_ERR_CRS, "coordinates cannot be transformed from the working CRS");

@@ -1,5 +1,8 @@
 /* libFuzzer target: the fast GeoJSON reader (src/io/geojson_fast.c), on
- * text as a snapshot file gives it (NUL-terminated, as fc_read_file reads). */
+ * text as a snapshot file gives it (NUL-terminated, as fc_read_file reads),
+ * then what every feature goes through next (fc_feature_prepare: the
+ * hemisphere cut, the geodesic split of long edges, reprojection into the
+ * working CRS, repair). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static fc_worker *w;
+    static char crs[256];
     if (!w && !(w = fc_worker_create()))
         abort();
+    if (!crs[0])
+        fc_equal_area_crs(31.15, 48.38, crs, sizeof crs);
     char *text = malloc(size + 1);
     if (!text)
         return 0;
@@ -26,8 +32,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (fc_geojson_parse(w, "fuzz.geojson", text, size, attrs, &layer, &handled, &err) ==
                 FC_OK &&
             handled)
-            for (size_t i = 0; i < layer.n; i++)
-                (void)layer.features[i].geom; /* read back below by fc_layer_clear */
+            for (size_t i = 0; i < layer.n && attrs == 0; i++) {
+                GEOSGeometry *g = NULL;
+                bool repaired = false;
+                if (layer.features[i].geom &&
+                    fc_feature_prepare(w, "fuzz.geojson", "feature", "OGC:CRS84", true, crs,
+                                       layer.features[i].geom, &g, NULL, &repaired,
+                                       &err) == FC_OK)
+                    GEOSGeom_destroy_r(fc_worker_geos(w), g);
+            }
         fc_layer_clear(w, &layer);
     }
     free(text);
