@@ -93,6 +93,33 @@ static void geodesic_edges(fc_worker *w)
     }
 }
 
+/* A ring of 2,000 edges each 40 degrees long (a comb): split every 2 km it
+ * would be 4.4 million points; the split's budget keeps it to 65,536 plus 8
+ * per point, and the zone still loads. */
+static void geodesic_split_budget(fc_worker *w)
+{
+    size_t len = snprintf(big, sizeof big,
+                          "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
+                          "\"Feature\",\"properties\":{\"zone_id\":\"comb\"},\"geometry\":"
+                          "{\"type\":\"Polygon\",\"coordinates\":[[");
+    const int teeth = 1000;
+    for (int i = 0; i < teeth; i++)
+        len += snprintf(big + len, sizeof big - len, "[%.4f,0],[%.4f,40],", 0.02 * i,
+                        0.02 * i + 0.01);
+    len += snprintf(big + len, sizeof big - len, "[%.4f,-1],[0,-1],[0,0]]]}}]}", 0.02 * teeth);
+    CHECK(len < sizeof big);
+    fc_zoneset *zs = NULL;
+    fc_error err;
+    CHECK(fc_zones_load(w, fixture_write("comb.geojson", big), NULL, NULL, &zs, &err) == FC_OK);
+    if (!zs)
+        return;
+    int n = GEOSGetNumCoordinates_r(fc_worker_geos(w), zs->zones[0].geom);
+    printf("comb: %d points after the split (input %d)\n", n, 2 * teeth + 3);
+    CHECK(n > 2 * teeth + 3);
+    CHECK(n <= 65536 + 9 * (2 * teeth + 3));
+    fc_zones_destroy(w, zs);
+}
+
 static void polygon_with_hole(fc_worker *w)
 {
     snprintf(big, sizeof big, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
@@ -173,6 +200,7 @@ int main(void)
     geodesic_reference(w);
     cell_at_equator(w);
     geodesic_edges(w);
+    geodesic_split_budget(w);
     polygon_with_hole(w);
     zone_in_web_mercator(w);
     oblasts_match_geodesic(w);
