@@ -203,7 +203,9 @@ static fc_status reproject(fc_worker *w, const GEOSGeometry *g, const char *src_
     PJ *pj = transformation(w, src_crs, dst_crs, err);
     if (!pj)
         return err ? err->code : FC_ERR_CRS;
-    int npoints = GEOSGetNumCoordinates_r(w->geos, g);
+    /* The split's budget: counting the points walks the geometry, so only
+     * when there is a split (not on every output's reprojection). */
+    const int npoints = geod ? GEOSGetNumCoordinates_r(w->geos, g) : 0;
     transform_ctx t = {pj, FC_OK, geod,
                        SPLIT_BUDGET + SPLIT_PER_POINT * (size_t)(npoints > 0 ? npoints : 0)};
     *out = fc_geom_is_lineal(w, g) ? fc_geom_map_lines(w, g, transform_ring, &t)

@@ -14,7 +14,6 @@
 #include "geo/geom.h"
 #include "geo/worker.h"
 
-
 void fc_gain_curves_free(fc_gain_curve *gains, size_t n)
 {
     for (size_t z = 0; gains && z < n; z++) {
