@@ -55,6 +55,15 @@ typedef struct fc_csv {
  * csvt is the sidecar's single line, e.g. "\"Date\",\"Real\"\n". */
 fc_status fc_csv_open(fc_csv *c, const char *path, const char *header, const char *csvt,
                       fc_error *err);
+/* fc_csv_open for rows with a zone's columns (fc_csv_zone) between lead and
+ * rest: the header is lead, "zone_id,zone_name", a column per parent level
+ * zs carries (fc_zone_parent_columns), then rest; the types likewise. lead
+ * ends with its comma ("date,"), rest starts with one and ends the line. */
+fc_status fc_csv_open_zoned(fc_csv *c, const char *path, const fc_zoneset *zs, const char *lead,
+                            const char *lead_types, const char *rest, const char *rest_types,
+                            fc_error *err);
+/* Zone z's columns: id, name and its parent codes, no trailing comma. */
+void fc_csv_zone(FILE *f, const fc_zoneset *zs, size_t z);
 /* Finishes: sidecar first, then the CSV, renamed into place. */
 fc_status fc_csv_commit(fc_csv *c, fc_error *err);
 /* Drops a CSV that was not committed; safe after commit. */

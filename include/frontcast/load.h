@@ -10,10 +10,18 @@
 #include "frontcast/date.h"
 #include "frontcast/geodesy.h"
 
+/* The administrative levels above a zone that outputs can name, so that
+ * results roll up: a raion's oblast (adm1_code), a hromada's oblast and
+ * raion (adm1_code, adm2_code). fc_zone_parent_columns[l] is level l's
+ * column in every output, whatever the source called it. */
+#define FC_ZONE_LEVELS 2
+extern const char *const fc_zone_parent_columns[FC_ZONE_LEVELS];
+
 /* One zone (an oblast, a district...). */
 typedef struct fc_zone {
     char *id;            /* e.g. "UA-14" */
     char *name;          /* e.g. "Donetsk" */
+    char *parent[FC_ZONE_LEVELS]; /* e.g. {"UA-14", NULL} for a raion; NULL: none */
     GEOSGeometry *geom;  /* valid (Multi)Polygon in the working CRS */
     double area_m2;
 } fc_zone;
@@ -21,6 +29,9 @@ typedef struct fc_zone {
 typedef struct fc_zoneset {
     char *path;
     char *id_field, *name_field; /* the fields used */
+    /* The source field of each parent level, NULL when the zones carry none
+     * (or only a copy of their own ids): the outputs' columns. */
+    char *parent_field[FC_ZONE_LEVELS];
     char crs[256];       /* PROJ definition of the working (equal-area) CRS */
     fc_zone *zones;      /* in the order of the source */
     size_t n;
@@ -28,7 +39,7 @@ typedef struct fc_zoneset {
 } fc_zoneset;
 
 typedef struct fc_zone_options {
-    const char *id_field;    /* NULL: auto-detect (zone_id, iso_3166_2, id, code...) */
+    const char *id_field;    /* NULL: auto-detect (zone_id, iso_3166_2, adm2_code, id...) */
     const char *name_field;  /* NULL: auto-detect (name, name_en, NAME_1, shapeName...) */
     const char *layer;       /* NULL: the first layer */
 } fc_zone_options;
@@ -36,6 +47,8 @@ typedef struct fc_zone_options {
 /*
  * Loads zones, repairing invalid ones (reported through diag) and skipping
  * features without a polygon (reported). Zones sharing an id are merged.
+ * Parent codes are read from the fields adm1_code/ADM1_PCODE/GID_1 and
+ * adm2_code/ADM2_PCODE/GID_2 when present.
  * *out newly allocated; free with fc_zones_destroy().
  */
 fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *opts,
@@ -44,11 +57,20 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
  * from an areas CSV by fc_read_areas_csv). */
 void fc_zones_destroy(fc_worker *w, fc_zoneset *zs);
 
-/* The bundled zones (a file of the geodata directory; geodata/README.md
- * says what they are) and the credit their maps carry. */
-#define FC_DEFAULT_ZONES "ukraine-oblasts.geojson"
-#define FC_DEFAULT_ZONES_CREDIT \
-    "Zones: \u00a9 OpenStreetMap contributors (ODbL), Sevastopol: Natural Earth"
+/* A bundled set of zones: a file of the geodata directory (geodata/README.md
+ * says what they are), selected by name (--zones raions), and the credit
+ * their maps carry. The first is the default. */
+typedef struct fc_zone_set {
+    const char *name, *file, *credit, *about;
+} fc_zone_set;
+extern const fc_zone_set fc_zone_sets[];
+extern const size_t fc_zone_sets_count;
+/* The bundled set called name, or NULL. */
+const fc_zone_set *fc_zone_set_find(const char *name);
+/* The bundled set whose file a path names (its last component), or NULL:
+ * to credit a set given by path. */
+const fc_zone_set *fc_zone_set_of_path(const char *path);
+#define FC_DEFAULT_ZONES (fc_zone_sets[0].file)
 
 /* The zone_id of the whole-layer rows. */
 #define FC_ALL_ZONE_ID "ALL"
@@ -59,6 +81,9 @@ void fc_zones_destroy(fc_worker *w, fc_zoneset *zs);
 const char *fc_zone_id(const fc_zoneset *zs, size_t z);
 const char *fc_zone_name(const fc_zoneset *zs, size_t z);
 double fc_zone_area_m2(const fc_zoneset *zs, size_t z);
+/* Zone z's code at parent level l; "" for none and for the whole layer.
+ * Owned by zs or static. */
+const char *fc_zone_parent(const fc_zoneset *zs, size_t z, int l);
 
 /* How a control series is laid out. */
 typedef enum fc_series_kind {

@@ -16,7 +16,7 @@ typedef struct fc_plot_options {
     double dpi;              /* scales every length; default 96 */
     const char *source;      /* names the control data in titles, e.g. "DeepStateMap" */
     const char *zones_credit; /* the map's credit line for the zones, e.g.
-                                 FC_DEFAULT_ZONES_CREDIT; NULL: none */
+                                 a bundled set's (fc_zone_set); NULL: none */
 } fc_plot_options;
 
 /* What the pictures show. forecast holds the chosen model and window. */
@@ -30,7 +30,12 @@ typedef struct fc_plot_data {
     const fc_advance *advance;     /* projected fronts and places; may be NULL */
 } fc_plot_data;
 
-/* Writes chart-<zone_id>.png/.svg for every zone, chart-advancing.png/.svg
+/* A zone gets a chart of its own when its controlled area moved by at least
+ * this much over the series (largest minus smallest): a quiet zone's chart
+ * is a flat line, and raions or hromadas would give hundreds of them. */
+#define FC_PLOT_MIN_CHANGE_KM2 1.0
+
+/* Writes chart-<zone_id>.png/.svg for every zone that moved (above), chart-advancing.png/.svg
  * (small multiples of the zones with an advance), gains.png/.svg and,
  * with data->control, map.png/.svg into dir (created if missing). */
 fc_status fc_plot_all(fc_worker *w, const fc_plot_data *data, const fc_plot_options *opts,

@@ -67,8 +67,8 @@ typedef struct cli_inputs {
     double tile_km;
 } cli_inputs;
 
-/* The map's credit for the zones: the bundled zones' (FC_DEFAULT_ZONES_CREDIT)
- * or "Zones: <file name>" in buf. */
+/* The map's credit for the zones: a bundled set's (fc_zone_set.credit) or
+ * "Zones: <file name>" in buf. */
 const char *cli_zones_credit(const cli_inputs *in, char *buf, size_t size);
 
 /* getopt_long codes and entries of the input options, for every command. */
@@ -86,7 +86,7 @@ enum {
     {"tile-km", required_argument, NULL, CLI_OPT_TILE},                      \
     {"threads", required_argument, NULL, 'j'}
 /* The help text of those options. */
-extern const char cli_input_help[];
+void cli_print_input_help(void);
 
 /* Handles an input option (c from getopt_long); returns 0 if c is not one,
  * 1 if handled, or -(exit code) on a bad value. */

@@ -22,7 +22,8 @@ static void help(void)
            "the equal-area CRS) the days until the front arrives (fast marching).\n"
            "Zone by zone the arrival times are calibrated so that the area reached by\n"
            "day h equals the rate model's (--model, default pace) projection at h.\n"
-           "\n%s\n", cli_input_help);
+           "\n");
+    cli_print_input_help();
     printf("Advance:\n"
            "  --as-of DATE           the snapshot to start from (default: the last)\n"
            "  --window DAYS          speed and rate window (default 180)\n"

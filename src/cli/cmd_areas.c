@@ -19,7 +19,8 @@ static void help(void)
            "Areas are ellipsoidal (WGS84): computed in a Lambert azimuthal\n"
            "equal-area projection centred on the zones, never in degrees.\n"
            "Invalid polygons are repaired with GEOSMakeValid and reported.\n"
-           "\n%s\n", cli_input_help);
+           "\n");
+    cli_print_input_help();
     printf("Output:\n"
            "  -o, --output FILE      write to FILE (default: standard output); a CSV gets a\n"
            "                         QGIS .csvt sidecar. Written to a temporary file and\n"

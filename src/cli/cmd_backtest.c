@@ -33,7 +33,8 @@ static void help(void)
            "Rows per zone, for the whole layer (ALL), and pooled over the zones with an\n"
            "advance (a net gain of at least 1 km2 over the series); the ALL and pooled\n"
            "tables are printed.\n"
-           "\n%s\n", cli_input_help);
+           "\n");
+    cli_print_input_help();
     printf("Backtest:\n"
            "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
            "  --every DAYS           days between origins (default 30)\n"

@@ -39,7 +39,8 @@ static void help(void)
            "\n"
            "Input: --areas FILE (a CSV from 'frontcast areas'), or the options below,\n"
            "from which the areas are computed first.\n"
-           "%s\n", cli_input_help);
+           "");
+    cli_print_input_help();
     printf("Forecast:\n"
            "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
            "  --as-of DATE           use snapshots up to DATE (YYYY-MM-DD; default: the last)\n"

@@ -19,7 +19,8 @@ static void help(void)
            "--min-length; its geodesic length, and how far it moved since the previous\n"
            "snapshot (mean and 90th percentile of the distance from points every 1 km\n"
            "of the new line to the old one).\n"
-           "\n%s\n", cli_input_help);
+           "\n");
+    cli_print_input_help();
     printf("Front line:\n"
            "  --min-length KM        drop pieces shorter than this (default 1)\n"
            "  --border-tolerance KM  control edges closer than this to the country's own\n"

@@ -22,7 +22,8 @@ static void help(void)
            "  held_now    on the last snapshot (true/false)\n"
            "  changes     how often it changed side between snapshots\n"
            "A place on a snapshot's gap day keeps the side of the snapshot before.\n"
-           "\n%s\n", cli_input_help);
+           "\n");
+    cli_print_input_help();
     printf("Places:\n"
            "  --places PATH          GeoJSON points with name and population\n"
            "                         (default geodata/" FC_DEFAULT_PLACES ")\n"

@@ -23,7 +23,8 @@ static void help(void)
            "  map               zones, the control area at as-of, the projected fronts at\n"
            "                    each step, the largest places with their arrival month\n"
            "                    (equal-area projection, scale bar, legend, attribution)\n"
-           "\n%s\n", cli_input_help);
+           "\n");
+    cli_print_input_help();
     printf("Plot:\n"
            "  --as-of DATE           (default: the last snapshot)\n"
            "  --model M              pace (default), ols, theilsen or holt\n"

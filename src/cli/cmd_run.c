@@ -46,7 +46,8 @@ static void help(void)
            "  [forecast]\n"
            "  window = 90,180,365\n"
            "Sections only group; options given on the command line win.\n"
-           "\n%s\n", cli_input_help);
+           "\n");
+    cli_print_input_help();
     printf("Run:\n"
            "  --config FILE          read options from FILE first\n"
            "  --places PATH          (default geodata/" FC_DEFAULT_PLACES ")\n"

@@ -86,10 +86,20 @@ char *cli_geodata_path(const char *name)
     return out;
 }
 
+/* The bundled set --zones names (none: the default), or NULL for a path.
+ * A file called like a set is read as ./raions. */
+static const fc_zone_set *named_zone_set(const char *zones)
+{
+    return zones ? fc_zone_set_find(zones) : &fc_zone_sets[0];
+}
+
 const char *cli_zones_credit(const cli_inputs *in, char *buf, size_t size)
 {
-    if (!in->zones)
-        return FC_DEFAULT_ZONES_CREDIT;
+    const fc_zone_set *set = named_zone_set(in->zones);
+    if (!set)
+        set = fc_zone_set_of_path(in->zones);
+    if (set)
+        return set->credit;
     snprintf(buf, size, "Zones: %s", fc_basename(in->zones));
     return buf;
 }
@@ -140,21 +150,32 @@ bool cli_parse_real_list(const char *s, double min, double max_v, double *out, s
     return *n > 0;
 }
 
-const char cli_input_help[] =
-    "Inputs (any OGR vector format and CRS):\n"
-    "  --zones PATH           zone boundaries (default: geodata/" FC_DEFAULT_ZONES ")\n"
-    "  --zone-id-field F      zone id attribute (default: auto, e.g. zone_id, iso_3166_2)\n"
-    "  --zone-name-field F    zone name attribute (default: auto, e.g. name)\n"
-    "  --control PATH         the control series (default: the synthetic demo series\n"
-    "                         geodata/demo-control), either\n"
-    "                           a folder of snapshot files with the date in each name\n"
-    "                           (YYYYMMDD or YYYY-MM-DD), or\n"
-    "                           one layer with a date field (features of one date are\n"
-    "                           unioned), or a GeoPackage with one dated layer per date\n"
-    "  --date-pattern P       date in file/layer names, with %Y %m %d, e.g. 'snap_%d.%m.%Y'\n"
-    "  --date-field F         date attribute of a single-layer series (default: auto)\n"
-    "  -j, --threads N        worker threads (default: all cores)\n"
-    "  --tile-km K            overlay tile size in km (default 40; a speed knob only)\n";
+void cli_print_input_help(void)
+{
+    printf("Inputs (any OGR vector format and CRS):\n"
+           "  --zones SET|PATH       zone boundaries: a bundled set, %s by default,\n"
+           "                         or any polygon layer (a file named like a set: ./NAME)\n",
+           fc_zone_sets[0].name);
+    for (size_t i = 0; i < fc_zone_sets_count; i++)
+        printf("                           %-8s %s\n", fc_zone_sets[i].name, fc_zone_sets[i].about);
+    printf("  --zone-id-field F      zone id attribute (default: auto, e.g. zone_id, iso_3166_2,\n"
+           "                         adm2_code); adm1_code and adm2_code (or ADMn_PCODE, GID_n)\n"
+           "                         go to the outputs as the zone's parent codes, so that\n"
+           "                         raions or hromadas roll up\n"
+           "  --zone-name-field F    zone name attribute (default: auto, e.g. name)\n"
+           "  --control PATH         the control series (default: the synthetic demo series\n"
+           "                         geodata/demo-control), either\n"
+           "                           a folder of snapshot files with the date in each name\n"
+           "                           (YYYYMMDD or YYYY-MM-DD), or\n"
+           "                           one layer with a date field (features of one date are\n"
+           "                           unioned), or a GeoPackage with one dated layer per date\n"
+           "  --date-pattern P       date in file/layer names, with %%Y %%m %%d, e.g. "
+           "'snap_%%d.%%m.%%Y'\n"
+           "  --date-field F         date attribute of a single-layer series (default: auto)\n"
+           "  -j, --threads N        worker threads (default: all cores)\n"
+           "  --tile-km K            overlay tile size in km (default 40; a speed knob only)\n"
+           "\n");
+}
 
 int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in)
 {
@@ -223,8 +244,9 @@ fc_status cli_open_inputs(const cli_inputs *in, const cli_common *common, cli_wa
     char *def_zones = NULL, *def_control = NULL;
     const char *zpath = in->zones, *cpath = in->control;
     fc_status st = FC_OK;
-    if (!zpath)
-        zpath = def_zones = cli_geodata_path(FC_DEFAULT_ZONES);
+    const fc_zone_set *set = named_zone_set(zpath);
+    if (set)
+        zpath = def_zones = cli_geodata_path(set->file);
     if (!cpath) {
         cpath = def_control = cli_geodata_path("demo-control");
         if (!common->quiet)

@@ -81,9 +81,11 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
     enum { C_DATE, C_ID, C_NAME, C_CTRL, C_ZONE, C_GAIN, C_LOST, NCOL };
     static const char *const names[NCOL] = {"date", "zone_id", "zone_name", "controlled_km2",
                                             "zone_km2", "gained_km2", "lost_km2"};
-    int col[NCOL];
+    int col[NCOL], parent_col[FC_ZONE_LEVELS];
     for (int i = 0; i < NCOL; i++)
         col[i] = -1;
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        parent_col[l] = -1;
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -91,7 +93,7 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
     fc_status st = FC_OK;
     raw_row *rows = NULL;
     size_t nrows = 0, rcap = 0;
-    char **ids = NULL, **znames = NULL;
+    char **ids = NULL, **znames = NULL, **parents = NULL; /* parents[z * LEVELS + l] */
     double *zarea = NULL;
     size_t nz = 0, zcap = 0;
     fc_zoneset *zs = NULL;
@@ -110,10 +112,14 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
             memmove(line, line + 3, (size_t)len - 2);
         int nf = split_csv(line, fields, 32);
         if (lineno == 1) {
-            for (int k = 0; k < nf; k++)
+            for (int k = 0; k < nf; k++) {
                 for (int i = 0; i < NCOL; i++)
                     if (strcmp(fields[k], names[i]) == 0)
                         col[i] = k;
+                for (int l = 0; l < FC_ZONE_LEVELS; l++)
+                    if (strcmp(fields[k], fc_zone_parent_columns[l]) == 0)
+                        parent_col[l] = k;
+            }
             for (int i = 0; i < NCOL; i++)
                 if (col[i] < 0 && i != C_NAME && i != C_GAIN && i != C_LOST) {
                     st = fc_error_set(err, FC_ERR_FIELD,
@@ -153,14 +159,22 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
                     if (nn)
                         znames = nn;
                     double *na = nn ? realloc(zarea, zcap * sizeof *na) : NULL;
-                    if (!na) {
+                    if (na)
+                        zarea = na;
+                    char **np = na ? realloc(parents, zcap * FC_ZONE_LEVELS * sizeof *np) : NULL;
+                    if (!np) {
                         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
                         goto cleanup;
                     }
-                    zarea = na;
+                    parents = np;
                 }
                 ids[nz] = fc_strdup(v[C_ID]);
                 znames[nz] = fc_strdup(*v[C_NAME] ? v[C_NAME] : v[C_ID]);
+                for (int l = 0; l < FC_ZONE_LEVELS; l++) {
+                    const int k = parent_col[l];
+                    parents[nz * FC_ZONE_LEVELS + l] =
+                        k >= 0 && k < nf && *fields[k] ? fc_strdup(fields[k]) : NULL;
+                }
                 zarea[nz] = r.zone_km2;
                 nz++;
             }
@@ -205,11 +219,18 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
     }
     zs->path = fc_strdup(path);
     zs->n = nz;
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        if (parent_col[l] >= 0)
+            zs->parent_field[l] = fc_strdup(fc_zone_parent_columns[l]);
     for (size_t z = 0; z < nz; z++) {
         zs->zones[z].id = ids[z];
         zs->zones[z].name = znames[z];
         zs->zones[z].area_m2 = zarea[z] * 1e6;
         ids[z] = znames[z] = NULL;
+        for (int l = 0; l < FC_ZONE_LEVELS; l++) {
+            zs->zones[z].parent[l] = parents[z * FC_ZONE_LEVELS + l];
+            parents[z * FC_ZONE_LEVELS + l] = NULL;
+        }
     }
     t->ndates = nd;
     t->nzones = nz;
@@ -253,9 +274,12 @@ cleanup:
     for (size_t z = 0; z < nz; z++) {
         free(ids[z]);
         free(znames[z]);
+        for (int l = 0; l < FC_ZONE_LEVELS; l++)
+            free(parents[z * FC_ZONE_LEVELS + l]);
     }
     free(ids);
     free(znames);
+    free(parents);
     free(zarea);
     if (st != FC_OK) {
         fc_area_table_destroy(t);

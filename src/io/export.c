@@ -6,10 +6,6 @@
 #include "frontcast/export.h"
 #include "io/ogr_module.h"
 
-static const char *const csv_header =
-    "date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2\n";
-static const char *const csvt_types =
-    "\"Date\",\"String\",\"String\",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n";
 
 void fc_csv_field(FILE *f, const char *s)
 {
@@ -64,6 +60,47 @@ fc_status fc_csv_open(fc_csv *c, const char *path, const char *header, const cha
     fputs(header, c->f);
     fputs(csvt, c->types.f);
     return FC_OK;
+}
+
+fc_status fc_csv_open_zoned(fc_csv *c, const char *path, const fc_zoneset *zs, const char *lead,
+                            const char *lead_types, const char *rest, const char *rest_types,
+                            fc_error *err)
+{
+    size_t n = strlen(lead) + strlen(lead_types) + strlen(rest) + strlen(rest_types) + 64;
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        n += strlen(fc_zone_parent_columns[l]) + 12;
+    char *header = malloc(n), *types = malloc(n);
+    if (!header || !types) {
+        free(header);
+        free(types);
+        memset(c, 0, sizeof *c);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    size_t h = (size_t)sprintf(header, "%szone_id,zone_name", lead);
+    size_t k = (size_t)sprintf(types, "%s\"String\",\"String\"", lead_types);
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        if (zs->parent_field[l]) {
+            h += (size_t)sprintf(header + h, ",%s", fc_zone_parent_columns[l]);
+            k += (size_t)sprintf(types + k, ",\"String\"");
+        }
+    sprintf(header + h, "%s", rest);
+    sprintf(types + k, "%s", rest_types);
+    fc_status st = fc_csv_open(c, path, header, types, err);
+    free(header);
+    free(types);
+    return st;
+}
+
+void fc_csv_zone(FILE *f, const fc_zoneset *zs, size_t z)
+{
+    fc_csv_field(f, fc_zone_id(zs, z));
+    fputc(',', f);
+    fc_csv_field(f, fc_zone_name(zs, z));
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        if (zs->parent_field[l]) {
+            fputc(',', f);
+            fc_csv_field(f, fc_zone_parent(zs, z, l));
+        }
 }
 
 fc_status fc_csv_commit(fc_csv *c, fc_error *err)
@@ -135,7 +172,10 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
                              fc_error *err)
 {
     fc_csv c;
-    fc_status st = fc_csv_open(&c, path, csv_header, csvt_types, err);
+    fc_status st = fc_csv_open_zoned(
+        &c, path, zs, "date,", "\"Date\",",
+        ",controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2\n",
+        ",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n", err);
     if (st != FC_OK)
         return st;
     for (size_t d = 0; d < t->ndates; d++) {
@@ -144,9 +184,7 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
         for (size_t z = 0; z <= zs->n; z++) {
             row_view v = view(t, zs, d, z);
             fprintf(c.f, "%s,", date);
-            fc_csv_field(c.f, v.zone_id);
-            fputc(',', c.f);
-            fc_csv_field(c.f, v.zone_name);
+            fc_csv_zone(c.f, zs, z);
             fprintf(c.f, ",%.3f,%.3f,%.4f,", v.controlled_m2 / 1e6, v.zone_m2 / 1e6, v.pct);
             csv_km2(c.f, v.gained_m2);
             fputc(',', c.f);
@@ -206,33 +244,45 @@ fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, c
 {
     if (!t->wkb)
         return fc_error_set(err, FC_ERR_ARG, "areas were computed without geometry");
-    static const fc_field fields[] = {
-        {"date", FC_FIELD_DATE},           {"zone_id", FC_FIELD_STRING},
-        {"zone_name", FC_FIELD_STRING},    {"controlled_km2", FC_FIELD_REAL},
-        {"zone_km2", FC_FIELD_REAL},       {"controlled_pct", FC_FIELD_REAL},
-        {"gained_km2", FC_FIELD_REAL},     {"lost_km2", FC_FIELD_REAL}};
-    enum { NF = sizeof fields / sizeof fields[0] };
+    /* The parent codes' columns (fc_csv_open_zoned) after zone_name. */
+    fc_field fields[8 + FC_ZONE_LEVELS] = {
+        {"date", FC_FIELD_DATE}, {"zone_id", FC_FIELD_STRING}, {"zone_name", FC_FIELD_STRING}};
+    int nf = 3, parent_col[FC_ZONE_LEVELS];
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        if ((parent_col[l] = zs->parent_field[l] ? nf : -1) >= 0)
+            fields[nf++] = (fc_field){fc_zone_parent_columns[l], FC_FIELD_STRING};
+    const int first_real = nf;
+    static const char *const reals[] = {"controlled_km2", "zone_km2", "controlled_pct",
+                                        "gained_km2", "lost_km2"};
+    for (int i = 0; i < 5; i++)
+        fields[nf++] = (fc_field){reals[i], FC_FIELD_REAL};
     const size_t nrows = t->ndates * (zs->n + 1);
-    fc_value *values = calloc(nrows * NF + 1, sizeof *values);
+    fc_value *values = calloc(nrows * (size_t)nf + 1, sizeof *values);
     if (!values)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     /* Rounded like the CSV, so both say the same. */
     for (size_t d = 0; d < t->ndates; d++)
         for (size_t z = 0; z <= zs->n; z++) {
             row_view v = view(t, zs, d, z);
-            fc_value *r = &values[(d * (zs->n + 1) + z) * NF];
+            fc_value *r = &values[(d * (zs->n + 1) + z) * (size_t)nf];
             r[0].date = t->dates[d];
             r[1].text = v.zone_id;
             r[2].text = v.zone_name;
-            r[3].real = round(v.controlled_m2 / 1e3) / 1e3;
-            r[4].real = round(v.zone_m2 / 1e3) / 1e3;
-            r[5].real = round(v.pct * 1e4) / 1e4;
-            r[6].real = round(v.gained_m2 / 1e3) / 1e3;
-            r[7].real = round(v.lost_m2 / 1e3) / 1e3;
-            r[6].null = r[7].null = isnan(v.gained_m2);
+            for (int l = 0; l < FC_ZONE_LEVELS; l++)
+                if (parent_col[l] >= 0) {
+                    r[parent_col[l]].text = fc_zone_parent(zs, z, l);
+                    r[parent_col[l]].null = !*r[parent_col[l]].text;
+                }
+            fc_value *q = &r[first_real];
+            q[0].real = round(v.controlled_m2 / 1e3) / 1e3;
+            q[1].real = round(v.zone_m2 / 1e3) / 1e3;
+            q[2].real = round(v.pct * 1e4) / 1e4;
+            q[3].real = round(v.gained_m2 / 1e3) / 1e3;
+            q[4].real = round(v.lost_m2 / 1e3) / 1e3;
+            q[3].null = q[4].null = isnan(v.gained_m2);
         }
     fc_status st = fc_write_vector(path, "GeoJSON", "areas", fc_geojson_lco, FC_GEOM_POLYGONS,
-                                   fields, NF, values, t->wkb, t->wkb_size, nrows, err);
+                                   fields, nf, values, t->wkb, t->wkb_size, nrows, err);
     free(values);
     return st;
 }

@@ -43,14 +43,12 @@ void fc_csv_interval(FILE *f, size_t cal_n)
     fputs(fc_interval_label(cal_n, buf), f);
 }
 
-/* zone_id,zone_name,model,window_days,as_of, */
+/* zone_id,zone_name[,parent codes],model,window_days,as_of, */
 static void key_fields(FILE *f, const fc_zoneset *zs, size_t z, fc_model m, bool automatic,
                        int window, fc_day as_of)
 {
     char name[32];
-    fc_csv_field(f, fc_zone_id(zs, z));
-    fputc(',', f);
-    fc_csv_field(f, fc_zone_name(zs, z));
+    fc_csv_zone(f, zs, z);
     fprintf(f, ",%s,%d,", fc_row_model_name(m, automatic, name), window);
     date_field(f, as_of);
     fputc(',', f);
@@ -70,12 +68,12 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
-    st = fc_csv_open(&p, ppath,
-                     "zone_id,zone_name,model,window_days,as_of,date,projected_km2,lo80_km2,"
-                     "hi80_km2,lo95_km2,hi95_km2,projected_pct,interval\n",
-                     "\"String\",\"String\",\"String\",\"Integer\",\"Date\",\"Date\",\"Real\","
-                     "\"Real\",\"Real\",\"Real\",\"Real\",\"Real\",\"String\"\n",
-                     err);
+    st = fc_csv_open_zoned(&p, ppath, zs, "", "",
+                           ",model,window_days,as_of,date,projected_km2,lo80_km2,"
+                           "hi80_km2,lo95_km2,hi95_km2,projected_pct,interval\n",
+                           ",\"String\",\"Integer\",\"Date\",\"Date\",\"Real\","
+                           "\"Real\",\"Real\",\"Real\",\"Real\",\"Real\",\"String\"\n",
+                           err);
     if (st != FC_OK)
         goto cleanup;
     for (size_t i = 0; i < fc->nproj; i++) {
@@ -88,12 +86,12 @@ fc_status fc_write_forecast(const fc_forecast *fc, const fc_zoneset *zs, const c
         fc_csv_interval(p.f, r->cal_n);
         fputc('\n', p.f);
     }
-    st = fc_csv_open(&e, epath,
-                     "zone_id,zone_name,model,window_days,as_of,controlled_pct,pace_km2_per_day,"
-                     "threshold_pct,eta,eta_lo80,eta_hi80,status,interval\n",
-                     "\"String\",\"String\",\"String\",\"Integer\",\"Date\",\"Real\",\"Real\","
-                     "\"Real\",\"Date\",\"Date\",\"Date\",\"String\",\"String\"\n",
-                     err);
+    st = fc_csv_open_zoned(&e, epath, zs, "", "",
+                           ",model,window_days,as_of,controlled_pct,pace_km2_per_day,"
+                           "threshold_pct,eta,eta_lo80,eta_hi80,status,interval\n",
+                           ",\"String\",\"Integer\",\"Date\",\"Real\",\"Real\","
+                           "\"Real\",\"Date\",\"Date\",\"Date\",\"String\",\"String\"\n",
+                           err);
     if (st != FC_OK)
         goto cleanup;
     for (size_t i = 0; i < fc->neta; i++) {

@@ -171,20 +171,53 @@ static fc_status lonlat_wkb(fc_worker *w, const GEOSGeometry *g, const char *crs
     return *wkb ? FC_OK : fc_error_set(err, FC_ERR_GEOM, "cannot encode a geometry");
 }
 
+/* A zone layer's room: fields, then a column per parent level zs carries
+ * (fc_zone_parent_columns), as d's own fields; their count in *nfields. */
+static fc_status zoned_alloc(fc_layer_data *d, const char *name, const fc_field *fields, int n,
+                             const fc_zoneset *zs, size_t nrows, int *nfields, fc_error *err)
+{
+    int k = n;
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        k += zs->parent_field[l] != NULL;
+    fc_status st = layer_alloc(d, name, FC_GEOM_POLYGONS, fields, k, nrows, err);
+    if (st != FC_OK)
+        return st;
+    memcpy(d->own_fields, fields, (size_t)n * sizeof *fields);
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        if (zs->parent_field[l])
+            d->own_fields[n++] = (fc_field){fc_zone_parent_columns[l], FC_FIELD_STRING};
+    d->layer.fields = d->own_fields;
+    *nfields = k;
+    return FC_OK;
+}
+
+/* Zone z's parent codes into r, in zoned_alloc's columns. */
+static void parent_values(fc_value *r, const fc_zoneset *zs, size_t z)
+{
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        if (zs->parent_field[l]) {
+            r->text = fc_zone_parent(zs, z, l);
+            r->null = !*r->text;
+            r++;
+        }
+}
+
 static fc_status layer_zones(fc_worker *w, const fc_zoneset *zs, fc_layer_data *out, fc_error *err)
 {
     static const fc_field fields[] = {
         {"zone_id", FC_FIELD_STRING}, {"name", FC_FIELD_STRING}, {"area_km2", FC_FIELD_REAL}};
-    fc_status st = layer_alloc(out, "zones", FC_GEOM_POLYGONS, fields, 3, zs->n, err);
+    int nf;
+    fc_status st = zoned_alloc(out, "zones", fields, 3, zs, zs->n, &nf, err);
     if (st != FC_OK)
         return st;
     out->owns_wkb = true;
     out->layer.nrows = zs->n;
     for (size_t z = 0; z < zs->n && st == FC_OK; z++) {
-        fc_value *r = &out->values[z * 3];
+        fc_value *r = &out->values[z * (size_t)nf];
         r[0].text = zs->zones[z].id;
         r[1].text = zs->zones[z].name;
         r[2].real = round(zs->zones[z].area_m2 / 1e3) / 1e3;
+        parent_values(&r[3], zs, z);
         st = lonlat_wkb(w, zs->zones[z].geom, zs->crs, &out->wkb[z], &out->wkb_size[z], err);
     }
     return st;
@@ -204,7 +237,8 @@ static fc_status layer_control(const fc_area_table *t, const fc_zoneset *zs, fc_
     enum { NF = sizeof fields / sizeof fields[0] };
     if (!t->wkb)
         return fc_error_set(err, FC_ERR_ARG, "areas were computed without geometry");
-    fc_status st = layer_alloc(out, "control", FC_GEOM_POLYGONS, fields, NF, t->ndates * zs->n, err);
+    int nf;
+    fc_status st = zoned_alloc(out, "control", fields, NF, zs, t->ndates * zs->n, &nf, err);
     size_t n = 0;
     for (size_t d = 0; st == FC_OK && d < t->ndates; d++)
         for (size_t z = 0; z < zs->n; z++) {
@@ -213,7 +247,7 @@ static fc_status layer_control(const fc_area_table *t, const fc_zoneset *zs, fc_
                 continue;
             const fc_measure *m = fc_area_row(t, d, z);
             double zone_m2 = fc_zone_area_m2(zs, z);
-            fc_value *r = &out->values[n * NF];
+            fc_value *r = &out->values[n * (size_t)nf];
             r[0].date = r[1].date = t->dates[d];
             r[2].date = d + 1 < t->ndates ? t->dates[d + 1] : t->dates[d] + 1;
             r[3].text = zs->zones[z].id;
@@ -224,6 +258,7 @@ static fc_status layer_control(const fc_area_table *t, const fc_zoneset *zs, fc_
             r[8].real = round(m->gained_m2 / 1e3) / 1e3;
             r[9].real = round(m->lost_m2 / 1e3) / 1e3;
             r[8].null = r[9].null = isnan(m->gained_m2);
+            parent_values(&r[NF], zs, z);
             out->wkb[n] = t->wkb[k];
             out->wkb_size[n] = t->wkb_size[k];
             n++;

@@ -15,6 +15,7 @@ typedef struct fc_layer_data {
     unsigned char **wkb;
     size_t *wkb_size;
     bool owns_wkb;           /* wkb[r] were made here: freed with the layer */
+    fc_field own_fields[16]; /* the fields, when they depend on the data (zoned_fields) */
 } fc_layer_data;
 
 /* Frees the buffers; accepts a zeroed layer. */

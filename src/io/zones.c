@@ -10,10 +10,44 @@
 #include "geo/worker.h"
 #include "io/read.h"
 
-/* Field names tried, in order, when the caller names none. */
+const fc_zone_set fc_zone_sets[] = {
+    {"oblasts", "ukraine-oblasts.geojson",
+     "Zones: \u00a9 OpenStreetMap contributors (ODbL), Sevastopol: Natural Earth",
+     "Ukraine's 24 oblasts, Crimea, Kyiv and Sevastopol"},
+    {"raions", "ukraine-raions.geojson",
+     "Zones: \u00a9 OpenStreetMap contributors (ODbL), Sevastopol: Natural Earth",
+     "its 136 raions, Kyiv and Sevastopol, with adm1_code"},
+};
+const size_t fc_zone_sets_count = sizeof fc_zone_sets / sizeof fc_zone_sets[0];
+
+const fc_zone_set *fc_zone_set_find(const char *name)
+{
+    for (size_t i = 0; name && i < fc_zone_sets_count; i++)
+        if (strcmp(fc_zone_sets[i].name, name) == 0)
+            return &fc_zone_sets[i];
+    return NULL;
+}
+
+const fc_zone_set *fc_zone_set_of_path(const char *path)
+{
+    for (size_t i = 0; path && i < fc_zone_sets_count; i++)
+        if (strcmp(fc_basename(path), fc_zone_sets[i].file) == 0)
+            return &fc_zone_sets[i];
+    return NULL;
+}
+
+const char *const fc_zone_parent_columns[FC_ZONE_LEVELS] = {"adm1_code", "adm2_code"};
+
+/* Field names tried, in order, when the caller names none: the finest
+ * administrative code first, since a layer of raions carries its oblasts'
+ * codes too. */
 static const char *const id_candidates[] = {"zone_id", "iso_3166_2", "iso3166_2", "shapeISO",
-                                            "ADM1_PCODE", "ADM2_PCODE", "GID_1", "GID_2",
+                                            "adm3_code", "ADM3_PCODE", "adm2_code", "ADM2_PCODE",
+                                            "adm1_code", "ADM1_PCODE", "GID_2", "GID_1",
                                             "HASC_1", "code", "id", NULL};
+/* Each parent level's fields (fc_zone_parent_columns), in order. */
+static const char *const parent_candidates[FC_ZONE_LEVELS][4] = {
+    {"adm1_code", "ADM1_PCODE", "GID_1", NULL}, {"adm2_code", "ADM2_PCODE", "GID_2", NULL}};
 static const char *const name_candidates[] = {"name", "name_en", "NAME_1", "NAME_2", "ADM1_EN",
                                               "ADM2_EN", "shapeName", "NAME", NULL};
 
@@ -80,6 +114,8 @@ void fc_zones_destroy(fc_worker *w, fc_zoneset *zs)
     for (size_t i = 0; i < zs->n; i++) {
         free(zs->zones[i].id);
         free(zs->zones[i].name);
+        for (int l = 0; l < FC_ZONE_LEVELS; l++)
+            free(zs->zones[i].parent[l]);
         if (zs->zones[i].geom)
             GEOSGeom_destroy_r(w->geos, zs->zones[i].geom);
     }
@@ -87,6 +123,8 @@ void fc_zones_destroy(fc_worker *w, fc_zoneset *zs)
     free(zs->path);
     free(zs->id_field);
     free(zs->name_field);
+    for (int l = 0; l < FC_ZONE_LEVELS; l++)
+        free(zs->parent_field[l]);
     free(zs);
 }
 
@@ -173,6 +211,25 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
         name_k = id_k;
     zs->id_field = fc_strdup(layer.fields[id_k]);
     zs->name_field = fc_strdup(layer.fields[name_k]);
+    /* A parent level's field, unless it is the id field or a copy of it (an
+     * oblast layer with both zone_id and adm1_code): the outputs would
+     * repeat the id. */
+    int parent_k[FC_ZONE_LEVELS];
+    for (int l = 0; l < FC_ZONE_LEVELS; l++) {
+        parent_k[l] = -1;
+        for (int c = 0; parent_candidates[l][c] && parent_k[l] < 0; c++)
+            parent_k[l] = field_index(&layer, parent_candidates[l][c]);
+        bool copy = parent_k[l] >= 0;
+        for (size_t i = 0; copy && i < layer.n; i++) {
+            char **v = layer.features[i].values;
+            copy = !layer.features[i].geom ||
+                   (v && v[id_k] && v[parent_k[l]] && strcmp(v[id_k], v[parent_k[l]]) == 0);
+        }
+        if (parent_k[l] == id_k || copy)
+            parent_k[l] = -1;
+        if (parent_k[l] >= 0)
+            zs->parent_field[l] = fc_strdup(layer.fields[parent_k[l]]);
+    }
 
     /* Centre the equal-area CRS on the zones' lon/lat extent. */
     double box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
@@ -249,6 +306,14 @@ fc_status fc_zones_load(fc_worker *w, const char *path, const fc_zone_options *o
         zs->repaired += fixed;
         z->id = fc_strdup(id);
         z->name = fc_strdup(name);
+        for (int l = 0; l < FC_ZONE_LEVELS; l++) {
+            const char *p = parent_k[l] >= 0 ? f->values[parent_k[l]] : NULL;
+            if (p && *p && fc_text_check(p) != (size_t)-1)
+                fc_warn(diag, "%s: feature %ld: the %s code ('%s') is not UTF-8 text: left empty",
+                        path, f->fid, fc_zone_parent_columns[l], layer.fields[parent_k[l]]);
+            else if (p && *p)
+                z->parent[l] = fc_strdup(p);
+        }
         zs->n++;
     }
     qsort(zs->zones, zs->n, sizeof *zs->zones, zone_cmp);
@@ -283,6 +348,11 @@ const char *fc_zone_id(const fc_zoneset *zs, size_t z)
 const char *fc_zone_name(const fc_zoneset *zs, size_t z)
 {
     return z < zs->n ? zs->zones[z].name : "whole control layer";
+}
+
+const char *fc_zone_parent(const fc_zoneset *zs, size_t z, int l)
+{
+    return z < zs->n && zs->zones[z].parent[l] ? zs->zones[z].parent[l] : "";
 }
 
 double fc_zone_area_m2(const fc_zoneset *zs, size_t z)

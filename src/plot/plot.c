@@ -757,6 +757,18 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     text(cr, 20, ht - 22, 10, false, 0, 0, buf);
 }
 
+/* Whether zone z's controlled area moved by FC_PLOT_MIN_CHANGE_KM2 over the series. */
+static bool moved(const fc_area_table *t, size_t z)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t d = 0; d < t->ndates; d++) {
+        const double v = fc_area_row(t, d, z)->controlled_m2;
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+    }
+    return hi - lo >= FC_PLOT_MIN_CHANGE_KM2 * 1e6;
+}
+
 fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options *in,
                       const char *dir, fc_error *err)
 {
@@ -777,7 +789,8 @@ fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options
         chart_arg c = {d, z, NULL, 0};
         char name[128];
         snprintf(name, sizeof name, "chart-%s", d->zs->zones[z].id);
-        st = render(dir, name, o.width, o.height, draw_one, &c, &o, err);
+        if (moved(d->table, z))
+            st = render(dir, name, o.width, o.height, draw_one, &c, &o, err);
         zone_view v = view_of(d, z);
         if (v.eta && (v.eta->status == FC_ETA_OK || v.eta->status == FC_ETA_BEYOND_HORIZON))
             adv[nadv++] = z;
