@@ -437,8 +437,8 @@ fc_status fc_fit_project(const fc_fit *f, const double *h, size_t nh, fc_band *o
     const double z80 = fc_normal_quantile(0.90), z95 = fc_normal_quantile(0.975);
     double t80 = z80, t95 = z95;
     if (f->model == FC_MODEL_OLS && f->nobs > 2) {
-        t80 = fc_student_t_quantile(0.90, f->nobs - 2);
-        t95 = fc_student_t_quantile(0.975, f->nobs - 2);
+        t80 = fc_student_t_quantile(0.90, (int)f->nobs - 2);
+        t95 = fc_student_t_quantile(0.975, (int)f->nobs - 2);
     }
     /* Holt: Var(d) = sigma^2 (1 + sum_{j=1}^{d-1} c_j^2), c_j = alpha +
      * beta phi (1 - phi^j) / (1 - phi); accumulated as d grows. */

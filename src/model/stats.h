@@ -35,7 +35,7 @@ double fc_median(double *v, size_t n);
 
 /* Lower-tail quantile of the standard normal distribution, p in (0,1). */
 double fc_normal_quantile(double p);
-/* Lower-tail quantile of Student's t with nu > 0 degrees of freedom. */
-double fc_student_t_quantile(double p, double nu);
+/* Lower-tail quantile of Student's t with nu >= 1 degrees of freedom. */
+double fc_student_t_quantile(double p, int nu);
 
 #endif
