@@ -52,6 +52,9 @@ fc_status fc_error_set(fc_error *err, fc_status code, const char *fmt, ...)
 
 /* Version string of the library, e.g. "0.1.0". Static, not to be freed. */
 const char *fc_version(void);
+/* The libraries in use, e.g. "GDAL 3.6.2, GEOS 3.11.1-CAPI-1.17.1, PROJ
+ * 9.1.1", into buf (loads the GDAL plug-in). Returns buf. */
+const char *fc_dependency_versions(char *buf, size_t size);
 
 /*
  * Warnings (repaired geometry, skipped features). The callback may be called

@@ -43,8 +43,9 @@ void cli_warnings_init(cli_warnings *w, bool quiet);
 void cli_progress(void *what, size_t done, size_t total);
 void cli_progress_end(const cli_common *c);
 
-/* Path of a file in the default data folder (FRONTCAST_GEODATA or the
- * build's geodata/). Newly allocated. */
+/* Path of a file in the default data folder: FRONTCAST_GEODATA, else an
+ * installation's share/frontcast/geodata, else the source tree's geodata/.
+ * Newly allocated. */
 char *cli_geodata_path(const char *name);
 /* The places file: given, or the bundled default (FC_DEFAULT_PLACES in the
  * geodata folder). Newly allocated (free()); NULL when out of memory. */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/util.h"
@@ -75,11 +77,31 @@ void cli_progress_end(const cli_common *c)
     pthread_mutex_unlock(&out_lock);
 }
 
+/* An installed frontcast's geodata folder: FRONTCAST_GEODATA_INSTALL
+ * (share/frontcast/geodata) beside the bin/ folder the executable is in,
+ * wherever the installation was put. False for a build tree's binary. */
+static bool installed_geodata(char *dir, size_t size)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    struct stat sb;
+    return (size_t)snprintf(dir, size, "%s/../%s", exe, FRONTCAST_GEODATA_INSTALL) < size &&
+           stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
 char *cli_geodata_path(const char *name)
 {
+    char installed[PATH_MAX + 64];
     const char *dir = getenv("FRONTCAST_GEODATA");
     if (!dir || !*dir)
-        dir = FRONTCAST_GEODATA_DIR;
+        dir = installed_geodata(installed, sizeof installed) ? installed : FRONTCAST_GEODATA_DIR;
     char *out = malloc(strlen(dir) + strlen(name) + 2);
     if (out)
         sprintf(out, "%s/%s", dir, name);

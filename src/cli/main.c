@@ -65,7 +65,8 @@ int main(int argc, char **argv)
         return FC_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("frontcast %s\n", fc_version());
+        char deps[256];
+        printf("frontcast %s (%s)\n", fc_version(), fc_dependency_versions(deps, sizeof deps));
         return FC_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <proj.h>
+
 #include "core/util.h"
 #include "geo/geom.h"
 #include "geo/worker.h"
@@ -46,16 +48,28 @@ static void load(void)
         try_load(env);
         return;
     }
-    /* Beside the executable (build tree, or a relocated install), then
-     * where this build put it, then where `make install` puts it. */
-    char exe[PATH_MAX], path[PATH_MAX + 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(path, sizeof path, "%s/" MODULE_NAME, exe);
+    /* Beside the executable (a build tree), then where an installation
+     * under any prefix has it: relative to the executable in bin/, or to
+     * libfrontcast.so in the library folder; then where this build put it,
+     * then where `cmake --install` with the configured prefix puts it. */
+    char base[2][PATH_MAX];
+    base[0][0] = base[1][0] = '\0';
+    ssize_t n = readlink("/proc/self/exe", base[0], sizeof base[0] - 1);
+    base[0][n > 0 ? n : 0] = '\0';
+    Dl_info self;
+    if (dladdr((void *)load, &self) && self.dli_fname)
+        snprintf(base[1], sizeof base[1], "%s", self.dli_fname);
+    static const char *const relative[] = {MODULE_NAME,
+                                           ("../" FRONTCAST_LIBDIR "/frontcast/" MODULE_NAME),
+                                           ("frontcast/" MODULE_NAME)};
+    for (int b = 0; b < 2; b++) {
+        char *slash = strrchr(base[b], '/');
+        if (!slash)
+            continue;
+        *slash = '\0';
+        for (size_t r = 0; r < sizeof relative / sizeof relative[0]; r++) {
+            char path[sizeof base + 64];
+            snprintf(path, sizeof path, "%s/%s", base[b], relative[r]);
             if (access(path, R_OK) == 0 && try_load(path))
                 return;
         }
@@ -78,6 +92,15 @@ const fc_ogr_api *fc_ogr(fc_error *err)
                      "(set FRONTCAST_OGR_MODULE to its path)",
                      load_error);
     return api;
+}
+
+const char *fc_dependency_versions(char *buf, size_t size)
+{
+    fc_error err;
+    const fc_ogr_api *a = fc_ogr(&err);
+    snprintf(buf, size, "GDAL %s, GEOS %s, PROJ %s", a ? a->gdal_version() : "(plug-in not found)",
+             GEOSversion(), proj_info().version);
+    return buf;
 }
 
 fc_status fc_ogr_layer_names(const char *path, char ***names, int *n, fc_error *err)

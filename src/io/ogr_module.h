@@ -19,8 +19,8 @@
 
 #include "frontcast/export.h"
 
-#define FC_OGR_API_VERSION 3
-#define FC_OGR_API_SYMBOL "fc_ogr_api_v3"
+#define FC_OGR_API_VERSION 4
+#define FC_OGR_API_SYMBOL "fc_ogr_api_v4"
 
 /* One feature as OGR read it. */
 typedef struct fc_ogr_feature {
@@ -73,6 +73,8 @@ typedef struct fc_ogr_api {
      * each newly allocated), *wkb_size and *value to be freed by the caller. */
     fc_status (*polygonize)(const fc_ogr_raster *r, const int32_t *values, unsigned char ***wkb,
                             size_t **wkb_size, int32_t **value, size_t *n, fc_error *err);
+    /* GDAL's release name, e.g. "3.6.2". Static. */
+    const char *(*gdal_version)(void);
 } fc_ogr_api;
 
 /* The plug-in, loaded on first use (thread-safe). NULL with err set when it

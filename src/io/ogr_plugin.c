@@ -537,8 +537,13 @@ cleanup:
     return st;
 }
 
+static const char *gdal_version(void)
+{
+    return GDALVersionInfo("RELEASE_NAME");
+}
+
 /* The one symbol the loader looks up. */
-__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v3 = {
+__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v4 = {
     .version = FC_OGR_API_VERSION,
     .read = read_layer,
     .layer_free = layer_free,
@@ -546,4 +551,5 @@ __attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v3 = {
     .write = write_dataset,
     .write_raster = write_raster,
     .polygonize = polygonize,
+    .gdal_version = gdal_version,
 };
