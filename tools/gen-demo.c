@@ -77,8 +77,8 @@ static int write_snapshot(fc_worker *w, const char *dir, fc_day day, const GEOSG
 {
     char date[11], path[1024];
     fc_date_format(day, date);
-    snprintf(path, sizeof path, "%s/synthetic-demo_%.4s%.2s%.2s.geojson", dir, date, date + 5,
-             date + 8);
+    snprintf(path, sizeof path, "%s/" FC_SYNTHETIC_PREFIX "%.4s%.2s%.2s.geojson", dir, date,
+             date + 5, date + 8);
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;

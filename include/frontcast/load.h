@@ -119,6 +119,13 @@ fc_day fc_series_date(const fc_series *s, size_t i);
 /* Where snapshot i comes from, for messages: a file, or "file:layer". Owned by s. */
 const char *fc_series_source(const fc_series *s, size_t i);
 
+/* The file names of the synthetic demo series (geodata/demo-control, made by
+ * tools/gen-demo.c) start with this. */
+#define FC_SYNTHETIC_PREFIX "synthetic-demo_"
+/* Whether every snapshot of s is from the synthetic demo series: what is
+ * made from it must say so (fc_plot_options.synthetic). */
+bool fc_series_synthetic(const fc_series *s);
+
 /* Timings and counts of one read. */
 typedef struct fc_read_info {
     double read_seconds;    /* parsing the file */

@@ -17,7 +17,13 @@ typedef struct fc_plot_options {
     const char *source;      /* names the control data in titles, e.g. "DeepStateMap" */
     const char *zones_credit; /* the map's credit line for the zones, e.g.
                                  a bundled set's (fc_zone_set); NULL: none */
+    bool synthetic;          /* the synthetic demo series (fc_series_synthetic):
+                                every picture then carries FC_SYNTHETIC_STAMP across
+                                it and in its title, and the map's place dates are
+                                marked fictional, so that none passes for real */
 } fc_plot_options;
+
+#define FC_SYNTHETIC_STAMP "SYNTHETIC DEMO DATA \u2014 not a real front"
 
 /* What the pictures show. forecast holds the chosen model and window. */
 typedef struct fc_plot_data {

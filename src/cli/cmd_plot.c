@@ -59,7 +59,7 @@ int cmd_plot(int argc, char **argv)
     const char *cmd = "plot", *output = "out";
     cli_inputs in = {0};
     cli_common common = {0};
-    fc_plot_options po = {1200, 700, 96, NULL, NULL};
+    fc_plot_options po = {1200, 700, 96, NULL, NULL, false};
     fc_advance_options ao = cli_advance_defaults();
     int dpi = 96;
     opterr = 0;
@@ -102,12 +102,6 @@ int cmd_plot(int argc, char **argv)
         return bad;
     common.progress = !common.quiet && isatty(STDERR_FILENO);
     char source[256];
-    if (!po.source) {
-        snprintf(source, sizeof source, "%s", in.control ? fc_basename(in.control) : "SYNTHETIC demo series");
-        if (in.control && !*source) /* a trailing slash */
-            snprintf(source, sizeof source, "%s", in.control);
-        po.source = source;
-    }
     char credit[256];
     po.zones_credit = cli_zones_credit(&in, credit, sizeof credit);
     char *places_path = cli_places_path(NULL);
@@ -141,6 +135,8 @@ int cmd_plot(int argc, char **argv)
         st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
     if (st == FC_OK) {
         fc_plot_data pd = {zs, table, fc, ao.model, ao.window_days, now, adv};
+        po.source = cli_source_name(po.source, series, source, sizeof source);
+        po.synthetic = fc_series_synthetic(series);
         st = fc_plot_all(w, &pd, &po, output, &err);
     }
     if (st == FC_OK && !common.quiet)

@@ -679,9 +679,10 @@ int cmd_run(int argc, char **argv)
     if (st == FC_OK && a.plots) {
         size_t inow = 0;
         st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, &err);
-        char credit[256];
-        fc_plot_options po = {1200, 700, 96, a.source ? a.source : fc_basename(fc_series_path(series)),
-                              cli_zones_credit(&a.in, credit, sizeof credit)};
+        char credit[256], source[256];
+        fc_plot_options po = {1200, 700, 96, cli_source_name(a.source, series, source, sizeof source),
+                              cli_zones_credit(&a.in, credit, sizeof credit),
+                              fc_series_synthetic(series)};
         fc_plot_data pd = {zs, table, fc, a.m.models[0], a.m.windows[0], now, adv};
         if (st == FC_OK)
             st = fc_plot_all(w, &pd, &po, a.output, &err);
@@ -717,6 +718,9 @@ int cmd_run(int argc, char **argv)
         json_object_object_add(manifest, "parameters", jstr(a.canonical));
         json_object_object_add(inputs, "zones", jstr(zs->path));
         json_object_object_add(inputs, "control", jstr(fc_series_path(series)));
+        /* Whoever reads the outputs' provenance learns they are not real. */
+        json_object_object_add(inputs, "control_is_synthetic_demo",
+                               json_object_new_boolean(fc_series_synthetic(series)));
         json_object_object_add(inputs, "places", jstr(places));
         for (size_t i = 0; i < fc_series_count(series); i++) {
             json_object *o = json_object_new_object();

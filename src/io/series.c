@@ -101,6 +101,15 @@ size_t fc_series_count(const fc_series *s) { return s->n; }
 fc_day fc_series_date(const fc_series *s, size_t i) { return s->snaps[i].date; }
 const char *fc_series_source(const fc_series *s, size_t i) { return s->snaps[i].source; }
 
+bool fc_series_synthetic(const fc_series *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strncmp(fc_basename(s->snaps[i].source), FC_SYNTHETIC_PREFIX,
+                    strlen(FC_SYNTHETIC_PREFIX)) != 0)
+            return false;
+    return s->n > 0;
+}
+
 static snapshot *add_snapshot(fc_series *s, size_t *cap)
 {
     if (s->n == *cap) {

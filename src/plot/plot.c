@@ -369,6 +369,24 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
 typedef void (*draw_fn)(cairo_t *cr, const void *arg, const fc_plot_options *o, int w, int h);
 
 /* Draws into dir/name.png (scaled by dpi/96) and dir/name.svg, atomically. */
+/* FC_SYNTHETIC_STAMP across the picture, corner to corner, over everything
+ * but translucent, so that a crop or a screenshot of any part still shows
+ * some of it. */
+static void stamp(cairo_t *cr, int w, int h)
+{
+    cairo_save(cr);
+    cairo_translate(cr, w / 2.0, h / 2.0);
+    cairo_rotate(cr, -atan2(h, w));
+    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_text_extents_t e;
+    cairo_set_font_size(cr, 100);
+    cairo_text_extents(cr, FC_SYNTHETIC_STAMP, &e);
+    const double size = 100 * 0.8 * hypot(w, h) / e.x_advance;
+    set(cr, C_BLACK, 0.25); /* black: it shows on the vermillion of control too */
+    text(cr, 0, 0, size, true, 0.5, 0.5, FC_SYNTHETIC_STAMP);
+    cairo_restore(cr);
+}
+
 static fc_status render(const char *dir, const char *name, int w, int h, draw_fn fn,
                         const void *arg, const fc_plot_options *o, fc_error *err)
 {
@@ -390,6 +408,8 @@ static fc_status render(const char *dir, const char *name, int w, int h, draw_fn
         set(cr, C_WHITE, 1);
         cairo_paint(cr);
         fn(cr, arg, o, w, h);
+        if (o->synthetic)
+            stamp(cr, w, h);
         cairo_destroy(cr);
         cairo_surface_flush(surf);
         cairo_status_t cs = fmt ? CAIRO_STATUS_SUCCESS : cairo_surface_write_to_png(surf, a.tmp);
@@ -692,7 +712,8 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
             char buf[160], when[16];
             month_of(p->arrival, when);
             if (p->arrival != FC_NO_DAY)
-                snprintf(buf, sizeof buf, "%s %s", p->name, when);
+                snprintf(buf, sizeof buf, "%s %s%s", p->name, when,
+                         o->synthetic ? " (fictional)" : "");
             else
                 snprintf(buf, sizeof buf, "%s", p->name);
             text(cr, px + 5, py, 10, p->arrival != FC_NO_DAY, 0, 0.5, buf);
@@ -779,7 +800,9 @@ fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options
         o.height = 700;
     if (!(o.dpi > 0))
         o.dpi = 96;
-    if (!o.source)
+    if (o.synthetic)
+        o.source = FC_SYNTHETIC_STAMP;
+    else if (!o.source)
         o.source = "control layer";
     fc_status st = fc_ensure_dir(dir, err);
     size_t *adv = calloc(d->zs->n + 1, sizeof *adv), nadv = 0;

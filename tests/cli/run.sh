@@ -29,6 +29,7 @@ assert len(m["inputs"]["snapshots"]) == int(sys.argv[2])
 s = m["inputs"]["snapshots"][0]
 assert len(s["sha256"]) == 64 and s["date"] == "2025-01-06", s
 assert m["frontcast_version"] and m["exit_code"] == 0 and "areas_s" in m["timings_s"]
+assert m["inputs"]["control_is_synthetic_demo"] is True  # copies of the demo's files
 PY
 # The same areas as a plain areas run.
 "$FRONTCAST" areas -q --control "$series" -o "$work/plain.csv"
@@ -237,4 +238,10 @@ cut -d, -f3,4 "$work/cfg/eta.csv" | sort -u | grep -qx "pace,90" && pass || fail
 printf 'not an ini line\n' >"$work/bad.ini"
 expect_error "bad.ini: line 1: not 'key = value'" "$work/none/x" -- "$FRONTCAST" run --config "$work/bad.ini"
 expect_usage "$FRONTCAST" run --plots maybe
+# The same files under other names are not the demo: the manifest says so.
+mkdir -p "$work/renamed"
+for f in "$series"/*.geojson; do cp "$f" "$work/renamed/snap_${f##*_}"; done
+"$FRONTCAST" run -q --control "$work/renamed" --plots no --cell 5 --today 2026-01-01 --max-age 0 \
+    -o "$work/renamed-out" && grep -q '"control_is_synthetic_demo": *false' "$work/renamed-out/manifest.json" &&
+    pass || fail "a renamed series is not called the demo"
 finish

@@ -81,7 +81,7 @@ int main(void)
                                                  "-150000 150000,-150000 -150000))");
     fc_plot_data pd = {&zs, &t, fc, model, window, control, NULL};
     const char *dir = fixture_dir();
-    fc_plot_options po = {600, 400, 96, "test data", "Zones: test squares"};
+    fc_plot_options po = {600, 400, 96, "test data", "Zones: test squares", false};
     CHECK(fc_plot_all(w, &pd, &po, dir, &err) == FC_OK);
 
     /* Sizes: at 96 dpi, as asked; the map is 4:3. */
@@ -118,6 +118,35 @@ int main(void)
     printf("band pixels: %d after as-of, %d before\n", band_after, band_before);
     CHECK(band_after > 10);
     CHECK(band_before == 0);
+
+    /* The synthetic demo's stamp: the gains chart drawn again with it
+     * differs along its diagonal (the stamp's text) and nowhere else that
+     * matters: its corners stay as they were. */
+    cairo_surface_t *plain = load(dir, "gains.png");
+    po.synthetic = true;
+    CHECK(fc_plot_all(w, &pd, &po, dir, &err) == FC_OK);
+    cairo_surface_t *stamped = load(dir, "gains.png");
+    int diagonal = 0, corners = 0;
+    for (int k = 0; k < 600; k++) {
+        int a[3], b[3];
+        const int x = k, y = 400 - 1 - k * 400 / 600; /* bottom left to top right */
+        pixel(plain, x, y, a);
+        pixel(stamped, x, y, b);
+        diagonal += !near_rgb(a, b[0], b[1], b[2], 8);
+    }
+    for (int k = 0; k < 4; k++) {
+        int a[3], b[3];
+        const int x = k & 1 ? 597 : 2, y = k & 2 ? 397 : 2;
+        pixel(plain, x, y, a);
+        pixel(stamped, x, y, b);
+        corners += !near_rgb(a, b[0], b[1], b[2], 0);
+    }
+    printf("stamp: %d of 600 diagonal pixels changed, %d of 4 corners\n", diagonal, corners);
+    CHECK(diagonal > 60);
+    CHECK(corners == 0);
+    cairo_surface_destroy(plain);
+    cairo_surface_destroy(stamped);
+    po.synthetic = false;
 
     /* --dpi scales the PNGs. */
     po.dpi = 192;
