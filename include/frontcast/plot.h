@@ -60,6 +60,35 @@ void fc_chart_xy(const fc_chart_frame *f, fc_day day, double pct, double *px, do
 typedef struct fc_map_frame {
     double scale, ox, oy;   /* px = ox + x * scale, py = oy - y * scale */
 } fc_map_frame;
+/* A label on the map: a place's (beside its marker) or a zone's (centred on
+ * a point inside it), in pixels. */
+typedef struct fc_label {
+    char text[160];
+    double ax, ay;     /* the anchor: the place, or a point inside the zone */
+    double w, h;       /* the text's box */
+    double size;       /* font size */
+    bool bold, point;  /* point: a place, with a marker at the anchor */
+    double priority;   /* higher first */
+    bool placed;       /* out: false when it fitted nowhere (then not drawn) */
+    double x, y;       /* out: the box's top-left corner */
+} fc_label;
+
+/*
+ * Places labels greedily, highest priority first: a place's label tries
+ * right of its marker, then left, above and below; a zone's centred on its
+ * anchor, then a line above or below. A position is taken when its box
+ * (with a pixel's margin) overlaps no label placed before, no place's
+ * marker but its own, no obstacle ({x0, y0, x1, y1}), and lies inside
+ * frame; a label that fits nowhere is dropped (placed = false).
+ */
+void fc_place_labels(fc_label *labels, size_t n, const double frame[4],
+                     const double (*obstacles)[4], size_t nobstacles);
+
+/* The map's labels as fc_plot_all draws them (places and zones, placed for
+ * a width x height map): *out newly allocated (free()), *n of them. */
+fc_status fc_map_labels(fc_worker *w, const fc_plot_data *data, const fc_plot_options *opts,
+                        int width, int height, fc_label **out, size_t *n, fc_error *err);
+
 fc_map_frame fc_map_frame_for(fc_worker *w, const fc_zoneset *zs, int width, int height,
                               double dpi);
 

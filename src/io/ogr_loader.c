@@ -32,7 +32,8 @@ static bool try_load(const char *path)
     }
     const fc_ogr_api *a = dlsym(h, FC_OGR_API_SYMBOL);
     if (!a || a->version != FC_OGR_API_VERSION) {
-        snprintf(load_error, sizeof load_error, "%s: not a frontcast OGR plug-in of version %d",
+        /* A path longer than the message has room for is cut, not overrun. */
+        snprintf(load_error, sizeof load_error, "%.640s: not a frontcast OGR plug-in of version %d",
                  path, FC_OGR_API_VERSION);
         dlclose(h);
         return false;

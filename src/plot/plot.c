@@ -623,6 +623,115 @@ static size_t pick_places(const fc_advance *a, size_t *idx)
     return n;
 }
 
+/* The map's legend box {x0, y0, x1, y1}: bottom left, a row per step. */
+static void legend_box(size_t nsteps, int ht, double b[4])
+{
+    b[0] = 16;
+    b[1] = ht - 226;
+    b[2] = b[0] + 250;
+    b[3] = b[1] + 30 + 18.0 * (double)(nsteps + 3);
+}
+
+/* The scale bar's length: 50, 100 or 200 km..., about a tenth of the width
+ * or more. It sits 40 px from the right, 50 from the bottom. */
+static double scale_km(const fc_map_frame *f, int wd)
+{
+    double km = 50;
+    while (km * 1000 * f->scale < wd / 10.0)
+        km *= 2;
+    return km;
+}
+
+/* A placed label's text over a white halo, so that it reads on any fill. */
+static void text_halo(cairo_t *cr, const fc_label *l, double alpha)
+{
+    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+                           l->bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, l->size);
+    cairo_move_to(cr, l->x, l->y + l->size * 0.75); /* as text() with ay = 0 */
+    cairo_text_path(cr, l->text);
+    set(cr, C_WHITE, 0.85);
+    cairo_set_line_width(cr, 3);
+    cairo_stroke_preserve(cr);
+    set(cr, C_BLACK, alpha);
+    cairo_fill(cr);
+}
+
+/* The map's labels, placed: the places picked (pick_places) above the
+ * zones' names, reached places first, then by population; zones by area.
+ * Obstacles: the title, the legend, the scale bar and the credits line.
+ * *out newly allocated (free()); returns the count (0 when out of memory). */
+static size_t map_labels(cairo_t *cr, fc_worker *w, const fc_plot_data *d,
+                         const fc_plot_options *o, const fc_map_frame *f, int wd, int ht,
+                         fc_label **out)
+{
+    const fc_zoneset *zs = d->zs;
+    const fc_advance *a = d->advance;
+    size_t idx[16], np = a && a->nplaces ? pick_places(a, idx) : 0, n = 0;
+    fc_label *l = calloc(np + zs->n + 1, sizeof *l);
+    *out = l;
+    if (!l)
+        return 0;
+    for (size_t i = 0; i < np; i++) {
+        const fc_place_row *p = &a->places[idx[i]];
+        fc_label *b = &l[n++];
+        char when[16];
+        month_of(p->arrival, when);
+        if (p->arrival != FC_NO_DAY)
+            snprintf(b->text, sizeof b->text, "%s %s%s", p->name, when,
+                     o->synthetic ? " (fictional)" : "");
+        else
+            snprintf(b->text, sizeof b->text, "%s", p->name);
+        b->ax = f->ox + p->x * f->scale;
+        b->ay = f->oy - p->y * f->scale;
+        b->size = 10;
+        b->point = true;
+        b->bold = p->arrival != FC_NO_DAY;
+        b->priority = (p->arrival != FC_NO_DAY ? 2e12 : 1e12) + p->population;
+    }
+    for (size_t z = 0; z < zs->n; z++) {
+        GEOSGeometry *pt = GEOSPointOnSurface_r(w->geos, zs->zones[z].geom);
+        double x, y;
+        if (pt && GEOSGeomGetX_r(w->geos, pt, &x) && GEOSGeomGetY_r(w->geos, pt, &y)) {
+            fc_label *b = &l[n++];
+            snprintf(b->text, sizeof b->text, "%s", zs->zones[z].name);
+            b->ax = f->ox + x * f->scale;
+            b->ay = f->oy - y * f->scale;
+            b->size = 9;
+            b->priority = zs->zones[z].area_m2 / 1e6; /* km2: below any place */
+        }
+        if (pt)
+            GEOSGeom_destroy_r(w->geos, pt);
+    }
+    for (size_t i = 0; i < n; i++) {
+        cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+                               l[i].bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_set_font_size(cr, l[i].size);
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, l[i].text, &e);
+        l[i].w = e.x_advance;
+        l[i].h = l[i].size;
+    }
+    const double km = scale_km(f, wd);
+    double obstacles[2][4] = {{0}, {wd - 40 - km * 1000 * f->scale, ht - 70, wd - 40, ht - 44}};
+    legend_box(a ? a->nsteps : 0, ht, obstacles[0]);
+    const double frame[4] = {4, 34, wd - 4, ht - 32}; /* below the title, above the credits */
+    fc_place_labels(l, n, frame, (const double(*)[4])obstacles, 2);
+    return n;
+}
+
+fc_status fc_map_labels(fc_worker *w, const fc_plot_data *d, const fc_plot_options *o, int width,
+                        int height, fc_label **out, size_t *n, fc_error *err)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = cairo_create(s);
+    const fc_map_frame f = fc_map_frame_for(w, d->zs, width, height, o->dpi > 0 ? o->dpi : 96);
+    *n = map_labels(cr, w, d, o, &f, width, height, out);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    return *out ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+}
+
 typedef struct map_arg {
     fc_worker *w;
     const fc_plot_data *d;
@@ -689,36 +798,19 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
             cairo_stroke(cr);
         }
     }
-    /* zone labels */
-    for (size_t z = 0; z < zs->n; z++) {
-        GEOSGeometry *pt = GEOSPointOnSurface_r(w->geos, zs->zones[z].geom);
-        double x, y;
-        if (pt && GEOSGeomGetX_r(w->geos, pt, &x) && GEOSGeomGetY_r(w->geos, pt, &y)) {
-            set(cr, C_BLACK, 0.55);
-            text(cr, f.ox + x * f.scale, f.oy - y * f.scale, 9, false, 0.5, 0.5, zs->zones[z].name);
-        }
-        if (pt)
-            GEOSGeom_destroy_r(w->geos, pt);
-    }
-    /* places: those reached, and the largest */
-    if (a && a->nplaces) {
-        size_t idx[16], n = pick_places(a, idx);
-        for (size_t i = 0; i < n; i++) {
-            const fc_place_row *p = &a->places[idx[i]];
-            double px = f.ox + p->x * f.scale, py = f.oy - p->y * f.scale;
+    /* place markers, then every label that fits (fc_place_labels) */
+    fc_label *labels = NULL;
+    const size_t nlabels = map_labels(cr, w, d, o, &f, wd, ht, &labels);
+    for (size_t i = 0; i < nlabels; i++)
+        if (labels[i].point) {
             set(cr, C_BLACK, 1);
-            cairo_arc(cr, px, py, 3, 0, 2 * M_PI);
+            cairo_arc(cr, labels[i].ax, labels[i].ay, 3, 0, 2 * M_PI);
             cairo_fill(cr);
-            char buf[160], when[16];
-            month_of(p->arrival, when);
-            if (p->arrival != FC_NO_DAY)
-                snprintf(buf, sizeof buf, "%s %s%s", p->name, when,
-                         o->synthetic ? " (fictional)" : "");
-            else
-                snprintf(buf, sizeof buf, "%s", p->name);
-            text(cr, px + 5, py, 10, p->arrival != FC_NO_DAY, 0, 0.5, buf);
         }
-    }
+    for (size_t i = 0; i < nlabels; i++)
+        if (labels[i].placed)
+            text_halo(cr, &labels[i], labels[i].point ? 1 : 0.55);
+    free(labels);
     /* title, legend, scale bar, attribution */
     char asof[11], buf[400];
     fc_date_format(d->forecast->as_of, asof);
@@ -726,9 +818,11 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
              o->source, asof, fc_model_name(d->model), d->window_days);
     set(cr, C_BLACK, 1);
     text(cr, 20, 14, 15, true, 0, 0, buf);
-    double lx = 24, ly = ht - 218;
+    double box[4];
+    legend_box(nsteps, ht, box);
+    const double lx = box[0] + 8, ly = box[1] + 8;
     set(cr, C_WHITE, 0.9);
-    cairo_rectangle(cr, lx - 8, ly - 8, 250, 30 + 18.0 * (double)(nsteps + 3));
+    cairo_rectangle(cr, box[0], box[1], box[2] - box[0], box[3] - box[1]);
     cairo_fill(cr);
     set(cr, C_VERMILLION, 1);
     cairo_rectangle(cr, lx, ly, 22, 12);
@@ -760,10 +854,7 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     cairo_arc(cr, lx + 11, py0 + 6, 3, 0, 2 * M_PI);
     cairo_fill(cr);
     text(cr, lx + 30, py0, 11, false, 0, 0, "place, month reached (bold)");
-    /* scale bar: 50, 100 or 200 km, about a fifth of the width */
-    double km = 50;
-    while (km * 1000 * f.scale < wd / 10.0)
-        km *= 2;
+    const double km = scale_km(&f, wd);
     double bx = wd - 40 - km * 1000 * f.scale, by = ht - 50;
     set(cr, C_BLACK, 1);
     cairo_rectangle(cr, bx, by, km * 1000 * f.scale, 4);

@@ -43,8 +43,77 @@ static cairo_surface_t *load(const char *dir, const char *name)
     return s;
 }
 
+static bool boxes_overlap(const fc_label *a, const fc_label *b)
+{
+    return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+/* Whether a's box comes within r of m's marker (a 7-pixel square). */
+static bool hits_marker(const fc_label *a, const fc_label *m, double r)
+{
+    return m->point && a->x < m->ax + r && m->ax - r < a->x + a->w && a->y < m->ay + r &&
+           m->ay - r < a->y + a->h;
+}
+
+/* Label placement on 300 random labels crowded into a small frame: the
+ * placed ones overlap nothing, stay in the frame and off the obstacle and
+ * every other marker; the first by priority is placed; and no label was
+ * dropped that had a free position when its turn came (greedy). */
+static void check_label_placement(void)
+{
+    enum { NL = 300 };
+    static fc_label l[NL];
+    fc_rng rng = {7};
+    for (int i = 0; i < NL; i++) {
+        l[i] = (fc_label){.ax = 20 + 560 * fc_rng_unit(&rng), .ay = 20 + 360 * fc_rng_unit(&rng),
+                          .w = 20 + 80 * fc_rng_unit(&rng), .h = 10, .size = 10,
+                          .point = i % 3 != 0, .priority = fc_rng_unit(&rng)};
+        snprintf(l[i].text, sizeof l[i].text, "label %d", i);
+    }
+    const double frame[4] = {0, 0, 600, 400}, obstacle[1][4] = {{0, 300, 150, 400}};
+    fc_place_labels(l, NL, frame, obstacle, 1);
+    int placed = 0, bad = 0;
+    for (int i = 0; i < NL; i++) {
+        if (!l[i].placed)
+            continue;
+        placed++;
+        bad += l[i].x < 0 || l[i].y < 0 || l[i].x + l[i].w > 600 || l[i].y + l[i].h > 400;
+        bad += l[i].x < 150 && l[i].y + l[i].h > 300; /* the obstacle */
+        for (int k = 0; k < NL; k++)
+            bad += k != i && ((l[k].placed && boxes_overlap(&l[i], &l[k])) ||
+                              hits_marker(&l[i], &l[k], 3.5));
+    }
+    /* A dropped label, tried at its first position: something of higher
+     * priority (or a marker, the obstacle, the frame; with the placement's
+     * 1-pixel margin) is in the way. The first by priority is among them. */
+    int greedy_bad = 0;
+    for (int i = 0; i < NL; i++) {
+        if (l[i].placed)
+            continue;
+        fc_label t = l[i];
+        t.x = t.point ? t.ax + 5.5 : t.ax - t.w / 2;
+        t.y = t.ay - t.h / 2;
+        bool blocked = t.x < 0 || t.y < 0 || t.x + t.w > 600 || t.y + t.h > 400 ||
+                       (t.x < 151 && t.y + t.h > 299);
+        for (int k = 0; k < NL && !blocked; k++) {
+            fc_label grown = l[k]; /* the 1-pixel margin */
+            grown.x -= 1, grown.y -= 1, grown.w += 2, grown.h += 2;
+            blocked = k != i && ((l[k].placed && l[k].priority >= t.priority &&
+                                  boxes_overlap(&t, &grown)) ||
+                                 hits_marker(&t, &l[k], 4.5));
+        }
+        greedy_bad += !blocked;
+    }
+    printf("labels: %d of %d placed, %d violations, %d dropped with room\n", placed, NL, bad,
+           greedy_bad);
+    CHECK(placed > 30 && placed < NL);
+    CHECK(bad == 0);
+    CHECK(greedy_bad == 0);
+}
+
 int main(void)
 {
+    check_label_placement();
     fc_worker *w = fc_worker_create();
     GEOSContextHandle_t h = fc_worker_geos(w);
     zone.id = "SQ";
@@ -118,6 +187,14 @@ int main(void)
     printf("band pixels: %d after as-of, %d before\n", band_after, band_before);
     CHECK(band_after > 10);
     CHECK(band_before == 0);
+
+    /* The map's own labels: here the one zone's name, placed on the map. */
+    fc_label *ml = NULL;
+    size_t nml = 0;
+    CHECK(fc_map_labels(w, &pd, &po, 600, 450, &ml, &nml, &err) == FC_OK);
+    CHECK(nml == 1 && ml[0].placed && !strcmp(ml[0].text, "Square"));
+    CHECK(nml == 1 && ml[0].x > 0 && ml[0].x + ml[0].w < 600 && ml[0].y > 30 && ml[0].y < 420);
+    free(ml);
 
     /* The synthetic demo's stamp: the gains chart drawn again with it
      * differs along its diagonal (the stamp's text) and nowhere else that
