@@ -51,6 +51,9 @@ fc_status fc_plot_all(fc_worker *w, const fc_plot_data *data, const fc_plot_opti
 typedef struct fc_chart_frame {
     double x0, x1, y0, y1;  /* plot area in pixels (y0 top) */
     fc_day d0, d1;          /* dates at x0 and x1 */
+    double p0, p1, step;    /* percentages at y1 and y0, and between ticks: the
+                               zone's range (observed and bands) with a margin,
+                               up to 100 when that is within reach */
 } fc_chart_frame;
 fc_chart_frame fc_chart_frame_for(const fc_plot_data *data, size_t zone, int width, int height,
                                   double dpi);

@@ -22,7 +22,7 @@ typedef struct rgb {
 } rgb;
 #define HEX(v) {((v) >> 16 & 255) / 255.0, ((v) >> 8 & 255) / 255.0, ((v) & 255) / 255.0}
 static const rgb C_BLACK = HEX(0x000000), C_ORANGE = HEX(0xE69F00),
-                 C_GREEN = HEX(0x009E73), C_BLUE = HEX(0x0072B2), C_VERMILLION = HEX(0xD55E00),
+                 C_BLUE = HEX(0x0072B2), C_VERMILLION = HEX(0xD55E00),
                  C_GREY = HEX(0x999999), C_LIGHT = HEX(0xEEEEEE),
                  C_WHITE = HEX(0xFFFFFF);
 static const char *const FONT = "DejaVu Sans";
@@ -94,20 +94,46 @@ fc_chart_frame fc_chart_frame_for(const fc_plot_data *d, size_t z, int width, in
     f.x0 = 70;
     f.x1 = width - 30;
     f.y0 = 80;
-    f.y1 = height - 60;
+    f.y1 = height - 70; /* the legend's row below the dates */
     f.d0 = d->table->ndates ? d->table->dates[0] : d->forecast->as_of;
     f.d1 = d->table->ndates ? d->table->dates[d->table->ndates - 1] : d->forecast->as_of;
     if (v.nproj && v.proj[v.nproj - 1].date > f.d1)
         f.d1 = v.proj[v.nproj - 1].date;
     if (f.d1 <= f.d0)
         f.d1 = f.d0 + 1;
+    /* The share axis: what is drawn, observed and both bands, so that a
+     * zone held at 4 % is not a flat line on the floor of 0-100 %. */
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < d->table->ndates; i++) {
+        const double pct = 100 * fc_area_row(d->table, i, z)->controlled_m2 / 1e6 / v.area_km2;
+        lo = fmin(lo, pct);
+        hi = fmax(hi, pct);
+    }
+    for (size_t i = 0; i < v.nproj; i++) {
+        lo = fmin(lo, 100 * v.proj[i].km2.lo95 / v.area_km2);
+        hi = fmax(hi, 100 * v.proj[i].km2.hi95 / v.area_km2);
+    }
+    if (!(lo <= hi)) /* nothing to draw */
+        lo = 0, hi = 100;
+    const double pad = fmax(0.5, 0.1 * (hi - lo));
+    lo = fmax(0, lo - pad);
+    hi = fmin(100, hi + pad);
+    if (100 - hi < 0.25 * (hi - lo)) /* the 100 % line in reach: show it */
+        hi = 100;
+    /* About five ticks at 1, 2 or 5 times a power of ten. */
+    const double raw = (hi - lo) / 5, mag = pow(10, floor(log10(raw)));
+    f.step = raw <= mag ? mag : raw <= 2 * mag ? 2 * mag : raw <= 5 * mag ? 5 * mag : 10 * mag;
+    f.p0 = fmax(0, floor(lo / f.step) * f.step);
+    f.p1 = fmin(100, ceil(hi / f.step) * f.step);
+    if (f.p1 <= f.p0)
+        f.p1 = f.p0 + f.step;
     return f;
 }
 
 void fc_chart_xy(const fc_chart_frame *f, fc_day day, double pct, double *px, double *py)
 {
     *px = f->x0 + (f->x1 - f->x0) * (double)(day - f->d0) / (double)(f->d1 - f->d0);
-    *py = f->y1 - (f->y1 - f->y0) * pct / 100;
+    *py = f->y1 - (f->y1 - f->y0) * (pct - f->p0) / (f->p1 - f->p0);
 }
 
 /* Month ticks: every 1, 2, 3, 6, 12 or 24 months, whichever gives at most
@@ -163,9 +189,18 @@ static void draw_time_axis(cairo_t *cr, const fc_chart_frame *f, int max_ticks, 
     }
 }
 
-static void draw_pct_axis(cairo_t *cr, const fc_chart_frame *f, double size, int every)
+/* Ticks at the multiples of f->step (of twice it when compact), labelled
+ * with the decimals the step needs. */
+static void draw_pct_axis(cairo_t *cr, const fc_chart_frame *f, double size, bool compact)
 {
-    for (int p = 0; p <= 100; p += every) {
+    const double every = compact ? 2 * f->step : f->step;
+    const int decimals = fabs(every - round(every)) < 1e-9             ? 0
+                         : fabs(10 * every - round(10 * every)) < 1e-9 ? 1
+                                                                       : 2;
+    for (double k = ceil(f->p0 / every - 1e-9); k * every <= f->p1 + 1e-9; k++) {
+        double p = k * every;
+        if (p == 0)
+            p = 0; /* not -0, printed "-0%" */
         double px, py;
         fc_chart_xy(f, f->d0, p, &px, &py);
         set(cr, C_GREY, 0.35);
@@ -174,7 +209,7 @@ static void draw_pct_axis(cairo_t *cr, const fc_chart_frame *f, double size, int
         cairo_line_to(cr, f->x1, py);
         cairo_stroke(cr);
         char buf[16];
-        snprintf(buf, sizeof buf, "%d%%", p);
+        snprintf(buf, sizeof buf, "%.*f%%", decimals, p);
         set(cr, C_BLACK, 1);
         text(cr, f->x0 - 6, py, size, false, 1, 0.5, buf);
     }
@@ -232,19 +267,25 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
     cairo_save(cr);
     cairo_translate(cr, ox, oy);
     const double fs = compact ? 9 : 12;
-    draw_pct_axis(cr, &f, fs, compact ? 50 : 20);
+    draw_pct_axis(cr, &f, fs, compact);
     draw_time_axis(cr, &f, compact ? 4 : 12, fs);
     double px, py, qx, qy;
-    /* the 100% line */
-    fc_chart_xy(&f, f.d0, 100, &px, &py);
-    set(cr, C_BLACK, 0.7);
-    cairo_set_line_width(cr, 1);
-    const double dash[] = {6, 4};
-    cairo_set_dash(cr, dash, 2, 0);
-    cairo_move_to(cr, f.x0, py);
-    cairo_line_to(cr, f.x1, py);
-    cairo_stroke(cr);
-    cairo_set_dash(cr, NULL, 0, 0);
+    /* the 100% line, when the axis reaches it */
+    if (f.p1 >= 100) {
+        fc_chart_xy(&f, f.d0, 100, &px, &py);
+        set(cr, C_BLACK, 0.7);
+        cairo_set_line_width(cr, 1);
+        const double dash[] = {6, 4};
+        cairo_set_dash(cr, dash, 2, 0);
+        cairo_move_to(cr, f.x0, py);
+        cairo_line_to(cr, f.x1, py);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+    }
+    /* Data inside the plot area only. */
+    cairo_save(cr);
+    cairo_rectangle(cr, f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
+    cairo_clip(cr);
     /* bands: 95% then 80% on top */
     for (int band = 0; band < 2 && v.nproj > 1; band++) {
         for (size_t i = 0; i < v.nproj; i++) {
@@ -295,6 +336,7 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
         }
     }
     cairo_stroke(cr);
+    cairo_restore(cr); /* the clip */
     /* as-of */
     fc_chart_xy(&f, d->forecast->as_of, 0, &px, &py);
     fc_chart_xy(&f, d->forecast->as_of, 100, &qx, &qy);
@@ -317,36 +359,54 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
     cairo_set_line_width(cr, 1);
     cairo_rectangle(cr, f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
     cairo_stroke(cr);
-    /* words */
+    /* words: the headline first, then what the chart is */
     eta_sentence(d, &v, buf, sizeof buf, compact);
-    text(cr, compact ? f.x0 : f.x0 + 8, compact ? 6 : f.y0 - 24, compact ? 10 : 15, true, 0, 0, buf);
+    set(cr, C_BLACK, 1);
+    text(cr, compact ? f.x0 : 20, 6, compact ? 10 : 17, true, 0, 0, buf);
+    /* A date beyond the axis, said at the edge where it would be. */
+    if (v.eta && (v.eta->status == FC_ETA_OK || v.eta->status == FC_ETA_BEYOND_HORIZON) &&
+        v.eta->eta != FC_NO_DAY && v.eta->eta > f.d1) {
+        char eta[16];
+        month_of(v.eta->eta, eta);
+        snprintf(buf, sizeof buf, "%g%% by %s \u2192", v.eta->threshold_pct, eta);
+        set(cr, C_VERMILLION, 1);
+        text(cr, f.x1 - 4, f.y0 + 4, compact ? 8 : 11, true, 1, 0, buf);
+    }
     if (!compact) {
         char title[320];
         snprintf(title, sizeof title,
-                 "%s (%s): controlled share. Data: %s, as of %s. Projection: %s over %d days, 80%% and 95%% intervals",
+                 "%s (%s): share of the zone controlled. Data: %s, as of %s. Projection: %s over "
+                 "%d days",
                  fc_zone_name(d->zs, z), fc_zone_id(d->zs, z), o->source, asof,
                  fc_model_name(d->model), d->window_days);
-        text(cr, f.x0, 14, 13, false, 0, 0, title);
-        /* legend */
-        double lx = f.x1 - 520, ly = f.y1 - 70;
-        set(cr, C_WHITE, 0.85);
-        cairo_rectangle(cr, lx - 8, ly - 8, 520, 62);
-        cairo_fill(cr);
+        set(cr, C_BLACK, 1);
+        text(cr, 20, 34, 12, false, 0, 0, title);
+        /* the share axis' name, along it */
+        cairo_save(cr);
+        cairo_translate(cr, 14, (f.y0 + f.y1) / 2);
+        cairo_rotate(cr, -M_PI / 2);
+        text(cr, 0, 0, 11, false, 0.5, 0.5, "controlled share of the zone");
+        cairo_restore(cr);
+        /* legend: one row under the dates, clear of the data */
+        const double ly = f.y1 + 34;
+        double lx = f.x0;
         set(cr, C_BLUE, 1);
         cairo_rectangle(cr, lx, ly + 4, 24, 3);
         cairo_fill(cr);
         set(cr, C_BLACK, 1);
-        text(cr, lx + 32, ly, 11, false, 0, 0, "observed");
+        text(cr, lx + 30, ly, 11, false, 0, 0, "observed");
+        lx += 110;
         set(cr, C_VERMILLION, 1);
-        cairo_rectangle(cr, lx, ly + 22, 24, 3);
+        cairo_rectangle(cr, lx, ly + 4, 24, 3);
         cairo_fill(cr);
         set(cr, C_BLACK, 1);
-        text(cr, lx + 32, ly + 18, 11, false, 0, 0, "projection at the current pace");
+        text(cr, lx + 30, ly, 11, false, 0, 0, "projection at the current pace");
+        lx += 240;
         set(cr, C_ORANGE, 0.45);
-        cairo_rectangle(cr, lx, ly + 36, 11, 10);
+        cairo_rectangle(cr, lx, ly, 11, 10);
         cairo_fill(cr);
         set(cr, C_ORANGE, 0.22);
-        cairo_rectangle(cr, lx + 12, ly + 36, 12, 10);
+        cairo_rectangle(cr, lx + 12, ly, 12, 10);
         cairo_fill(cr);
         set(cr, C_BLACK, 1);
         /* Say what the band is worth: how often such bands covered before. */
@@ -359,7 +419,7 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
                      100 * rep->past.coverage80, 100 * rep->past.coverage95, rep->past.n);
         else
             snprintf(band, sizeof band, "80%% and 95%% intervals (the model's own: not checked)");
-        text(cr, lx + 32, ly + 36, 11, false, 0, 0, band);
+        text(cr, lx + 30, ly, 11, false, 0, 0, band);
     }
     cairo_restore(cr);
 }
@@ -368,7 +428,6 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
 
 typedef void (*draw_fn)(cairo_t *cr, const void *arg, const fc_plot_options *o, int w, int h);
 
-/* Draws into dir/name.png (scaled by dpi/96) and dir/name.svg, atomically. */
 /* FC_SYNTHETIC_STAMP across the picture, corner to corner, over everything
  * but translucent, so that a crop or a screenshot of any part still shows
  * some of it. */
@@ -387,6 +446,7 @@ static void stamp(cairo_t *cr, int w, int h)
     cairo_restore(cr);
 }
 
+/* Draws into dir/name.png (scaled by dpi/96) and dir/name.svg, atomically. */
 static fc_status render(const char *dir, const char *name, int w, int h, draw_fn fn,
                         const void *arg, const fc_plot_options *o, fc_error *err)
 {
@@ -484,35 +544,56 @@ static void draw_gains(cairo_t *cr, const void *arg, const fc_plot_options *o, i
             loss[k] += r->lost_m2 / 1e6;
         }
     }
-    for (int k = 0; k < nm; k++)
-        top = fmax(top, fmax(gain[k], loss[k]));
-    /* a round axis limit */
-    double mag = pow(10, floor(log10(top))), lim = ceil(top / mag) * mag;
-    const double x0 = 80, x1 = w - 20, ya = 60, yb = h - 60, mid = (ya + yb) / 2;
-    char buf[128];
+    double bottom = 1;
+    for (int k = 0; k < nm; k++) {
+        top = fmax(top, gain[k]);
+        bottom = fmax(bottom, loss[k]);
+    }
+    /* One scale both ways, each side only as tall as its largest month:
+     * ticks at a round step, the axis limits on ticks. */
+    const double raw = (top + bottom) / 6, mag = pow(10, floor(log10(raw)));
+    const double step = raw <= mag ? mag : raw <= 2 * mag ? 2 * mag : raw <= 5 * mag ? 5 * mag : 10 * mag;
+    const double up = ceil(top / step) * step, down = ceil(bottom / step) * step;
+    const double x0 = 90, x1 = w - 20, ya = 60, yb = h - 80;
+    const double per_km2 = (yb - ya) / (up + down), mid = ya + up * per_km2;
+    char buf[160];
     set(cr, C_BLACK, 1);
-    snprintf(buf, sizeof buf, "Monthly area gained (up) and lost (down), whole control layer. Data: %s",
+    snprintf(buf, sizeof buf, "Monthly area gained and lost by the side holding the mapped area. Data: %s",
              o->source);
-    text(cr, x0, 16, 14, true, 0, 0, buf);
-    for (int s = -2; s <= 2; s++) {
-        double v = lim * s / 2, py = mid - (yb - ya) / 2 * s / 2;
+    text(cr, 20, 10, 16, true, 0, 0, buf);
+    text(cr, 20, 34, 12, false, 0, 0,
+         "Whole control layer, summed over the snapshots of each month; net = gained \u2212 lost");
+    for (double v = -down; v <= up + 1e-9; v += step) {
+        const double py = mid - v * per_km2;
         set(cr, C_GREY, 0.35);
         cairo_set_line_width(cr, 0.6);
         cairo_move_to(cr, x0, py);
         cairo_line_to(cr, x1, py);
         cairo_stroke(cr);
-        snprintf(buf, sizeof buf, "%.0f km\u00b2", fabs(v));
+        if (fabs(v) < step / 2)
+            snprintf(buf, sizeof buf, "0 km\u00b2");
+        else
+            snprintf(buf, sizeof buf, "%s%.0f km\u00b2", v > 0 ? "+" : "\u2212", fabs(v));
         set(cr, C_BLACK, 1);
         text(cr, x0 - 6, py, 11, false, 1, 0.5, buf);
     }
+    /* A month the snapshots do not span from its first day to its last
+     * (the series' first and last) is drawn lighter: its sum is partial. */
+    int first_day, last_y, last_m, last_d;
+    fc_date_to_ymd(t->dates[0], &y0, &m0, &first_day);
+    fc_date_to_ymd(t->dates[t->ndates - 1], &last_y, &last_m, &last_d);
+    fc_day next_month;
+    const bool last_partial =
+        fc_date_from_ymd(last_m == 12 ? last_y + 1 : last_y, last_m % 12 + 1, 1, &next_month) &&
+        t->dates[t->ndates - 1] + 1 < next_month;
     double bw = (x1 - x0) / nm;
     for (int k = 0; k < nm; k++) {
-        double bx = x0 + k * bw + bw * 0.12, gh = (yb - ya) / 2 * gain[k] / lim,
-               lh = (yb - ya) / 2 * loss[k] / lim;
-        set(cr, C_GREEN, 1);
+        const bool partial = (k == 0 && first_day > 1) || (k == nm - 1 && last_partial);
+        double bx = x0 + k * bw + bw * 0.12, gh = gain[k] * per_km2, lh = loss[k] * per_km2;
+        set(cr, C_VERMILLION, partial ? 0.4 : 1);
         cairo_rectangle(cr, bx, mid - gh, bw * 0.76, gh);
         cairo_fill(cr);
-        set(cr, C_VERMILLION, 1);
+        set(cr, C_BLUE, partial ? 0.4 : 1);
         cairo_rectangle(cr, bx, mid, bw * 0.76, lh);
         cairo_fill(cr);
         int y = y0 + (m0 - 1 + k) / 12, m = (m0 - 1 + k) % 12 + 1;
@@ -528,6 +609,45 @@ static void draw_gains(cairo_t *cr, const void *arg, const fc_plot_options *o, i
     cairo_move_to(cr, x0, mid);
     cairo_line_to(cr, x1, mid);
     cairo_stroke(cr);
+    /* net per month: a line through the bars' centres */
+    cairo_set_line_width(cr, 1.6);
+    for (int k = 0; k < nm; k++) {
+        const double px = x0 + (k + 0.5) * bw, py = mid - (gain[k] - loss[k]) * per_km2;
+        if (k == 0)
+            cairo_move_to(cr, px, py);
+        else
+            cairo_line_to(cr, px, py);
+    }
+    cairo_stroke(cr);
+    for (int k = 0; k < nm; k++) {
+        cairo_arc(cr, x0 + (k + 0.5) * bw, mid - (gain[k] - loss[k]) * per_km2, 2.5, 0, 2 * M_PI);
+        cairo_fill(cr);
+    }
+    /* legend, under the months */
+    const double ly = yb + 34;
+    static const char *const names[] = {"gained (as the map's controlled area)", "lost",
+                                        "net", "lighter: a partial month"};
+    double lx = x0;
+    for (int i = 0; i < 4; i++) {
+        if (i < 2) {
+            set(cr, i ? C_BLUE : C_VERMILLION, 1);
+            cairo_rectangle(cr, lx, ly, 14, 10);
+            cairo_fill(cr);
+        } else if (i == 2) {
+            set(cr, C_BLACK, 1);
+            cairo_rectangle(cr, lx, ly + 4, 14, 2);
+            cairo_fill(cr);
+        } else {
+            set(cr, C_VERMILLION, 0.4);
+            cairo_rectangle(cr, lx, ly, 14, 10);
+            cairo_fill(cr);
+        }
+        set(cr, C_BLACK, 1);
+        text(cr, lx + 20, ly, 11, false, 0, 0, names[i]);
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, names[i], &e);
+        lx += 20 + e.x_advance + 28;
+    }
     free(gain);
     free(loss);
 }

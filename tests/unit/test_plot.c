@@ -170,6 +170,24 @@ int main(void)
     /* The chart: between as-of and the horizon, the column holds the band's
      * colours (orange at 45% and 22% over white); before as-of it does not. */
     fc_chart_frame cf = fc_chart_frame_for(&pd, 0, 600, 400, 96);
+    /* The share axis holds everything drawn, and not much more: here the
+     * data and bands span 30-75 %, and the axis is not 0-100. */
+    double lo = 100, hi = 0;
+    for (size_t d = 0; d < t.ndates; d++) {
+        const double p = 100 * fc_area_row(&t, d, 0)->controlled_m2 / zone.area_m2;
+        lo = fmin(lo, p), hi = fmax(hi, p);
+    }
+    for (size_t i = 0; i < fc->nproj; i++)
+        if (fc->proj[i].zone == 0) {
+            lo = fmin(lo, 100 * fc->proj[i].km2.lo95 * 1e6 / zone.area_m2);
+            hi = fmax(hi, 100 * fc->proj[i].km2.hi95 * 1e6 / zone.area_m2);
+        }
+    printf("share axis %.1f..%.1f%% (step %g) for data in %.1f..%.1f%%\n", cf.p0, cf.p1, cf.step,
+           lo, hi);
+    CHECK(cf.p0 <= lo && cf.p1 >= fmin(hi, 100));
+    CHECK(cf.p0 > 0 && cf.p1 < 100);
+    CHECK(cf.p1 - cf.p0 <= 1.6 * (hi - lo) + 2 * cf.step);
+    CHECK(cf.step == 1 || cf.step == 2 || cf.step == 5 || cf.step == 10 || cf.step == 20);
     int band_after = 0, band_before = 0;
     for (int k = 0; k < 2; k++) {
         double px, py;
