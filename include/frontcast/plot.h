@@ -9,6 +9,7 @@
 #define FRONTCAST_PLOT_H
 
 #include "frontcast/forecast.h"
+#include "frontcast/places.h"
 #include "frontcast/spatial.h"
 
 typedef struct fc_plot_options {
@@ -35,6 +36,12 @@ typedef struct fc_plot_data {
     const GEOSGeometry *control;   /* at as-of, working CRS; NULL: no map */
     const fc_advance *advance;     /* projected fronts and places; may be NULL */
 } fc_plot_data;
+
+/* A zone's ETA as the pictures and the report say it, e.g. "Donetsk: 100%
+ * at this pace by 2027-12 (80%: 2027-02 ... after ten years)"; short_form:
+ * "Donetsk: 100% by 2027-12". e NULL: the name alone. Into buf. */
+void fc_eta_sentence(const char *zone_name, const fc_eta_row *e, char *buf, size_t n,
+                     bool short_form);
 
 /* A zone gets a chart of its own when its controlled area moved by at least
  * this much over the series (largest minus smallest): a quiet zone's chart
@@ -63,6 +70,33 @@ void fc_chart_xy(const fc_chart_frame *f, fc_day day, double pct, double *px, do
 typedef struct fc_map_frame {
     double scale, ox, oy;   /* px = ox + x * scale, py = oy - y * scale */
 } fc_map_frame;
+/* What the run's report page shows (fc_write_report). */
+typedef struct fc_report_data {
+    const fc_plot_data *plot;          /* zones, areas, the forecast's model and window, advance */
+    const fc_plot_options *opts;       /* source, credits, synthetic */
+    const fc_places *places;           /* with history[i] for places->p[i]; may be NULL */
+    const fc_place_history *history;
+    fc_day today;                      /* for the data's age; FC_NO_DAY: not said */
+    const char *pictures;              /* the folder fc_plot_all wrote into, whose PNGs are
+                                          embedded; NULL: none */
+} fc_report_data;
+
+/* The report's file name in run's output folder. */
+#define FC_REPORT_FILE "index.html"
+
+/* Maximum of zone charts a report embeds (the advancing zones, soonest ETA first). */
+#define FC_REPORT_MAX_CHARTS 12
+
+/*
+ * Writes one self-contained HTML page (pictures inline, no script, nothing
+ * fetched): the as-of date and the data's age, what the last snapshot
+ * changed (km2 per zone, places newly held), the headline and ETA table
+ * with the intervals' measured coverage, the pictures, the places
+ * projected and observed, the method and the credits. Readable on a phone,
+ * printable. Written atomically.
+ */
+fc_status fc_write_report(const fc_report_data *r, const char *path, fc_error *err);
+
 /* A label on the map: a place's (beside its marker) or a zone's (centred on
  * a point inside it), in pixels. */
 typedef struct fc_label {

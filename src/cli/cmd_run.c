@@ -76,7 +76,9 @@ static void help(void)
            "  --source TEXT          names the data in the pictures\n"
            "  -q, --quiet\n"
            "\n"
-           "Outputs in DIR: arrival.tif, chart-*.png/svg, gains.png/svg, map.png/svg,\n"
+           "Outputs in DIR: " FC_REPORT_FILE " (a self-contained page to open after the run:\n"
+           "as-of date, what changed, ETAs with their measured coverage, the pictures,\n"
+           "places), arrival.tif, chart-*.png/svg, gains.png/svg, map.png/svg,\n"
            "manifest.json, and by --format\n"
            "  csv      areas.csv, projection.csv, eta.csv, places.csv, calibration.csv\n"
            "           (each with a .csvt, so QGIS types the dates as dates)\n"
@@ -384,7 +386,8 @@ static const struct {
                {"projected-control.geojson", FC_OUT_GEOJSON},
                {"projected-front.geojson", FC_OUT_GEOJSON},
                {"frontcast.gpkg", FC_OUT_GPKG},
-               {"arrival.tif", 0}};
+               {"arrival.tif", 0},
+               {FC_REPORT_FILE, 0}};
 
 /* Whether the previous manifest's signature is this one and every output
  * is there; then whether it quarantined snapshots and its newest snapshot. */
@@ -674,18 +677,25 @@ int cmd_run(int argc, char **argv)
         free(p);
     }
     json_object_object_add(timings, "layers_s", json_object_new_double(fc_now() - t));
-    /* Pictures, of the first forecast model and window. */
+    /* Pictures, of the first forecast model and window, and the page a
+     * person opens after the run (with the pictures when drawn). */
     t = fc_now();
-    if (st == FC_OK && a.plots) {
-        size_t inow = 0;
-        st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, &err);
+    if (st == FC_OK) {
         char credit[256], source[256];
         fc_plot_options po = {1200, 700, 96, cli_source_name(a.source, series, source, sizeof source),
                               cli_zones_credit(&a.in, credit, sizeof credit),
                               fc_series_synthetic(series)};
+        size_t inow = 0;
+        if (a.plots)
+            st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, &err);
         fc_plot_data pd = {zs, table, fc, a.m.models[0], a.m.windows[0], now, adv};
-        if (st == FC_OK)
+        if (st == FC_OK && a.plots)
             st = fc_plot_all(w, &pd, &po, a.output, &err);
+        fc_report_data rd = {&pd, &po, pl, pl_hist, a.today, a.plots ? a.output : NULL};
+        char *p = fc_path_join(a.output, FC_REPORT_FILE);
+        if (st == FC_OK)
+            st = p ? fc_write_report(&rd, p, &err) : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+        free(p);
     }
     json_object_object_add(timings, "plots_s", json_object_new_double(fc_now() - t));
     if (st == FC_OK && nq > 0)

@@ -224,12 +224,8 @@ static void month_of(fc_day d, char buf[16])
     month_label(d, buf, 16, false);
 }
 
-/* The ETA sentence of a zone. */
-static void eta_sentence(const fc_plot_data *d, const zone_view *v, char *buf, size_t n,
-                         bool short_form)
+void fc_eta_sentence(const char *name, const fc_eta_row *e, char *buf, size_t n, bool short_form)
 {
-    const char *name = fc_zone_name(d->zs, v->zone);
-    const fc_eta_row *e = v->eta;
     char eta[16], lo[16], hi[16];
     if (!e) {
         snprintf(buf, n, "%s", name);
@@ -360,7 +356,7 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
     cairo_rectangle(cr, f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
     cairo_stroke(cr);
     /* words: the headline first, then what the chart is */
-    eta_sentence(d, &v, buf, sizeof buf, compact);
+    fc_eta_sentence(fc_zone_name(d->zs, z), v.eta, buf, sizeof buf, compact);
     set(cr, C_BLACK, 1);
     text(cr, compact ? f.x0 : 20, 6, compact ? 10 : 17, true, 0, 0, buf);
     /* A date beyond the axis, said at the edge where it would be. */
