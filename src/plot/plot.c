@@ -10,6 +10,7 @@
 
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <zlib.h>
 
 #include "frontcast/export.h"
 #include "frontcast/plot.h"
@@ -442,20 +443,126 @@ static void stamp(cairo_t *cr, int w, int h)
     cairo_restore(cr);
 }
 
-/* Draws into dir/name.png (scaled by dpi/96) and dir/name.svg, atomically. */
-static fc_status render(const char *dir, const char *name, int w, int h, draw_fn fn,
-                        const void *arg, const fc_plot_options *o, fc_error *err)
+/* A picture's encoded bytes, gathered from cairo's stream writers. */
+typedef struct membuf {
+    unsigned char *p;
+    size_t n, cap;
+    bool failed;
+} membuf;
+
+static cairo_status_t membuf_write(void *closure, const unsigned char *data, unsigned int len)
+{
+    membuf *m = closure;
+    if (m->n + len > m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 1 << 16;
+        while (cap < m->n + len)
+            cap *= 2;
+        unsigned char *p = realloc(m->p, cap);
+        if (!p) {
+            m->failed = true;
+            return CAIRO_STATUS_NO_MEMORY;
+        }
+        m->p = p;
+        m->cap = cap;
+    }
+    memcpy(m->p + m->n, data, len);
+    m->n += len;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* What a picture says about itself, written into the file: PNG tEXt chunks,
+ * SVG <title> and <desc>. Fixed text only (no clock), so that the same
+ * inputs give the same bytes. */
+typedef struct picture_meta {
+    char title[256], description[512];
+} picture_meta;
+
+static void put_be32(FILE *f, uint32_t v)
+{
+    const unsigned char b[4] = {v >> 24, v >> 16 & 255, v >> 8 & 255, v & 255};
+    fwrite(b, 1, 4, f);
+}
+
+/* One iTXt chunk (UTF-8 text, uncompressed, no language): keyword, NUL,
+ * two zero flags, two empty strings, the text. */
+static void png_text(FILE *f, const char *key, const char *text)
+{
+    unsigned char buf[1400];
+    size_t n = 0;
+    memcpy(buf, "iTXt", 4);
+    for (const char *k = key; *k && n < 79; k++)
+        buf[4 + n++] = (unsigned char)*k;
+    memset(buf + 4 + n, 0, 5); /* NUL, compression flag and method, two empty strings */
+    n += 5;
+    for (const char *t = text; *t && n < sizeof buf - 8; t++)
+        buf[4 + n++] = (unsigned char)*t;
+    put_be32(f, (uint32_t)n);
+    fwrite(buf, 1, 4 + n, f);
+    put_be32(f, (uint32_t)crc32(crc32(0, NULL, 0), buf, (uInt)(4 + n)));
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        default: fputc(*s, f);
+        }
+}
+
+/* m's picture into f with its metadata: after a PNG's header chunk, or
+ * inside the SVG element. Anything unexpected: the bytes as cairo made them. */
+static void write_with_meta(FILE *f, const membuf *m, bool svg, const picture_meta *pm,
+                            const fc_plot_options *o)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    size_t cut = 0;
+    if (!svg && m->n > 33 && memcmp(m->p, sig, 8) == 0 && memcmp(m->p + 12, "IHDR", 4) == 0)
+        cut = 33; /* signature, then IHDR: length, type, 13 bytes, CRC */
+    for (size_t i = 0; svg && !cut && i + 4 <= m->n; i++)
+        if (memcmp(m->p + i, "<svg", 4) == 0) {
+            const unsigned char *close = memchr(m->p + i, '>', m->n - i);
+            cut = close ? (size_t)(close - m->p) + 1 : 0;
+            break;
+        }
+    fwrite(m->p, 1, cut, f);
+    if (cut && !svg) {
+        png_text(f, "Title", pm->title);
+        png_text(f, "Description", pm->description);
+        png_text(f, "Source", o->source);
+        if (o->zones_credit)
+            png_text(f, "Copyright", o->zones_credit);
+        if (o->synthetic)
+            png_text(f, "Disclaimer", FC_SYNTHETIC_STAMP);
+        char sw[64];
+        snprintf(sw, sizeof sw, "frontcast %s", fc_version());
+        png_text(f, "Software", sw);
+    } else if (cut) {
+        fputs("\n<title>", f);
+        xml_text(f, pm->title);
+        fputs("</title>\n<desc>", f);
+        xml_text(f, pm->description);
+        fputs(". Data: ", f);
+        xml_text(f, o->source);
+        fprintf(f, ". Made with frontcast %s.</desc>", fc_version());
+    }
+    fwrite(m->p + cut, 1, m->n - cut, f);
+}
+
+/* Draws into dir/name.png (scaled by dpi/96) and dir/name.svg, atomically,
+ * each carrying pm. */
+static fc_status render(const char *dir, const char *name, const picture_meta *pm, int w, int h,
+                        draw_fn fn, const void *arg, const fc_plot_options *o, fc_error *err)
 {
     char file[512];
     fc_status st = FC_OK;
     const double s = o->dpi / 96;
     for (int fmt = 0; fmt < 2 && st == FC_OK; fmt++) {
         snprintf(file, sizeof file, "%s/%s.%s", dir, name, fmt ? "svg" : "png");
-        fc_atomic a;
-        st = fc_atomic_begin(file, false, &a, err);
-        if (st != FC_OK)
-            break;
-        cairo_surface_t *surf = fmt ? cairo_svg_surface_create(a.tmp, w, h)
+        membuf m = {0};
+        cairo_surface_t *surf = fmt ? cairo_svg_surface_create_for_stream(membuf_write, &m, w, h)
                                     : cairo_image_surface_create(CAIRO_FORMAT_ARGB32,
                                                                  (int)lround(w * s), (int)lround(h * s));
         cairo_t *cr = cairo_create(surf);
@@ -468,16 +575,25 @@ static fc_status render(const char *dir, const char *name, int w, int h, draw_fn
             stamp(cr, w, h);
         cairo_destroy(cr);
         cairo_surface_flush(surf);
-        cairo_status_t cs = fmt ? CAIRO_STATUS_SUCCESS : cairo_surface_write_to_png(surf, a.tmp);
+        cairo_status_t cs = fmt ? CAIRO_STATUS_SUCCESS
+                                : cairo_surface_write_to_png_stream(surf, membuf_write, &m);
         cairo_surface_finish(surf);
         if (cs == CAIRO_STATUS_SUCCESS)
             cs = cairo_surface_status(surf);
         cairo_surface_destroy(surf);
+        if (cs == CAIRO_STATUS_SUCCESS && m.failed)
+            cs = CAIRO_STATUS_NO_MEMORY;
+        fc_atomic a;
         if (cs != CAIRO_STATUS_SUCCESS)
             st = fc_error_set(err, FC_ERR_IO, "%s: %s", file, cairo_status_to_string(cs));
         if (st == FC_OK)
+            st = fc_atomic_begin(file, true, &a, err);
+        if (st == FC_OK) {
+            write_with_meta(a.f, &m, fmt == 1, pm, o);
             st = fc_atomic_commit(&a, err);
-        fc_atomic_abort(&a);
+            fc_atomic_abort(&a);
+        }
+        free(m.p);
     }
     return st;
 }
@@ -1020,18 +1136,30 @@ fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options
         char name[128];
         snprintf(name, sizeof name, "chart-%s", d->zs->zones[z].id);
         if (moved(d->table, z))
-            st = render(dir, name, o.width, o.height, draw_one, &c, &o, err);
+        {
+            picture_meta pm;
+            snprintf(pm.title, sizeof pm.title, "%s (%s): controlled share and projection",
+                     fc_zone_name(d->zs, z), fc_zone_id(d->zs, z));
+            fc_eta_sentence(fc_zone_name(d->zs, z), view_of(d, z).eta, pm.description,
+                            sizeof pm.description, false);
+            st = render(dir, name, &pm, o.width, o.height, draw_one, &c, &o, err);
+        }
         zone_view v = view_of(d, z);
         if (v.eta && (v.eta->status == FC_ETA_OK || v.eta->status == FC_ETA_BEYOND_HORIZON))
             adv[nadv++] = z;
     }
     if (st == FC_OK) {
         chart_arg c = {d, 0, adv, nadv};
-        st = render(dir, "chart-advancing", o.width, o.height + 200, draw_multiples, &c, &o, err);
+        picture_meta pm = {"The zones with an advance: controlled share and projection", ""};
+        snprintf(pm.description, sizeof pm.description, "%zu zones; %s over %d days", nadv,
+                 fc_model_name(d->model), d->window_days);
+        st = render(dir, "chart-advancing", &pm, o.width, o.height + 200, draw_multiples, &c, &o,
+                    err);
     }
     if (st == FC_OK && d->table->ndates > 0) {
         chart_arg c = {d, 0, NULL, 0};
-        st = render(dir, "gains", o.width, o.height, draw_gains, &c, &o, err);
+        picture_meta pm = {"Monthly area gained and lost", "The whole control layer"};
+        st = render(dir, "gains", &pm, o.width, o.height, draw_gains, &c, &o, err);
     }
     if (st == FC_OK && d->control) {
         size_t ns = d->advance ? d->advance->nsteps : 0;
@@ -1048,7 +1176,15 @@ fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options
         }
         map_arg m = {w, d, fronts};
         if (st == FC_OK)
-            st = render(dir, "map", o.width, o.width * 3 / 4, draw_map, &m, &o, err);
+        {
+            picture_meta pm = {"Where the front is going", ""};
+            char asof[11];
+            fc_date_format(d->forecast->as_of, asof);
+            snprintf(pm.description, sizeof pm.description,
+                     "Control as of %s and the projected fronts, %s over %d days", asof,
+                     fc_model_name(d->model), d->window_days);
+            st = render(dir, "map", &pm, o.width, o.width * 3 / 4, draw_map, &m, &o, err);
+        }
         for (size_t s = 0; fronts && s < ns; s++)
             if (fronts[s])
                 GEOSGeom_destroy_r(w->geos, fronts[s]);

@@ -40,6 +40,28 @@ for svg in glob.glob(d + "/*.svg"):
 # The ETA sentence and the data source are in the chart.
 s = open(d + "/chart-UA-14.svg").read()
 assert "glyph" in s or "<text" in s
+# Every picture says what it is: PNG text chunks (each chunk's CRC checked
+# here with zlib), SVG <title> and <desc>.
+import zlib
+for png in glob.glob(d + "/*.png"):
+    b, pos, text = open(png, "rb").read(), 8, {}
+    while pos < len(b):
+        n = struct.unpack(">I", b[pos:pos + 4])[0]
+        kind, body = b[pos + 4:pos + 8], b[pos + 8:pos + 8 + n]
+        assert struct.unpack(">I", b[pos + 8 + n:pos + 12 + n])[0] == zlib.crc32(kind + body), png
+        if kind == b"iTXt":
+            key, rest = body.split(b"\0", 1)
+            text[key.decode()] = rest[4:].decode("utf-8")  # flags, empty language and keyword
+        pos += 12 + n
+    assert kind == b"IEND", png
+    assert text.get("Software", "").startswith("frontcast ") and text.get("Title"), (png, text)
+    assert text["Disclaimer"] == "SYNTHETIC DEMO DATA \u2014 not a real front", (png, text)
+    assert "OpenStreetMap" in text["Copyright"], (png, text)
+assert "Donetsk: 100% at this pace by" in open(d + "/chart-UA-14.png", "rb").read().decode("latin-1")
+for svg in glob.glob(d + "/*.svg"):
+    root = ET.parse(svg).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.find(ns + "title").text and "Data: SYNTHETIC" in root.find(ns + "desc").text, svg
 PY
 expect_usage "$FRONTCAST" plot --width 10
 expect_usage "$FRONTCAST" plot --areas x.csv

@@ -26,24 +26,24 @@
     <layer class="SimpleFill" enabled="1" locked="0" pass="0">
      <Option type="Map">
       <Option type="QString" name="border_width_map_unit_scale" value="3x:0,0,0,0,0,0"/>
-      <Option type="QString" name="color" value="254,229,217,255"/>
+      <Option type="QString" name="color" value="250,222,201,255"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
       <Option type="QString" name="offset" value="0,0"/>
       <Option type="QString" name="offset_map_unit_scale" value="3x:0,0,0,0,0,0"/>
       <Option type="QString" name="offset_unit" value="MM"/>
-      <Option type="QString" name="outline_color" value="103,0,13,255"/>
+      <Option type="QString" name="outline_color" value="90,36,0,255"/>
       <Option type="QString" name="outline_style" value="solid"/>
       <Option type="QString" name="outline_width" value="0.15"/>
       <Option type="QString" name="outline_width_unit" value="MM"/>
       <Option type="QString" name="style" value="solid"/>
      </Option>
      <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-     <prop k="color" v="254,229,217,255"/>
+     <prop k="color" v="250,222,201,255"/>
      <prop k="joinstyle" v="bevel"/>
      <prop k="offset" v="0,0"/>
      <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
      <prop k="offset_unit" v="MM"/>
-     <prop k="outline_color" v="103,0,13,255"/>
+     <prop k="outline_color" v="90,36,0,255"/>
      <prop k="outline_style" v="solid"/>
      <prop k="outline_width" v="0.15"/>
      <prop k="outline_width_unit" v="MM"/>
@@ -68,24 +68,24 @@
     <layer class="SimpleFill" enabled="1" locked="0" pass="0">
      <Option type="Map">
       <Option type="QString" name="border_width_map_unit_scale" value="3x:0,0,0,0,0,0"/>
-      <Option type="QString" name="color" value="252,174,145,255"/>
+      <Option type="QString" name="color" value="238,167,119,255"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
       <Option type="QString" name="offset" value="0,0"/>
       <Option type="QString" name="offset_map_unit_scale" value="3x:0,0,0,0,0,0"/>
       <Option type="QString" name="offset_unit" value="MM"/>
-      <Option type="QString" name="outline_color" value="103,0,13,255"/>
+      <Option type="QString" name="outline_color" value="90,36,0,255"/>
       <Option type="QString" name="outline_style" value="solid"/>
       <Option type="QString" name="outline_width" value="0.15"/>
       <Option type="QString" name="outline_width_unit" value="MM"/>
       <Option type="QString" name="style" value="solid"/>
      </Option>
      <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-     <prop k="color" v="252,174,145,255"/>
+     <prop k="color" v="238,167,119,255"/>
      <prop k="joinstyle" v="bevel"/>
      <prop k="offset" v="0,0"/>
      <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
      <prop k="offset_unit" v="MM"/>
-     <prop k="outline_color" v="103,0,13,255"/>
+     <prop k="outline_color" v="90,36,0,255"/>
      <prop k="outline_style" v="solid"/>
      <prop k="outline_width" v="0.15"/>
      <prop k="outline_width_unit" v="MM"/>
@@ -110,24 +110,24 @@
     <layer class="SimpleFill" enabled="1" locked="0" pass="0">
      <Option type="Map">
       <Option type="QString" name="border_width_map_unit_scale" value="3x:0,0,0,0,0,0"/>
-      <Option type="QString" name="color" value="251,106,74,255"/>
+      <Option type="QString" name="color" value="225,126,57,255"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
       <Option type="QString" name="offset" value="0,0"/>
       <Option type="QString" name="offset_map_unit_scale" value="3x:0,0,0,0,0,0"/>
       <Option type="QString" name="offset_unit" value="MM"/>
-      <Option type="QString" name="outline_color" value="103,0,13,255"/>
+      <Option type="QString" name="outline_color" value="90,36,0,255"/>
       <Option type="QString" name="outline_style" value="solid"/>
       <Option type="QString" name="outline_width" value="0.15"/>
       <Option type="QString" name="outline_width_unit" value="MM"/>
       <Option type="QString" name="style" value="solid"/>
      </Option>
      <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-     <prop k="color" v="251,106,74,255"/>
+     <prop k="color" v="225,126,57,255"/>
      <prop k="joinstyle" v="bevel"/>
      <prop k="offset" v="0,0"/>
      <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
      <prop k="offset_unit" v="MM"/>
-     <prop k="outline_color" v="103,0,13,255"/>
+     <prop k="outline_color" v="90,36,0,255"/>
      <prop k="outline_style" v="solid"/>
      <prop k="outline_width" v="0.15"/>
      <prop k="outline_width_unit" v="MM"/>
@@ -152,24 +152,24 @@
     <layer class="SimpleFill" enabled="1" locked="0" pass="0">
      <Option type="Map">
       <Option type="QString" name="border_width_map_unit_scale" value="3x:0,0,0,0,0,0"/>
-      <Option type="QString" name="color" value="222,45,38,255"/>
+      <Option type="QString" name="color" value="213,94,0,255"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
       <Option type="QString" name="offset" value="0,0"/>
       <Option type="QString" name="offset_map_unit_scale" value="3x:0,0,0,0,0,0"/>
       <Option type="QString" name="offset_unit" value="MM"/>
-      <Option type="QString" name="outline_color" value="103,0,13,255"/>
+      <Option type="QString" name="outline_color" value="90,36,0,255"/>
       <Option type="QString" name="outline_style" value="solid"/>
       <Option type="QString" name="outline_width" value="0.15"/>
       <Option type="QString" name="outline_width_unit" value="MM"/>
       <Option type="QString" name="style" value="solid"/>
      </Option>
      <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-     <prop k="color" v="222,45,38,255"/>
+     <prop k="color" v="213,94,0,255"/>
      <prop k="joinstyle" v="bevel"/>
      <prop k="offset" v="0,0"/>
      <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
      <prop k="offset_unit" v="MM"/>
-     <prop k="outline_color" v="103,0,13,255"/>
+     <prop k="outline_color" v="90,36,0,255"/>
      <prop k="outline_style" v="solid"/>
      <prop k="outline_width" v="0.15"/>
      <prop k="outline_width_unit" v="MM"/>
@@ -194,24 +194,24 @@
     <layer class="SimpleFill" enabled="1" locked="0" pass="0">
      <Option type="Map">
       <Option type="QString" name="border_width_map_unit_scale" value="3x:0,0,0,0,0,0"/>
-      <Option type="QString" name="color" value="165,15,21,255"/>
+      <Option type="QString" name="color" value="150,60,0,255"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
       <Option type="QString" name="offset" value="0,0"/>
       <Option type="QString" name="offset_map_unit_scale" value="3x:0,0,0,0,0,0"/>
       <Option type="QString" name="offset_unit" value="MM"/>
-      <Option type="QString" name="outline_color" value="103,0,13,255"/>
+      <Option type="QString" name="outline_color" value="90,36,0,255"/>
       <Option type="QString" name="outline_style" value="solid"/>
       <Option type="QString" name="outline_width" value="0.15"/>
       <Option type="QString" name="outline_width_unit" value="MM"/>
       <Option type="QString" name="style" value="solid"/>
      </Option>
      <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-     <prop k="color" v="165,15,21,255"/>
+     <prop k="color" v="150,60,0,255"/>
      <prop k="joinstyle" v="bevel"/>
      <prop k="offset" v="0,0"/>
      <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
      <prop k="offset_unit" v="MM"/>
-     <prop k="outline_color" v="103,0,13,255"/>
+     <prop k="outline_color" v="90,36,0,255"/>
      <prop k="outline_style" v="solid"/>
      <prop k="outline_width" v="0.15"/>
      <prop k="outline_width_unit" v="MM"/>

@@ -24,7 +24,7 @@
      <Option type="Map">
       <Option type="QString" name="angle" value="0"/>
       <Option type="QString" name="cap_style" value="square"/>
-      <Option type="QString" name="color" value="230,97,1,255"/>
+      <Option type="QString" name="color" value="0,0,0,255"/>
       <Option type="QString" name="horizontal_anchor_point" value="1"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
       <Option type="QString" name="name" value="circle"/>
@@ -44,7 +44,7 @@
      </Option>
      <prop k="angle" v="0"/>
      <prop k="cap_style" v="square"/>
-     <prop k="color" v="230,97,1,255"/>
+     <prop k="color" v="0,0,0,255"/>
      <prop k="horizontal_anchor_point" v="1"/>
      <prop k="joinstyle" v="bevel"/>
      <prop k="name" v="circle"/>

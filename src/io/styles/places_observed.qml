@@ -25,7 +25,7 @@
      <Option type="Map">
       <Option type="QString" name="angle" value="0"/>
       <Option type="QString" name="cap_style" value="square"/>
-      <Option type="QString" name="color" value="165,15,21,255"/>
+      <Option type="QString" name="color" value="150,60,0,255"/>
       <Option type="QString" name="horizontal_anchor_point" value="1"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
       <Option type="QString" name="name" value="circle"/>
@@ -45,7 +45,7 @@
      </Option>
      <prop k="angle" v="0"/>
      <prop k="cap_style" v="square"/>
-     <prop k="color" v="165,15,21,255"/>
+     <prop k="color" v="150,60,0,255"/>
      <prop k="horizontal_anchor_point" v="1"/>
      <prop k="joinstyle" v="bevel"/>
      <prop k="name" v="circle"/>
@@ -83,7 +83,7 @@
      <Option type="Map">
       <Option type="QString" name="angle" value="0"/>
       <Option type="QString" name="cap_style" value="square"/>
-      <Option type="QString" name="color" value="253,184,99,255"/>
+      <Option type="QString" name="color" value="230,159,0,255"/>
       <Option type="QString" name="horizontal_anchor_point" value="1"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
       <Option type="QString" name="name" value="circle"/>
@@ -103,7 +103,7 @@
      </Option>
      <prop k="angle" v="0"/>
      <prop k="cap_style" v="square"/>
-     <prop k="color" v="253,184,99,255"/>
+     <prop k="color" v="230,159,0,255"/>
      <prop k="horizontal_anchor_point" v="1"/>
      <prop k="joinstyle" v="bevel"/>
      <prop k="name" v="circle"/>

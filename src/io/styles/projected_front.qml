@@ -34,7 +34,7 @@
       <Option type="QString" name="dash_pattern_offset_unit" value="MM"/>
       <Option type="QString" name="draw_inside_polygon" value="0"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
-      <Option type="QString" name="line_color" value="230,97,1,255"/>
+      <Option type="QString" name="line_color" value="230,159,0,255"/>
       <Option type="QString" name="line_style" value="dash"/>
       <Option type="QString" name="line_width" value="0.6"/>
       <Option type="QString" name="line_width_unit" value="MM"/>
@@ -62,7 +62,7 @@
      <prop k="dash_pattern_offset_unit" v="MM"/>
      <prop k="draw_inside_polygon" v="0"/>
      <prop k="joinstyle" v="bevel"/>
-     <prop k="line_color" v="230,97,1,255"/>
+     <prop k="line_color" v="230,159,0,255"/>
      <prop k="line_style" v="dash"/>
      <prop k="line_width" v="0.6"/>
      <prop k="line_width_unit" v="MM"/>
@@ -108,7 +108,7 @@
       <Option type="QString" name="dash_pattern_offset_unit" value="MM"/>
       <Option type="QString" name="draw_inside_polygon" value="0"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
-      <Option type="QString" name="line_color" value="253,184,99,255"/>
+      <Option type="QString" name="line_color" value="204,121,167,255"/>
       <Option type="QString" name="line_style" value="dash"/>
       <Option type="QString" name="line_width" value="0.6"/>
       <Option type="QString" name="line_width_unit" value="MM"/>
@@ -136,7 +136,7 @@
      <prop k="dash_pattern_offset_unit" v="MM"/>
      <prop k="draw_inside_polygon" v="0"/>
      <prop k="joinstyle" v="bevel"/>
-     <prop k="line_color" v="253,184,99,255"/>
+     <prop k="line_color" v="204,121,167,255"/>
      <prop k="line_style" v="dash"/>
      <prop k="line_width" v="0.6"/>
      <prop k="line_width_unit" v="MM"/>
@@ -182,7 +182,7 @@
       <Option type="QString" name="dash_pattern_offset_unit" value="MM"/>
       <Option type="QString" name="draw_inside_polygon" value="0"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
-      <Option type="QString" name="line_color" value="178,171,210,255"/>
+      <Option type="QString" name="line_color" value="102,118,173,255"/>
       <Option type="QString" name="line_style" value="dash"/>
       <Option type="QString" name="line_width" value="0.6"/>
       <Option type="QString" name="line_width_unit" value="MM"/>
@@ -210,7 +210,7 @@
      <prop k="dash_pattern_offset_unit" v="MM"/>
      <prop k="draw_inside_polygon" v="0"/>
      <prop k="joinstyle" v="bevel"/>
-     <prop k="line_color" v="178,171,210,255"/>
+     <prop k="line_color" v="102,118,173,255"/>
      <prop k="line_style" v="dash"/>
      <prop k="line_width" v="0.6"/>
      <prop k="line_width_unit" v="MM"/>
@@ -256,7 +256,7 @@
       <Option type="QString" name="dash_pattern_offset_unit" value="MM"/>
       <Option type="QString" name="draw_inside_polygon" value="0"/>
       <Option type="QString" name="joinstyle" value="bevel"/>
-      <Option type="QString" name="line_color" value="94,60,153,255"/>
+      <Option type="QString" name="line_color" value="0,114,178,255"/>
       <Option type="QString" name="line_style" value="dash"/>
       <Option type="QString" name="line_width" value="0.6"/>
       <Option type="QString" name="line_width_unit" value="MM"/>
@@ -284,7 +284,7 @@
      <prop k="dash_pattern_offset_unit" v="MM"/>
      <prop k="draw_inside_polygon" v="0"/>
      <prop k="joinstyle" v="bevel"/>
-     <prop k="line_color" v="94,60,153,255"/>
+     <prop k="line_color" v="0,114,178,255"/>
      <prop k="line_style" v="dash"/>
      <prop k="line_width" v="0.6"/>
      <prop k="line_width_unit" v="MM"/>
