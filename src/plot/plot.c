@@ -766,6 +766,20 @@ static void draw_gains(cairo_t *cr, const void *arg, const fc_plot_options *o, i
 
 /* ---- the map ----------------------------------------------------------- */
 
+/* The frame that fits box {x0, y0, x1, y1} (working CRS) into the picture,
+ * below the title and above the credits. */
+static fc_map_frame frame_for_box(const double box[4], int width, int height)
+{
+    const double left = 20, right = 20, top = 50, bottom = 70;
+    double sx = (width - left - right) / (box[2] - box[0]), sy = (height - top - bottom) / (box[3] - box[1]);
+    fc_map_frame f;
+    f.scale = fmin(sx, sy);
+    double cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
+    f.ox = left + (width - left - right) / 2 - cx * f.scale;
+    f.oy = top + (height - top - bottom) / 2 + cy * f.scale;
+    return f;
+}
+
 fc_map_frame fc_map_frame_for(fc_worker *w, const fc_zoneset *zs, int width, int height, double dpi)
 {
     (void)dpi;
@@ -779,14 +793,41 @@ fc_map_frame fc_map_frame_for(fc_worker *w, const fc_zoneset *zs, int width, int
             box[3] = fmax(box[3], b[3]);
         }
     }
-    const double left = 20, right = 20, top = 50, bottom = 70;
-    double sx = (width - left - right) / (box[2] - box[0]), sy = (height - top - bottom) / (box[3] - box[1]);
-    fc_map_frame f;
-    f.scale = fmin(sx, sy);
-    double cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
-    f.ox = left + (width - left - right) / 2 - cx * f.scale;
-    f.oy = top + (height - top - bottom) / 2 + cy * f.scale;
-    return f;
+    return frame_for_box(box, width, height);
+}
+
+/* The active front: the box of the ground the 80 % range reaches by the
+ * last step (the arrival grid's cells), with a margin, at least
+ * FC_ACTIVE_MIN_KM across. False when there is none. */
+#define FC_ACTIVE_MIN_KM 200.0
+static bool active_box(const fc_advance *a, double box[4])
+{
+    if (!a || !a->nsteps || !a->arrival)
+        return false;
+    const fc_arrival *ar = a->arrival;
+    const fc_grid *g = &ar->grid;
+    const float last = (float)a->step_days[a->nsteps - 1];
+    box[0] = box[1] = INFINITY;
+    box[2] = box[3] = -INFINITY;
+    for (int j = 0; j < g->ny; j++)
+        for (int i = 0; i < g->nx; i++) {
+            const size_t c = (size_t)j * (size_t)g->nx + (size_t)i;
+            if (ar->zone[c] < 0 || !(ar->early80[c] <= last))
+                continue;
+            box[0] = fmin(box[0], g->x0 + i * g->cell_m);
+            box[1] = fmin(box[1], g->y0 + j * g->cell_m);
+            box[2] = fmax(box[2], g->x0 + (i + 1) * g->cell_m);
+            box[3] = fmax(box[3], g->y0 + (j + 1) * g->cell_m);
+        }
+    if (!(box[0] < box[2]))
+        return false;
+    for (int k = 0; k < 2; k++) { /* a fifth around, and the minimum size */
+        const double c = (box[k] + box[k + 2]) / 2;
+        const double half = fmax(0.7 * (box[k + 2] - box[k]), FC_ACTIVE_MIN_KM * 1000 / 2);
+        box[k] = c - half;
+        box[k + 2] = c + half;
+    }
+    return true;
 }
 
 typedef struct path_ctx {
@@ -828,8 +869,9 @@ static rgb step_colour(size_t s, size_t n)
 }
 
 /* Places for the map: those reached within the horizon (up to 10, the
- * largest), then the largest others, 16 in all. Fills idx; returns count. */
-static size_t pick_places(const fc_advance *a, size_t *idx)
+ * largest), then the largest others, 16 in all; only inside box when given.
+ * Fills idx; returns count. */
+static size_t pick_places(const fc_advance *a, const double *box, size_t *idx)
 {
     size_t n = 0;
     bool *used = calloc(a->nplaces + 1, 1);
@@ -840,7 +882,9 @@ static size_t pick_places(const fc_advance *a, size_t *idx)
         while (n < limit) {
             size_t best = a->nplaces;
             for (size_t i = 0; i < a->nplaces; i++) {
-                if (used[i] || (pass == 0 && a->places[i].arrival == FC_NO_DAY))
+                const fc_place_row *p = &a->places[i];
+                if (used[i] || (pass == 0 && p->arrival == FC_NO_DAY) ||
+                    (box && (p->x < box[0] || p->y < box[1] || p->x > box[2] || p->y > box[3])))
                     continue;
                 if (best == a->nplaces || a->places[i].population > a->places[best].population)
                     best = i;
@@ -894,12 +938,12 @@ static void text_halo(cairo_t *cr, const fc_label *l, double alpha)
  * Obstacles: the title, the legend, the scale bar and the credits line.
  * *out newly allocated (free()); returns the count (0 when out of memory). */
 static size_t map_labels(cairo_t *cr, fc_worker *w, const fc_plot_data *d,
-                         const fc_plot_options *o, const fc_map_frame *f, int wd, int ht,
-                         fc_label **out)
+                         const fc_plot_options *o, const fc_map_frame *f, const double *box,
+                         int wd, int ht, fc_label **out)
 {
     const fc_zoneset *zs = d->zs;
     const fc_advance *a = d->advance;
-    size_t idx[16], np = a && a->nplaces ? pick_places(a, idx) : 0, n = 0;
+    size_t idx[16], np = a && a->nplaces ? pick_places(a, box, idx) : 0, n = 0;
     fc_label *l = calloc(np + zs->n + 1, sizeof *l);
     *out = l;
     if (!l)
@@ -958,7 +1002,7 @@ fc_status fc_map_labels(fc_worker *w, const fc_plot_data *d, const fc_plot_optio
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
     cairo_t *cr = cairo_create(s);
     const fc_map_frame f = fc_map_frame_for(w, d->zs, width, height, o->dpi > 0 ? o->dpi : 96);
-    *n = map_labels(cr, w, d, o, &f, width, height, out);
+    *n = map_labels(cr, w, d, o, &f, NULL, width, height, out);
     cairo_destroy(cr);
     cairo_surface_destroy(s);
     return *out ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
@@ -968,6 +1012,7 @@ typedef struct map_arg {
     fc_worker *w;
     const fc_plot_data *d;
     GEOSGeometry **fronts; /* per step, working CRS */
+    const double *box;     /* the part shown (working CRS); NULL: every zone */
 } map_arg;
 
 static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int wd, int ht)
@@ -976,7 +1021,7 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     fc_worker *w = m->w;
     const fc_plot_data *d = m->d;
     const fc_zoneset *zs = d->zs;
-    fc_map_frame f = fc_map_frame_for(w, zs, wd, ht, o->dpi);
+    fc_map_frame f = m->box ? frame_for_box(m->box, wd, ht) : fc_map_frame_for(w, zs, wd, ht, o->dpi);
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     for (size_t z = 0; z < zs->n; z++) {
@@ -1032,7 +1077,7 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     }
     /* place markers, then every label that fits (fc_place_labels) */
     fc_label *labels = NULL;
-    const size_t nlabels = map_labels(cr, w, d, o, &f, wd, ht, &labels);
+    const size_t nlabels = map_labels(cr, w, d, o, &f, m->box, wd, ht, &labels);
     for (size_t i = 0; i < nlabels; i++)
         if (labels[i].point) {
             set(cr, C_BLACK, 1);
@@ -1043,11 +1088,17 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
         if (labels[i].placed)
             text_halo(cr, &labels[i], labels[i].point ? 1 : 0.55);
     free(labels);
-    /* title, legend, scale bar, attribution */
+    /* title, legend, scale bar, attribution, over white bands (a zoomed
+     * map runs under them) */
+    set(cr, C_WHITE, 1);
+    cairo_rectangle(cr, 0, 0, wd, 36);
+    cairo_rectangle(cr, 0, ht - 32, wd, 32);
+    cairo_fill(cr);
     char asof[11], buf[400];
     fc_date_format(d->forecast->as_of, asof);
-    snprintf(buf, sizeof buf, "Where the front is going. Data: %s, as of %s; %s over %d days",
-             o->source, asof, fc_model_name(d->model), d->window_days);
+    snprintf(buf, sizeof buf, "%s. Data: %s, as of %s; %s over %d days",
+             m->box ? "The active front, closer in" : "Where the front is going", o->source, asof,
+             fc_model_name(d->model), d->window_days);
     set(cr, C_BLACK, 1);
     text(cr, 20, 14, 15, true, 0, 0, buf);
     double box[4];
@@ -1174,16 +1225,22 @@ fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options
             if (ll)
                 GEOSGeom_destroy_r(w->geos, ll);
         }
-        map_arg m = {w, d, fronts};
+        map_arg m = {w, d, fronts, NULL};
+        char asof[11];
+        fc_date_format(d->forecast->as_of, asof);
+        picture_meta pm = {"Where the front is going", ""};
+        snprintf(pm.description, sizeof pm.description,
+                 "Control as of %s and the projected fronts, %s over %d days", asof,
+                 fc_model_name(d->model), d->window_days);
         if (st == FC_OK)
-        {
-            picture_meta pm = {"Where the front is going", ""};
-            char asof[11];
-            fc_date_format(d->forecast->as_of, asof);
-            snprintf(pm.description, sizeof pm.description,
-                     "Control as of %s and the projected fronts, %s over %d days", asof,
-                     fc_model_name(d->model), d->window_days);
             st = render(dir, "map", &pm, o.width, o.width * 3 / 4, draw_map, &m, &o, err);
+        /* The same, zoomed on where the front is expected to move, where the
+         * fronts of the steps are apart. */
+        double box[4];
+        if (st == FC_OK && active_box(d->advance, box)) {
+            m.box = box;
+            snprintf(pm.title, sizeof pm.title, "The active front, closer in");
+            st = render(dir, "map-front", &pm, o.width, o.width * 3 / 4, draw_map, &m, &o, err);
         }
         for (size_t s = 0; fronts && s < ns; s++)
             if (fronts[s])

@@ -311,6 +311,7 @@ fc_status fc_write_report(const fc_report_data *r, const char *path, fc_error *e
     what_changed(f, r);
     fputs("<h2>Pictures</h2>\n", f);
     picture(f, r->pictures, "map.png", "Map: the control area and the projected fronts");
+    picture(f, r->pictures, "map-front.png", "The active front, closer in");
     picture(f, r->pictures, "chart-advancing.png", "The advancing zones' controlled share");
     for (size_t i = 0; i < nadv && i < FC_REPORT_MAX_CHARTS; i++) {
         char name[128], alt[256];

@@ -6,7 +6,7 @@ GEODATA=$2
 . "$(dirname "$0")/lib.sh"
 
 "$FRONTCAST" plot -q --width 800 --height 500 --horizon 180 --step 60 -o "$work/p" && pass || fail "plot"
-for name in chart-UA-14 chart-advancing gains map; do
+for name in chart-UA-14 chart-advancing gains map map-front; do
     [ -s "$work/p/$name.png" ] && [ -s "$work/p/$name.svg" ] && pass || fail "no $name"
 done
 # A chart for each zone whose controlled area moved (by 1 km2 or more), from
@@ -33,7 +33,7 @@ def size(p):
     assert b[:8] == b"\x89PNG\r\n\x1a\n", p
     return struct.unpack(">II", b[16:24])
 assert size(d + "/chart-UA-14.png") == (800, 500)
-assert size(d + "/map.png") == (800, 600)
+assert size(d + "/map.png") == (800, 600) and size(d + "/map-front.png") == (800, 600)
 for svg in glob.glob(d + "/*.svg"):
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg"), svg
