@@ -18,6 +18,8 @@ typedef struct fc_plot_options {
     const char *source;      /* names the control data in titles, e.g. "DeepStateMap" */
     const char *zones_credit; /* the map's credit line for the zones, e.g.
                                  a bundled set's (fc_zone_set); NULL: none */
+    const char *holder;      /* who holds the mapped area, for the map's legend
+                                ("held by Russian forces"); NULL: "controlled" */
     bool synthetic;          /* the synthetic demo series (fc_series_synthetic):
                                 every picture then carries FC_SYNTHETIC_STAMP across
                                 it and in its title, and the map's place dates are

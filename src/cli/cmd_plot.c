@@ -37,23 +37,27 @@ static void help(void)
            "  --horizon DAYS         (default 730); --step DAYS for the map's fronts (default 90)\n"
            "  --cell KM              the map's arrival grid (default 1)\n"
            "  --source TEXT          names the data in titles (default: the control folder)\n"
+           "  --holder TEXT          who holds the mapped area, for the map's legend, e.g.\n"
+           "                         --holder \"Russian forces\" (default: \"controlled\")\n"
            "  --width PX, --height PX  at 96 dpi (default 1200 x 700); --dpi N scales the PNGs\n"
            "  -o, --output DIR       (default out/)\n"
            "  -q, --quiet\n"
            "\n"
            "Example:\n"
-           "  frontcast plot --control ~/deepstate --source DeepStateMap --as-of 2025-11-26\n"
+           "  frontcast plot --control ~/deepstate --source DeepStateMap \\\n"
+           "      --holder \"Russian forces\" --as-of 2025-11-26\n"
            "\n"
            "Exit status: 0 success, 1 error, 2 wrong options.\n");
 }
 
 int cmd_plot(int argc, char **argv)
 {
-    enum { O_SOURCE = 256, O_WIDTH, O_HEIGHT, O_DPI };
+    enum { O_SOURCE = 256, O_HOLDER, O_WIDTH, O_HEIGHT, O_DPI };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
         CLI_ADVANCE_LONGOPTS,
         {"source", required_argument, NULL, O_SOURCE},
+        {"holder", required_argument, NULL, O_HOLDER},
         {"width", required_argument, NULL, O_WIDTH},
         {"height", required_argument, NULL, O_HEIGHT},
         {"dpi", required_argument, NULL, O_DPI},
@@ -64,7 +68,7 @@ int cmd_plot(int argc, char **argv)
     const char *cmd = "plot", *output = "out";
     cli_inputs in = {0};
     cli_common common = {0};
-    fc_plot_options po = {1200, 700, 96, NULL, NULL, false};
+    fc_plot_options po = {1200, 700, 96, NULL, NULL, NULL, false};
     fc_advance_options ao = cli_advance_defaults();
     int dpi = 96;
     opterr = 0;
@@ -80,6 +84,7 @@ int cmd_plot(int argc, char **argv)
             continue;
         switch (c) {
         case O_SOURCE: po.source = optarg; break;
+        case O_HOLDER: po.holder = optarg; break;
         case O_WIDTH:
             if (!cli_parse_int(optarg, 200, 10000, &po.width))
                 return cli_usage_error(cmd, "--width wants 200 to 10000 pixels, not '%s'", optarg);

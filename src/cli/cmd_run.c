@@ -74,6 +74,7 @@ static void help(void)
            "                         --pg \"PG:dbname=front host=localhost\" (rows replaced\n"
            "                         in one transaction; styles in its layer_styles)\n"
            "  --source TEXT          names the data in the pictures\n"
+           "  --holder TEXT          who holds the mapped area, e.g. \"Russian forces\"\n"
            "  -q, --quiet\n"
            "\n"
            "Outputs in DIR: " FC_REPORT_FILE " (a self-contained page to open after the run:\n"
@@ -196,7 +197,7 @@ static void keep_warning(void *user, const char *msg)
 typedef struct run_args {
     cli_inputs in;
     cli_common common;
-    const char *output, *state, *places, *source;
+    const char *output, *state, *places, *source, *holder;
     double wait_s, max_change;
     int max_age;       /* --max-age, days; 0: no alarm */
     fc_day today;
@@ -236,7 +237,7 @@ static bool parse_formats(const char *list, unsigned *out)
 static int parse(int argc, char **argv, run_args *a)
 {
     enum { O_PLACES = 256, O_STATE, O_WAIT, O_MAXCHANGE, O_TODAY, O_AMODEL, O_MAPSTEP, O_CELL,
-           O_PLOTS, O_SOURCE, O_FORMAT, O_PG, O_MAXAGE };
+           O_PLOTS, O_SOURCE, O_HOLDER, O_FORMAT, O_PG, O_MAXAGE };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
         CLI_MODEL_LONGOPTS,
@@ -252,6 +253,7 @@ static int parse(int argc, char **argv, run_args *a)
         {"cell", required_argument, NULL, O_CELL},
         {"plots", required_argument, NULL, O_PLOTS},
         {"source", required_argument, NULL, O_SOURCE},
+        {"holder", required_argument, NULL, O_HOLDER},
         {"format", required_argument, NULL, O_FORMAT},
         {"pg", required_argument, NULL, O_PG},
         {"output", required_argument, NULL, 'o'},
@@ -303,6 +305,7 @@ static int parse(int argc, char **argv, run_args *a)
         case O_PLACES: a->places = optarg; break;
         case O_STATE: a->state = optarg; break;
         case O_SOURCE: a->source = optarg; break;
+        case O_HOLDER: a->holder = optarg; break;
         case O_WAIT:
             a->wait_s = strtod(optarg, &end);
             if (*end || !(a->wait_s >= 0 && a->wait_s <= 86400))
@@ -683,7 +686,7 @@ int cmd_run(int argc, char **argv)
     if (st == FC_OK) {
         char credit[256], source[256];
         fc_plot_options po = {1200, 700, 96, cli_source_name(a.source, series, source, sizeof source),
-                              cli_zones_credit(&a.in, credit, sizeof credit),
+                              cli_zones_credit(&a.in, credit, sizeof credit), a.holder,
                               fc_series_synthetic(series)};
         size_t inow = 0;
         if (a.plots)

@@ -1111,7 +1111,10 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     cairo_rectangle(cr, lx, ly, 22, 12);
     cairo_fill(cr);
     set(cr, C_BLACK, 1);
-    snprintf(buf, sizeof buf, "controlled on %s", asof);
+    if (o->holder)
+        snprintf(buf, sizeof buf, "held by %s on %s", o->holder, asof);
+    else
+        snprintf(buf, sizeof buf, "controlled on %s", asof);
     text(cr, lx + 30, ly, 11, false, 0, 0, buf);
     for (size_t s = 0; s < nsteps; s++) {
         rgb c = step_colour(s, nsteps);
@@ -1230,7 +1233,8 @@ fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options
         fc_date_format(d->forecast->as_of, asof);
         picture_meta pm = {"Where the front is going", ""};
         snprintf(pm.description, sizeof pm.description,
-                 "Control as of %s and the projected fronts, %s over %d days", asof,
+                 "%s%s as of %s and the projected fronts, %s over %d days",
+                 o.holder ? "Held by " : "Control", o.holder ? o.holder : "", asof,
                  fc_model_name(d->model), d->window_days);
         if (st == FC_OK)
             st = render(dir, "map", &pm, o.width, o.width * 3 / 4, draw_map, &m, &o, err);

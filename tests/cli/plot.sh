@@ -63,6 +63,10 @@ for svg in glob.glob(d + "/*.svg"):
     ns = "{http://www.w3.org/2000/svg}"
     assert root.find(ns + "title").text and "Data: SYNTHETIC" in root.find(ns + "desc").text, svg
 PY
+# --holder names who holds the mapped area (the legend; the map's description).
+"$FRONTCAST" plot -q --width 800 --height 500 --horizon 180 --step 60 --holder "Russian forces" \
+    -o "$work/h" && grep -aq "Held by Russian forces as of" "$work/h/map.png" && pass ||
+    fail "plot --holder"
 expect_usage "$FRONTCAST" plot --width 10
 expect_usage "$FRONTCAST" plot --areas x.csv
 finish
