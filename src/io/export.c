@@ -6,7 +6,6 @@
 #include "frontcast/export.h"
 #include "io/ogr_module.h"
 
-
 void fc_csv_field(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {

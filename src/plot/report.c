@@ -1,6 +1,7 @@
 /* The run's report page: one self-contained HTML file a person opens after
  * a cron run, on a phone or on paper. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

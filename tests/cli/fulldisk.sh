@@ -42,15 +42,18 @@ limited 20 "$FRONTCAST" areas -q -o "$work/out/two.csv" 2>/dev/null
 # next run without a limit recomputes (no signature left behind).
 "$FRONTCAST" run -q -o "$work/run" && pass || fail "first run"
 cp -r "$work/run" "$work/before"
-# A limit halfway between map.svg (the largest output, and written last)
-# and the next largest, so the run fails at its very end.
-biggest=$(find "$work/before" -type f ! -name map.svg -printf '%s\n' | sort -n | tail -1)
-svg=$(stat -c %s "$work/before/map.svg")
+# A limit halfway between the map SVGs (the largest outputs, and written
+# last but for the report page) and the next largest, so the run fails near
+# its very end, on the first map.
+biggest=$(find "$work/before" -type f ! -name 'map*.svg' -printf '%s\n' | sort -n | tail -1)
+svg=$(stat -c %s "$work/before/map.svg" "$work/before/map-front.svg" | sort -n | head -1)
 lim=$(((biggest + svg) / 2048))
-[ "$svg" -gt $((biggest * 3 / 2)) ] && pass || fail "map.svg is not by far the largest output"
+[ "$svg" -gt $((biggest * 3 / 2)) ] && pass || fail "the map SVGs are not by far the largest outputs"
 limited $lim "$FRONTCAST" run -q -o "$work/run" --window 90 2>"$work/err"
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "^frontcast: error: .*map.svg" "$work/err" && pass || { fail "run on a full disk: exit $rc"; cat "$work/err"; }
+[ ! -e "$work/run/index.html" ] || cmp -s "$work/run/index.html" "$work/before/index.html" && pass ||
+    fail "a failed run changed the report page"
 [ ! -e "$work/run/manifest.json" ] && pass || fail "a failed run left a manifest"
 ls -a "$work/run" | grep -q '\.tmp-' && fail "temporary files left by the failed run" || pass
 for f in "$work"/run/*.geojson "$work"/run/*.gpkg; do
