@@ -35,6 +35,21 @@ static void day(FILE *f, fc_day d)
     fputs(buf, f);
 }
 
+/* The cells of a date with its 80 % interval and how that was made:
+ * "<td>date</td><td>lo … hi</td><td>label</td>". */
+static void date_cells(FILE *f, fc_day d, fc_day lo, fc_day hi, const char *label)
+{
+    fputs("<td>", f);
+    day(f, d);
+    fputs("</td><td>", f);
+    day(f, lo);
+    fputs(" &hellip; ", f);
+    day(f, hi);
+    fputs("</td><td>", f);
+    esc(f, label);
+    fputs("</td>", f);
+}
+
 /* dir/name as an <img> with its bytes inline (base64), if the file is there. */
 static void picture(FILE *out, const char *dir, const char *name, const char *alt)
 {
@@ -184,16 +199,10 @@ static void eta_table(FILE *f, const fc_report_data *r, const eta_ref *refs, siz
         char label[FC_INTERVAL_LABEL];
         fputs("<tr><td>", f);
         esc(f, fc_zone_name(d->zs, e->zone));
-        fprintf(f, "</td><td class=\"n\">%.2f %%</td><td class=\"n\">%.2f</td><td>", e->controlled_pct,
+        fprintf(f, "</td><td class=\"n\">%.2f %%</td><td class=\"n\">%.2f</td>", e->controlled_pct,
                 e->pace_km2_per_day);
-        day(f, e->eta);
-        fputs("</td><td>", f);
-        day(f, e->eta_lo80);
-        fputs(" &hellip; ", f);
-        day(f, e->eta_hi80);
-        fputs("</td><td>", f);
-        esc(f, fc_interval_label(e->cal_n, label));
-        fputs("</td></tr>\n", f);
+        date_cells(f, e->eta, e->eta_lo80, e->eta_hi80, fc_interval_label(e->cal_n, label));
+        fputs("</tr>\n", f);
     }
     fputs("</table></div>\n", f);
 }
@@ -216,15 +225,9 @@ static void places_sections(FILE *f, const fc_report_data *r)
         fprintf(f, "%s</td><td class=\"n\">%.0f</td><td>", r->opts->synthetic ? " (fictional)" : "",
                 isnan(p->population) ? 0 : p->population);
         esc(f, p->zone_id ? p->zone_id : "");
-        fprintf(f, "</td><td class=\"n\">%.1f</td><td>", p->distance_km);
-        day(f, p->arrival);
-        fputs("</td><td>", f);
-        day(f, p->arrival_lo80);
-        fputs(" &hellip; ", f);
-        day(f, p->arrival_hi80);
-        fputs("</td><td>", f);
-        esc(f, p->interval);
-        fputs("</td></tr>\n", f);
+        fprintf(f, "</td><td class=\"n\">%.1f</td>", p->distance_km);
+        date_cells(f, p->arrival, p->arrival_lo80, p->arrival_hi80, p->interval);
+        fputs("</tr>\n", f);
     }
     if (n)
         fputs("</table></div>\n", f);
