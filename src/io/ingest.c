@@ -28,6 +28,11 @@ void fc_layer_clear(fc_worker *w, fc_layer *layer)
     memset(layer, 0, sizeof *layer);
 }
 
+bool fc_is_virtual_path(const char *path)
+{
+    return strncmp(path, "/vsi", 4) == 0;
+}
+
 bool fc_is_geojson_path(const char *path)
 {
     size_t n = strlen(path);
@@ -39,7 +44,7 @@ fc_status fc_read_layer(fc_worker *w, const char *path, const char *layer_name,
                         bool with_attributes, fc_layer *out, fc_error *err)
 {
     bool handled = false;
-    if (!layer_name && fc_is_geojson_path(path)) {
+    if (!layer_name && fc_is_geojson_path(path) && !fc_is_virtual_path(path)) {
         fc_status st = fc_geojson_read(w, path, with_attributes, out, &handled, err);
         if (st != FC_OK || handled)
             return st;

@@ -11,6 +11,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <gdal_alg.h>
 #include <ogr_api.h>
@@ -56,7 +57,14 @@ static GDALDatasetH open_vector(const char *path, fc_error *err)
     pthread_once(&gdal_once, gdal_register);
     CPLErrorReset();
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!ds)
+    /* A missing file inside a /vsizip/ (say) is GDAL's "not recognised":
+     * say what it is. (Opened, not stat'ed: VSIStatBufL wants stat64.) */
+    VSILFILE *probe = !ds && strncmp(path, "/vsi", 4) == 0 ? VSIFOpenL(path, "rb") : NULL;
+    if (probe)
+        VSIFCloseL(probe);
+    if (!ds && strncmp(path, "/vsi", 4) == 0 && !probe)
+        fc_error_set(err, FC_ERR_IO, "%s: no such file", path);
+    else if (!ds)
         fc_error_set(err, FC_ERR_FORMAT, "%s: cannot open as a vector layer: %s", path,
                      gdal_message("unrecognised format"));
     return ds;

@@ -56,6 +56,9 @@ fc_status fc_geojson_parse(fc_worker *w, const char *name, const char *text, siz
 
 /* True when path names a GeoJSON file (.geojson or .json). */
 bool fc_is_geojson_path(const char *path);
+/* A GDAL virtual file system path (/vsizip/, /vsigzip/, /vsicurl/...): only
+ * OGR can open it. */
+bool fc_is_virtual_path(const char *path);
 
 /*
  * Reads a polygon layer, through the fast GeoJSON reader where it applies

@@ -370,8 +370,8 @@ fc_status fc_series_open(fc_worker *w, const char *path, const fc_series_options
     if (!opts)
         opts = &defaults;
     *out = NULL;
-    struct stat sb;
-    if (stat(path, &sb) != 0)
+    struct stat sb = {0}; /* a GDAL virtual path: one source, OGR's to open */
+    if (!fc_is_virtual_path(path) && stat(path, &sb) != 0)
         return fc_error_set(err, FC_ERR_IO, "%s: %s", path, strerror(errno));
     /* An option the input cannot use is a mistake to say, not to ignore. */
     if (S_ISDIR(sb.st_mode) && opts->date_field)

@@ -99,4 +99,14 @@ PY
 (cd "$work" && "$FRONTCAST" areas -q -f geojson -o - >"$work/stdout.geojson") && grep -q FeatureCollection "$work/stdout.geojson" \
     && [ ! -e "$work/-" ] && pass || fail "areas -f geojson -o - did not write to standard output"
 
+# GDAL's virtual file systems, as ogr2ogr takes them: zones read from inside
+# a zip archive give the same areas as the file itself.
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED).write(sys.argv[2], "oblasts.geojson")' \
+    "$work/zones.zip" "$GEODATA/ukraine-oblasts.geojson"
+"$FRONTCAST" areas -q --zones "/vsizip/$work/zones.zip/oblasts.geojson" -o "$work/vsizip.csv" &&
+    "$FRONTCAST" areas -q --zones "$GEODATA/ukraine-oblasts.geojson" -o "$work/plain.csv" &&
+    cmp -s "$work/vsizip.csv" "$work/plain.csv" && pass || fail "zones through /vsizip/"
+expect_error "zones.zip/nothere.geojson: no such file" "$work/none.csv" -- \
+    "$FRONTCAST" areas -q --zones "/vsizip/$work/zones.zip/nothere.geojson" -o "$work/none.csv"
+
 finish
