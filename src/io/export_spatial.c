@@ -10,7 +10,8 @@
 
 #define NODATA -9999.0
 
-static fc_status write_tif(const fc_advance *a, const char *path, int horizon, fc_error *err)
+static fc_status write_tif(const fc_advance *a, const char *path, int horizon, const char *model_name,
+                           int window_days, fc_error *err)
 {
     const fc_ogr_api *ogr = fc_ogr(err);
     if (!ogr)
@@ -26,8 +27,15 @@ static fc_status write_tif(const fc_advance *a, const char *path, int horizon, f
             v[(size_t)(g->ny - 1 - j) * (size_t)g->nx + (size_t)i] =
                 isfinite(d) && d <= horizon ? d : (float)NODATA;
         }
+    /* What a GIS user sees in the layer's properties (gdalinfo). */
+    char asof[11], as_of[32], hz[32], model[96];
+    fc_date_format(a->as_of, asof);
+    snprintf(as_of, sizeof as_of, "AS_OF=%s", asof);
+    snprintf(hz, sizeof hz, "HORIZON_DAYS=%d", horizon);
+    snprintf(model, sizeof model, "MODEL=%s over %d days", model_name, window_days);
+    const char *const meta[] = {as_of, hz, model, "UNITS=days after AS_OF", NULL};
     fc_ogr_raster r = {g->nx, g->ny, {g->x0, g->cell_m, 0, g->y0 + g->ny * g->cell_m, 0, -g->cell_m},
-                       a->arrival->crs};
+                       a->arrival->crs, "days after the as-of date until the front arrives", meta};
     fc_atomic at;
     fc_status st = fc_atomic_begin(path, false, &at, err);
     if (st == FC_OK)
@@ -66,7 +74,7 @@ fc_status fc_write_advance(const fc_advance *a, const fc_zoneset *zs, const char
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
-    st = write_tif(a, tif, horizon_days, err);
+    st = write_tif(a, tif, horizon_days, model, window_days, err);
     /* A feature per step and zone with control; the fronts, one per step. */
     const bool geojson = formats & FC_OUT_GEOJSON, csv = formats & FC_OUT_CSV;
     if (st == FC_OK && geojson && (st = fc_layer_projected_control(a, zs, model, window_days, &layer, err)) == FC_OK) {

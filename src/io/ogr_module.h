@@ -44,6 +44,8 @@ typedef struct fc_ogr_raster {
     int nx, ny;
     double geotransform[6]; /* GDAL's: x0, dx, 0, ymax, 0, -dy */
     const char *crs;        /* any definition OSRSetFromUserInput takes */
+    const char *band_description; /* written rasters: the band's, or NULL */
+    const char *const *metadata;   /* written rasters: "KEY=VALUE"s, NULL-ended, or NULL */
 } fc_ogr_raster;
 
 /* What the plug-in offers. */

@@ -465,6 +465,10 @@ static fc_status write_raster(const char *path, const fc_ogr_raster *r, const fl
     GDALSetSpatialRef(ds, srs);
     GDALRasterBandH band = GDALGetRasterBand(ds, 1);
     GDALSetRasterNoDataValue(band, nodata);
+    if (r->band_description)
+        GDALSetDescription(band, r->band_description);
+    if (r->metadata)
+        GDALSetMetadata(ds, (char **)r->metadata, NULL);
     if (GDALRasterIO(band, GF_Write, 0, 0, r->nx, r->ny, (void *)values, r->nx, r->ny,
                      GDT_Float32, 0, 0) != CE_None)
         st = write_fail(err, path, "cannot write raster");

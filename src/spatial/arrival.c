@@ -521,7 +521,7 @@ fc_status fc_arrival_polygons(fc_worker *w, const fc_arrival *a, const float *da
                 v[(size_t)(g->ny - 1 - j) * (size_t)g->nx + (size_t)i] = a->zone[c] + 1;
         }
     fc_ogr_raster r = {g->nx, g->ny, {g->x0, g->cell_m, 0, g->y0 + g->ny * g->cell_m, 0, -g->cell_m},
-                       a->crs};
+                       a->crs, NULL, NULL};
     unsigned char **wkb = NULL;
     size_t *size = NULL, n = 0;
     int32_t *value = NULL;

@@ -23,6 +23,9 @@ done
 gdalinfo "$work/adv/arrival.tif" >"$work/tif"
 grep -q "NoData Value=-9999" "$work/tif" && grep -q "Lambert Azimuthal Equal Area" "$work/tif" \
     && pass || fail "arrival.tif CRS and NoData"
+grep -q "Description = days after the as-of date until the front arrives" "$work/tif" &&
+    grep -q "AS_OF=2025-07-07" "$work/tif" && grep -q "HORIZON_DAYS=180" "$work/tif" &&
+    grep -q "MODEL=pace over 90 days" "$work/tif" && pass || fail "arrival.tif says what its band is"
 ogrinfo -ro -al -so "$work/adv/projected-control.geojson" >"$work/pc"
 grep -q "valid_from: Date" "$work/pc" && grep -q "valid_to: Date" "$work/pc" && pass || fail "valid_from/valid_to typed as dates"
 # Calibration: zone by zone within 1% wherever the gain is 100 km2 or more.
