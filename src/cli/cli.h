@@ -23,7 +23,7 @@ enum {
 /* Options every command shares. */
 typedef struct cli_common {
     bool quiet;
-    bool progress; /* stderr is a terminal and not quiet */
+    bool progress; /* not quiet, and stderr a terminal or --progress given */
 } cli_common;
 
 /* Prints "frontcast: error: MSG" and returns FC_EXIT_ERROR. */
@@ -70,7 +70,13 @@ typedef struct cli_inputs {
     fc_series_options series_opts;
     int threads;
     double tile_km;
+    bool progress; /* --progress: also when stderr is not a terminal */
 } cli_inputs;
+
+/* Sets c->progress (after -q is parsed): on a terminal a line rewritten in
+ * place; with --progress elsewhere (a log file) GDAL's "0...10...100 -
+ * done." */
+void cli_progress_init(cli_common *c, const cli_inputs *in);
 
 /* The map's credit for the zones: a bundled set's (fc_zone_set.credit) or
  * "Zones: <file name>" in buf. */
@@ -79,7 +85,7 @@ const char *cli_zones_credit(const cli_inputs *in, char *buf, size_t size);
 /* getopt_long codes and entries of the input options, for every command. */
 enum {
     CLI_OPT_ZONES = 300, CLI_OPT_ZONE_ID, CLI_OPT_ZONE_NAME, CLI_OPT_CONTROL, CLI_OPT_PATTERN,
-    CLI_OPT_DATE_FIELD, CLI_OPT_TILE, CLI_OPT_AREAS
+    CLI_OPT_DATE_FIELD, CLI_OPT_TILE, CLI_OPT_AREAS, CLI_OPT_PROGRESS
 };
 #define CLI_INPUT_LONGOPTS                                                   \
     {"zones", required_argument, NULL, CLI_OPT_ZONES},                       \
@@ -89,6 +95,7 @@ enum {
     {"date-pattern", required_argument, NULL, CLI_OPT_PATTERN},              \
     {"date-field", required_argument, NULL, CLI_OPT_DATE_FIELD},             \
     {"tile-km", required_argument, NULL, CLI_OPT_TILE},                      \
+    {"progress", no_argument, NULL, CLI_OPT_PROGRESS},                       \
     {"threads", required_argument, NULL, 'j'}
 /* The help text of those options. */
 void cli_print_input_help(void);

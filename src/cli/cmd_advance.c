@@ -91,7 +91,7 @@ int cmd_advance(int argc, char **argv)
     int bad = cli_check_steps(cmd, &ao);
     if (bad >= 0)
         return bad;
-    common.progress = !common.quiet && isatty(STDERR_FILENO);
+    cli_progress_init(&common, &in);
 
     char *places_path = cli_places_path(places);
     ao.places = places_path;

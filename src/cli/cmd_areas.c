@@ -115,7 +115,7 @@ static int parse(int argc, char **argv, areas_args *a)
     if (a->output && fc_is_database(a->output) && strcmp(a->format, "gpkg") != 0)
         return cli_usage_error("areas", "a PG: target takes the layers of --format gpkg, not %s",
                                a->format);
-    a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
+    cli_progress_init(&a->common, &a->in);
     return -1;
 }
 

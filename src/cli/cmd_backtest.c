@@ -193,7 +193,7 @@ static int parse(int argc, char **argv, backtest_args *a)
         if (!a->m.models_given)
             a->m.models[0] = FC_MODEL_PACE;
     }
-    a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
+    cli_progress_init(&a->common, &a->in);
     return -1;
 }
 

@@ -126,7 +126,7 @@ static int parse(int argc, char **argv, forecast_args *a)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
+    cli_progress_init(&a->common, &a->in);
     return -1;
 }
 

@@ -86,7 +86,7 @@ int cmd_frontline(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    common.progress = !common.quiet && isatty(STDERR_FILENO);
+    cli_progress_init(&common, &in);
 
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);

@@ -107,7 +107,7 @@ int cmd_places(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    common.progress = !common.quiet && isatty(STDERR_FILENO);
+    cli_progress_init(&common, &in);
 
     char *places = cli_places_path(places_path);
     cli_warnings warn;

@@ -110,7 +110,7 @@ int cmd_plot(int argc, char **argv)
     int bad = cli_check_steps(cmd, &ao);
     if (bad >= 0)
         return bad;
-    common.progress = !common.quiet && isatty(STDERR_FILENO);
+    cli_progress_init(&common, &in);
     char source[256];
     char credit[256];
     po.zones_credit = cli_zones_credit(&in, credit, sizeof credit);

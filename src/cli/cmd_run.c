@@ -371,7 +371,7 @@ static int parse(int argc, char **argv, run_args *a)
     if (a->pg && !fc_is_database(a->pg))
         return cli_usage_error(cmd, "--pg wants a connection like 'PG:dbname=front host=localhost', "
                                     "not '%s'", a->pg);
-    a->common.progress = !a->common.quiet && isatty(STDERR_FILENO);
+    cli_progress_init(&a->common, &a->in);
     return -1;
 }
 

@@ -32,6 +32,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool progress_shown;
+/* Progress for a log rather than a terminal, and the tens printed so far
+ * (-1: none yet). */
+static bool progress_dots;
+static int dots_tens = -1;
+
+void cli_progress_init(cli_common *c, const cli_inputs *in)
+{
+    const bool tty = isatty(STDERR_FILENO);
+    c->progress = !c->quiet && (tty || in->progress);
+    progress_dots = !tty;
+}
 
 static void print_warning(void *user, const char *msg)
 {
@@ -40,7 +51,7 @@ static void print_warning(void *user, const char *msg)
     w->count++;
     if (!w->quiet) {
         if (progress_shown) {
-            fputs("\r\033[K", stderr);
+            fputs(progress_dots ? "\n" : "\r\033[K", stderr);
             progress_shown = false;
         }
         fprintf(stderr, "frontcast: warning: %s\n", msg);
@@ -58,13 +69,25 @@ void cli_warnings_init(cli_warnings *w, bool quiet)
 
 void cli_progress(void *what, size_t done, size_t total)
 {
+    pthread_mutex_lock(&out_lock);
+    if (progress_dots) { /* "areas: 0...10...20" as the tens are passed */
+        const int tens = total ? (int)(done * 10 / total) : 10;
+        for (; dots_tens < tens; dots_tens++)
+            if (dots_tens < 0)
+                fprintf(stderr, "%s: 0", (const char *)what);
+            else
+                fprintf(stderr, "...%d", 10 * (dots_tens + 1));
+        fflush(stderr);
+        progress_shown = true;
+        pthread_mutex_unlock(&out_lock);
+        return;
+    }
     /* About a hundred updates a run are enough to watch. */
     size_t step = total / 100 ? total / 100 : 1;
-    if (done % step != 0 && done != total)
-        return;
-    pthread_mutex_lock(&out_lock);
-    fprintf(stderr, "\r%s: %zu/%zu snapshots", (const char *)what, done, total);
-    progress_shown = true;
+    if (done % step == 0 || done == total) {
+        fprintf(stderr, "\r%s: %zu/%zu snapshots", (const char *)what, done, total);
+        progress_shown = true;
+    }
     pthread_mutex_unlock(&out_lock);
 }
 
@@ -72,8 +95,9 @@ void cli_progress_end(const cli_common *c)
 {
     pthread_mutex_lock(&out_lock);
     if (c->progress && progress_shown)
-        fputs("\r\033[K", stderr);
+        fputs(progress_dots ? " - done.\n" : "\r\033[K", stderr);
     progress_shown = false;
+    dots_tens = -1;
     pthread_mutex_unlock(&out_lock);
 }
 
@@ -204,6 +228,8 @@ void cli_print_input_help(void)
            "'snap_%%d.%%m.%%Y'\n"
            "  --date-field F         date attribute of a single-layer series (default: auto)\n"
            "  -j, --threads N        worker threads (default: all cores)\n"
+           "  --progress             show progress also when stderr is not a terminal (a\n"
+           "                         log): GDAL's \"0...10...20...100 - done.\"\n"
            "  --tile-km K            overlay tile size in km (default 40; a speed knob only)\n"
            "\n");
 }
@@ -218,6 +244,7 @@ int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in)
     case CLI_OPT_PATTERN: in->series_opts.date_pattern = arg; return 1;
     case CLI_OPT_DATE_FIELD: in->series_opts.date_field = arg; return 1;
     case CLI_OPT_AREAS: in->areas = arg; return 1;
+    case CLI_OPT_PROGRESS: in->progress = true; return 1;
     case 'j':
         if (!cli_parse_int(arg, 1, 1024, &in->threads))
             return -cli_usage_error(cmd, "-j wants a number of threads, not '%s'", arg);

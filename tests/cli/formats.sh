@@ -99,6 +99,13 @@ PY
 (cd "$work" && "$FRONTCAST" areas -q -f geojson -o - >"$work/stdout.geojson") && grep -q FeatureCollection "$work/stdout.geojson" \
     && [ ! -e "$work/-" ] && pass || fail "areas -f geojson -o - did not write to standard output"
 
+# Progress into a log (stderr not a terminal) only when asked, GDAL's way.
+"$FRONTCAST" areas --progress -o "$work/p.csv" 2>"$work/p.err" &&
+    grep -q "^areas: 0\.\.\.10\.\.\..*\.\.\.100 - done\.$" "$work/p.err" && pass ||
+    fail "areas --progress: $(cat "$work/p.err")"
+"$FRONTCAST" areas -o "$work/p.csv" 2>"$work/p.err" && ! grep -q "done\." "$work/p.err" && pass ||
+    fail "progress in a log without --progress"
+
 # GDAL's virtual file systems, as ogr2ogr takes them: zones read from inside
 # a zip archive give the same areas as the file itself.
 python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED).write(sys.argv[2], "oblasts.geojson")' \
