@@ -18,6 +18,7 @@ typedef struct fc_plot_options {
     const char *source;      /* names the control data in titles, e.g. "DeepStateMap" */
     const char *zones_credit; /* the map's credit line for the zones, e.g.
                                  a bundled set's (fc_zone_set); NULL: none */
+    bool all_charts;         /* a chart for every zone, not only those that moved */
     const char *holder;      /* who holds the mapped area, for the map's legend
                                 ("held by Russian forces"); NULL: "controlled" */
     bool synthetic;          /* the synthetic demo series (fc_series_synthetic):

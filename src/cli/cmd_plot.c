@@ -40,6 +40,7 @@ static void help(void)
            "  --holder TEXT          who holds the mapped area, for the map's legend, e.g.\n"
            "                         --holder \"Russian forces\" (default: \"controlled\")\n"
            "  --width PX, --height PX  at 96 dpi (default 1200 x 700); --dpi N scales the PNGs\n"
+           "  --all-charts           a chart for every zone, also those that did not move\n"
            "  -o, --output DIR       (default out/)\n"
            "  -q, --quiet\n"
            "\n"
@@ -52,7 +53,7 @@ static void help(void)
 
 int cmd_plot(int argc, char **argv)
 {
-    enum { O_SOURCE = 256, O_HOLDER, O_WIDTH, O_HEIGHT, O_DPI };
+    enum { O_SOURCE = 256, O_HOLDER, O_WIDTH, O_HEIGHT, O_DPI, O_ALL_CHARTS };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
         CLI_ADVANCE_LONGOPTS,
@@ -61,6 +62,7 @@ int cmd_plot(int argc, char **argv)
         {"width", required_argument, NULL, O_WIDTH},
         {"height", required_argument, NULL, O_HEIGHT},
         {"dpi", required_argument, NULL, O_DPI},
+        {"all-charts", no_argument, NULL, O_ALL_CHARTS},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -68,7 +70,7 @@ int cmd_plot(int argc, char **argv)
     const char *cmd = "plot", *output = "out";
     cli_inputs in = {0};
     cli_common common = {0};
-    fc_plot_options po = {1200, 700, 96, NULL, NULL, NULL, false};
+    fc_plot_options po = {1200, 700, 96, NULL, NULL, false, NULL, false};
     fc_advance_options ao = cli_advance_defaults();
     int dpi = 96;
     opterr = 0;
@@ -85,6 +87,7 @@ int cmd_plot(int argc, char **argv)
         switch (c) {
         case O_SOURCE: po.source = optarg; break;
         case O_HOLDER: po.holder = optarg; break;
+        case O_ALL_CHARTS: po.all_charts = true; break;
         case O_WIDTH:
             if (!cli_parse_int(optarg, 200, 10000, &po.width))
                 return cli_usage_error(cmd, "--width wants 200 to 10000 pixels, not '%s'", optarg);

@@ -686,7 +686,7 @@ int cmd_run(int argc, char **argv)
     if (st == FC_OK) {
         char credit[256], source[256];
         fc_plot_options po = {1200, 700, 96, cli_source_name(a.source, series, source, sizeof source),
-                              cli_zones_credit(&a.in, credit, sizeof credit), a.holder,
+                              cli_zones_credit(&a.in, credit, sizeof credit), false, a.holder,
                               fc_series_synthetic(series)};
         size_t inow = 0;
         if (a.plots)

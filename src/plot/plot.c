@@ -1189,7 +1189,7 @@ fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options
         chart_arg c = {d, z, NULL, 0};
         char name[128];
         snprintf(name, sizeof name, "chart-%s", d->zs->zones[z].id);
-        if (moved(d->table, z))
+        if (o.all_charts || moved(d->table, z))
         {
             picture_meta pm;
             snprintf(pm.title, sizeof pm.title, "%s (%s): controlled share and projection",

@@ -36,15 +36,24 @@ static void day(FILE *f, fc_day d)
 }
 
 /* The cells of a date with its 80 % interval and how that was made:
- * "<td>date</td><td>lo … hi</td><td>label</td>". */
-static void date_cells(FILE *f, fc_day d, fc_day lo, fc_day hi, const char *label)
+ * "<td>date</td><td>lo … hi</td><td>label</td>"; none says where the
+ * search for a date ended when there is no bound at all. */
+static void date_cells(FILE *f, fc_day d, fc_day lo, fc_day hi, const char *label,
+                       const char *none)
 {
     fputs("<td>", f);
     day(f, d);
     fputs("</td><td>", f);
-    day(f, lo);
-    fputs(" &hellip; ", f);
-    day(f, hi);
+    if (lo == FC_NO_DAY && hi == FC_NO_DAY) {
+        fputs(none, f);
+    } else {
+        day(f, lo);
+        fputs(" &hellip; ", f);
+        if (hi == FC_NO_DAY)
+            fputs("later", f);
+        else
+            day(f, hi);
+    }
     fputs("</td><td>", f);
     esc(f, label);
     fputs("</td>", f);
@@ -201,7 +210,8 @@ static void eta_table(FILE *f, const fc_report_data *r, const eta_ref *refs, siz
         esc(f, fc_zone_name(d->zs, e->zone));
         fprintf(f, "</td><td class=\"n\">%.2f %%</td><td class=\"n\">%.2f</td>", e->controlled_pct,
                 e->pace_km2_per_day);
-        date_cells(f, e->eta, e->eta_lo80, e->eta_hi80, fc_interval_label(e->cal_n, label));
+        date_cells(f, e->eta, e->eta_lo80, e->eta_hi80, fc_interval_label(e->cal_n, label),
+                   "not within ten years");
         fputs("</tr>\n", f);
     }
     fputs("</table></div>\n", f);
@@ -226,7 +236,8 @@ static void places_sections(FILE *f, const fc_report_data *r)
                 isnan(p->population) ? 0 : p->population);
         esc(f, p->zone_id ? p->zone_id : "");
         fprintf(f, "</td><td class=\"n\">%.1f</td>", p->distance_km);
-        date_cells(f, p->arrival, p->arrival_lo80, p->arrival_hi80, p->interval);
+        date_cells(f, p->arrival, p->arrival_lo80, p->arrival_hi80, p->interval,
+                   "beyond the horizon");
         fputs("</tr>\n", f);
     }
     if (n)

@@ -63,6 +63,8 @@ for svg in glob.glob(d + "/*.svg"):
     ns = "{http://www.w3.org/2000/svg}"
     assert root.find(ns + "title").text and "Data: SYNTHETIC" in root.find(ns + "desc").text, svg
 PY
+"$FRONTCAST" plot -q --width 400 --height 300 --all-charts -o "$work/all" &&
+    [ "$(ls "$work"/all/chart-UA-*.png | wc -l)" -eq 27 ] && pass || fail "plot --all-charts: a chart per zone"
 # --holder names who holds the mapped area (the legend; the map's description).
 "$FRONTCAST" plot -q --width 800 --height 500 --horizon 180 --step 60 --holder "Russian forces" \
     -o "$work/h" && grep -aq "Held by Russian forces as of" "$work/h/map.png" && pass ||

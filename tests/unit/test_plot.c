@@ -150,7 +150,7 @@ int main(void)
                                                  "-150000 150000,-150000 -150000))");
     fc_plot_data pd = {&zs, &t, fc, model, window, control, NULL};
     const char *dir = fixture_dir();
-    fc_plot_options po = {600, 400, 96, "test data", "Zones: test squares", NULL, false};
+    fc_plot_options po = {600, 400, 96, "test data", "Zones: test squares", false, NULL, false};
     CHECK(fc_plot_all(w, &pd, &po, dir, &err) == FC_OK);
 
     /* Sizes: at 96 dpi, as asked; the map is 4:3. */
