@@ -80,7 +80,7 @@ static void help(void)
            "Outputs in DIR: " FC_REPORT_FILE " (a self-contained page to open after the run:\n"
            "as-of date, what changed, ETAs with their measured coverage, the pictures,\n"
            "places), arrival.tif, chart-*.png/svg, gains.png/svg, map.png/svg,\n"
-           "manifest.json, and by --format\n"
+           "map-front.png/svg, manifest.json, and by --format\n"
            "  csv      areas.csv, projection.csv, eta.csv, places.csv, calibration.csv\n"
            "           (each with a .csvt, so QGIS types the dates as dates)\n"
            "  geojson  projected-control.geojson, projected-front.geojson (RFC 7946)\n"
