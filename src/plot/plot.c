@@ -963,7 +963,9 @@ static size_t map_labels(cairo_t *cr, fc_worker *w, const fc_plot_data *d,
         b->size = 10;
         b->point = true;
         b->bold = p->arrival != FC_NO_DAY;
-        b->priority = (p->arrival != FC_NO_DAY ? 2e12 : 1e12) + p->population;
+        /* A place without a population (NAN) ranks as 0: NAN would break the sort. */
+        b->priority = (p->arrival != FC_NO_DAY ? 2e12 : 1e12) +
+                      (isnan(p->population) ? 0 : p->population);
     }
     for (size_t z = 0; z < zs->n; z++) {
         GEOSGeometry *pt = GEOSPointOnSurface_r(w->geos, zs->zones[z].geom);
