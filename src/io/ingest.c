@@ -86,9 +86,9 @@ fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
 {
     *repaired = false;
     *out = NULL;
-    double b[4];
-    if (geographic && extent(w, in, b) &&
-        (b[0] < -180.0001 || b[2] > 360.0001 || b[1] < -90.0001 || b[3] > 90.0001))
+    double b[4]; /* the extent of every ring, walked once for both checks below */
+    const bool has_extent = geographic && extent(w, in, b);
+    if (has_extent && (b[0] < -180.0001 || b[2] > 360.0001 || b[1] < -90.0001 || b[3] > 90.0001))
         return fc_error_set(err, FC_ERR_CRS,
                             "%s: %s: coordinates (%.6g, %.6g) are not longitude/latitude "
                             "although the layer's CRS is geographic: wrong CRS?",
@@ -102,7 +102,7 @@ fc_status fc_feature_prepare(fc_worker *w, const char *path, const char *label,
      * parallels once projected; what lies near the zones is untouched. */
     double lon0, lat0;
     GEOSGeometry *cut = NULL;
-    if (geographic && fc_equal_area_centre(dst_crs, &lon0, &lat0) && extent(w, in, b)) {
+    if (has_extent && fc_equal_area_centre(dst_crs, &lon0, &lat0)) {
         if (b[0] < lon0 - 90 || b[2] > lon0 + 90) {
             GEOSGeometry *c = GEOSClipByRect_r(w->geos, in, lon0 - 90, -90, lon0 + 90, 90);
             cut = c ? GEOSDensify_r(w->geos, c, 1.0) : NULL;
