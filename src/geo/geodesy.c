@@ -133,13 +133,15 @@ static int split_geodesics(const struct geod_geodesic *g, double **xy, size_t *n
     }
     if (extra == 0)
         return 0;
-    if (extra > (double)*budget)
+    size_t cap = *n + (size_t)extra;
+    if (extra > (double)*budget) { /* longer pieces: count them again */
         step = *budget ? step * extra / (double)*budget : INFINITY;
-    size_t cap = *n;
-    for (size_t i = 0; i + 1 < *n; i++) {
-        const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
-        if (bound > step)
-            cap += (size_t)ceil(bound / step);
+        cap = *n;
+        for (size_t i = 0; i + 1 < *n; i++) {
+            const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
+            if (bound > step)
+                cap += (size_t)ceil(bound / step);
+        }
     }
     double *out = malloc(2 * cap * sizeof *out), *q = out;
     if (!out)
