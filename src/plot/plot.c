@@ -16,6 +16,7 @@
 #include "frontcast/plot.h"
 #include "geo/geom.h"
 #include "geo/worker.h"
+#include "plot/markup.h"
 
 /* Okabe & Ito (2008): distinct for the common colour-vision deficiencies. */
 typedef struct rgb {
@@ -501,17 +502,6 @@ static void png_text(FILE *f, const char *key, const char *text)
     put_be32(f, (uint32_t)crc32(crc32(0, NULL, 0), buf, (uInt)(4 + n)));
 }
 
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
 /* m's picture into f with its metadata: after a PNG's header chunk, or
  * inside the SVG element. Anything unexpected: the bytes as cairo made them. */
 static void write_with_meta(FILE *f, const membuf *m, bool svg, const picture_meta *pm,
@@ -541,11 +531,11 @@ static void write_with_meta(FILE *f, const membuf *m, bool svg, const picture_me
         png_text(f, "Software", sw);
     } else if (cut) {
         fputs("\n<title>", f);
-        xml_text(f, pm->title);
+        fc_markup_text(f, pm->title);
         fputs("</title>\n<desc>", f);
-        xml_text(f, pm->description);
+        fc_markup_text(f, pm->description);
         fputs(". Data: ", f);
-        xml_text(f, o->source);
+        fc_markup_text(f, o->source);
         fprintf(f, ". Made with frontcast %s.</desc>", fc_version());
     }
     fwrite(m->p + cut, 1, m->n - cut, f);
@@ -908,13 +898,18 @@ static void legend_box(size_t nsteps, int ht, double b[4])
     b[3] = b[1] + 30 + 18.0 * (double)(nsteps + 3);
 }
 
-/* The scale bar's length: 50, 100 or 200 km..., about a tenth of the width
- * or more. It sits 40 px from the right, 50 from the bottom. */
-static double scale_km(const fc_map_frame *f, int wd)
+/* The scale bar: 50, 100 or 200 km..., about a tenth of the width or
+ * more, 40 px from the right and 50 from the bottom. Its length in km;
+ * b: the box of the bar and its label above it, {x0, y0, x1, y1}. */
+static double scale_bar(const fc_map_frame *f, int wd, int ht, double b[4])
 {
     double km = 50;
     while (km * 1000 * f->scale < wd / 10.0)
         km *= 2;
+    b[0] = wd - 40 - km * 1000 * f->scale;
+    b[1] = ht - 70; /* the label's top */
+    b[2] = wd - 40;
+    b[3] = ht - 44; /* the bar's (4 px) bottom, and a margin */
     return km;
 }
 
@@ -990,9 +985,9 @@ static size_t map_labels(cairo_t *cr, fc_worker *w, const fc_plot_data *d,
         l[i].w = e.x_advance;
         l[i].h = l[i].size;
     }
-    const double km = scale_km(f, wd);
-    double obstacles[2][4] = {{0}, {wd - 40 - km * 1000 * f->scale, ht - 70, wd - 40, ht - 44}};
+    double obstacles[2][4];
     legend_box(a ? a->nsteps : 0, ht, obstacles[0]);
+    scale_bar(f, wd, ht, obstacles[1]);
     const double frame[4] = {4, 34, wd - 4, ht - 32}; /* below the title, above the credits */
     fc_place_labels(l, n, frame, (const double(*)[4])obstacles, 2);
     return n;
@@ -1142,13 +1137,13 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     cairo_arc(cr, lx + 11, py0 + 6, 3, 0, 2 * M_PI);
     cairo_fill(cr);
     text(cr, lx + 30, py0, 11, false, 0, 0, "place, month reached (bold)");
-    const double km = scale_km(&f, wd);
-    double bx = wd - 40 - km * 1000 * f.scale, by = ht - 50;
+    double bar[4];
+    const double km = scale_bar(&f, wd, ht, bar), by = bar[1] + 20;
     set(cr, C_BLACK, 1);
-    cairo_rectangle(cr, bx, by, km * 1000 * f.scale, 4);
+    cairo_rectangle(cr, bar[0], by, bar[2] - bar[0], 4);
     cairo_fill(cr);
     snprintf(buf, sizeof buf, "%.0f km", km);
-    text(cr, bx + km * 1000 * f.scale / 2, by - 16, 11, false, 0.5, 0, buf);
+    text(cr, (bar[0] + bar[2]) / 2, by - 16, 11, false, 0.5, 0, buf);
     snprintf(buf, sizeof buf,
              "%s%sPlaces: GeoNames (CC BY 4.0). Control: %s. "
              "Lambert azimuthal equal-area projection.",

@@ -8,10 +8,9 @@
 
 #include "frontcast/export.h"
 #include "frontcast/plot.h"
+#include "plot/markup.h"
 
-/* Text into HTML: the five characters that could end an element or an
- * attribute escaped. */
-static void esc(FILE *f, const char *s)
+void fc_markup_text(FILE *f, const char *s)
 {
     for (; s && *s; s++)
         switch (*s) {
@@ -55,7 +54,7 @@ static void date_cells(FILE *f, fc_day d, fc_day lo, fc_day hi, const char *labe
             day(f, hi);
     }
     fputs("</td><td>", f);
-    esc(f, label);
+    fc_markup_text(f, label);
     fputs("</td>", f);
 }
 
@@ -69,7 +68,7 @@ static void picture(FILE *out, const char *dir, const char *name, const char *al
     if (!f)
         return;
     fputs("<figure><img alt=\"", out);
-    esc(out, alt);
+    fc_markup_text(out, alt);
     fputs("\" src=\"data:image/png;base64,", out);
     unsigned char in[3 * 1024];
     size_t n;
@@ -157,7 +156,7 @@ static void what_changed(FILE *f, const fc_report_data *r)
                   "<th>lost km&sup2;</th><th>controlled</th></tr>\n",
                   f);
         fputs("<tr><td>", f);
-        esc(f, fc_zone_name(d->zs, z));
+        fc_markup_text(f, fc_zone_name(d->zs, z));
         fprintf(f, "</td><td class=\"n\">%.2f</td><td class=\"n\">%.2f</td><td class=\"n\">%.2f %%</td></tr>\n",
                 m->gained_m2 / 1e6, m->lost_m2 / 1e6,
                 100 * m->controlled_m2 / fc_zone_area_m2(d->zs, z));
@@ -170,7 +169,7 @@ static void what_changed(FILE *f, const fc_report_data *r)
     for (size_t i = 0; r->places && r->history && i < r->places->n; i++)
         if (r->history[i].first_held == t->dates[last]) {
             fputs(newly++ ? ", " : "<p>Places held for the first time: ", f);
-            esc(f, r->places->p[i].name);
+            fc_markup_text(f, r->places->p[i].name);
         }
     fputs(newly ? ".</p>\n" : "<p>No place was held for the first time.</p>\n", f);
 }
@@ -188,7 +187,7 @@ static void eta_table(FILE *f, const fc_report_data *r, const eta_ref *refs, siz
         char buf[320];
         fc_eta_sentence(fc_zone_name(d->zs, refs[i].e->zone), refs[i].e, buf, sizeof buf, false);
         fputs("<li><strong>", f);
-        esc(f, buf);
+        fc_markup_text(f, buf);
         fputs("</strong></li>\n", f);
     }
     fputs("</ul>\n", f);
@@ -207,7 +206,7 @@ static void eta_table(FILE *f, const fc_report_data *r, const eta_ref *refs, siz
         const fc_eta_row *e = refs[i].e;
         char label[FC_INTERVAL_LABEL];
         fputs("<tr><td>", f);
-        esc(f, fc_zone_name(d->zs, e->zone));
+        fc_markup_text(f, fc_zone_name(d->zs, e->zone));
         fprintf(f, "</td><td class=\"n\">%.2f %%</td><td class=\"n\">%.2f</td>", e->controlled_pct,
                 e->pace_km2_per_day);
         date_cells(f, e->eta, e->eta_lo80, e->eta_hi80, fc_interval_label(e->cal_n, label),
@@ -231,10 +230,10 @@ static void places_sections(FILE *f, const fc_report_data *r)
                   "<th>reached by</th><th>80 % interval</th><th>interval</th></tr>\n",
                   f);
         fputs("<tr><td>", f);
-        esc(f, p->name);
+        fc_markup_text(f, p->name);
         fprintf(f, "%s</td><td class=\"n\">%.0f</td><td>", r->opts->synthetic ? " (fictional)" : "",
                 isnan(p->population) ? 0 : p->population);
-        esc(f, p->zone_id ? p->zone_id : "");
+        fc_markup_text(f, p->zone_id ? p->zone_id : "");
         fprintf(f, "</td><td class=\"n\">%.1f</td>", p->distance_km);
         date_cells(f, p->arrival, p->arrival_lo80, p->arrival_hi80, p->interval,
                    "beyond the horizon");
@@ -262,9 +261,9 @@ static void places_sections(FILE *f, const fc_report_data *r)
         for (size_t k = 0; k < nh && k < 30; k++) {
             const fc_place_history *h = &r->history[held[k]];
             fputs("<tr><td>", f);
-            esc(f, r->places->p[held[k]].name);
+            fc_markup_text(f, r->places->p[held[k]].name);
             fputs("</td><td>", f);
-            esc(f, h->zone_id ? h->zone_id : "");
+            fc_markup_text(f, h->zone_id ? h->zone_id : "");
             fputs("</td><td>", f);
             day(f, h->first_held);
             fputs("</td><td>", f);
@@ -300,7 +299,7 @@ fc_status fc_write_report(const fc_report_data *r, const char *path, fc_error *e
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>frontcast: ",
           f);
-    esc(f, source);
+    fc_markup_text(f, source);
     fputs(", as of ", f);
     day(f, d->forecast->as_of);
     fprintf(f, "</title>\n<style>%s</style></head><body>\n", style);
@@ -309,7 +308,7 @@ fc_status fc_write_report(const fc_report_data *r, const char *path, fc_error *e
               "show the outputs. Nothing on this page is a real front.</p>\n",
               f);
     fputs("<h1>Where the front is going</h1>\n<p class=\"meta\">Data: ", f);
-    esc(f, source);
+    fc_markup_text(f, source);
     fputs(". As of <strong id=\"as-of\">", f);
     day(f, d->forecast->as_of);
     fputs("</strong>; newest snapshot ", f);
@@ -343,9 +342,9 @@ fc_status fc_write_report(const fc_report_data *r, const char *path, fc_error *e
           "how far such forecasts missed in the past, using at each date only what was known "
           "then. It is a projection of a pace, not a prediction of events.</p>\n<p>Control: ",
           f);
-    esc(f, source);
+    fc_markup_text(f, source);
     fputs(". ", f);
-    esc(f, r->opts->zones_credit ? r->opts->zones_credit : "");
+    fc_markup_text(f, r->opts->zones_credit ? r->opts->zones_credit : "");
     fprintf(f, ". Places: GeoNames (CC BY 4.0). Made with frontcast %s.</p>\n</body></html>\n",
             fc_version());
     free(refs);
