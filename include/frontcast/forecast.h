@@ -32,15 +32,15 @@ const char *fc_eta_status_name(fc_eta_status s);
 
 typedef struct fc_forecast_options {
     fc_day as_of;              /* FC_NO_DAY: the last date of the table */
-    int horizon_days;          /* default 730 */
-    int step_days;             /* projection.csv step, default 7 */
+    int horizon_days;          /* <= 0: FC_DEFAULT_HORIZON_DAYS */
+    int step_days;             /* projection.csv step; <= 0: FC_DEFAULT_STEP_DAYS */
     const fc_model *models;    /* which models (not naive) */
     size_t nmodels;
     const int *windows;        /* window lengths in days */
     size_t nwindows;
     const double *thresholds;  /* percent of the zone's area */
     size_t nthresholds;
-    int bootstrap;             /* replicates (pace, theilsen); <= 0: 1000 */
+    int bootstrap;             /* replicates (pace, theilsen); <= 0: FC_DEFAULT_BOOTSTRAP */
     uint64_t seed;
     bool model_intervals;      /* the models' own bands, not calibrated ones */
     bool auto_model;           /* also, per zone, the model and window (of every

@@ -56,6 +56,16 @@ typedef enum fc_model {
  * thousandth of a km2 a day is rounding noise in the inputs, not a front. */
 #define FC_MIN_ADVANCE_KM2_PER_DAY 0.0005
 
+/* The defaults of every command and of the pipeline: a window of the last
+ * half-year (ISW's and DeepStateMap's paces are quoted over months), two
+ * years ahead, projection.csv weekly, and the bootstrap's replicates and
+ * seed. */
+#define FC_DEFAULT_WINDOW_DAYS 180
+#define FC_DEFAULT_HORIZON_DAYS 730
+#define FC_DEFAULT_STEP_DAYS 7
+#define FC_DEFAULT_BOOTSTRAP 1000
+#define FC_DEFAULT_SEED 1
+
 /* The members of the ensemble. */
 #define FC_ENSEMBLE_SIZE 3
 extern const fc_model fc_ensemble_members[FC_ENSEMBLE_SIZE];

@@ -80,10 +80,21 @@ typedef struct fc_frontlines {
     size_t n;
 } fc_frontlines;
 
+/* Control edges closer than this to the country's own boundary (border and
+ * coast, which the control map and the zone map draw a little differently)
+ * are not front; pieces of front shorter than FC_FRONT_MIN_LENGTH_M are
+ * dropped, and a front's shift is sampled every FC_FRONT_SAMPLE_M. */
+#define FC_BORDER_TOLERANCE_M 2000.0
+#define FC_FRONT_MIN_LENGTH_M 1000.0
+#define FC_FRONT_SAMPLE_M 1000.0
+/* The arrival grid's cell and the projected fronts' step. */
+#define FC_DEFAULT_CELL_M 1000.0
+#define FC_DEFAULT_MAP_STEP_DAYS 90
+
 typedef struct fc_frontline_options {
-    double tolerance_m;  /* distance from the country's boundary; default 2000 */
-    double min_length_m; /* shorter pieces dropped; default 1000 */
-    double sample_m;     /* shift sampling step; default 1000 */
+    double tolerance_m;  /* distance from the country's boundary; <= 0: FC_BORDER_TOLERANCE_M */
+    double min_length_m; /* shorter pieces dropped; < 0: FC_FRONT_MIN_LENGTH_M */
+    double sample_m;     /* shift sampling step; <= 0: FC_FRONT_SAMPLE_M */
     int threads;
     const fc_diag *diag;
     fc_progress_fn progress;
@@ -122,10 +133,10 @@ typedef struct fc_gain_curve {
 } fc_gain_curve;
 
 typedef struct fc_arrival_options {
-    double cell_m;       /* default 1000 */
+    double cell_m;       /* <= 0: FC_DEFAULT_CELL_M */
     double sample_m;     /* front sampling step, default 2000 */
     double smooth_m;     /* Gaussian smoothing along the front, default 25000 */
-    int window_days;     /* default 180 */
+    int window_days;     /* <= 0: FC_DEFAULT_WINDOW_DAYS */
     bool uniform_speed;  /* the baseline: the same speed everywhere */
 } fc_arrival_options;
 
@@ -182,14 +193,14 @@ typedef struct fc_place_row {
 
 typedef struct fc_advance_options {
     fc_day as_of;           /* FC_NO_DAY: the last snapshot */
-    int window_days;        /* default 180 */
-    int horizon_days;       /* default 730 */
-    int step_days;          /* default 90 */
+    int window_days;        /* <= 0: FC_DEFAULT_WINDOW_DAYS */
+    int horizon_days;       /* <= 0: FC_DEFAULT_HORIZON_DAYS */
+    int step_days;          /* <= 0: FC_DEFAULT_MAP_STEP_DAYS */
     fc_model model;         /* the rate model calibrated to (pace is 0) */
-    int bootstrap;          /* default 1000 */
+    int bootstrap;          /* <= 0: FC_DEFAULT_BOOTSTRAP */
     uint64_t seed;
-    double cell_m;          /* default 1000 */
-    double tolerance_m;     /* front line: distance from the border, default 2000 */
+    double cell_m;          /* <= 0: FC_DEFAULT_CELL_M */
+    double tolerance_m;     /* front line: distance from the border; <= 0: FC_BORDER_TOLERANCE_M */
     bool uniform_speed;     /* the baseline model */
     bool model_intervals;   /* the rate model's own bands, not calibrated ones */
     const char *places;     /* GeoJSON of points with name, population; NULL: none */
@@ -197,6 +208,9 @@ typedef struct fc_advance_options {
                                                the series, when the caller has it;
                                                NULL: computed for the calibration */
 } fc_advance_options;
+
+/* The options with every default set (as_of FC_NO_DAY, no places). */
+fc_advance_options fc_advance_defaults(void);
 
 /* Results of frontcast advance. */
 typedef struct fc_advance {
@@ -263,9 +277,9 @@ typedef struct fc_spatial_backtest_options {
     int every_days;      /* default 60 */
     const int *horizons; /* default 90, 180 */
     size_t nhorizons;
-    int window_days;     /* default 180 */
+    int window_days;     /* <= 0: FC_DEFAULT_WINDOW_DAYS */
     fc_model model;      /* the rate model calibrated to; default pace */
-    double cell_m;       /* default 1000 */
+    double cell_m;       /* <= 0: FC_DEFAULT_CELL_M */
     int bootstrap;
     uint64_t seed;
     fc_progress_fn progress;
@@ -397,9 +411,9 @@ typedef struct fc_places_backtest_options {
     int every_days;        /* default 30 */
     const int *horizons;   /* default 90, 180, 365 */
     size_t nhorizons;
-    int window_days;       /* default 180 */
+    int window_days;       /* <= 0: FC_DEFAULT_WINDOW_DAYS */
     fc_model model;        /* the rate model calibrated to */
-    double cell_m;         /* default 1000 */
+    double cell_m;         /* <= 0: FC_DEFAULT_CELL_M */
     int bootstrap;
     uint64_t seed;
     bool model_intervals;  /* the rate model's own bands, not calibrated ones */

@@ -81,9 +81,13 @@ typedef struct fc_quarantined {
     char *reason;
 } fc_quarantined;
 
+/* A snapshot that gains or loses more than this a day on the previous one
+ * is quarantined: a front does not move that fast, a broken file does. */
+#define FC_DEFAULT_MAX_DAILY_CHANGE_KM2 2000.0
+
 typedef struct fc_update_options {
     fc_areas_options areas;       /* threads, tiles, diag, progress */
-    double max_daily_change_km2;  /* default 2000 */
+    double max_daily_change_km2;  /* <= 0: FC_DEFAULT_MAX_DAILY_CHANGE_KM2 */
     fc_day today;                 /* snapshots dated later are quarantined */
     const char *zones_key;        /* identifies the zone set and parameters */
 } fc_update_options;

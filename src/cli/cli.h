@@ -172,8 +172,6 @@ int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_optio
 /* --step must fit in --horizon: -1 to go on, else the exit code after a
  * usage message. */
 int cli_check_steps(const char *cmd, const fc_advance_options *ao);
-/* as-of the last snapshot, window 180, horizon 730, step 90, pace, 1 km. */
-fc_advance_options cli_advance_defaults(void);
 
 /* The areas of opened inputs, with the threads, tiles, warnings and
  * progress the options ask for. */

@@ -26,11 +26,11 @@ static void help(void)
     cli_print_input_help();
     printf("Advance:\n"
            "  --as-of DATE           the snapshot to start from (default: the last)\n"
-           "  --window DAYS          speed and rate window (default 180)\n"
-           "  --horizon DAYS         how far ahead (default 730)\n"
-           "  --step DAYS            projected control and fronts every ... days (default 90)\n"
+           "  --window DAYS          speed and rate window (default %d)\n"
+           "  --horizon DAYS         how far ahead (default %d)\n"
+           "  --step DAYS            projected control and fronts every ... days (default %d)\n"
            "  --model M              pace, ols, theilsen or holt (default pace)\n"
-           "  --cell KM              grid cell (default 1)\n"
+           "  --cell KM              grid cell (default %g)\n"
            "  --places PATH          GeoJSON points with name and population\n"
            "                         (default geodata/" FC_DEFAULT_PLACES ")\n"
            "  --uniform              the baseline: the same speed everywhere (a buffer)\n"
@@ -46,7 +46,8 @@ static void help(void)
            "Example:\n"
            "  frontcast advance --control ~/deepstate --as-of 2026-02-22 --horizon 180\n"
            "\n"
-           "Exit status: 0 success, 1 error, 2 wrong options.\n");
+           "Exit status: 0 success, 1 error, 2 wrong options.\n",
+           FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_HORIZON_DAYS, FC_DEFAULT_MAP_STEP_DAYS, FC_DEFAULT_CELL_M / 1000);
 }
 
 int cmd_advance(int argc, char **argv)
@@ -64,7 +65,7 @@ int cmd_advance(int argc, char **argv)
     const char *cmd = "advance", *output = "out", *places = NULL;
     cli_inputs in = {0};
     cli_common common = {0};
-    fc_advance_options ao = cli_advance_defaults();
+    fc_advance_options ao = fc_advance_defaults();
     opterr = 0;
     optind = 1;
     int c;

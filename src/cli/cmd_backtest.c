@@ -44,7 +44,7 @@ static void help(void)
            "                         'any'/0) scoring, at each origin and zone, the model\n"
            "                         and window forecast --model auto would have picked then\n"
            "  --window DAYS[,...]    windows (default 30,90,180,365)\n"
-           "  --bootstrap N          bootstrap replicates (default 1000); --seed N (default 1)\n"
+           "  --bootstrap N          bootstrap replicates (default %d); --seed N (default %d)\n"
            "  -o, --output FILE      backtest.csv with a .csvt (default out/backtest.csv)\n"
            "\n"
            "  --spatial              backtest the arrival model (frontcast advance) instead:\n"
@@ -53,8 +53,8 @@ static void help(void)
            "                         cell by cell with the area actually gained: precision,\n"
            "                         recall and IoU pooled over origins, for the model and for\n"
            "                         the uniform-buffer baseline (the same per-zone areas, one\n"
-           "                         speed everywhere). Uses the first --window (default 180),\n"
-           "                         --model (default pace) and --cell KM (default 1); needs\n"
+           "                         speed everywhere). Uses the first --window (default %d),\n"
+           "                         --model (default pace) and --cell KM (default %g); needs\n"
            "                         --zones/--control (default out/backtest-spatial.csv)\n"
            "  --places[=PATH]        backtest the arrival dates of places instead: from\n"
            "                         origins every --every days (default 30), date the\n"
@@ -74,7 +74,8 @@ static void help(void)
            "  frontcast areas --control ~/deepstate -o areas.csv\n"
            "  frontcast backtest --areas areas.csv\n"
            "\n"
-           "Exit status: 0 success, 1 error, 2 wrong options.\n");
+           "Exit status: 0 success, 1 error, 2 wrong options.\n",
+           FC_DEFAULT_BOOTSTRAP, FC_DEFAULT_SEED, FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_CELL_M / 1000);
 }
 
 typedef struct backtest_args {
@@ -108,7 +109,7 @@ static int parse(int argc, char **argv, backtest_args *a)
         {NULL, 0, NULL, 0}};
     const char *cmd = "backtest";
     a->output = NULL;
-    a->cell_km = 1;
+    a->cell_km = FC_DEFAULT_CELL_M / 1000;
     a->every = 30;
     cli_model_defaults(&a->m);
     static const int wins[] = {30, 90, 180, 365}, hors[] = {30, 90, 180};
@@ -189,7 +190,7 @@ static int parse(int argc, char **argv, backtest_args *a)
             a->nhorizons = 3;
         }
         if (!a->m.windows_given)
-            a->m.windows[0] = 180;
+            a->m.windows[0] = FC_DEFAULT_WINDOW_DAYS;
         if (!a->m.models_given)
             a->m.models[0] = FC_MODEL_PACE;
     }

@@ -44,13 +44,13 @@ static void help(void)
     printf("Forecast:\n"
            "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
            "  --as-of DATE           use snapshots up to DATE (YYYY-MM-DD; default: the last)\n"
-           "  --horizon DAYS         how far to project (default 730)\n"
+           "  --horizon DAYS         how far to project (default %d)\n"
            "  --model M              pace, ols, theilsen, holt, ensemble, auto, or all\n"
            "                         (default); a list works, e.g. pace,auto\n"
-           "  --window DAYS[,DAYS]   fitting window(s) in days (default 180), e.g. 30,90,180,365\n"
-           "  --step DAYS            projection.csv step (default 7)\n"
+           "  --window DAYS[,DAYS]   fitting window(s) in days (default %d), e.g. 30,90,180,365\n"
+           "  --step DAYS            projection.csv step (default %d)\n"
            "  --threshold PCT[,PCT]  ETA thresholds in %% of the zone (default 100), e.g. 90,100\n"
-           "  --bootstrap N          bootstrap replicates (default 1000); --seed N (default 1)\n"
+           "  --bootstrap N          bootstrap replicates (default %d); --seed N (default %d)\n"
            "  --intervals KIND       calibrated (default): bands from the same model's past\n"
            "                         errors on this series (out of sample, nothing after\n"
            "                         --as-of); model: the model's own bands\n"
@@ -70,7 +70,8 @@ static void help(void)
            "  frontcast areas --control ~/deepstate -o areas.csv\n"
            "  frontcast forecast --areas areas.csv --as-of 2025-11-26 --window 30,90,180,365\n"
            "\n"
-           "Exit status: 0 success, 1 error, 2 wrong options.\n");
+           "Exit status: 0 success, 1 error, 2 wrong options.\n",
+           FC_DEFAULT_HORIZON_DAYS, FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_STEP_DAYS, FC_DEFAULT_BOOTSTRAP, FC_DEFAULT_SEED);
 }
 
 typedef struct forecast_args {

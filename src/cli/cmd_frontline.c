@@ -22,16 +22,17 @@ static void help(void)
            "\n");
     cli_print_input_help();
     printf("Front line:\n"
-           "  --min-length KM        drop pieces shorter than this (default 1)\n"
+           "  --min-length KM        drop pieces shorter than this (default %g)\n"
            "  --border-tolerance KM  control edges closer than this to the country's own\n"
-           "                         boundary are border or coast, not front (default 2)\n"
+           "                         boundary are border or coast, not front (default %g)\n"
            "  -o, --output DIR       frontline.geojson and frontline.csv (+.csvt) (default out/)\n"
            "  -q, --quiet            no warnings or progress\n"
            "\n"
            "Example:\n"
            "  frontcast frontline --control ~/deepstate -o out\n"
            "\n"
-           "Exit status: 0 success, 1 error, 2 wrong options.\n");
+           "Exit status: 0 success, 1 error, 2 wrong options.\n",
+           FC_FRONT_MIN_LENGTH_M / 1000, FC_BORDER_TOLERANCE_M / 1000);
 }
 
 static bool parse_km(const char *s, double min, double *out)
@@ -58,7 +59,7 @@ int cmd_frontline(int argc, char **argv)
     const char *cmd = "frontline", *output = "out";
     cli_inputs in = {0};
     cli_common common = {0};
-    double min_km = 1, tol_km = 2;
+    double min_km = FC_FRONT_MIN_LENGTH_M / 1000, tol_km = FC_BORDER_TOLERANCE_M / 1000;
     opterr = 0;
     optind = 1;
     int c;

@@ -33,9 +33,9 @@ static void help(void)
     printf("Plot:\n"
            "  --as-of DATE           (default: the last snapshot)\n"
            "  --model M              pace (default), ols, theilsen or holt\n"
-           "  --window DAYS          (default 180)\n"
-           "  --horizon DAYS         (default 730); --step DAYS for the map's fronts (default 90)\n"
-           "  --cell KM              the map's arrival grid (default 1)\n"
+           "  --window DAYS          (default %d)\n"
+           "  --horizon DAYS         (default %d); --step DAYS for the map's fronts (default %d)\n"
+           "  --cell KM              the map's arrival grid (default %g)\n"
            "  --source TEXT          names the data in titles (default: the control folder)\n"
            "  --holder TEXT          who holds the mapped area, for the map's legend, e.g.\n"
            "                         --holder \"Russian forces\" (default: \"controlled\")\n"
@@ -48,7 +48,8 @@ static void help(void)
            "  frontcast plot --control ~/deepstate --source DeepStateMap \\\n"
            "      --holder \"Russian forces\" --as-of 2025-11-26\n"
            "\n"
-           "Exit status: 0 success, 1 error, 2 wrong options.\n");
+           "Exit status: 0 success, 1 error, 2 wrong options.\n",
+           FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_HORIZON_DAYS, FC_DEFAULT_MAP_STEP_DAYS, FC_DEFAULT_CELL_M / 1000);
 }
 
 int cmd_plot(int argc, char **argv)
@@ -71,7 +72,7 @@ int cmd_plot(int argc, char **argv)
     cli_inputs in = {0};
     cli_common common = {0};
     fc_plot_options po = {1200, 700, 96, NULL, NULL, false, NULL, false};
-    fc_advance_options ao = cli_advance_defaults();
+    fc_advance_options ao = fc_advance_defaults();
     int dpi = 96;
     opterr = 0;
     optind = 1;

@@ -54,20 +54,20 @@ static void help(void)
            "  -o, --output DIR       the output folder (default out/)\n"
            "  --state PATH           the store (default DIR/state.sqlite)\n"
            "  --wait SECONDS         wait this long for another run's lock (default 0)\n"
-           "  --max-daily-change-km2 N  quarantine above this (default 2000)\n"
+           "  --max-daily-change-km2 N  quarantine above this (default %g)\n"
            "  --today DATE           what counts as today (default: the system's, UTC)\n"
            "  --max-age DAYS         stale-data alarm: when the newest snapshot is older, the\n"
            "                         run completes and exits 5 (default 3; 0: off; not for\n"
            "                         the bundled demo series)\n"
            "  --model M[,M]          forecast models (default all)\n"
-           "  --window DAYS[,DAYS]   forecast windows (default 180; advance takes the first)\n"
+           "  --window DAYS[,DAYS]   forecast windows (default %d; advance takes the first)\n"
            "  --threshold PCT[,PCT]  ETA thresholds (default 100)\n"
-           "  --horizon DAYS         (default 730)\n"
-           "  --step DAYS            projection.csv step (default 7)\n"
-           "  --bootstrap N, --seed N  bootstrap replicates (default 1000) and seed (1)\n"
+           "  --horizon DAYS         (default %d)\n"
+           "  --step DAYS            projection.csv step (default %d)\n"
+           "  --bootstrap N, --seed N  bootstrap replicates (default %d) and seed (%d)\n"
            "  --advance-model M      the rate model the arrival model follows (default pace)\n"
-           "  --map-step DAYS        projected fronts every ... days (default 90)\n"
-           "  --cell KM              the arrival grid (default 1)\n"
+           "  --map-step DAYS        projected fronts every ... days (default %d)\n"
+           "  --cell KM              the arrival grid (default %g)\n"
            "  --plots yes|no         draw charts and map (default yes)\n"
            "  --format F[,F]         csv, geojson, gpkg (default csv,geojson; see below)\n"
            "  --pg CONNECTION        also write the map layers to PostGIS, e.g.\n"
@@ -92,7 +92,8 @@ static void help(void)
            "\n"
            "Exit status: 0 success, 1 error, 2 wrong options, 3 completed with\n"
            "quarantined inputs, 4 another run holds the lock, 5 completed on stale data\n"
-           "(--max-age).\n");
+           "(--max-age).\n",
+           FC_DEFAULT_MAX_DAILY_CHANGE_KM2, FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_HORIZON_DAYS, FC_DEFAULT_STEP_DAYS, FC_DEFAULT_BOOTSTRAP, FC_DEFAULT_SEED, FC_DEFAULT_MAP_STEP_DAYS, FC_DEFAULT_CELL_M / 1000);
 }
 
 /* ---- configuration: INI keys become long options ----------------------- */
@@ -262,12 +263,12 @@ static int parse(int argc, char **argv, run_args *a)
         {NULL, 0, NULL, 0}};
     const char *cmd = "run";
     a->output = "out";
-    a->max_change = 2000;
+    a->max_change = FC_DEFAULT_MAX_DAILY_CHANGE_KM2;
     a->max_age = 3;
     cli_model_defaults(&a->m);
-    a->map_step = 90;
+    a->map_step = FC_DEFAULT_MAP_STEP_DAYS;
     a->advance_model = FC_MODEL_PACE;
-    a->cell_km = 1;
+    a->cell_km = FC_DEFAULT_CELL_M / 1000;
     a->plots = true;
     a->formats = FC_OUT_CSV | FC_OUT_GEOJSON;
     time_t now = time(NULL);
@@ -643,7 +644,7 @@ int cmd_run(int argc, char **argv)
     json_object_object_add(timings, "places_s", json_object_new_double(fc_now() - t));
     /* Advance. */
     t = fc_now();
-    fc_advance_options ao = cli_advance_defaults();
+    fc_advance_options ao = fc_advance_defaults();
     ao.window_days = a.m.windows[0];
     ao.horizon_days = a.m.horizon;
     ao.step_days = a.map_step;

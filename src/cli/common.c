@@ -401,13 +401,6 @@ int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_optio
     }
 }
 
-fc_advance_options cli_advance_defaults(void)
-{
-    return (fc_advance_options){.as_of = FC_NO_DAY, .window_days = 180, .horizon_days = 730,
-                                .step_days = 90, .model = FC_MODEL_PACE, .bootstrap = 1000,
-                                .seed = 1, .cell_m = 1000};
-}
-
 fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
                             const fc_zoneset *zs, const fc_series *series, bool keep_geometry,
                             fc_areas_timing *timing, fc_area_table **table, fc_error *err)
@@ -435,14 +428,14 @@ void cli_model_defaults(cli_model_args *m)
 {
     memset(m, 0, sizeof *m);
     cli_parse_models("all", m->models, &m->nmodels, &m->auto_model);
-    m->windows[0] = 180;
+    m->windows[0] = FC_DEFAULT_WINDOW_DAYS;
     m->nwindows = 1;
     m->thresholds[0] = 100;
     m->nthresholds = 1;
-    m->horizon = 730;
-    m->step = 7;
-    m->bootstrap = 1000;
-    m->seed = 1;
+    m->horizon = FC_DEFAULT_HORIZON_DAYS;
+    m->step = FC_DEFAULT_STEP_DAYS;
+    m->bootstrap = FC_DEFAULT_BOOTSTRAP;
+    m->seed = FC_DEFAULT_SEED;
 }
 
 int cli_model_option(const char *cmd, int c, const char *arg, cli_model_args *m)

@@ -320,8 +320,8 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
     size_t n = 0; /* dates up to as-of */
     while (n < t->ndates && t->dates[n] <= as_of)
         n++;
-    const int horizon = o->horizon_days > 0 ? o->horizon_days : 730;
-    const int step = o->step_days > 0 ? o->step_days : 7;
+    const int horizon = o->horizon_days > 0 ? o->horizon_days : FC_DEFAULT_HORIZON_DAYS;
+    const int step = o->step_days > 0 ? o->step_days : FC_DEFAULT_STEP_DAYS;
     const size_t nsteps = (size_t)(horizon / step) + 1; /* with h = 0 */
     const size_t nzones = zs->n + 1;
     /* The models calibrated: those asked for, and for auto_model every model

@@ -7,7 +7,6 @@
 
 #define BLOCK_DAYS 14
 #define LEVEL_DAYS 3
-#define DEFAULT_REPS 1000
 
 static const char *const names[FC_MODEL_COUNT] = {"pace", "ols", "theilsen", "holt", "ensemble",
                                                    "naive"};
@@ -239,7 +238,7 @@ fc_status fc_fit_model(fc_model m, const double *t, const double *y, size_t n, d
     f->as_of = as_of;
     f->t_last = t[nw - 1];
     f->y_last = y[nw - 1];
-    f->reps = opts->bootstrap > 0 ? opts->bootstrap : DEFAULT_REPS;
+    f->reps = opts->bootstrap > 0 ? opts->bootstrap : FC_DEFAULT_BOOTSTRAP;
     f->seed = opts->seed;
     fc_status st = FC_OK;
     size_t nd = 0;

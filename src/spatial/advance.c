@@ -370,6 +370,16 @@ static fc_status place_calibration(fc_worker *w, const fc_zoneset *zs, const fc_
     return st;
 }
 
+fc_advance_options fc_advance_defaults(void)
+{
+    return (fc_advance_options){.as_of = FC_NO_DAY, .window_days = FC_DEFAULT_WINDOW_DAYS,
+                                .horizon_days = FC_DEFAULT_HORIZON_DAYS,
+                                .step_days = FC_DEFAULT_MAP_STEP_DAYS, .model = FC_MODEL_PACE,
+                                .bootstrap = FC_DEFAULT_BOOTSTRAP, .seed = FC_DEFAULT_SEED,
+                                .cell_m = FC_DEFAULT_CELL_M,
+                                .tolerance_m = FC_BORDER_TOLERANCE_M};
+}
+
 fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
                          const fc_area_table *table, const fc_advance_options *in,
                          const fc_diag *diag, fc_advance **out, fc_error *err)
@@ -377,13 +387,13 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
     *out = NULL;
     fc_advance_options o = *in;
     if (o.window_days <= 0)
-        o.window_days = 180;
+        o.window_days = FC_DEFAULT_WINDOW_DAYS;
     if (o.horizon_days <= 0)
-        o.horizon_days = 730;
+        o.horizon_days = FC_DEFAULT_HORIZON_DAYS;
     if (o.step_days <= 0)
-        o.step_days = 90;
+        o.step_days = FC_DEFAULT_MAP_STEP_DAYS;
     if (!(o.tolerance_m > 0))
-        o.tolerance_m = 2000;
+        o.tolerance_m = FC_BORDER_TOLERANCE_M;
     const size_t nz = zs->n;
     fc_advance *a = calloc(1, sizeof *a);
     fc_gain_curve *gains = calloc(nz + 1, sizeof *gains);

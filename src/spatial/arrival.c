@@ -420,13 +420,13 @@ fc_status fc_arrival_compute(fc_worker *w, const fc_zoneset *zs, const fc_fronti
     *out = NULL;
     fc_arrival_options o = *in;
     if (!(o.cell_m > 0))
-        o.cell_m = 1000;
+        o.cell_m = FC_DEFAULT_CELL_M;
     if (!(o.sample_m > 0))
         o.sample_m = 2000;
     if (!(o.smooth_m > 0))
         o.smooth_m = 25000;
     if (o.window_days <= 0)
-        o.window_days = 180;
+        o.window_days = FC_DEFAULT_WINDOW_DAYS;
     double bbox[4];
     if (!fc_geom_bbox(w, fc_frontier_country(fr), bbox))
         return fc_error_set(err, FC_ERR_EMPTY, "the zones are empty");

@@ -88,7 +88,7 @@ fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series
     if (o.every_days <= 0)
         o.every_days = 30;
     if (o.window_days <= 0)
-        o.window_days = 180;
+        o.window_days = FC_DEFAULT_WINDOW_DAYS;
     int maxh, minh;
     fc_int_range(o.horizons, o.nhorizons, &minh, &maxh);
     const size_t nd = fc_series_count(series), np = places->n, nh = o.nhorizons;

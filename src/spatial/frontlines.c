@@ -89,11 +89,11 @@ fc_status fc_frontlines_compute(const fc_zoneset *zs, const fc_series *series,
     *out = NULL;
     fc_frontline_options o = *in;
     if (!(o.tolerance_m > 0))
-        o.tolerance_m = 2000;
+        o.tolerance_m = FC_BORDER_TOLERANCE_M;
     if (!(o.min_length_m >= 0))
-        o.min_length_m = 1000;
+        o.min_length_m = FC_FRONT_MIN_LENGTH_M;
     if (!(o.sample_m > 0))
-        o.sample_m = 1000;
+        o.sample_m = FC_FRONT_SAMPLE_M;
     fc_worker *w = fc_worker_create();
     fc_frontlines *f = calloc(1, sizeof *f);
     fc_frontier *fr = NULL;

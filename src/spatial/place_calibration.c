@@ -41,7 +41,7 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
             st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
     if (st == FC_OK && nk)
-        st = fc_frontier_create(w, zs, 2000, &fr, err);
+        st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, &fr, err);
     if (p)
         p->every_days = o->every_days;
     fc_grid grid0 = {0};

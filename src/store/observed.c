@@ -157,8 +157,9 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
         st = fc_areas_compute(zs, series, &ao, &t, NULL, err);
     }
     if (st == FC_OK && nf > 0) {
-        fc_frontline_options fo = {.tolerance_m = 2000, .min_length_m = 1000, .sample_m = 1000,
-                                   .threads = o->areas.threads, .diag = o->areas.diag,
+        fc_frontline_options fo = {.tolerance_m = FC_BORDER_TOLERANCE_M,
+                                   .min_length_m = FC_FRONT_MIN_LENGTH_M,
+                                   .sample_m = FC_FRONT_SAMPLE_M, .threads = o->areas.threads, .diag = o->areas.diag,
                                    .progress = o->areas.progress, .progress_user = "front lines",
                                    .only = need_f};
         st = fc_frontlines_compute(zs, series, &fo, &f, err);

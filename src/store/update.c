@@ -63,7 +63,7 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
     *nq = 0;
     memset(stats, 0, sizeof *stats);
     const size_t nz = zs->n;
-    const double max_change = o->max_daily_change_km2 > 0 ? o->max_daily_change_km2 : 2000;
+    const double max_change = o->max_daily_change_km2 > 0 ? o->max_daily_change_km2 : FC_DEFAULT_MAX_DAILY_CHANGE_KM2;
     qlist ql = {0};
     fc_status st = FC_OK;
     char (*key)[65] = NULL;
