@@ -15,9 +15,9 @@ enum {
     FC_EXIT_OK = 0,
     FC_EXIT_ERROR = 1, /* bad input or a failed run: see the message */
     FC_EXIT_USAGE = 2, /* wrong options */
-    FC_EXIT_QUARANTINED = 3, /* done, but some inputs were left out: see the lines */
+    FC_EXIT_QUARANTINED = 3, /* done, but some inputs were left out (FC_RUN_QUARANTINED) */
     FC_EXIT_LOCKED = 4,      /* run: another run holds the lock */
-    FC_EXIT_STALE = 5        /* run: done on data older than --max-age */
+    FC_EXIT_STALE = 5        /* run: done on data older than --max-age (FC_RUN_STALE) */
 };
 
 /* Options every command shares. */
@@ -130,6 +130,8 @@ typedef struct cli_model_args {
     bool model_intervals; /* --intervals model */
     bool auto_model;      /* --model auto (in the list) */
 } cli_model_args;
+/* The forecast's options from the parsed ones (pointing into *m). */
+fc_forecast_options cli_forecast_options(const cli_model_args *m, fc_day as_of);
 enum {
     CLI_OPT_MODELS = 340, CLI_OPT_WINDOWS, CLI_OPT_BOOTSTRAP, CLI_OPT_SEED, CLI_OPT_INTERVALS,
     CLI_OPT_THRESHOLDS,

@@ -202,12 +202,7 @@ int cmd_forecast(int argc, char **argv)
     cli_warnings_init(&warn, a.common.quiet);
     fc_status st = cli_load_areas(&a.in, &a.common, &warn, false, &table, &zs, NULL, &err);
     if (st == FC_OK) {
-        fc_forecast_options fo = {
-            .as_of = a.as_of, .horizon_days = a.m.horizon, .step_days = a.m.step,
-            .models = a.m.models, .nmodels = a.m.nmodels, .windows = a.m.windows,
-            .nwindows = a.m.nwindows, .thresholds = a.m.thresholds, .nthresholds = a.m.nthresholds,
-            .bootstrap = a.m.bootstrap, .seed = (uint64_t)a.m.seed,
-            .model_intervals = a.m.model_intervals, .auto_model = a.m.auto_model};
+        fc_forecast_options fo = cli_forecast_options(&a.m, a.as_of);
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
     if (st == FC_OK)

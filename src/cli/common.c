@@ -424,6 +424,16 @@ fc_status cli_open_and_measure(const cli_inputs *in, const cli_common *common, c
     return st;
 }
 
+fc_forecast_options cli_forecast_options(const cli_model_args *m, fc_day as_of)
+{
+    return (fc_forecast_options){
+        .as_of = as_of, .horizon_days = m->horizon, .step_days = m->step, .models = m->models,
+        .nmodels = m->nmodels, .windows = m->windows, .nwindows = m->nwindows,
+        .thresholds = m->thresholds, .nthresholds = m->nthresholds, .bootstrap = m->bootstrap,
+        .seed = (uint64_t)m->seed, .model_intervals = m->model_intervals,
+        .auto_model = m->auto_model};
+}
+
 void cli_model_defaults(cli_model_args *m)
 {
     memset(m, 0, sizeof *m);

@@ -30,6 +30,10 @@ s = m["inputs"]["snapshots"][0]
 assert len(s["sha256"]) == 64 and s["date"] == "2025-01-06", s
 assert m["frontcast_version"] and m["exit_code"] == 0 and "areas_s" in m["timings_s"]
 assert m["inputs"]["control_is_synthetic_demo"] is True  # copies of the demo's files
+p = m["parameters"]  # option -> value, as fc_run used them
+assert p["window"] == [180] and p["seed"] == 1 and p["cell_km"] == 5 and p["plots"] is False, p
+assert p["model"] == ["pace", "ols", "theilsen", "holt", "ensemble"] and p["format"] == ["csv", "geojson"], p
+assert p["max_age"] == 0 and p["pg"] is None and p["control"].endswith("series"), p
 PY
 # The same areas as a plain areas run.
 "$FRONTCAST" areas -q --control "$series" -o "$work/plain.csv"
@@ -48,10 +52,24 @@ rm "$series/synthetic-demo_20250714.geojson"
 # A clean run of the same inputs, to compare with after interruptions.
 run -o "$work/clean" -q || fail "clean run"
 
-# run's --bootstrap and --seed reach every stage, advance too: its places'
-# bounds change with them (they stayed at advance's defaults before).
-run -o "$work/boot" -q --bootstrap 60 --seed 7 || fail "run --bootstrap 60 --seed 7"
-cmp -s "$work/clean/places.csv" "$work/boot/places.csv" && fail "run --bootstrap/--seed did not reach advance" || pass
+# Each option reaches the outputs that depend on it, and only those: vary
+# OPTION "the outputs it must change" (the others must stay byte-identical).
+# --seed reaches advance too (its places' bounds stayed at advance's
+# defaults once).
+vary() {
+    rm -rf "$work/vary"
+    run -o "$work/vary" -q $1 || { fail "run $1"; return; }
+    for f in $outputs; do
+        if [[ " $2 " == *" $f "* ]]; then
+            cmp -s "$work/clean/$f" "$work/vary/$f" && fail "run $1 left $f as it was" || pass
+        else
+            cmp -s "$work/clean/$f" "$work/vary/$f" && pass || fail "run $1 changed $f"
+        fi
+    done
+}
+vary "--seed 7" "projection.csv eta.csv places.csv"
+vary "--threshold 50" "eta.csv"
+vary "--step 14" "projection.csv"
 
 # Killed part-way (at several moments), then run again: the same outputs.
 for delay in 0.2 0.6 1.2; do

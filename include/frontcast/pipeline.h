@@ -1,0 +1,118 @@
+/*
+ * The scheduled run: every stage into one folder, incrementally, safe to
+ * run from cron (what `frontcast run` calls).
+ *
+ * Stages, in order: areas (through the store: only snapshots it lacks are
+ * overlaid; suspicious new ones quarantined), forecast, the places'
+ * observed timeline, advance, the map layers (GeoPackage, PostGIS), the
+ * pictures and the report page, and last the manifest. A lock keeps two
+ * runs apart; every output is written to a temporary file and renamed; the
+ * manifest is removed before the first output is rewritten and written
+ * after the last, so its signature only ever describes complete outputs.
+ *
+ * The signature is the SHA-256 of the version, the zones (file hash, id
+ * and name fields), the places file, the parameters (fc_run_parameters)
+ * and every snapshot's date and content hash. A run whose signature
+ * matches the manifest's, with every output present, only checks.
+ */
+#ifndef FRONTCAST_PIPELINE_H
+#define FRONTCAST_PIPELINE_H
+
+#include <json-c/json.h>
+
+#include "frontcast/export.h"
+#include "frontcast/forecast.h"
+#include "frontcast/load.h"
+#include "frontcast/store.h"
+
+/* File names in the output folder. */
+#define FC_RUN_MANIFEST "manifest.json"
+#define FC_RUN_STATE "state.sqlite"
+#define FC_RUN_LOCK ".frontcast.lock"
+#define FC_DEFAULT_RUN_OUTPUT "out"
+/* Days after which the newest snapshot is stale (0: no alarm). */
+#define FC_DEFAULT_MAX_AGE_DAYS 3
+
+/* How a run ended (the command's exit status). */
+typedef enum fc_run_outcome {
+    FC_RUN_DONE = 0,
+    FC_RUN_QUARANTINED = 3, /* completed without the quarantined snapshots */
+    FC_RUN_STALE = 5        /* completed, but the newest snapshot is old */
+} fc_run_outcome;
+
+/*
+ * Warnings printed and kept for the manifest: its diag forwards each
+ * warning to `forward` (may be NULL) and keeps it. Thread-safe.
+ * Newly allocated (fc_warning_log_destroy).
+ */
+typedef struct fc_warning_log fc_warning_log;
+fc_warning_log *fc_warning_log_create(const fc_diag *forward);
+const fc_diag *fc_warning_log_diag(fc_warning_log *log);
+void fc_warning_log_destroy(fc_warning_log *log);
+
+typedef struct fc_run_options {
+    const char *output;            /* the folder (created if missing) */
+    const char *state;             /* the store; NULL: output/FC_RUN_STATE */
+    const char *places;            /* the places file */
+    const char *pg;                /* also the map layers to this PostGIS target, or NULL */
+    double wait_s;                 /* for another run's lock */
+    double max_daily_change_km2;   /* quarantine above (fc_update_options) */
+    int max_age_days;              /* stale alarm; 0: off */
+    fc_day today;                  /* later snapshots are quarantined; FC_NO_DAY: the
+                                      system's date (UTC), which the signature leaves out */
+    int threads;                   /* <= 0: all cores */
+    double tile_m;                 /* overlay tiles; <= 0: the default */
+    fc_forecast_options forecast;  /* as_of ignored: the last snapshot */
+    fc_model advance_model;        /* the rate the arrival model follows */
+    int map_step_days;             /* projected fronts every ... days */
+    double cell_m;                 /* the arrival grid */
+    unsigned formats;              /* FC_OUT_* */
+    bool plots;                    /* charts and maps (the report page always) */
+    const char *source, *holder;   /* the pictures' data credit and holder; NULL: from the series */
+    const char *zones_credit;      /* the pictures' zones credit */
+    fc_warning_log *warnings;      /* where warnings go (and the manifest's); NULL: dropped */
+    /* Progress of the long stages: progress(label, done, total) with the
+     * stage's label as user; progress_end(progress_ctx) after each. */
+    fc_progress_fn progress;
+    void (*progress_end)(void *progress_ctx);
+    void *progress_ctx;
+} fc_run_options;
+
+/* Every default set: output FC_DEFAULT_RUN_OUTPUT, today FC_NO_DAY, all models, FC_DEFAULT_* of model.h and spatial.h, csv and
+ * geojson, plots. The forecast's lists point to static storage. */
+void fc_run_defaults(fc_run_options *o);
+
+typedef struct fc_run_result {
+    fc_run_outcome outcome;
+    bool up_to_date;                /* nothing recomputed: the outputs matched */
+    bool lock_busy;                 /* FC_ERR_IO because another run holds the lock */
+    fc_update_stats stats;          /* snapshots reused, computed, quarantined */
+    fc_update_stats layer_stats;    /* of the map layers */
+    fc_quarantined *quarantined;    /* this run's; owned (fc_run_result_clear) */
+    size_t nquarantined;
+    fc_day newest;                  /* the newest snapshot used */
+    int age_days;                   /* today - newest */
+    char moved_store[4200];         /* a damaged store moved aside to, or "" */
+    double seconds;
+} fc_run_result;
+
+void fc_run_result_clear(fc_run_result *r);
+
+/*
+ * The parameters that decide the outputs, as the manifest records them:
+ * a JSON object of option name to value (the PostGIS password masked).
+ * Newly allocated (json_object_put).
+ */
+json_object *fc_run_parameters(const fc_run_options *o, const fc_zoneset *zs,
+                               const fc_series *series);
+
+/*
+ * Runs every stage for the opened zones and series (see above). On
+ * FC_OK, *r says how it ended; on error the outputs already renamed stay
+ * (each complete), the manifest is absent, and r->lock_busy tells a held
+ * lock from other failures. Clear *r with fc_run_result_clear either way.
+ */
+fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc_run_options *o,
+                 fc_run_result *r, fc_error *err);
+
+#endif
