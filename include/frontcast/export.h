@@ -185,8 +185,17 @@ fc_status fc_write_backtest(const fc_backtest *b, const char *path, fc_error *er
  * date,length_km,shift_mean_km,shift_p90_km. */
 fc_status fc_write_frontlines(const fc_frontlines *f, const char *dir, fc_error *err);
 
-/* Which files an output folder gets (a bit set). */
+/* Which files an output folder gets (a bit set), and their names. */
 enum { FC_OUT_CSV = 1, FC_OUT_GEOJSON = 2, FC_OUT_GPKG = 4 };
+#define FC_OUT_NFORMATS 3
+typedef struct fc_out_format {
+    const char *name; /* "csv", "geojson", "gpkg" */
+    unsigned bit;
+} fc_out_format;
+extern const fc_out_format fc_out_formats[FC_OUT_NFORMATS];
+/* "csv,gpkg" (any case) -> FC_OUT_CSV | FC_OUT_GPKG; false on an unknown
+ * or empty name. */
+bool fc_out_formats_parse(const char *list, unsigned *out);
 
 /*
  * Writes the outputs of frontcast advance into dir: arrival.tif (Float32

@@ -130,6 +130,17 @@ typedef struct cli_model_args {
     bool model_intervals; /* --intervals model */
     bool auto_model;      /* --model auto (in the list) */
 } cli_model_args;
+/* A NULL-terminated argument vector of owned strings. */
+typedef struct cli_argv {
+    char **v;
+    int n, cap;
+} cli_argv;
+/* argv with the options of the INI file given by --config FILE first (its
+ * keys are long options, sections only group), the command line's after
+ * so that they win. -1 to go on, else the exit code after a message. */
+int cli_expand_config(int argc, char **argv, cli_argv *out);
+void cli_argv_free(cli_argv *a);
+
 /* The forecast's options from the parsed ones (pointing into *m). */
 fc_forecast_options cli_forecast_options(const cli_model_args *m, fc_day as_of);
 enum {

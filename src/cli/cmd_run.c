@@ -1,12 +1,9 @@
 /* frontcast run: options (and the INI file) for fc_run, and its messages. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <ini.h>
 
 #include "cli/cli.h"
 #include "core/util.h"
@@ -87,84 +84,6 @@ static void help(void)
            FC_DEFAULT_MAX_DAILY_CHANGE_KM2, FC_DEFAULT_MAX_AGE_DAYS, FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_HORIZON_DAYS, FC_DEFAULT_STEP_DAYS, FC_DEFAULT_BOOTSTRAP, FC_DEFAULT_SEED, FC_DEFAULT_MAP_STEP_DAYS, FC_DEFAULT_CELL_M / 1000);
 }
 
-/* ---- configuration: INI keys become long options ----------------------- */
-
-typedef struct argvec {
-    char **v;
-    int n, cap;
-} argvec;
-
-static bool push_arg(argvec *a, const char *s)
-{
-    if (a->n + 1 >= a->cap) {
-        int nc = a->cap ? 2 * a->cap : 32;
-        char **nv = realloc(a->v, (size_t)nc * sizeof *nv);
-        if (!nv)
-            return false;
-        a->v = nv;
-        a->cap = nc;
-    }
-    a->v[a->n] = fc_strdup(s);
-    if (!a->v[a->n])
-        return false;
-    a->v[++a->n] = NULL;
-    return true;
-}
-
-static int ini_entry(void *user, const char *section, const char *name, const char *value)
-{
-    (void)section;
-    argvec *a = user;
-    char buf[2048];
-    if (!strcasecmp(value, "true") || !strcasecmp(value, "on")) {
-        snprintf(buf, sizeof buf, "--%s", name);
-        if (!strcmp(name, "quiet"))
-            return push_arg(a, buf);
-    }
-    if (!strcasecmp(value, "false") || !strcasecmp(value, "off")) {
-        if (!strcmp(name, "quiet"))
-            return 1; /* not quiet: nothing to add */
-    }
-    snprintf(buf, sizeof buf, "--%s=%s", name, value);
-    return push_arg(a, buf);
-}
-
-/* argv with the config file's options first (the command line's after, so
- * that they win). */
-static int expand_config(int argc, char **argv, argvec *out)
-{
-    push_arg(out, argv[0]);
-    const char *config = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--config") && i + 1 < argc)
-            config = argv[i + 1];
-        else if (!strncmp(argv[i], "--config=", 9))
-            config = argv[i] + 9;
-    }
-    if (config) {
-        int rc = ini_parse(config, ini_entry, out);
-        if (rc < 0) {
-            fprintf(stderr, "frontcast: error: %s: cannot read the configuration: %s\n", config,
-                    strerror(errno ? errno : ENOENT));
-            return FC_EXIT_ERROR;
-        }
-        if (rc > 0) {
-            fprintf(stderr, "frontcast: error: %s: line %d: not 'key = value'\n", config, rc);
-            return FC_EXIT_ERROR;
-        }
-    }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--config")) {
-            i++;
-            continue;
-        }
-        if (!strncmp(argv[i], "--config=", 9))
-            continue;
-        push_arg(out, argv[i]);
-    }
-    return -1;
-}
-
 /* ---- options ------------------------------------------------------------ */
 
 typedef struct run_args {
@@ -173,29 +92,6 @@ typedef struct run_args {
     cli_model_args m;
     fc_run_options o;
 } run_args;
-
-/* "csv,gpkg" -> FC_OUT_CSV | FC_OUT_GPKG; false on an unknown name. */
-static bool parse_formats(const char *list, unsigned *out)
-{
-    static const struct {
-        const char *name;
-        unsigned bit;
-    } names[] = {{"csv", FC_OUT_CSV}, {"geojson", FC_OUT_GEOJSON}, {"gpkg", FC_OUT_GPKG}};
-    *out = 0;
-    for (const char *p = list; *p;) {
-        size_t n = strcspn(p, ",");
-        bool known = false;
-        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-            if (n == strlen(names[k].name) && !strncasecmp(p, names[k].name, n)) {
-                *out |= names[k].bit;
-                known = true;
-            }
-        if (!known)
-            return false;
-        p += n + (p[n] == ',');
-    }
-    return *out != 0;
-}
 
 static int parse(int argc, char **argv, run_args *a)
 {
@@ -283,7 +179,7 @@ static int parse(int argc, char **argv, run_args *a)
             o->plots = !strcasecmp(optarg, "yes") || !strcasecmp(optarg, "true");
             break;
         case O_FORMAT:
-            if (!parse_formats(optarg, &o->formats))
+            if (!fc_out_formats_parse(optarg, &o->formats))
                 return cli_usage_error(cmd, "--format wants csv, geojson or gpkg (or a list, "
                                             "e.g. csv,gpkg), not '%s'", optarg);
             break;
@@ -327,15 +223,13 @@ static void progress_end(void *common)
 
 int cmd_run(int argc, char **argv)
 {
-    argvec av = {0};
-    int rc = expand_config(argc, argv, &av);
+    cli_argv av = {0};
+    int rc = cli_expand_config(argc, argv, &av);
     run_args a = {0};
     if (rc < 0)
         rc = parse(av.n, av.v, &a);
     if (rc >= 0) {
-        for (int i = 0; i < av.n; i++)
-            free(av.v[i]);
-        free(av.v);
+        cli_argv_free(&av);
         return rc;
     }
     cli_warnings printer;
@@ -393,8 +287,6 @@ int cmd_run(int argc, char **argv)
     fc_worker_destroy(w);
     fc_warning_log_destroy(log);
     free(places);
-    for (int i = 0; i < av.n; i++)
-        free(av.v[i]);
-    free(av.v);
+    cli_argv_free(&av);
     return exit_code;
 }

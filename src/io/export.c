@@ -1,6 +1,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 #include "frontcast/export.h"
@@ -192,6 +193,27 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
         }
     }
     return fc_csv_commit(&c, err);
+}
+
+const fc_out_format fc_out_formats[FC_OUT_NFORMATS] = {
+    {"csv", FC_OUT_CSV}, {"geojson", FC_OUT_GEOJSON}, {"gpkg", FC_OUT_GPKG}};
+
+bool fc_out_formats_parse(const char *list, unsigned *out)
+{
+    *out = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        bool known = false;
+        for (size_t k = 0; k < FC_OUT_NFORMATS; k++)
+            if (n == strlen(fc_out_formats[k].name) && !strncasecmp(p, fc_out_formats[k].name, n)) {
+                *out |= fc_out_formats[k].bit;
+                known = true;
+            }
+        if (!known)
+            return false;
+        p += n + (p[n] == ',');
+    }
+    return *out != 0;
 }
 
 const char *const fc_geojson_lco[] = {"RFC7946=YES", "WRITE_NAME=NO", NULL};

@@ -137,13 +137,9 @@ json_object *fc_run_parameters(const fc_run_options *o, const fc_zoneset *zs,
         json_object_array_add(windows, json_object_new_int(f->windows[i]));
     for (size_t i = 0; i < f->nthresholds; i++)
         json_object_array_add(thr, json_object_new_double(f->thresholds[i]));
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } fmt[] = {{FC_OUT_CSV, "csv"}, {FC_OUT_GEOJSON, "geojson"}, {FC_OUT_GPKG, "gpkg"}};
-    for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++)
-        if (o->formats & fmt[i].bit)
-            json_object_array_add(formats, jstr(fmt[i].name));
+    for (size_t i = 0; i < FC_OUT_NFORMATS; i++)
+        if (o->formats & fc_out_formats[i].bit)
+            json_object_array_add(formats, jstr(fc_out_formats[i].name));
     json_object_object_add(p, "zones", jstr(zs->path));
     json_object_object_add(p, "zone_id_field", jstr(zs->id_field));
     json_object_object_add(p, "zone_name_field", jstr(zs->name_field));
