@@ -8,10 +8,43 @@ trap 'rm -rf "$work"' EXIT
 pass() { checks=$((checks + 1)); }
 fail() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*" >&2; }
 
+# Golden messages: expect_error and expect_usage also compare the whole
+# message line with the next line of golden/<script>.txt beside this file,
+# where the scratch folder is written <WORK> and the geodata folder
+# <GEODATA>: a reworded, truncated or doubled message fails, and the file is
+# the list of what users read when something is wrong. After a deliberate
+# change: FRONTCAST_GOLDEN=update ctest -R <test>, then review the diff. A
+# script whose messages come from the system (a full disk) sets golden_skip.
+golden_file=$(dirname "$0")/golden/$(basename "$0" .sh).txt
+golden_n=0
+golden_check() { # LINE
+    [ -n "${golden_skip:-}" ] && return # messages of the OS, not ours
+    local line=${1//"$work"/<WORK>}
+    [ -n "${GEODATA:-}" ] && line=${line//"$GEODATA"/<GEODATA>}
+    # What changes from run to run: the test servers' ports, timings.
+    line=$(printf '%s' "$line" | sed -E 's/(127\.0\.0\.1:|port=)[0-9]{4,5}/\1<PORT>/g; s/after [0-9]+ ms/after <N> ms/g')
+    golden_n=$((golden_n + 1))
+    if [ "${FRONTCAST_GOLDEN:-}" = update ]; then
+        mkdir -p "$(dirname "$golden_file")"
+        [ "$golden_n" -eq 1 ] && : >"$golden_file"
+        printf '%s\n' "$line" >>"$golden_file"
+        pass
+        return
+    fi
+    local want
+    want=$(sed -n "${golden_n}p" "$golden_file" 2>/dev/null)
+    if [ "$line" = "$want" ]; then
+        pass
+    else
+        fail "message $golden_n differs from $golden_file"
+        printf '  got:  %s\n  want: %s\n' "$line" "$want" >&2
+    fi
+}
+
 # expect_error PATTERN OUTFILE -- CMD...: CMD must exit 1 with exactly one
 # "frontcast: error: " line on stderr, as its last line, matching PATTERN
-# (grep -E); OUTFILE must be unchanged (absent, or still "OLD") and no
-# temporary file may be left beside it.
+# (grep -E) and the golden line; OUTFILE must be unchanged (absent, or still
+# "OLD") and no temporary file may be left beside it.
 expect_error() {
     local pattern=$1 out=$2
     shift 3
@@ -29,6 +62,7 @@ expect_error() {
     else
         pass
     fi
+    golden_check "$last"
     local after=absent
     [ -e "$out" ] && after=$(cat "$out")
     [ "$before" = "$after" ] && pass || fail "output $out changed by a failed run: $*"
@@ -39,11 +73,13 @@ expect_error() {
     fi
 }
 
-# expect_usage CMD...: exit 2 and a hint to --help.
+# expect_usage CMD...: exit 2, a message (the golden line) and a hint to
+# --help.
 expect_usage() {
     "$@" >"$work/stdout" 2>"$work/stderr"
     local rc=$?
     if [ "$rc" -eq 2 ] && grep -q -- '--help' "$work/stderr"; then pass; else fail "want usage error (2): $* (got $rc)"; fi
+    golden_check "$(head -n 1 "$work/stderr")"
 }
 
 finish() {
