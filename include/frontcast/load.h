@@ -114,6 +114,10 @@ void fc_series_close(fc_worker *w, fc_series *s);
 fc_series_kind fc_series_get_kind(const fc_series *s);
 /* The folder or file the series was opened from. Owned by s. */
 const char *fc_series_path(const fc_series *s);
+/* The name pictures credit the data with: given if not NULL, else the
+ * series' folder or file name (the whole path for "dir/") in buf.
+ * Returns given or buf. */
+const char *fc_series_source_name(const fc_series *s, const char *given, char *buf, size_t size);
 size_t fc_series_count(const fc_series *s);
 fc_day fc_series_date(const fc_series *s, size_t i);
 /* Where snapshot i comes from, for messages: a file, or "file:layer". Owned by s. */

@@ -51,9 +51,6 @@ char *cli_geodata_path(const char *name);
  * geodata folder). Newly allocated (free()); NULL when out of memory. */
 char *cli_places_path(const char *given);
 
-/* The control data's name in pictures: given (--source), else the series'
- * folder or file name in buf. */
-const char *cli_source_name(const char *given, const fc_series *s, char *buf, size_t size);
 
 /* Parses a positive int option value; false if malformed. */
 bool cli_parse_int(const char *s, int min, int max, int *out);

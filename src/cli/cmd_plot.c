@@ -149,7 +149,7 @@ int cmd_plot(int argc, char **argv)
         st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
     if (st == FC_OK) {
         fc_plot_data pd = {zs, table, fc, ao.model, ao.window_days, now, adv};
-        po.source = cli_source_name(po.source, series, source, sizeof source);
+        po.source = fc_series_source_name(series, po.source, source, sizeof source);
         po.synthetic = fc_series_synthetic(series);
         st = fc_plot_all(w, &pd, &po, output, &err);
     }

@@ -150,15 +150,6 @@ const char *cli_zones_credit(const cli_inputs *in, char *buf, size_t size)
     return buf;
 }
 
-const char *cli_source_name(const char *given, const fc_series *s, char *buf, size_t size)
-{
-    if (given)
-        return given;
-    const char *path = fc_series_path(s), *name = fc_basename(path);
-    snprintf(buf, size, "%s", *name ? name : path); /* "dir/": the whole path */
-    return buf;
-}
-
 char *cli_places_path(const char *given)
 {
     return given ? fc_strdup(given) : cli_geodata_path(FC_DEFAULT_PLACES);

@@ -453,3 +453,12 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
     }
     return st;
 }
+
+const char *fc_series_source_name(const fc_series *s, const char *given, char *buf, size_t size)
+{
+    if (given)
+        return given;
+    const char *path = fc_series_path(s), *name = fc_basename(path);
+    snprintf(buf, size, "%s", *name ? name : path);
+    return buf;
+}

@@ -522,13 +522,8 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     t = fc_now();
     if (st == FC_OK) {
         char source[256];
-        const char *name = o->source;
-        if (!name) { /* the series' folder or file name */
-            const char *path = fc_series_path(series), *base = fc_basename(path);
-            snprintf(source, sizeof source, "%s", *base ? base : path);
-            name = source;
-        }
-        fc_plot_options po = {1200, 700, 96, name, o->zones_credit, false, o->holder,
+        fc_plot_options po = {1200, 700, 96,
+                              fc_series_source_name(series, o->source, source, sizeof source), o->zones_credit, false, o->holder,
                               fc_series_synthetic(series)};
         size_t inow = 0;
         if (o->plots)
