@@ -405,6 +405,12 @@ typedef struct fc_place_score {
                                   the origin); NAN if none */
     size_t covered_free;    /* not captured, with arrival_hi80 beyond the horizon */
     size_t calibrated;      /* candidates whose bounds were calibrated on places */
+    size_t cal_captured, cal_covered; /* captured (covered) among the calibrated:
+                                         what a calibrated interval's coverage
+                                         claim is checked on; a capture the
+                                         model put beyond its curves, or made
+                                         before any past forecast was observed,
+                                         has none (counted above, not here) */
 } fc_place_score;
 
 typedef struct fc_places_backtest_options {

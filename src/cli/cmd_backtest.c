@@ -293,20 +293,25 @@ static int run_places(backtest_args *a)
         st = fc_write_places_backtest(scores, nscores, a->output, &err);
     if (st == FC_OK && !a->common.quiet) {
         printf("frontcast backtest --places: %zu origins every %d days, window %d days, calibrated "
-               "to %s (%s intervals)\n%-15s %7s %7s %9s %8s %5s %6s %6s %9s %6s %6s\n",
+               "to %s (%s intervals)\n%-15s %7s %7s %9s %8s %5s %6s %6s %9s %6s %6s %5s %6s\n",
                norigins, a->every, a->m.windows[0], fc_model_name(a->m.models[0]),
                a->m.model_intervals ? "model" : "calibrated", "model", "horizon", "origins",
                "not held", "captured", "hits", "misses", "alarms", "med.err d", "cov80",
-               "hi/lo");
+               "hi/lo", "cal n", "cal80");
         for (size_t i = 0; i < nscores; i++) {
             const fc_place_score *s = &scores[i];
             printf("%-15s %7d %7zu %9zu %8zu %5zu %6zu %6zu ", s->model, s->horizon_days, s->origins,
                    s->candidates, s->captured, s->hits, s->misses, s->false_alarms);
             if (s->captured)
-                printf("%9.0f %6.2f %6.1f\n", s->median_abs_error_days,
+                printf("%9.0f %6.2f %6.1f", s->median_abs_error_days,
                        (double)s->covered / (double)s->captured, s->median_hi_lo_ratio);
             else
-                printf("%9s %6s %6s\n", "-", "-", "-");
+                printf("%9s %6s %6s", "-", "-", "-");
+            if (s->cal_captured)
+                printf(" %5zu %6.2f\n", s->cal_captured,
+                       (double)s->cal_covered / (double)s->cal_captured);
+            else
+                printf(" %5s %6s\n", "0", "-");
         }
     }
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);

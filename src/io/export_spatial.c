@@ -163,10 +163,11 @@ fc_status fc_write_places_backtest(const fc_place_score *s, size_t n, const char
     fc_status st = fc_csv_open(&c, path,
                                "model,horizon_days,origins,candidates,captured,hits,misses,"
                                "false_alarms,median_abs_error_days,coverage80,covered80,"
-                               "covered80_free,calibrated,median_hi_lo_ratio\n",
+                               "covered80_free,calibrated,median_hi_lo_ratio,cal_captured,"
+                               "cal_coverage80\n",
                                "\"String\",\"Integer\",\"Integer\",\"Integer\",\"Integer\","
                                "\"Integer\",\"Integer\",\"Integer\",\"Real\",\"Real\",\"Integer\","
-                               "\"Integer\",\"Integer\",\"Real\"\n",
+                               "\"Integer\",\"Integer\",\"Real\",\"Integer\",\"Real\"\n",
                                err);
     for (size_t i = 0; st == FC_OK && i < n; i++) {
         const fc_place_score *r = &s[i];
@@ -180,6 +181,9 @@ fc_status fc_write_places_backtest(const fc_place_score *s, size_t n, const char
         fprintf(c.f, ",%zu,%zu,%zu,", r->covered, r->covered_free, r->calibrated);
         if (!isnan(r->median_hi_lo_ratio))
             fprintf(c.f, "%.2f", r->median_hi_lo_ratio);
+        fprintf(c.f, ",%zu,", r->cal_captured);
+        if (r->cal_captured)
+            fprintf(c.f, "%.4f", (double)r->cal_covered / (double)r->cal_captured);
         fputc('\n', c.f);
     }
     return st == FC_OK ? fc_csv_commit(&c, err) : st;

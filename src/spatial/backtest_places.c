@@ -46,10 +46,10 @@ static bool add_width(place_acc *a, double r)
 }
 
 /* Scores one (origin, place) prediction at horizon h: pred, lo, hi in days
- * after the origin (INFINITY: not within the gain curves), obs the days to
- * its first_held (INFINITY: never). */
-static bool score(place_acc *a, double h, double pred, double lo, double hi, double obs,
-                  double curve_days)
+ * after the origin (INFINITY: not within the gain curves), calibrated
+ * whether lo, hi were, obs the days to its first_held (INFINITY: never). */
+static bool score(place_acc *a, double h, double pred, double lo, double hi, bool calibrated,
+                  double obs, double curve_days)
 {
     const bool captured = obs <= h, predicted = pred <= h;
     a->s.candidates++;
@@ -65,6 +65,8 @@ static bool score(place_acc *a, double h, double pred, double lo, double hi, dou
      * never said "by then". A finite bound beyond the horizon does. */
     const bool covered = lo <= obs && obs <= hi && isfinite(hi);
     a->s.covered += covered;
+    a->s.cal_captured += calibrated;
+    a->s.cal_covered += calibrated && covered;
     if (isfinite(hi) && isfinite(lo) && !add_width(a, hi / fmax(lo, 1)))
         return false;
     return add_error(a, fabs(fmin(pred, curve_days) - obs));
@@ -140,7 +142,7 @@ fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series
                         continue; /* the outcome is not known yet */
                     place_acc *a = &acc[(size_t)m * nh + h];
                     a->s.calibrated += calibrated;
-                    if (!score(a, o.horizons[h], days, lo, hi, obs, curve_days))
+                    if (!score(a, o.horizons[h], days, lo, hi, calibrated, obs, curve_days))
                         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
                 }
             }

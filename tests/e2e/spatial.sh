@@ -141,7 +141,8 @@ assert checked >= 30, checked
 PY
 
 # The backtest of arrival dates (coarse, to stay quick in CI): the arrival
-# field's median error beats the uniform buffer's at 90 and 180 days.
+# field's median error beats the uniform buffer's at 90 and 180 days, and
+# its calibrated intervals contain at least 70 % of their captures there.
 "$FRONTCAST" backtest --places --control "$DATA/deepstate" --every 60 --cell 2 \
     -o "$work/btp.csv" >"$work/table" && pass || fail "backtest --places"
 cat "$work/table"
@@ -153,6 +154,14 @@ for r in rows.values():
     n = lambda k: int(r[k])
     assert n("hits") + n("misses") == n("captured") <= n("candidates"), r
     assert n("covered80") <= n("captured"), r
+    # Of the captures with a calibrated interval, how many it contained.
+    assert n("cal_captured") <= n("captured"), r
+    if n("cal_captured"):
+        assert round(float(r["cal_coverage80"]) * n("cal_captured")) <= n("covered80"), r
+for h in ("90", "180"):
+    c = float(rows[("arrival", h)]["cal_coverage80"])
+    print("calibrated 80%% intervals at %s days contained %.2f of their captures" % (h, c))
+    assert c >= 0.7, (h, c)
 for h in ("90", "180"):
     a, u = (float(rows[(m, h)]["median_abs_error_days"]) for m in ("arrival", "uniform-buffer"))
     print("median error at %s days: arrival %.0f, uniform buffer %.0f" % (h, a, u))
