@@ -41,11 +41,15 @@ fc_status fc_ogr_layer_names(const char *path, char ***names, int *n, fc_error *
 
 /*
  * Fast reader for GeoJSON in lon/lat (RFC 7946, or an explicit CRS84 or
- * EPSG:4326 "crs" member), built on json-c: several times quicker than the
- * generic driver on daily snapshots, and it needs no GDAL start-up. With
- * with_attributes, properties are read as text like fc_ogr_read does. Sets
- * *handled false, without error, when the file declares another CRS, so
- * that the caller falls back to OGR.
+ * EPSG:4326 "crs" member): a streaming scanner reads FeatureCollections of
+ * (Multi)Polygons in standard JSON straight into coordinate arrays, and
+ * json-c reads whatever the scanner does not vouch for (other geometries,
+ * JSON extensions, every malformed document and its error message), so
+ * both give one result. Many times quicker than the generic driver on
+ * daily snapshots, and it needs no GDAL start-up. With with_attributes,
+ * properties are read as text like fc_ogr_read does. Sets *handled false,
+ * without error, when the file declares another CRS, so that the caller
+ * falls back to OGR. *out is filled with owned memory (fc_layer_clear).
  */
 fc_status fc_geojson_read(fc_worker *w, const char *path, bool with_attributes, fc_layer *out,
                           bool *handled, fc_error *err);
@@ -53,6 +57,17 @@ fc_status fc_geojson_read(fc_worker *w, const char *path, bool with_attributes, 
 /* The same from text in memory; name labels messages. */
 fc_status fc_geojson_parse(fc_worker *w, const char *name, const char *text, size_t len,
                            bool with_attributes, fc_layer *out, bool *handled, fc_error *err);
+
+/* The two ways, for the tests and the fuzz target that check they read
+ * alike. fc_geojson_scan is the streaming pass alone: true when it vouches
+ * for the document (result in *st, *out, *handled), false, *out empty, when
+ * it leaves it to json-c; fc_geojson_parse_json_c is json-c alone. */
+bool fc_geojson_scan(fc_worker *w, const char *name, const char *text, size_t len,
+                     bool with_attributes, fc_layer *out, bool *handled, fc_status *st,
+                     fc_error *err);
+fc_status fc_geojson_parse_json_c(fc_worker *w, const char *name, const char *text, size_t len,
+                                  bool with_attributes, fc_layer *out, bool *handled,
+                                  fc_error *err);
 
 /* True when path names a GeoJSON file (.geojson or .json). */
 bool fc_is_geojson_path(const char *path);

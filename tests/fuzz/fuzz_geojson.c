@@ -1,14 +1,15 @@
 /* libFuzzer target: the fast GeoJSON reader (src/io/geojson_fast.c), on
- * text as a snapshot file gives it (NUL-terminated, as fc_read_file reads),
- * then what every feature goes through next (fc_feature_prepare: the
- * hemisphere cut, the geodesic split of long edges, reprojection into the
- * working CRS, repair). */
+ * text as a snapshot file gives it (NUL-terminated, as fc_read_file reads):
+ * where its streaming scanner vouches for a document, json-c must read it
+ * the same (a difference aborts); then what every feature goes through next
+ * (fc_feature_prepare: the hemisphere cut, the geodesic split of long
+ * edges, reprojection into the working CRS, repair). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontcast/geodesy.h"
-#include "io/read.h"
+#include "../unit/geojson_compare.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,6 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = '\0';
     for (int attrs = 0; attrs < 2; attrs++) {
+        bool vouched;
+        const char *diff = geojson_passes_differ(w, text, size, attrs, &vouched);
+        if (diff) {
+            fprintf(stderr, "the GeoJSON scanner and json-c differ in %s\n", diff);
+            abort();
+        }
         fc_layer layer = {0};
         bool handled = true;
         fc_error err = {0};
