@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,4 +126,42 @@ size_t fc_text_check(const char *s)
         i += (size_t)n + 1;
     }
     return (size_t)-1;
+}
+
+size_t fc_format_fixed(char *buf, double v, int decimals)
+{
+    static const double scale[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (decimals >= 0 && decimals <= 9 && isfinite(v)) {
+        /* r is |v| 10^d rounded once, within half an ulp of the exact
+         * product; printf rounds the exact one. Only a product close to a
+         * half could round the other way: those are left to snprintf. */
+        const double r = fabs(v) * scale[decimals];
+        if (r < 0x1p50) {
+            const double whole = floor(r), frac = r - whole;
+            if (fabs(frac - 0.5) > fmax(r, 1) * 0x1p-50) {
+                uint64_t n = (uint64_t)whole + (frac > 0.5);
+                char digits[24], *p = buf;
+                int k = 0;
+                if (signbit(v)) /* printf writes "-0.000" for -0.0001 too */
+                    *p++ = '-';
+                for (int i = 0; i < decimals; i++, n /= 10)
+                    digits[k++] = (char)('0' + n % 10);
+                const int frac_digits = k;
+                do {
+                    digits[k++] = (char)('0' + n % 10);
+                    n /= 10;
+                } while (n);
+                while (k > frac_digits)
+                    *p++ = digits[--k];
+                if (decimals > 0)
+                    *p++ = '.';
+                while (k > 0)
+                    *p++ = digits[--k];
+                *p = '\0';
+                return (size_t)(p - buf);
+            }
+        }
+    }
+    const int n = snprintf(buf, FC_FIXED_MAX, "%.*f", decimals, v);
+    return n < 0 ? 0 : (size_t)n < FC_FIXED_MAX ? (size_t)n : FC_FIXED_MAX - 1;
 }

@@ -26,6 +26,19 @@ int fc_read_file(const char *path, char **out, size_t *len);
 /* strerror, knowing FC_ENOTREG. Static. */
 const char *fc_strerror(int rc);
 
+/* Longest text fc_format_fixed writes, with its NUL. */
+#define FC_FIXED_MAX 352
+
+/*
+ * Writes v as printf's "%.<decimals>f" does (decimals 0..9), byte for
+ * byte, into buf (FC_FIXED_MAX bytes); returns its length. Millions of
+ * CSV cells go through here: values that fit 2^50 once scaled are
+ * rounded in integers, unless the scaled value lies within rounding error
+ * of a half, which, like NaN, infinities and huge values, goes to
+ * snprintf.
+ */
+size_t fc_format_fixed(char *buf, double v, int decimals);
+
 /* The smallest and largest of v[0..n) (INT32_MAX and 0 when n is 0). */
 void fc_int_range(const int *v, size_t n, int *min, int *max);
 

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,13 +134,6 @@ void fc_csv_abort(fc_csv *c)
     memset(c, 0, sizeof *c);
 }
 
-static void csv_km2(FILE *f, double m2)
-{
-    if (isnan(m2))
-        return;
-    fprintf(f, "%.3f", m2 / 1e6);
-}
-
 /* Values of one output row, shared by the CSV and GeoJSON writers. */
 typedef struct row_view {
     const char *zone_id, *zone_name;
@@ -178,21 +172,57 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
         ",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n", err);
     if (st != FC_OK)
         return st;
-    for (size_t d = 0; d < t->ndates; d++) {
-        char date[11];
-        fc_date_format(t->dates[d], date);
-        for (size_t z = 0; z <= zs->n; z++) {
-            row_view v = view(t, zs, d, z);
-            fprintf(c.f, "%s,", date);
-            fc_csv_zone(c.f, zs, z);
-            fprintf(c.f, ",%.3f,%.3f,%.4f,", v.controlled_m2 / 1e6, v.zone_m2 / 1e6, v.pct);
-            csv_km2(c.f, v.gained_m2);
-            fputc(',', c.f);
-            csv_km2(c.f, v.lost_m2);
-            fputc('\n', c.f);
+    /* A zone's columns are the same on every date: quoted once. With a
+     * write per part of a row and numbers formatted without printf, a
+     * million rows (1,466 hromadas) take a third of the time. */
+    char **ztext = calloc(zs->n + 1, sizeof *ztext);
+    size_t *zlen = calloc(zs->n + 1, sizeof *zlen);
+    for (size_t z = 0; ztext && zlen && z <= zs->n; z++) {
+        FILE *m = open_memstream(&ztext[z], &zlen[z]);
+        if (!m)
+            break;
+        fc_csv_zone(m, zs, z);
+        if (fclose(m) != 0) {
+            free(ztext[z]);
+            ztext[z] = NULL;
+            break;
         }
     }
-    return fc_csv_commit(&c, err);
+    if (!ztext || !zlen || !ztext[zs->n]) {
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        fc_csv_abort(&c);
+    }
+    for (size_t d = 0; st == FC_OK && d < t->ndates; d++) {
+        char date[12];
+        fc_date_format(t->dates[d], date);
+        date[10] = ',';
+        for (size_t z = 0; z <= zs->n; z++) {
+            const row_view v = view(t, zs, d, z);
+            char nums[5 * FC_FIXED_MAX + 8];
+            size_t k = 0;
+            nums[k++] = ',';
+            k += fc_format_fixed(nums + k, v.controlled_m2 / 1e6, 3);
+            nums[k++] = ',';
+            k += fc_format_fixed(nums + k, v.zone_m2 / 1e6, 3);
+            nums[k++] = ',';
+            k += fc_format_fixed(nums + k, v.pct, 4);
+            nums[k++] = ',';
+            if (!isnan(v.gained_m2))
+                k += fc_format_fixed(nums + k, v.gained_m2 / 1e6, 3);
+            nums[k++] = ',';
+            if (!isnan(v.lost_m2))
+                k += fc_format_fixed(nums + k, v.lost_m2 / 1e6, 3);
+            nums[k++] = '\n';
+            fwrite(date, 1, 11, c.f);
+            fwrite(ztext[z], 1, zlen[z], c.f);
+            fwrite(nums, 1, k, c.f);
+        }
+    }
+    for (size_t z = 0; ztext && z <= zs->n; z++)
+        free(ztext[z]);
+    free(ztext);
+    free(zlen);
+    return st == FC_OK ? fc_csv_commit(&c, err) : st;
 }
 
 const fc_out_format fc_out_formats[FC_OUT_NFORMATS] = {

@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -72,10 +73,55 @@ static void text(void)
     CHECK(fc_text_check("\xc2\xa0") == (size_t)-1);   /* no-break space */
 }
 
+/* fc_format_fixed against glibc's printf itself, which it must match byte
+ * for byte: chosen values (halves, their neighbours, signs, zero, limits)
+ * and a million pseudo-random ones over magnitudes 1e-9 to 1e17. */
+static void fixed_one(double v, int d)
+{
+    char got[FC_FIXED_MAX], want[FC_FIXED_MAX];
+    const size_t n = fc_format_fixed(got, v, d);
+    snprintf(want, sizeof want, "%.*f", d, v);
+    check_count++;
+    if (strcmp(got, want) != 0 || n != strlen(want)) {
+        check_failures++;
+        if (check_failures < 20)
+            fprintf(stderr, "fc_format_fixed(%.17g, %d) = \"%s\", printf \"%s\"\n", v, d, got,
+                    want);
+    }
+}
+
+static void fixed(void)
+{
+    static const double chosen[] = {0,      -0.0,    0.0005,  -0.0005, 0.0015,  2.675,  1.005,
+                                    0.125,  0.375,   -0.0001, 0.5,     1.5,     2.5,    -2.5,
+                                    1e-300, 4.9e-324, 1e15,   1e17,    1.5e300, 1e308,  123.4565,
+                                    0x1p50, 0x1p50 - 1, 0x1p53, 999.9995, 9.9995, 0.99995,
+                                    NAN,    INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof chosen / sizeof chosen[0]; i++)
+        for (int d = 0; d <= 9; d++) {
+            fixed_one(chosen[i], d);
+            fixed_one(nextafter(chosen[i], INFINITY), d);
+            fixed_one(nextafter(chosen[i], -INFINITY), d);
+        }
+    /* Exact halves at every number of decimals: k + 0.5 scaled down. */
+    for (int d = 1; d <= 6; d++)
+        for (int k = 0; k < 2000; k++)
+            fixed_one((k + 0.5) / pow(10, d), d);
+    uint64_t x = 88172645463325252u; /* xorshift64 */
+    for (int i = 0; i < 1000000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        const double mant = (double)(x >> 11) / 0x1p53, mag = pow(10, (double)(x % 27) - 9);
+        fixed_one((x & 1 ? -1 : 1) * mant * mag, (int)(x >> 5) % 10);
+    }
+}
+
 int main(void)
 {
     text();
     passwords();
     files();
+    fixed();
     return check_exit("test_core");
 }
