@@ -174,7 +174,7 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
         return st;
     /* A zone's columns are the same on every date: quoted once. With a
      * write per part of a row and numbers formatted without printf, a
-     * million rows (1,466 hromadas) take a third of the time. */
+     * million rows (1,466 hromadas) take half the time. */
     char **ztext = calloc(zs->n + 1, sizeof *ztext);
     size_t *zlen = calloc(zs->n + 1, sizeof *zlen);
     for (size_t z = 0; ztext && zlen && z <= zs->n; z++) {
