@@ -118,6 +118,8 @@ static GEOSGeometry *make_polygon(fc_worker *w, json_object *rings, bool *bad)
     return poly;
 }
 
+/* A growing list of owned geometries: a feature's polygons, or a
+ * polygon's holes while the scanner reads them. */
 typedef struct {
     GEOSGeometry **polys;
     size_t n, cap;
@@ -589,7 +591,7 @@ static bool scan_polygon(fc_worker *w, scan *s, poly_list *l)
         return false;
     if (r == 0)
         return true; /* no rings: no polygon */
-    GEOSGeometry *shell, *h, **holes = NULL;
+    GEOSGeometry *shell, *h;
     if (!scan_ring(w, s, &shell))
         return false;
     if (!shell) {
@@ -600,33 +602,24 @@ static bool scan_polygon(fc_worker *w, scan *s, poly_list *l)
                 return false;
         return r == 0;
     }
-    size_t nh = 0, cap = 0;
+    poly_list holes = {0};
     bool ok = true;
     while (ok && (r = more(s, ']', &first)) == 1) {
         ok = scan_ring(w, s, &h);
-        if (!ok || !h)
-            continue;
-        if (nh == cap) {
-            cap = cap ? 2 * cap : 4;
-            GEOSGeometry **nhs = realloc(holes, cap * sizeof *nhs);
-            if (!nhs) {
-                GEOSGeom_destroy_r(w->geos, h);
-                ok = false;
-                break;
-            }
-            holes = nhs;
+        if (ok && h && !push(&holes, h)) {
+            GEOSGeom_destroy_r(w->geos, h);
+            ok = false;
         }
-        holes[nh++] = h;
     }
     GEOSGeometry *poly = NULL;
     if (ok && r == 0)
-        poly = GEOSGeom_createPolygon_r(w->geos, shell, holes, (unsigned)nh);
+        poly = GEOSGeom_createPolygon_r(w->geos, shell, holes.polys, (unsigned)holes.n);
     if (!poly) {
         GEOSGeom_destroy_r(w->geos, shell);
-        for (size_t i = 0; i < nh; i++)
-            GEOSGeom_destroy_r(w->geos, holes[i]);
+        for (size_t i = 0; i < holes.n; i++)
+            GEOSGeom_destroy_r(w->geos, holes.polys[i]);
     }
-    free(holes);
+    free(holes.polys);
     if (poly && !push(l, poly)) {
         GEOSGeom_destroy_r(w->geos, poly);
         poly = NULL;
