@@ -82,12 +82,23 @@ typedef struct fc_run_options {
  * geojson, plots. The forecast's lists point to static storage. */
 void fc_run_defaults(fc_run_options *o);
 
+/* Kinds of cached results a run counts (fc_run_result). */
+#define FC_RUN_CACHE_KINDS 8
+
 typedef struct fc_run_result {
     fc_run_outcome outcome;
     bool up_to_date;                /* nothing recomputed: the outputs matched */
     bool lock_busy;                 /* FC_ERR_IO because another run holds the lock */
     fc_update_stats stats;          /* snapshots reused, computed, quarantined */
     fc_update_stats layer_stats;    /* of the map layers */
+    /* What the library's cache (cache.h) gave, per kind of result: the
+     * first word of its params without "-vN" ("places-timeline",
+     * "place-predictions", "frontier"); reused = looked_up - computed. */
+    struct {
+        char kind[32];
+        size_t looked_up, computed;
+    } cached[FC_RUN_CACHE_KINDS];
+    size_t ncached;
     fc_quarantined *quarantined;    /* this run's; owned (fc_run_result_clear) */
     size_t nquarantined;
     fc_day newest;                  /* the newest snapshot used */

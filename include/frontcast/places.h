@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "frontcast/areas.h"
+#include "frontcast/cache.h"
 
 /* The bundled places file (in the geodata folder): every command's default. */
 #define FC_DEFAULT_PLACES "ukraine-places.geojson"
@@ -56,6 +57,7 @@ typedef struct fc_places_timeline_options {
     const fc_diag *diag;    /* warnings of the snapshot reader */
     fc_progress_fn progress;
     void *progress_user;
+    const fc_result_cache *cache; /* each snapshot's row (cache.h); NULL: none */
 } fc_places_timeline_options;
 
 /*

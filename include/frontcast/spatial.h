@@ -36,9 +36,11 @@
 typedef struct fc_frontier fc_frontier;
 
 /* Newly allocated; free with fc_frontier_destroy(). tolerance_m: how far from
- * the country's boundary a control edge must be to count as front. */
+ * the country's boundary a control edge must be to count as front. The
+ * union and the shrinking cost a second or more for full-resolution zones:
+ * cache (cache.h; NULL: none) keeps them between runs. */
 fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double tolerance_m,
-                             fc_frontier **out, fc_error *err);
+                             const fc_result_cache *cache, fc_frontier **out, fc_error *err);
 void fc_frontier_destroy(fc_worker *w, fc_frontier *f);
 /* The union of the zones (owned by f). */
 const GEOSGeometry *fc_frontier_country(const fc_frontier *f);
@@ -207,6 +209,7 @@ typedef struct fc_advance_options {
     const fc_place_history *places_history; /* fc_places_timeline of that file over
                                                the series, when the caller has it;
                                                NULL: computed for the calibration */
+    const fc_result_cache *cache; /* of results between runs; NULL: none */
 } fc_advance_options;
 
 /* The options with every default set (as_of FC_NO_DAY, no places). */
@@ -330,6 +333,11 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
 #define FC_PLACE_CAL_OFFSET_DAYS 7.0
 #define FC_PLACE_CAL_MIN_SCORES 30
 
+/* The predictions at each origin go through an fc_result_cache (cache.h),
+ * as depending on the snapshots up to the origin: a prediction uses no
+ * data after it (the test of advance on a folder cut at a date checks it),
+ * so a run with one more snapshot finds every earlier origin's. */
+
 /* The arrival model's predictions for places at a grid of origins, and
  * for the cells of its grid (the ground the places stand on: thousands of
  * captures where the places have a handful). */
@@ -358,6 +366,7 @@ typedef struct fc_place_prediction_options {
     bool model_intervals; /* the gain curves' own bands */
     fc_progress_fn progress;
     void *progress_user;
+    const fc_result_cache *cache; /* NULL: none */
 } fc_place_prediction_options;
 
 /* Runs the arrival model at every origin (only data up to it) and dates

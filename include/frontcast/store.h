@@ -34,6 +34,11 @@ fc_status fc_store_open_recover(const char *path, fc_store **out, char *moved, s
  * read again. */
 fc_status fc_store_file_hash(fc_store *s, const char *path, char hex[65], fc_error *err);
 
+/* The content key of snapshot i: its file's SHA-256 for a folder series;
+ * for one source of many dates, the source's hash and the date. */
+fc_status fc_store_snapshot_key(fc_store *store, const fc_series *s, size_t i, char key[65],
+                                fc_error *err);
+
 /* SHA-256 of a buffer, as hex. */
 void fc_sha256_hex(const void *data, size_t len, char hex[65]);
 

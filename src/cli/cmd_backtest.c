@@ -273,9 +273,10 @@ static int run_places(backtest_args *a)
     if (st == FC_OK)
         st = cli_open_and_measure(&a->in, &a->common, &warn, w, &zs, &series, &table, &err);
     if (st == FC_OK)
-        st = fc_places_timeline(w, zs, series, pl,
-                                &(fc_places_timeline_options){a->in.threads, &warn.diag, NULL, NULL},
-                                &hist, &err);
+        st = fc_places_timeline(
+            w, zs, series, pl,
+            &(fc_places_timeline_options){a->in.threads, &warn.diag, NULL, NULL, NULL}, &hist,
+            &err);
     if (st == FC_OK) {
         fc_places_backtest_options po = {
             .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,

@@ -124,7 +124,8 @@ int cmd_places(int argc, char **argv)
         st = cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err);
     if (st == FC_OK) {
         fc_places_timeline_options po = {in.threads, &warn.diag,
-                                         common.progress ? cli_progress : NULL, "snapshots"};
+                                         common.progress ? cli_progress : NULL, "snapshots",
+                                         NULL};
         st = fc_places_timeline(w, zs, series, pl, &po, &hist, &err);
         cli_progress_end(&common);
     }

@@ -283,10 +283,8 @@ static fc_status sign(fc_store *store, const fc_zoneset *zs, const fc_series *se
     bool future = false;
     for (size_t i = 0; st == FC_OK && i < n; i++) {
         char k[65];
-        const bool folder = fc_series_get_kind(series) == FC_SERIES_FOLDER;
-        st = fc_store_file_hash(store, folder ? fc_series_source(series, i) : fc_series_path(series),
-                                k, err);
-        if (st == FC_ERR_IO && folder) {
+        st = fc_store_snapshot_key(store, series, i, k, err);
+        if (st == FC_ERR_IO && fc_series_get_kind(series) == FC_SERIES_FOLDER) {
             /* Unreadable: the update quarantines it; the signature says so. */
             snprintf(k, sizeof k, "unreadable");
             st = FC_OK;
@@ -300,6 +298,98 @@ static fc_status sign(fc_store *store, const fc_zoneset *zs, const fc_series *se
         fc_sha256_hex(sig, len, signature);
     free(sig);
     return st;
+}
+
+/* ---- the store as the library's cache of results (cache.h) ----------- */
+
+typedef struct result_cache {
+    fc_store *store;
+    const fc_series *series;
+    const char *zones_key;
+    char places_hash[65];
+    fc_run_result *r;          /* counts by kind */
+} result_cache;
+
+/* The counts of the kind of result params names (see fc_run_result);
+ * NULL when the table is full (not counted). */
+static size_t *kind_counts(fc_run_result *r, const char *params, bool computed)
+{
+    char kind[32];
+    size_t n = strcspn(params, " ");
+    n = n < sizeof kind - 1 ? n : sizeof kind - 1;
+    memcpy(kind, params, n);
+    kind[n] = '\0';
+    char *v = strrchr(kind, '-');
+    if (v && v[1] == 'v' && v[2] >= '0' && v[2] <= '9')
+        *v = '\0';
+    size_t i = 0;
+    while (i < r->ncached && strcmp(r->cached[i].kind, kind))
+        i++;
+    if (i == FC_RUN_CACHE_KINDS)
+        return NULL;
+    if (i == r->ncached) {
+        snprintf(r->cached[i].kind, sizeof r->cached[i].kind, "%s", kind);
+        r->ncached++;
+    }
+    return computed ? &r->cached[i].computed : &r->cached[i].looked_up;
+}
+
+/* The store's key of a result: what of the options it depends on (params,
+ * from the library), the program, the zones, the places and every
+ * snapshot dated first to last. */
+static fc_status result_key(const result_cache *c, const char *params, fc_day first, fc_day last,
+                            char key[65], fc_error *err)
+{
+    const size_t n = fc_series_count(c->series);
+    size_t cap = 512 + strlen(params) + 80 * n, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    len += (size_t)snprintf(buf, cap, "%s\n%s\n%s\n%s\n", fc_version(), params, c->zones_key,
+                            c->places_hash);
+    fc_status st = FC_OK;
+    for (size_t i = 0; st == FC_OK && i < n && fc_series_date(c->series, i) <= last; i++) {
+        char k[65];
+        if (fc_series_date(c->series, i) < first)
+            continue;
+        st = fc_store_snapshot_key(c->store, c->series, i, k, err);
+        if (st == FC_OK)
+            len += (size_t)snprintf(buf + len, cap - len, "%d %s\n",
+                                    (int)fc_series_date(c->series, i), k);
+    }
+    if (st == FC_OK)
+        fc_sha256_hex(buf, len, key);
+    free(buf);
+    return st;
+}
+
+static fc_status result_get(void *user, const char *params, fc_day first, fc_day last,
+                            void **data, size_t *size, bool *found, fc_error *err)
+{
+    result_cache *c = user;
+    char key[65];
+    fc_status st = result_key(c, params, first, last, key, err);
+    size_t *n = kind_counts(c->r, params, false);
+    if (n)
+        (*n)++;
+    return st == FC_OK ? fc_store_get_blob(c->store, key, data, size, found, err) : st;
+}
+
+static fc_status result_put(void *user, const char *params, fc_day first, fc_day last,
+                            const void *data, size_t size, fc_error *err)
+{
+    result_cache *c = user;
+    char key[65];
+    fc_status st = result_key(c, params, first, last, key, err);
+    /* Every result is looked up first: one put is one looked up in vain. */
+    size_t *n = kind_counts(c->r, params, true);
+    if (n)
+        (*n)++;
+    if (st == FC_OK)
+        st = fc_store_begin(c->store, err);
+    if (st == FC_OK)
+        st = fc_store_put_blob(c->store, key, data, size, err);
+    return st == FC_OK ? fc_store_commit(c->store, err) : st;
 }
 
 static json_object *manifest_of(const fc_run_options *o, const fc_zoneset *zs,
@@ -363,6 +453,17 @@ static json_object *manifest_of(const fc_run_options *o, const fc_zoneset *zs,
                                json_object_new_int64((int64_t)r->layer_stats.computed));
     }
     json_object_object_add(m, "snapshots", js);
+    /* What the store gave the library (cache.h), by kind of result. */
+    json_object *cached = json_object_new_object();
+    for (size_t i = 0; i < r->ncached; i++) {
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "reused", json_object_new_int64((int64_t)(
+                                                r->cached[i].looked_up - r->cached[i].computed)));
+        json_object_object_add(c, "computed",
+                               json_object_new_int64((int64_t)r->cached[i].computed));
+        json_object_object_add(cached, r->cached[i].kind, c);
+    }
+    json_object_object_add(m, "cached", cached);
     return m;
 }
 
@@ -467,13 +568,20 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     if (st == FC_OK && (o->formats & FC_OUT_CSV))
         st = fc_write_forecast(fc, zs, o->output, err);
     json_object_object_add(timings, "forecast_s", json_object_new_double(fc_now() - t));
-    /* The observed timeline of the places (advance calibrates on it too). */
+    /* The observed timeline of the places (advance calibrates on it too).
+     * Both keep in the store what does not change with a new snapshot:
+     * each snapshot's row of the timeline, the arrival model's past
+     * predictions (cache.h). */
     t = fc_now();
+    result_cache rc = {store, series, zones_key, "", r};
+    const fc_result_cache cache = {result_get, result_put, &rc};
     if (st == FC_OK)
         st = fc_places_read(o->places, &pl, err);
     if (st == FC_OK)
+        st = fc_store_file_hash(store, o->places, rc.places_hash, err);
+    if (st == FC_OK)
         st = fc_places_timeline(w, zs, series, pl,
-                                &(fc_places_timeline_options){o->threads, diag, NULL, NULL},
+                                &(fc_places_timeline_options){o->threads, diag, NULL, NULL, &cache},
                                 &pl_hist, err);
     if (st == FC_OK && (o->formats & (FC_OUT_CSV | FC_OUT_GEOJSON)))
         st = fc_write_places_timeline(pl, pl_hist, o->output, o->formats, err);
@@ -491,6 +599,7 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     ao.cell_m = o->cell_m;
     ao.places = o->places;
     ao.places_history = pl_hist;
+    ao.cache = &cache;
     if (st == FC_OK)
         st = fc_advance_run(w, zs, series, table, &ao, diag, &adv, err);
     if (st == FC_OK)

@@ -176,31 +176,37 @@ static fc_status to_wkb(fc_worker *w, const GEOSGeometry *g, const char *crs, un
 }
 
 /* The projected control and front at step s. */
+/* Step s of the projection: each zone's control (held, today's part of
+ * now in each zone, the same at every step) with the cells reached by
+ * then, and the front of it all. */
 static fc_status draw_step(fc_worker *w, const fc_zoneset *zs, const fc_frontier *fr,
-                           const GEOSGeometry *now, fc_advance *a, size_t s, fc_error *err)
+                           const GEOSGeometry *now, GEOSGeometry *const *held, fc_advance *a,
+                           size_t s, fc_error *err)
 {
     GEOSContextHandle_t h = w->geos;
     const size_t nz = zs->n;
     GEOSGeometry **gained = calloc(nz, sizeof *gained), **all = calloc(nz, sizeof *all);
-    fc_status st = gained && all ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    size_t *cells = calloc(nz + 1, sizeof *cells);
+    fc_status st = gained && all && cells ? FC_OK
+                                          : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
         st = fc_arrival_polygons(w, a->arrival, a->arrival->days, (float)a->step_days[s], nz,
                                  gained, err);
+    /* The model's own gain, in cells, for the calibration check. */
+    const size_t nc = (size_t)a->arrival->grid.nx * (size_t)a->arrival->grid.ny;
+    for (size_t c = 0; st == FC_OK && c < nc; c++)
+        if (a->arrival->zone[c] >= 0 && a->arrival->days[c] <= a->step_days[s])
+            cells[a->arrival->zone[c]]++;
     const double cell_km2 = pow(a->arrival->grid.cell_m / 1000, 2);
     for (size_t z = 0; z < nz && st == FC_OK; z++) {
-        /* The model's own gain, in cells, for the calibration check. */
-        size_t cells = 0, nc = (size_t)a->arrival->grid.nx * (size_t)a->arrival->grid.ny;
-        for (size_t c = 0; c < nc; c++)
-            cells += a->arrival->zone[c] == (int32_t)z && a->arrival->days[c] <= a->step_days[s];
-        a->model_gain_km2[s * nz + z] = (double)cells * cell_km2;
+        a->model_gain_km2[s * nz + z] = (double)cells[z] * cell_km2;
         /* Today's control in the zone, exactly, and the gained cells in it. */
-        GEOSGeometry *held = fc_overlay_zone_part(w, zs->zones[z].geom, now);
         GEOSGeometry *taken = GEOSisEmpty_r(h, gained[z])
                                   ? NULL
                                   : GEOSIntersection_r(h, gained[z], zs->zones[z].geom);
-        GEOSGeometry *u = held && taken ? GEOSUnion_r(h, held, taken) : NULL;
-        GEOSGeometry *proj = u ? fc_geom_polygonal(w, u) : held ? GEOSGeom_clone_r(h, held) : NULL;
-        if (!held || (!GEOSisEmpty_r(h, gained[z]) && (!taken || !u)) || !proj) {
+        GEOSGeometry *u = taken ? GEOSUnion_r(h, held[z], taken) : NULL;
+        GEOSGeometry *proj = u ? fc_geom_polygonal(w, u) : GEOSGeom_clone_r(h, held[z]);
+        if ((!GEOSisEmpty_r(h, gained[z]) && (!taken || !u)) || !proj) {
             st = fc_error_set(err, FC_ERR_GEOM, "drawing zone %s: %s", zs->zones[z].id,
                               fc_worker_geos_error(w));
         } else {
@@ -210,14 +216,13 @@ static fc_status draw_step(fc_worker *w, const fc_zoneset *zs, const fc_frontier
             st = to_wkb(w, proj, zs->crs, &a->control_wkb[s * nz + z], &a->control_size[s * nz + z],
                         err);
         }
-        if (held)
-            GEOSGeom_destroy_r(h, held);
         if (taken)
             GEOSGeom_destroy_r(h, taken);
         if (u)
             GEOSGeom_destroy_r(h, u);
         all[z] = proj;
     }
+    free(cells);
     /* The projected front: of today's control and everything gained. */
     if (st == FC_OK) {
         GEOSGeometry **parts = calloc(nz + 1, sizeof *parts);
@@ -353,14 +358,15 @@ static fc_status place_calibration(fc_worker *w, const fc_zoneset *zs, const fc_
     fc_place_predictions *pred = NULL;
     fc_status st = FC_OK;
     if (!o->places_history)
-        st = fc_places_timeline(w, zs, series, pl, &(fc_places_timeline_options){0, diag, NULL, NULL},
-                                &own, err);
+        st = fc_places_timeline(w, zs, series, pl,
+                                &(fc_places_timeline_options){0, diag, NULL, NULL, NULL}, &own,
+                                err);
     const fc_place_history *hist = o->places_history ? o->places_history : own;
     fc_place_prediction_options po = {
         fc_series_date(series, 0) + o->window_days, as_of - FC_PLACE_CAL_EVERY_DAYS,
         FC_PLACE_CAL_EVERY_DAYS, o->window_days, o->horizon_days, o->model,
         fmax(o->cell_m, FC_PLACE_CAL_CELL_M), o->bootstrap, o->seed, o->uniform_speed, false,
-        NULL, NULL};
+        NULL, NULL, o->cache};
     if (st == FC_OK)
         st = fc_place_predictions_compute(w, zs, series, table, xy, hist, pl->n, &po, &pred, err);
     if (st == FC_OK)
@@ -419,7 +425,7 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
     if (st == FC_OK)
         st = fc_gain_curves(table, zs, a->as_of, &go, gains, err);
     if (st == FC_OK)
-        st = fc_frontier_create(w, zs, o.tolerance_m, &fr, err);
+        st = fc_frontier_create(w, zs, o.tolerance_m, o.cache, &fr, err);
     if (st == FC_OK) {
         fc_arrival_options ao = {.cell_m = o.cell_m, .window_days =
                                  (int)(fc_series_date(series, inow) - fc_series_date(series, ithen)),
@@ -444,13 +450,25 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
+    /* Today's control in each zone, exactly: every step adds to it. */
+    GEOSGeometry **held = calloc(nz + 1, sizeof *held);
+    if (!held)
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    for (size_t z = 0; z < nz && st == FC_OK; z++)
+        if (!(held[z] = fc_overlay_zone_part(w, zs->zones[z].geom, now)))
+            st = fc_error_set(err, FC_ERR_GEOM, "drawing zone %s: %s", zs->zones[z].id,
+                              fc_worker_geos_error(w));
     for (size_t s = 0; s < a->nsteps && st == FC_OK; s++) {
         a->step_days[s] = (int)((s + 1) * (size_t)o.step_days);
         for (size_t z = 0; z < nz; z++)
             a->forecast_gain_km2[s * nz + z] =
                 gains[z].gain_km2 ? gains[z].gain_km2[a->step_days[s]] : 0;
-        st = draw_step(w, zs, fr, now, a, s, err);
+        st = draw_step(w, zs, fr, now, held, a, s, err);
     }
+    for (size_t z = 0; held && z < nz; z++)
+        if (held[z])
+            GEOSGeom_destroy_r(w->geos, held[z]);
+    free(held);
     if (st == FC_OK && o.places) {
         /* The places, read and projected once for their calibration and dates. */
         fc_places *pl = NULL;

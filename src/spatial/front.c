@@ -1,4 +1,6 @@
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,8 +34,9 @@ const GEOSGeometry *fc_frontier_country(const fc_frontier *f)
     return f->country;
 }
 
-fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double tolerance_m,
-                             fc_frontier **out, fc_error *err)
+/* The frontier of zs, computed (fc_frontier_create). */
+static fc_status build(fc_worker *w, const fc_zoneset *zs, double tolerance_m, fc_frontier **out,
+                       fc_error *err)
 {
     GEOSContextHandle_t h = w->geos;
     *out = NULL;
@@ -77,6 +80,90 @@ fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double toleranc
     }
     *out = f;
     return FC_OK;
+}
+
+/* The frontier as a cache blob: the country's WKB and the interior's, each
+ * after its length (uint64_t). NULL when out of memory (nothing cached). */
+static void *frontier_blob(fc_worker *w, const fc_frontier *f, size_t *size)
+{
+    const GEOSGeometry *g[2] = {f->country, f->interior};
+    unsigned char *wkb[2] = {NULL, NULL}, *b = NULL;
+    size_t n[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        wkb[i] = GEOSGeomToWKB_buf_r(w->geos, g[i], &n[i]);
+    *size = 2 * sizeof(uint64_t) + n[0] + n[1];
+    if (wkb[0] && wkb[1] && (b = malloc(*size))) {
+        unsigned char *at = b;
+        for (int i = 0; i < 2; i++) {
+            const uint64_t len = n[i];
+            memcpy(at, &len, sizeof len);
+            memcpy(at + sizeof len, wkb[i], n[i]);
+            at += sizeof len + n[i];
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (wkb[i])
+            GEOSFree_r(w->geos, wkb[i]);
+    return b;
+}
+
+/* The frontier from a cache blob; NULL if it is not one. */
+static fc_frontier *frontier_of_blob(fc_worker *w, const unsigned char *b, size_t size,
+                                     double tolerance_m)
+{
+    fc_frontier *f = calloc(1, sizeof *f);
+    GEOSGeometry **g[2] = {f ? &f->country : NULL, f ? &f->interior : NULL};
+    for (int i = 0; f && i < 2; i++) {
+        uint64_t len;
+        if (size < sizeof len)
+            break;
+        memcpy(&len, b, sizeof len);
+        if (len > size - sizeof len)
+            break;
+        *g[i] = GEOSGeomFromWKB_buf_r(w->geos, b + sizeof len, (size_t)len);
+        b += sizeof len + len;
+        size -= sizeof len + len;
+    }
+    if (!f || !f->country || !f->interior || size) {
+        fc_frontier_destroy(w, f);
+        return NULL;
+    }
+    f->tolerance_m = tolerance_m;
+    return f;
+}
+
+fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double tolerance_m,
+                             const fc_result_cache *cache, fc_frontier **out, fc_error *err)
+{
+    *out = NULL;
+    /* The zones only: no snapshot (first > last). */
+    char params[64];
+    snprintf(params, sizeof params, "frontier-v1 tolerance %.17g", tolerance_m);
+    if (cache) {
+        void *data = NULL;
+        size_t size = 0;
+        bool found = false;
+        fc_status st = cache->get(cache->user, params, INT32_MAX, INT32_MIN, &data, &size, &found,
+                                  err);
+        if (st == FC_OK && found)
+            *out = frontier_of_blob(w, data, size, tolerance_m);
+        free(data);
+        if (st != FC_OK || *out)
+            return st;
+    }
+    fc_status st = build(w, zs, tolerance_m, out, err);
+    if (st == FC_OK && cache) {
+        size_t size;
+        void *b = frontier_blob(w, *out, &size);
+        if (b)
+            st = cache->put(cache->user, params, INT32_MAX, INT32_MIN, b, size, err);
+        free(b);
+        if (st != FC_OK) {
+            fc_frontier_destroy(w, *out);
+            *out = NULL;
+        }
+    }
+    return st;
 }
 
 fc_status fc_frontier_clone(fc_worker *w, const fc_frontier *f, fc_frontier **out, fc_error *err)

@@ -1,5 +1,7 @@
 /* Calibrated arrival intervals for places (see spatial.h). */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,170 @@ void fc_place_predictions_destroy(fc_place_predictions *p)
     free(p);
 }
 
+/* One origin's predictions as a cache blob (fc_result_cache): a header,
+ * then the places' days, early80 and late80, the cells' days (floats) and
+ * the cells' held flags. In the machine's byte order: the store is local. */
+typedef struct blob_header {
+    char magic[8];
+    uint64_t nplaces, ncells;
+    int32_t nx, ny;
+} blob_header;
+
+static const char blob_magic[8] = "fcpp-v1";
+
+static size_t blob_size(size_t np, size_t ncells)
+{
+    return sizeof(blob_header) + (3 * np + ncells) * sizeof(float) + ncells;
+}
+
+/* Origin k of p as a blob; NULL when out of memory (the cache is skipped). */
+static void *blob_of(const fc_place_predictions *p, size_t k, const fc_grid *g, size_t *size)
+{
+    const size_t np = p->nplaces, nc = p->ncells;
+    *size = blob_size(np, nc);
+    unsigned char *b = malloc(*size), *at = b + sizeof(blob_header);
+    if (!b)
+        return NULL;
+    blob_header h = {.nplaces = np, .ncells = nc, .nx = g->nx, .ny = g->ny};
+    memcpy(h.magic, blob_magic, sizeof h.magic);
+    memcpy(b, &h, sizeof h);
+    const float *parts[] = {&p->days[k * np], &p->early80[k * np], &p->late80[k * np]};
+    for (int i = 0; i < 3; i++, at += np * sizeof(float))
+        memcpy(at, parts[i], np * sizeof(float));
+    memcpy(at, &p->cell_days[k * nc], nc * sizeof(float));
+    memcpy(at + nc * sizeof(float), &p->cell_held[k * nc], nc);
+    return b;
+}
+
+/* The header of a cached blob, if it is one of np places. */
+static bool blob_fits(const void *data, size_t size, size_t np, blob_header *h)
+{
+    if (size < sizeof *h)
+        return false;
+    memcpy(h, data, sizeof *h);
+    return !memcmp(h->magic, blob_magic, sizeof h->magic) && h->nplaces == np &&
+           size == blob_size(np, h->ncells);
+}
+
+/* Origin k of p from a blob that fits. */
+static void blob_read(fc_place_predictions *p, size_t k, const void *data)
+{
+    const size_t np = p->nplaces, nc = p->ncells;
+    const unsigned char *at = (const unsigned char *)data + sizeof(blob_header);
+    float *parts[] = {&p->days[k * np], &p->early80[k * np], &p->late80[k * np]};
+    for (int i = 0; i < 3; i++, at += np * sizeof(float))
+        memcpy(parts[i], at, np * sizeof(float));
+    memcpy(&p->cell_days[k * nc], at, nc * sizeof(float));
+    memcpy(&p->cell_held[k * nc], at + nc * sizeof(float), nc);
+}
+
+/* The cells' arrays, for nk origins of ncells cells (at the first origin). */
+static fc_status alloc_cells(fc_place_predictions *p, size_t nk, size_t ncells, fc_error *err)
+{
+    p->ncells = ncells;
+    p->cell_days = malloc((nk * ncells + 1) * sizeof *p->cell_days);
+    p->cell_held = malloc(nk * ncells + 1);
+    return p->cell_days && p->cell_held ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+}
+
+/* Origin k of p from the cache; *hit false (and p untouched) when the
+ * cache has nothing that fits. */
+static fc_status from_cache(const fc_result_cache *cache, const char *params,
+                            fc_place_predictions *p, size_t k, size_t nk, fc_day origin,
+                            fc_grid *grid0, bool *hit, fc_error *err)
+{
+    *hit = false;
+    void *data = NULL;
+    size_t size = 0;
+    bool found = false;
+    blob_header h;
+    fc_status st = cache->get(cache->user, params, INT32_MIN, origin, &data, &size, &found, err);
+    if (st == FC_OK && found && blob_fits(data, size, p->nplaces, &h) &&
+        (p->cell_days ? h.ncells == p->ncells && h.nx == grid0->nx && h.ny == grid0->ny
+                      : true)) {
+        if (!p->cell_days) {
+            st = alloc_cells(p, nk, (size_t)h.ncells, err);
+            grid0->nx = h.nx;
+            grid0->ny = h.ny;
+        }
+        if (st == FC_OK) {
+            blob_read(p, k, data);
+            *hit = true;
+        }
+    }
+    free(data);
+    return st;
+}
+
+/* The arrival model at one origin, into origin k of p. */
+static fc_status compute_origin(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                                const fc_area_table *table, const double *xy,
+                                const fc_place_history *hist, const fc_place_prediction_options *o,
+                                fc_frontier *fr, fc_gain_curve *gains, fc_place_predictions *p,
+                                size_t k, size_t nk, fc_day origin, fc_grid *grid0,
+                                fc_error *err)
+{
+    const size_t np = p->nplaces;
+    GEOSGeometry *now = NULL, *then = NULL;
+    size_t inow = 0, ithen = 0;
+    fc_arrival *arr = NULL;
+    fc_status st = fc_series_control_at(series, origin, w, zs->crs, NULL, &inow, &now, err);
+    if (st == FC_OK)
+        st = fc_series_control_at(series, origin - o->window_days, w, zs->crs, NULL, &ithen,
+                                  &then, err);
+    fc_gain_options go = {o->model, o->window_days, o->curve_days, o->bootstrap, o->seed,
+                          o->model_intervals};
+    if (st == FC_OK)
+        st = fc_gain_curves(table, zs, origin, &go, gains, err);
+    if (st == FC_OK) {
+        fc_arrival_options ao = {.cell_m = o->cell_m,
+                                 .window_days = (int)(fc_series_date(series, inow) -
+                                                      fc_series_date(series, ithen)),
+                                 .uniform_speed = o->uniform_speed};
+        st = fc_arrival_compute(w, zs, fr, now, then, gains, &ao, &arr, err);
+    }
+    if (st == FC_OK && !p->cell_days) {
+        /* The cells inside a zone, the same grid at every origin. */
+        size_t ncells = 0;
+        const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
+        for (size_t c = 0; c < ng; c++)
+            ncells += arr->zone[c] >= 0;
+        *grid0 = arr->grid;
+        st = alloc_cells(p, nk, ncells, err);
+    }
+    if (st == FC_OK && (arr->grid.nx != grid0->nx || arr->grid.ny != grid0->ny))
+        st = fc_error_set(err, FC_ERR_ARG, "the arrival grid changed between origins");
+    if (st == FC_OK) {
+        const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
+        size_t j = k * p->ncells;
+        for (size_t c = 0; c < ng; c++) {
+            if (arr->zone[c] < 0)
+                continue;
+            p->cell_held[j] = arr->controlled[c] != 0;
+            p->cell_days[j++] = arr->controlled[c] ? NAN : ceilf(arr->days[c]);
+        }
+    }
+    for (size_t i = 0; st == FC_OK && i < np; i++) {
+        const size_t at = k * np + i;
+        p->days[at] = p->early80[at] = p->late80[at] = NAN;
+        if (hist[i].first_held != FC_NO_DAY && hist[i].first_held <= origin)
+            continue; /* already held */
+        const long c = fc_grid_cell(&arr->grid, xy[2 * i], xy[2 * i + 1]);
+        if (c < 0 || arr->zone[c] < 0 || arr->controlled[c])
+            continue;
+        p->days[at] = ceilf(arr->days[c]);
+        p->early80[at] = ceilf(arr->early80[c]);
+        p->late80[at] = ceilf(arr->late80[c]);
+    }
+    fc_arrival_destroy(arr);
+    fc_gain_curves_free(gains, zs->n);
+    if (now)
+        GEOSGeom_destroy_r(fc_worker_geos(w), now);
+    if (then)
+        GEOSGeom_destroy_r(fc_worker_geos(w), then);
+    return st;
+}
+
 fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
                                        const fc_series *series, const fc_area_table *table,
                                        const double *xy, const fc_place_history *hist,
@@ -33,6 +199,7 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
     fc_status st = p && gains ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK) {
         p->nplaces = np;
+        p->every_days = o->every_days;
         p->origin = calloc(nk + 1, sizeof *p->origin);
         p->days = malloc((nk * np + 1) * sizeof *p->days);
         p->early80 = malloc((nk * np + 1) * sizeof *p->early80);
@@ -40,77 +207,36 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
         if (!p->origin || !p->days || !p->early80 || !p->late80)
             st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
-    if (st == FC_OK && nk)
-        st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, &fr, err);
-    if (p)
-        p->every_days = o->every_days;
+    /* What of the options a prediction depends on (cache.h). */
+    char params[256];
+    snprintf(params, sizeof params,
+             "place-predictions-v1 window %d curve %d model %s cell %.17g bootstrap %d seed %llu "
+             "uniform %d model_intervals %d",
+             o->window_days, o->curve_days, fc_model_name(o->model), o->cell_m, o->bootstrap,
+             (unsigned long long)o->seed, (int)o->uniform_speed, (int)o->model_intervals);
     fc_grid grid0 = {0};
     for (size_t k = 0; st == FC_OK && k < nk; k++) {
         const fc_day origin = o->first + (fc_day)k * o->every_days;
-        GEOSGeometry *now = NULL, *then = NULL;
-        size_t inow = 0, ithen = 0;
-        fc_arrival *arr = NULL;
-        st = fc_series_control_at(series, origin, w, zs->crs, NULL, &inow, &now, err);
-        if (st == FC_OK)
-            st = fc_series_control_at(series, origin - o->window_days, w, zs->crs, NULL, &ithen,
-                                      &then, err);
-        fc_gain_options go = {o->model, o->window_days, o->curve_days, o->bootstrap, o->seed,
-                              o->model_intervals};
-        if (st == FC_OK)
-            st = fc_gain_curves(table, zs, origin, &go, gains, err);
-        if (st == FC_OK) {
-            fc_arrival_options ao = {.cell_m = o->cell_m,
-                                     .window_days = (int)(fc_series_date(series, inow) -
-                                                          fc_series_date(series, ithen)),
-                                     .uniform_speed = o->uniform_speed};
-            st = fc_arrival_compute(w, zs, fr, now, then, gains, &ao, &arr, err);
-        }
-        if (st == FC_OK && !p->cell_days) {
-            /* The cells inside a zone, the same grid at every origin. */
-            p->ncells = 0;
-            const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
-            for (size_t c = 0; c < ng; c++)
-                p->ncells += arr->zone[c] >= 0;
-            p->cell_days = malloc((nk * p->ncells + 1) * sizeof *p->cell_days);
-            p->cell_held = malloc(nk * p->ncells + 1);
-            grid0 = arr->grid;
-            if (!p->cell_days || !p->cell_held)
-                st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-        }
-        if (st == FC_OK && (arr->grid.nx != grid0.nx || arr->grid.ny != grid0.ny))
-            st = fc_error_set(err, FC_ERR_ARG, "the arrival grid changed between origins");
-        if (st == FC_OK) {
-            const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
-            size_t j = k * p->ncells;
-            for (size_t c = 0; c < ng; c++) {
-                if (arr->zone[c] < 0)
-                    continue;
-                p->cell_held[j] = arr->controlled[c] != 0;
-                p->cell_days[j++] = arr->controlled[c] ? NAN : ceilf(arr->days[c]);
-            }
-        }
-        for (size_t i = 0; st == FC_OK && i < np; i++) {
-            const size_t at = k * np + i;
-            p->days[at] = p->early80[at] = p->late80[at] = NAN;
-            if (hist[i].first_held != FC_NO_DAY && hist[i].first_held <= origin)
-                continue; /* already held */
-            const long c = fc_grid_cell(&arr->grid, xy[2 * i], xy[2 * i + 1]);
-            if (c < 0 || arr->zone[c] < 0 || arr->controlled[c])
-                continue;
-            p->days[at] = ceilf(arr->days[c]);
-            p->early80[at] = ceilf(arr->early80[c]);
-            p->late80[at] = ceilf(arr->late80[c]);
+        bool hit = false;
+        if (o->cache)
+            st = from_cache(o->cache, params, p, k, nk, origin, &grid0, &hit, err);
+        /* The frontier (the zones' outline) only when an origin is computed. */
+        if (st == FC_OK && !hit && !fr)
+            st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, o->cache, &fr, err);
+        if (st == FC_OK && !hit)
+            st = compute_origin(w, zs, series, table, xy, hist, o, fr, gains, p, k, nk, origin,
+                                &grid0, err);
+        if (st == FC_OK && !hit && o->cache) {
+            size_t size;
+            void *b = blob_of(p, k, &grid0, &size);
+            if (b)
+                st = o->cache->put(o->cache->user, params, INT32_MIN, origin, b, size, err);
+            free(b);
         }
         if (st == FC_OK) {
             p->origin[k] = origin;
             p->norigins = k + 1;
         }
-        fc_arrival_destroy(arr);
-        fc_gain_curves_free(gains, zs->n);
-        if (now)
-            GEOSGeom_destroy_r(fc_worker_geos(w), now);
-        if (then)
-            GEOSGeom_destroy_r(fc_worker_geos(w), then);
         if (o->progress)
             o->progress(o->progress_user, k + 1, nk);
     }

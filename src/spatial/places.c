@@ -1,5 +1,6 @@
 /* Places: the one reader of the places file, and their observed timeline. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,13 +177,45 @@ fc_status fc_places_timeline(fc_worker *w, const fc_zoneset *zs, const fc_series
         if (prep[z])
             GEOSPreparedGeom_destroy_r(h, prep[z]);
     free(prep);
-    if (st == FC_OK && np && ns) {
+    /* Each snapshot's row from the cache where it has it; the others read. */
+    bool *only = NULL;
+    size_t nread = ns;
+    char params[64];
+    snprintf(params, sizeof params, "places-timeline-v1 %zu", np);
+    if (st == FC_OK && np && ns && o->cache) {
+        only = calloc(ns, sizeof *only);
+        nread = 0;
+        if (!only)
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        for (size_t k = 0; st == FC_OK && k < ns; k++) {
+            const fc_day d = fc_series_date(series, k);
+            void *data = NULL;
+            size_t size = 0;
+            bool found = false;
+            st = o->cache->get(o->cache->user, params, d, d, &data, &size, &found, err);
+            if (st == FC_OK && found && size == np) {
+                memcpy(&inside[k * np], data, np);
+            } else {
+                only[k] = true;
+                nread++;
+            }
+            free(data);
+        }
+    }
+    if (st == FC_OK && np && nread) {
         timeline_ctx ctx = {xy, np, inside};
         const fc_snapshot_task task = {tl_begin, tl_end, tl_visit};
         fc_run_options ro = {.threads = o->threads, .crs = zs->crs, .diag = o->diag,
-                             .progress = o->progress, .progress_user = o->progress_user};
+                             .progress = o->progress, .progress_user = o->progress_user,
+                             .only = only};
         st = fc_series_run(series, &task, &ctx, &ro, NULL, err);
     }
+    for (size_t k = 0; st == FC_OK && only && k < ns; k++)
+        if (only[k]) {
+            const fc_day d = fc_series_date(series, k);
+            st = o->cache->put(o->cache->user, params, d, d, &inside[k * np], np, err);
+        }
+    free(only);
     /* Each place's history, in date order. */
     for (size_t i = 0; st == FC_OK && i < np; i++) {
         fc_place_history *p = &hist[i];

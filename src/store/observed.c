@@ -7,7 +7,6 @@
 
 #include "core/util.h"
 #include "frontcast/store.h"
-#include "store/keys.h"
 
 /* Blobs are a count of items, each a byte length and the bytes, after
  * `ndoubles` doubles; native byte order: the store is a local cache. */

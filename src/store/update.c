@@ -6,7 +6,6 @@
 
 #include "core/util.h"
 #include "frontcast/store.h"
-#include "store/keys.h"
 
 void fc_quarantined_free(fc_quarantined *q, size_t n)
 {

@@ -49,6 +49,37 @@ run -o "$work/out" 2>"$work/err" && grep -q "snapshots: $n reused, 1 computed, 0
     && pass || { fail "one new snapshot"; cat "$work/err"; }
 rm "$series/synthetic-demo_20250714.geojson"
 
+# What does not change with a new snapshot comes from the store: a place
+# prediction as of an origin uses nothing after it, a snapshot's row of the
+# places' timeline only that snapshot, the front's country outline only the
+# zones. A new snapshot leaves all of them to reuse; a changed snapshot
+# recomputes its row and the origins after it. (--window 60: the demo's
+# half year holds origins 2025-03-07 ... 2025-06-05.)
+cached() {  # DIR KIND: "reused computed"
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["cached"].get(sys.argv[2], {}); print(c.get("reused"), c.get("computed"))' "$1/manifest.json" "$2"
+}
+expect_cached() {  # DIR WHAT "predictions" "timeline" "frontier"
+    local got="$(cached "$1" place-predictions) / $(cached "$1" places-timeline) / $(cached "$1" frontier)"
+    [ "$got" = "$3 / $4 / $5" ] && pass || fail "$2: cached $got, not $3 / $4 / $5"
+}
+run -o "$work/pc" -q --window 60 || fail "run --window 60"
+expect_cached "$work/pc" "first run" "0 4" "0 $n" "1 1"
+cp "$last" "$series/synthetic-demo_20250714.geojson"
+run -o "$work/pc" -q --window 60 || fail "run --window 60, one new snapshot"
+expect_cached "$work/pc" "one new snapshot" "4 0" "$n 1" "1 0"
+run -o "$work/pc-fresh" -q --window 60 || fail "run --window 60 without a store"
+for f in $outputs; do
+    cmp -s "$work/pc/$f" "$work/pc-fresh/$f" && pass || fail "$f from the store differs from a fresh run"
+done
+# 2025-04-14 changed: its row, and the origins after it (2025-05-06, 2025-06-05).
+saved=$work/saved-0414.geojson
+cp "$series/synthetic-demo_20250414.geojson" "$saved"
+cp "$series/synthetic-demo_20250421.geojson" "$series/synthetic-demo_20250414.geojson"
+run -o "$work/pc" -q --window 60 || fail "run --window 60, a changed snapshot"
+expect_cached "$work/pc" "a changed snapshot" "2 2" "$n 1" "2 0"
+cp "$saved" "$series/synthetic-demo_20250414.geojson"
+rm "$series/synthetic-demo_20250714.geojson"
+
 # A clean run of the same inputs, to compare with after interruptions.
 run -o "$work/clean" -q || fail "clean run"
 

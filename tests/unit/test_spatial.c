@@ -42,7 +42,7 @@ static void front_line_and_shift(void)
 {
     fc_frontier *fr = NULL;
     fc_error err;
-    CHECK(fc_frontier_create(w, &zs, 2 * KM, &fr, &err) == FC_OK);
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, NULL, &fr, &err) == FC_OK);
     GEOSGeometry *west = wkt("POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
     GEOSGeometry *further = wkt("POLYGON((-150000 -150000,20000 -150000,20000 150000,-150000 150000,-150000 -150000))");
     GEOSGeometry *f0 = NULL, *f1 = NULL;
@@ -71,6 +71,75 @@ static void front_line_and_shift(void)
     fc_frontier_destroy(w, fr);
 }
 
+/* A cache of one blob in memory, counting what it was asked. */
+typedef struct memo {
+    void *data;
+    size_t size;
+    int gets, hits, puts;
+    fc_day first, last;
+} memo;
+
+static fc_status memo_get(void *user, const char *params, fc_day first, fc_day last, void **data,
+                          size_t *size, bool *found, fc_error *err)
+{
+    (void)params, (void)err;
+    memo *m = user;
+    m->gets++;
+    m->first = first;
+    m->last = last;
+    *found = m->data != NULL;
+    if (*found) {
+        m->hits++;
+        *data = malloc(m->size);
+        memcpy(*data, m->data, m->size);
+        *size = m->size;
+    }
+    return FC_OK;
+}
+
+static fc_status memo_put(void *user, const char *params, fc_day first, fc_day last,
+                          const void *data, size_t size, fc_error *err)
+{
+    (void)params, (void)first, (void)last, (void)err;
+    memo *m = user;
+    m->puts++;
+    free(m->data);
+    m->data = malloc(size);
+    memcpy(m->data, data, size);
+    m->size = size;
+    return FC_OK;
+}
+
+/* The frontier through a cache: built and put once, then read back, with
+ * the same front line to the coordinate; a damaged blob is built again. */
+static void frontier_cached(void)
+{
+    memo m = {0};
+    const fc_result_cache cache = {memo_get, memo_put, &m};
+    fc_frontier *built = NULL, *read = NULL, *rebuilt = NULL;
+    fc_error err;
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, &cache, &built, &err) == FC_OK);
+    CHECK(m.gets == 1 && m.hits == 0 && m.puts == 1 && m.size > 0);
+    CHECK(m.first > m.last); /* depends on no snapshot */
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, &cache, &read, &err) == FC_OK);
+    CHECK(m.gets == 2 && m.hits == 1 && m.puts == 1);
+    GEOSGeometry *west = wkt("POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *f0 = NULL, *f1 = NULL;
+    CHECK(fc_front_line(w, built, west, 1 * KM, &f0, &err) == FC_OK);
+    CHECK(fc_front_line(w, read, west, 1 * KM, &f1, &err) == FC_OK);
+    CHECK(GEOSEqualsExact_r(h, f0, f1, 0) == 1);
+    ((unsigned char *)m.data)[0] ^= 0xff; /* a length no blob has */
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, &cache, &rebuilt, &err) == FC_OK);
+    CHECK(m.gets == 3 && m.hits == 2 && m.puts == 2 && rebuilt != NULL);
+    GEOSGeom_destroy_r(h, f0);
+    GEOSGeom_destroy_r(h, f1);
+    GEOSGeom_destroy_r(h, west);
+    fc_frontier_destroy(w, built);
+    fc_frontier_destroy(w, read);
+    fc_frontier_destroy(w, rebuilt);
+    free(m.data);
+}
+
 /* The half-plane x cos(a) + y sin(a) <= c, as a rectangle of 2000 km. */
 static GEOSGeometry *half_plane(double a, double c)
 {
@@ -95,7 +164,7 @@ static void straight_front(void)
     GEOSGeometry *now = half_plane(a, -20 * KM), *then = half_plane(a, -20 * KM - v * window * KM);
     fc_frontier *fr = NULL;
     fc_error err;
-    CHECK(fc_frontier_create(w, &zs, 2 * KM, &fr, &err) == FC_OK);
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, NULL, &fr, &err) == FC_OK);
     fc_gain_curve gain = {0};
     fc_arrival_options o = {.cell_m = 1 * KM, .window_days = window};
     fc_arrival *ar = NULL;
@@ -136,7 +205,7 @@ static void one_sector_and_calibration(void)
     GEOSGeometry *now = wkt("POLYGON((-150000 -150000,20000 -150000,20000 0,0 0,0 150000,-150000 150000,-150000 -150000))");
     fc_frontier *fr = NULL;
     fc_error err;
-    CHECK(fc_frontier_create(w, &zs, 2 * KM, &fr, &err) == FC_OK);
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, NULL, &fr, &err) == FC_OK);
     double g[121];
     for (int d = 0; d <= 120; d++)
         g[d] = 10.0 * d;
@@ -253,6 +322,7 @@ int main(void)
     setup_zone();
     rasterise();
     front_line_and_shift();
+    frontier_cached();
     straight_front();
     one_sector_and_calibration();
     GEOSGeom_destroy_r(h, zone.geom);
