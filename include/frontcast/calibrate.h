@@ -39,6 +39,7 @@
 #define FRONTCAST_CALIBRATE_H
 
 #include "frontcast/areas.h"
+#include "frontcast/cache.h"
 #include "frontcast/model.h"
 
 #define FC_CAL_EVERY_DAYS 7
@@ -106,13 +107,16 @@ typedef struct fc_calibration {
 
 /*
  * The past forecasts of model over window for every zone of t and the
- * whole layer, with outcomes on or before until (step 1 above). Only
- * point projections are made, so it costs a fit per zone and origin.
- * *out newly allocated (fc_calibration_destroy).
+ * whole layer, with outcomes on or before until (step 1 above): a fit per
+ * zone and origin. cache (cache.h; NULL: none) keeps each origin's bands,
+ * as depending on the data up to the origin; a later run refits only the
+ * origins that have gained an outcome. *out newly allocated
+ * (fc_calibration_destroy).
  */
 fc_status fc_calibration_build(const fc_area_table *t, const fc_zoneset *zs, fc_model model,
                                int window_days, int bootstrap, uint64_t seed, fc_day until,
-                               fc_calibration **out, fc_error *err);
+                               const fc_result_cache *cache, fc_calibration **out,
+                               fc_error *err);
 void fc_calibration_destroy(fc_calibration *c);
 
 /*
@@ -124,7 +128,8 @@ void fc_calibration_destroy(fc_calibration *c);
 fc_status fc_calibration_build_set(const fc_area_table *t, const fc_zoneset *zs,
                                    const fc_model *models, size_t nmodels, const int *windows,
                                    size_t nwindows, int bootstrap, uint64_t seed, fc_day until,
-                                   fc_calibration **out, fc_error *err);
+                                   const fc_result_cache *cache, fc_calibration **out,
+                                   fc_error *err);
 
 /* The quantiles as of a date (step 3). */
 typedef struct fc_cal_table {

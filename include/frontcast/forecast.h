@@ -6,6 +6,7 @@
 #define FRONTCAST_FORECAST_H
 
 #include "frontcast/areas.h"
+#include "frontcast/cache.h"
 #include "frontcast/calibrate.h"
 #include "frontcast/model.h"
 
@@ -47,6 +48,8 @@ typedef struct fc_forecast_options {
                                   model and the given windows) whose calibrated
                                   bands scored best out of sample (see
                                   fc_forecast_run) */
+    const fc_result_cache *cache; /* the calibration's past forecasts between
+                                     runs (cache.h); NULL: none */
 } fc_forecast_options;
 
 /* One projected value: zone index (nzones = the whole layer), model, window. */

@@ -257,6 +257,7 @@ typedef struct fc_gain_options {
     int window_days, horizon_days, bootstrap;
     uint64_t seed;
     bool model_intervals; /* the model's own bands, not calibrated ones */
+    const fc_result_cache *cache; /* the calibration's (cache.h); NULL: none */
 } fc_gain_options;
 
 /* Gain curves of every zone from a rate model fitted up to as_of, with

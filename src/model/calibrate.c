@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,15 +83,153 @@ double fc_cal_score_of(const fc_band *model, double h, double y)
     return y >= model->value ? (y - model->value) / up : (model->value - y) / down;
 }
 
+/* Appends the score of a past forecast (its band at outcome k). */
+static fc_status push_score(fc_calibration *c, size_t *cap, const fc_area_table *t, size_t z,
+                           int bucket, fc_day origin, size_t k, const fc_band *band, double h,
+                           fc_error *err)
+{
+    if (c->n == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 1024;
+        fc_cal_score *s = realloc(c->scores, ncap * sizeof *s);
+        if (!s)
+            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        c->scores = s;
+        *cap = ncap;
+    }
+    fc_cal_score *s = &c->scores[c->n++];
+    s->zone = z;
+    s->bucket = bucket;
+    s->origin = origin;
+    s->outcome = t->dates[k];
+    s->observed = fc_area_row(t, k, z)->controlled_m2 / 1e6;
+    s->model = *band;
+    s->score = fc_cal_score_of(band, h, s->observed);
+    return FC_OK;
+}
+
+/* One origin's past forecasts as cached (cache.h): for each zone that
+ * moved, its band at each horizon it had an outcome for (bucket -1: the
+ * model could not be fitted). A cached origin is reused only if it has a
+ * band for every outcome now known, at the same number of days (the
+ * outcome snapshot may have changed within the slack). */
+typedef struct cal_entry {
+    uint32_t zone;
+    int32_t bucket, days, unused;
+    fc_band band;
+} cal_entry;
+
+typedef struct cal_entries {
+    cal_entry *e;
+    size_t n, cap;
+} cal_entries;
+
+static const char cal_magic[8] = "fccal-1";
+
+static fc_status push_entry(cal_entries *l, size_t z, int bucket, double days, const fc_band *b,
+                            fc_error *err)
+{
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? 2 * l->cap : 256;
+        cal_entry *e = realloc(l->e, ncap * sizeof *e);
+        if (!e)
+            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        l->e = e;
+        l->cap = ncap;
+    }
+    l->e[l->n++] = (cal_entry){(uint32_t)z, bucket, (int32_t)days, 0, b ? *b : (fc_band){0}};
+    return FC_OK;
+}
+
+static fc_status put_entries(const fc_result_cache *cache, const char *params, fc_day origin,
+                             const cal_entries *l, fc_error *err)
+{
+    const size_t size = sizeof cal_magic + l->n * sizeof *l->e;
+    unsigned char *b = malloc(size);
+    if (!b)
+        return FC_OK; /* not cached: computed again next time */
+    memcpy(b, cal_magic, sizeof cal_magic);
+    if (l->n)
+        memcpy(b + sizeof cal_magic, l->e, l->n * sizeof *l->e);
+    fc_status st = cache->put(cache->user, params, INT32_MIN, origin, b, size, err);
+    free(b);
+    return st;
+}
+
+/* The scores of origin from the cache: *reused false (and c as it was)
+ * when the cache has not every one. yy: scratch. */
+static fc_status reuse_origin(fc_calibration *c, size_t *cap, const fc_area_table *t,
+                              size_t nzones, const double *tt, double *yy, size_t n,
+                              fc_day origin, fc_day until, const fc_result_cache *cache,
+                              const char *params, bool *reused, fc_error *err)
+{
+    *reused = false;
+    void *data = NULL;
+    size_t size = 0;
+    bool found = false;
+    fc_status st = cache->get(cache->user, params, INT32_MIN, origin, &data, &size, &found, err);
+    if (st != FC_OK || !found || size < sizeof cal_magic || memcmp(data, cal_magic,
+                                                                   sizeof cal_magic) ||
+        (size - sizeof cal_magic) % sizeof(cal_entry)) {
+        free(data);
+        return st;
+    }
+    const size_t ne = (size - sizeof cal_magic) / sizeof(cal_entry);
+    cal_entry *e = malloc(ne * sizeof *e + 1);
+    if (!e) {
+        free(data);
+        return FC_OK;
+    }
+    memcpy(e, (const unsigned char *)data + sizeof cal_magic, ne * sizeof *e);
+    free(data);
+    const size_t mark = c->n;
+    bool all = true;
+    for (size_t z = 0; z < nzones && all && st == FC_OK; z++) {
+        for (size_t d = 0; d < n; d++)
+            yy[d] = fc_area_row(t, d, z)->controlled_m2 / 1e6;
+        if (!(fc_cal_activity(tt, yy, n, origin) >= FC_CAL_MIN_ACTIVITY))
+            continue;
+        size_t first = 0;
+        while (first < ne && e[first].zone != z)
+            first++;
+        if (first < ne && e[first].bucket < 0)
+            continue; /* not fitted */
+        for (int b = 0; b < FC_CAL_NBUCKETS && all && st == FC_OK; b++) {
+            size_t k = fc_outcome_index(t, origin, fc_cal_buckets[b], until);
+            if (k == (size_t)-1)
+                continue;
+            const int32_t days = (int32_t)(t->dates[k] - origin);
+            size_t i = first;
+            while (i < ne && !(e[i].zone == z && e[i].bucket == b && e[i].days == days))
+                i++;
+            all = i < ne;
+            if (all)
+                st = push_score(c, cap, t, z, b, origin, k, &e[i].band, days, err);
+        }
+    }
+    free(e);
+    *reused = all && st == FC_OK;
+    if (!*reused)
+        c->n = mark;
+    return st;
+}
+
 fc_status fc_calibration_build(const fc_area_table *t, const fc_zoneset *zs, fc_model model,
                                int window_days, int bootstrap, uint64_t seed, fc_day until,
-                               fc_calibration **out, fc_error *err)
+                               const fc_result_cache *cache, fc_calibration **out,
+                               fc_error *err)
 {
     *out = NULL;
     const size_t nzones = zs->n + 1;
     fc_calibration *c = calloc(1, sizeof *c);
     double *tt = malloc((t->ndates + 1) * sizeof *tt), *yy = malloc((t->ndates + 1) * sizeof *yy);
     size_t cap = 0;
+    cal_entries ent = {0};
+    const int reps = bootstrap > 0 && bootstrap < FC_CAL_BOOTSTRAP ? bootstrap : FC_CAL_BOOTSTRAP;
+    /* What of the options the past forecasts depend on (cache.h). */
+    char params[160];
+    snprintf(params, sizeof params,
+             "calibration-v1 model %s window %d bootstrap %d seed %llu zones %zu",
+             fc_model_name(model), window_days, reps, (unsigned long long)seed, nzones);
     fc_status st = c && tt && yy ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st != FC_OK || t->ndates < 2)
         goto done;
@@ -104,6 +243,15 @@ fc_status fc_calibration_build(const fc_area_table *t, const fc_zoneset *zs, fc_
         size_t n = 0;
         while (n < t->ndates && t->dates[n] <= origin)
             n++;
+        bool reused = false;
+        if (cache)
+            st = reuse_origin(c, &cap, t, nzones, tt, yy, n, origin, until, cache, params,
+                              &reused, err);
+        if (st != FC_OK)
+            break;
+        if (reused)
+            continue;
+        ent.n = 0;
         for (size_t z = 0; z < nzones && st == FC_OK; z++) {
             for (size_t d = 0; d < n; d++)
                 yy[d] = fc_area_row(t, d, z)->controlled_m2 / 1e6;
@@ -112,13 +260,15 @@ fc_status fc_calibration_build(const fc_area_table *t, const fc_zoneset *zs, fc_
                 continue;
             fc_model_options mo = {.window_days = window_days,
                                    .cap = z < zs->n ? fc_zone_area_m2(zs, z) / 1e6 : 0,
-                                   .bootstrap = bootstrap > 0 && bootstrap < FC_CAL_BOOTSTRAP
-                                                    ? bootstrap : FC_CAL_BOOTSTRAP,
+                                   .bootstrap = reps,
                                    .seed = seed ^ (origin * 2654435761u + z)};
             fc_fit *fit = NULL;
             fc_error sub;
-            if (fc_fit_model(model, tt, yy, n, origin, &mo, &fit, &sub) != FC_OK)
-                continue; /* fewer than 2 snapshots in the window: no forecast */
+            if (fc_fit_model(model, tt, yy, n, origin, &mo, &fit, &sub) != FC_OK) {
+                /* fewer than 2 snapshots in the window: no forecast */
+                st = push_entry(&ent, z, -1, 0, NULL, err);
+                continue;
+            }
             /* The horizons with an outcome, and the model's bands there. */
             size_t nb = 0, idx[FC_CAL_NBUCKETS];
             int bk[FC_CAL_NBUCKETS];
@@ -135,27 +285,13 @@ fc_status fc_calibration_build(const fc_area_table *t, const fc_zoneset *zs, fc_
             st = nb ? fc_fit_project(fit, hs, nb, bands, err) : FC_OK;
             fc_fit_destroy(fit);
             for (size_t u = 0; u < nb && st == FC_OK; u++) {
-                const size_t k = idx[u];
-                if (c->n == cap) {
-                    size_t ncap = cap ? 2 * cap : 1024;
-                    fc_cal_score *s = realloc(c->scores, ncap * sizeof *s);
-                    if (!s) {
-                        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-                        break;
-                    }
-                    c->scores = s;
-                    cap = ncap;
-                }
-                fc_cal_score *s = &c->scores[c->n++];
-                s->zone = z;
-                s->bucket = bk[u];
-                s->origin = origin;
-                s->outcome = t->dates[k];
-                s->observed = fc_area_row(t, k, z)->controlled_m2 / 1e6;
-                s->model = bands[u];
-                s->score = fc_cal_score_of(&bands[u], hs[u], s->observed);
+                st = push_score(c, &cap, t, z, bk[u], origin, idx[u], &bands[u], hs[u], err);
+                if (st == FC_OK && cache)
+                    st = push_entry(&ent, z, bk[u], hs[u], &bands[u], err);
             }
         }
+        if (st == FC_OK && cache)
+            st = put_entries(cache, params, origin, &ent, err);
         if (st != FC_OK)
             break;
     }
@@ -164,6 +300,7 @@ fc_status fc_calibration_build(const fc_area_table *t, const fc_zoneset *zs, fc_
 done:
     free(tt);
     free(yy);
+    free(ent.e);
     if (st != FC_OK) {
         fc_calibration_destroy(c);
         return st;
@@ -216,7 +353,8 @@ static fc_status combine(const fc_calibration *const m[FC_ENSEMBLE_SIZE], fc_cal
 fc_status fc_calibration_build_set(const fc_area_table *t, const fc_zoneset *zs,
                                    const fc_model *models, size_t nmodels, const int *windows,
                                    size_t nwindows, int bootstrap, uint64_t seed, fc_day until,
-                                   fc_calibration **out, fc_error *err)
+                                   const fc_result_cache *cache, fc_calibration **out,
+                                   fc_error *err)
 {
     fc_status st = FC_OK;
     memset(out, 0, nmodels * nwindows * sizeof *out);
@@ -228,7 +366,8 @@ fc_status fc_calibration_build_set(const fc_area_table *t, const fc_zoneset *zs,
             if ((m == FC_MODEL_ENSEMBLE) != (pass == 1))
                 continue;
             if (m != FC_MODEL_ENSEMBLE) {
-                st = fc_calibration_build(t, zs, m, w, bootstrap, seed, until, &out[i], err);
+                st = fc_calibration_build(t, zs, m, w, bootstrap, seed, until, cache, &out[i],
+                                          err);
                 continue;
             }
             fc_calibration *mem[FC_ENSEMBLE_SIZE] = {NULL}, *own[FC_ENSEMBLE_SIZE] = {NULL};
@@ -238,7 +377,7 @@ fc_status fc_calibration_build_set(const fc_area_table *t, const fc_zoneset *zs,
                         mem[k] = out[j * nwindows + i % nwindows];
                 if (!mem[k])
                     st = fc_calibration_build(t, zs, fc_ensemble_members[k], w, bootstrap, seed,
-                                              until, &own[k], err);
+                                              until, cache, &own[k], err);
                 if (!mem[k])
                     mem[k] = own[k];
             }

@@ -364,7 +364,7 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
      * empty, which leaves the models' bands. */
     if (!o->model_intervals || o->auto_model)
         st = fc_calibration_build_set(t, zs, cm, ncm, o->windows, o->nwindows, o->bootstrap,
-                                      o->seed, as_of, cals, err);
+                                      o->seed, as_of, o->cache, cals, err);
     for (size_t i = 0; st == FC_OK && !o->model_intervals && i < ncal; i++)
         if (cals[i])
             fc_calibration_at(cals[i], as_of, &tabs[i]);
@@ -533,7 +533,7 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
     }
     /* naive (last) has no band to calibrate */
     st = fc_calibration_build_set(t, zs, models, nm - 1, o->windows, nw, o->bootstrap, o->seed,
-                                  t->dates[t->ndates - 1], cals, err);
+                                  t->dates[t->ndates - 1], NULL, cals, err);
     if (st != FC_OK)
         goto cleanup;
     for (size_t z = 0; z < zs->n; z++)

@@ -261,12 +261,14 @@ static fc_status write_manifest(const char *dir, json_object *m, fc_error *err)
     return st;
 }
 
-/* The signature (pipeline.h) and the zones' key of the store's rows. */
+/* The signature (pipeline.h), the zones' key of the store's rows and the
+ * places file's hash ("" when it cannot be read: the run stops there). */
 static fc_status sign(fc_store *store, const fc_zoneset *zs, const fc_series *series,
                       const fc_run_options *o, const char *params, char zones_key[65],
-                      char signature[65], fc_error *err)
+                      char ph[65], char signature[65], fc_error *err)
 {
-    char zh[65], ph[65] = "", buf[256];
+    char zh[65], buf[256];
+    ph[0] = '\0';
     fc_status st = fc_store_file_hash(store, zs->path, zh, err);
     if (st == FC_OK && o->places && access(o->places, R_OK) == 0)
         st = fc_store_file_hash(store, o->places, ph, err);
@@ -308,6 +310,8 @@ typedef struct result_cache {
     const char *zones_key;
     char places_hash[65];
     fc_run_result *r;          /* counts by kind */
+    char (*snap)[65];          /* each snapshot's key, made on first use */
+    size_t nsnap;
 } result_cache;
 
 /* The counts of the kind of result params names (see fc_run_result);
@@ -337,7 +341,7 @@ static size_t *kind_counts(fc_run_result *r, const char *params, bool computed)
 /* The store's key of a result: what of the options it depends on (params,
  * from the library), the program, the zones, the places and every
  * snapshot dated first to last. */
-static fc_status result_key(const result_cache *c, const char *params, fc_day first, fc_day last,
+static fc_status result_key(result_cache *c, const char *params, fc_day first, fc_day last,
                             char key[65], fc_error *err)
 {
     const size_t n = fc_series_count(c->series);
@@ -348,15 +352,20 @@ static fc_status result_key(const result_cache *c, const char *params, fc_day fi
     len += (size_t)snprintf(buf, cap, "%s\n%s\n%s\n%s\n", fc_version(), params, c->zones_key,
                             c->places_hash);
     fc_status st = FC_OK;
-    for (size_t i = 0; st == FC_OK && i < n && fc_series_date(c->series, i) <= last; i++) {
-        char k[65];
-        if (fc_series_date(c->series, i) < first)
-            continue;
-        st = fc_store_snapshot_key(c->store, c->series, i, k, err);
+    if (c->nsnap != n) { /* first use, or snapshots quarantined since */
+        free(c->snap);
+        c->nsnap = 0;
+        if (!(c->snap = malloc((n + 1) * sizeof *c->snap)))
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; st == FC_OK && i < n; i++)
+            st = fc_store_snapshot_key(c->store, c->series, i, c->snap[i], err);
         if (st == FC_OK)
-            len += (size_t)snprintf(buf + len, cap - len, "%d %s\n",
-                                    (int)fc_series_date(c->series, i), k);
+            c->nsnap = n;
     }
+    for (size_t i = 0; st == FC_OK && i < n && fc_series_date(c->series, i) <= last; i++)
+        if (fc_series_date(c->series, i) >= first)
+            len += (size_t)snprintf(buf + len, cap - len, "%d %s\n",
+                                    (int)fc_series_date(c->series, i), c->snap[i]);
     if (st == FC_OK)
         fc_sha256_hex(buf, len, key);
     free(buf);
@@ -505,6 +514,10 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     GEOSGeometry *now = NULL;
     json_object *manifest = NULL, *timings = json_object_new_object();
     char zones_key[65] = "", signature[65] = "";
+    /* The store as the library's cache (cache.h): what a new snapshot
+     * does not change, from the places' timeline to the calibrations. */
+    result_cache rc = {NULL, series, zones_key, "", r, NULL, 0}; /* the store once open */
+    const fc_result_cache cache = {result_get, result_put, &rc};
     fc_status st = fc_ensure_dir(o->output, err);
     if (st == FC_OK && (!lock_path || !state || !params || !timings))
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
@@ -516,6 +529,7 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         fc_atomic_sweep(o->output);
     if (st == FC_OK)
         st = fc_store_open_recover(state, &store, r->moved_store, sizeof r->moved_store, err);
+    rc.store = store;
     if (st == FC_OK && r->moved_store[0])
         fc_warn(diag, "%s: the state store was damaged: moved to %s; rebuilt from the inputs",
                 state, r->moved_store);
@@ -523,7 +537,7 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     if (st == FC_OK)
         st = sign(store, zs, series, o,
                   json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN), zones_key,
-                  signature, err);
+                  rc.places_hash, signature, err);
     json_object_object_add(timings, "check_s", json_object_new_double(fc_now() - t));
     bool was_quarantined = false;
     if (st == FC_OK && up_to_date(o->output, signature, o->formats, o->plots, &was_quarantined,
@@ -562,23 +576,17 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     /* Forecast, as of the last snapshot. */
     t = fc_now();
     fc_forecast_options fo = o->forecast;
+    fo.cache = &cache;
     fo.as_of = FC_NO_DAY;
     if (st == FC_OK)
         st = fc_forecast_run(table, zs, &fo, &fc, err);
     if (st == FC_OK && (o->formats & FC_OUT_CSV))
         st = fc_write_forecast(fc, zs, o->output, err);
     json_object_object_add(timings, "forecast_s", json_object_new_double(fc_now() - t));
-    /* The observed timeline of the places (advance calibrates on it too).
-     * Both keep in the store what does not change with a new snapshot:
-     * each snapshot's row of the timeline, the arrival model's past
-     * predictions (cache.h). */
+    /* The observed timeline of the places (advance calibrates on it too). */
     t = fc_now();
-    result_cache rc = {store, series, zones_key, "", r};
-    const fc_result_cache cache = {result_get, result_put, &rc};
     if (st == FC_OK)
         st = fc_places_read(o->places, &pl, err);
-    if (st == FC_OK)
-        st = fc_store_file_hash(store, o->places, rc.places_hash, err);
     if (st == FC_OK)
         st = fc_places_timeline(w, zs, series, pl,
                                 &(fc_places_timeline_options){o->threads, diag, NULL, NULL, &cache},
@@ -677,6 +685,7 @@ done:
     fc_forecast_destroy(fc);
     fc_area_table_destroy(table);
     fc_store_close(store);
+    free(rc.snap);
     fc_lock_release(lock);
     json_object_put(manifest);
     json_object_put(params);

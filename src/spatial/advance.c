@@ -45,8 +45,8 @@ fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as
     }
     if (!o->model_intervals) {
         fc_calibration *c = NULL;
-        st = fc_calibration_build(t, zs, model, window_days, o->bootstrap, o->seed, as_of, &c,
-                                  err);
+        st = fc_calibration_build(t, zs, model, window_days, o->bootstrap, o->seed, as_of,
+                                  o->cache, &c, err);
         if (st == FC_OK)
             fc_calibration_at(c, as_of, &cal);
         fc_calibration_destroy(c);
@@ -421,7 +421,7 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
                           o.window_days, d);
     }
     fc_gain_options go = {o.model, o.window_days, o.horizon_days, o.bootstrap, o.seed,
-                          o.model_intervals};
+                          o.model_intervals, o.cache};
     if (st == FC_OK)
         st = fc_gain_curves(table, zs, a->as_of, &go, gains, err);
     if (st == FC_OK)

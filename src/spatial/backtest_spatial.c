@@ -60,7 +60,7 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
         if (st == FC_OK)
             st = fc_gain_curves(table, zs, origin,
                                 &(fc_gain_options){o.model, o.window_days, maxh, o.bootstrap,
-                                                   o.seed, false},
+                                                   o.seed, false, NULL},
                                 gains, err);
         for (int m = 0; m < 2 && st == FC_OK; m++) {
             fc_arrival_options ao = {.cell_m = o.cell_m,

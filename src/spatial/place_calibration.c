@@ -133,7 +133,7 @@ static fc_status compute_origin(fc_worker *w, const fc_zoneset *zs, const fc_ser
         st = fc_series_control_at(series, origin - o->window_days, w, zs->crs, NULL, &ithen,
                                   &then, err);
     fc_gain_options go = {o->model, o->window_days, o->curve_days, o->bootstrap, o->seed,
-                          o->model_intervals};
+                          o->model_intervals, o->cache};
     if (st == FC_OK)
         st = fc_gain_curves(table, zs, origin, &go, gains, err);
     if (st == FC_OK) {

@@ -67,6 +67,11 @@ expect_cached "$work/pc" "first run" "0 4" "0 $n" "1 1"
 cp "$last" "$series/synthetic-demo_20250714.geojson"
 run -o "$work/pc" -q --window 60 || fail "run --window 60, one new snapshot"
 expect_cached "$work/pc" "one new snapshot" "4 0" "$n 1" "1 0"
+# The calibration's past forecasts: only the origins that gained an outcome
+# with the new day are fitted again.
+read -r cal_reused cal_computed <<<"$(cached "$work/pc" calibration)"
+[ "$cal_reused" -gt 0 ] && [ "$cal_computed" -lt "$cal_reused" ] && pass ||
+    fail "calibration with one new snapshot: $cal_reused reused, $cal_computed computed"
 run -o "$work/pc-fresh" -q --window 60 || fail "run --window 60 without a store"
 for f in $outputs; do
     cmp -s "$work/pc/$f" "$work/pc-fresh/$f" && pass || fail "$f from the store differs from a fresh run"
