@@ -278,8 +278,8 @@ typedef struct fc_spatial_score {
 } fc_spatial_score;
 
 typedef struct fc_spatial_backtest_options {
-    int every_days;      /* default 60 */
-    const int *horizons; /* default 90, 180 */
+    int every_days;      /* <= 0: the default's */
+    const int *horizons; /* none: the default's */
     size_t nhorizons;
     int window_days;     /* <= 0: FC_DEFAULT_WINDOW_DAYS */
     fc_model model;      /* the rate model calibrated to; default pace */
@@ -289,6 +289,10 @@ typedef struct fc_spatial_backtest_options {
     fc_progress_fn progress;
     void *progress_user;
 } fc_spatial_backtest_options;
+
+/* The options with every default set (every 60 days; 90 and 180 days;
+ * pace; the default window, cell, bootstrap and seed). */
+fc_spatial_backtest_options fc_spatial_backtest_defaults(void);
 
 /*
  * From origins every every_days (after a burn-in of the window), projects
@@ -424,8 +428,8 @@ typedef struct fc_place_score {
 } fc_place_score;
 
 typedef struct fc_places_backtest_options {
-    int every_days;        /* default 30 */
-    const int *horizons;   /* default 90, 180, 365 */
+    int every_days;        /* <= 0: the default's */
+    const int *horizons;   /* none: the default's */
     size_t nhorizons;
     int window_days;       /* <= 0: FC_DEFAULT_WINDOW_DAYS */
     fc_model model;        /* the rate model calibrated to */
@@ -436,6 +440,10 @@ typedef struct fc_places_backtest_options {
     fc_progress_fn progress;
     void *progress_user;
 } fc_places_backtest_options;
+
+/* The options with every default set (every 30 days; 90, 180 and 365
+ * days; pace; the default window, cell, bootstrap and seed). */
+fc_places_backtest_options fc_places_backtest_defaults(void);
 
 /*
  * From origins every every_days (after a burn-in of the window, while the

@@ -12,8 +12,21 @@
 #include "frontcast/forecast.h"
 #include "frontcast/spatial.h"
 
+/* A list of days as the help prints it: 90,180,365. */
+static const char *day_list(const int *d, size_t n, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%d", i ? "," : "", d[i]);
+    return buf;
+}
+
 static void help(void)
 {
+    const fc_spatial_backtest_options ds = fc_spatial_backtest_defaults();
+    const fc_places_backtest_options dp = fc_places_backtest_defaults();
+    char sh[64], ph[64];
     printf("Usage: frontcast backtest [OPTIONS]\n"
            "\n"
            "Rolling-origin evaluation of the forecast models: from origins every --every\n"
@@ -48,20 +61,20 @@ static void help(void)
            "  -o, --output FILE      backtest.csv with a .csvt (default out/backtest.csv)\n"
            "\n"
            "  --spatial              backtest the arrival model (frontcast advance) instead:\n"
-           "                         from origins every --every days (default 60), project the\n"
-           "                         gained area --horizons ahead (default 90,180) and compare it\n"
+           "                         from origins every --every days (default %d), project the\n"
+           "                         gained area --horizons ahead (default %s) and compare it\n"
            "                         cell by cell with the area actually gained: precision,\n"
            "                         recall and IoU pooled over origins, for the model and for\n"
            "                         the uniform-buffer baseline (the same per-zone areas, one\n"
            "                         speed everywhere). Uses the first --window (default %d),\n"
-           "                         --model (default pace) and --cell KM (default %g); needs\n"
+           "                         --model (default %s) and --cell KM (default %g); needs\n"
            "                         --zones/--control (default out/backtest-spatial.csv)\n"
            "  --places[=PATH]        backtest the arrival dates of places instead: from\n"
-           "                         origins every --every days (default 30), date the\n"
+           "                         origins every --every days (default %d), date the\n"
            "                         places not yet held with the arrival model and the\n"
            "                         uniform buffer, and compare with when each was first\n"
            "                         held (frontcast places) within --horizons (default\n"
-           "                         90,180,365): hits, misses, false alarms, median error\n"
+           "                         %s): hits, misses, false alarms, median error\n"
            "                         in days, how often the 80%% interval (with an upper\n"
            "                         bound) contained the capture and how wide it was\n"
            "                         (hi/lo: its upper bound over its lower). PATH: the\n"
@@ -75,7 +88,10 @@ static void help(void)
            "  frontcast backtest --areas areas.csv\n"
            "\n"
            "Exit status: 0 success, 1 error, 2 wrong options.\n",
-           FC_DEFAULT_BOOTSTRAP, FC_DEFAULT_SEED, FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_CELL_M / 1000);
+           FC_DEFAULT_BOOTSTRAP, FC_DEFAULT_SEED, ds.every_days,
+           day_list(ds.horizons, ds.nhorizons, sh, sizeof sh), ds.window_days,
+           fc_model_name(ds.model), ds.cell_m / 1000,
+           dp.every_days, day_list(dp.horizons, dp.nhorizons, ph, sizeof ph));
 }
 
 typedef struct backtest_args {
@@ -179,20 +195,21 @@ static int parse(int argc, char **argv, backtest_args *a)
                     : a->places ? "out/backtest-places.csv"
                                 : "out/backtest.csv";
     if (arrival) {
-        static const int spatial_h[] = {90, 180}, places_h[] = {90, 180, 365};
+        /* The library's defaults for what was not given. */
+        const fc_spatial_backtest_options ds = fc_spatial_backtest_defaults();
+        const fc_places_backtest_options dp = fc_places_backtest_defaults();
+        const int *h = a->spatial ? ds.horizons : dp.horizons;
+        const size_t nh = a->spatial ? ds.nhorizons : dp.nhorizons;
         if (!a->every_given)
-            a->every = a->spatial ? 60 : 30;
-        if (!a->horizons_given && a->spatial) {
-            memcpy(a->horizons, spatial_h, sizeof spatial_h);
-            a->nhorizons = 2;
-        } else if (!a->horizons_given) {
-            memcpy(a->horizons, places_h, sizeof places_h);
-            a->nhorizons = 3;
+            a->every = a->spatial ? ds.every_days : dp.every_days;
+        if (!a->horizons_given) {
+            memcpy(a->horizons, h, nh * sizeof *h);
+            a->nhorizons = nh;
         }
         if (!a->m.windows_given)
-            a->m.windows[0] = FC_DEFAULT_WINDOW_DAYS;
+            a->m.windows[0] = a->spatial ? ds.window_days : dp.window_days;
         if (!a->m.models_given)
-            a->m.models[0] = FC_MODEL_PACE;
+            a->m.models[0] = a->spatial ? ds.model : dp.model;
     }
     cli_progress_init(&a->common, &a->in);
     return -1;

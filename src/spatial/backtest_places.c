@@ -72,6 +72,16 @@ static bool score(place_acc *a, double h, double pred, double lo, double hi, boo
     return add_error(a, fabs(fmin(pred, curve_days) - obs));
 }
 
+fc_places_backtest_options fc_places_backtest_defaults(void)
+{
+    static const int horizons[] = {90, 180, 365};
+    return (fc_places_backtest_options){.every_days = 30, .horizons = horizons, .nhorizons = 3,
+                                        .window_days = FC_DEFAULT_WINDOW_DAYS,
+                                        .model = FC_MODEL_PACE, .cell_m = FC_DEFAULT_CELL_M,
+                                        .bootstrap = FC_DEFAULT_BOOTSTRAP,
+                                        .seed = FC_DEFAULT_SEED};
+}
+
 fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
                              const fc_area_table *table, const fc_places *places,
                              const fc_place_history *hist, const fc_places_backtest_options *in,
@@ -82,15 +92,15 @@ fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series
     *nscores = 0;
     *norigins = 0;
     fc_places_backtest_options o = *in;
-    static const int default_h[] = {90, 180, 365};
+    const fc_places_backtest_options def = fc_places_backtest_defaults();
     if (o.nhorizons == 0) {
-        o.horizons = default_h;
-        o.nhorizons = 3;
+        o.horizons = def.horizons;
+        o.nhorizons = def.nhorizons;
     }
     if (o.every_days <= 0)
-        o.every_days = 30;
+        o.every_days = def.every_days;
     if (o.window_days <= 0)
-        o.window_days = FC_DEFAULT_WINDOW_DAYS;
+        o.window_days = def.window_days;
     int maxh, minh;
     fc_int_range(o.horizons, o.nhorizons, &minh, &maxh);
     const size_t nd = fc_series_count(series), np = places->n, nh = o.nhorizons;

@@ -13,6 +13,16 @@ typedef struct counts {
     double tp, fp, fn;
 } counts;
 
+fc_spatial_backtest_options fc_spatial_backtest_defaults(void)
+{
+    static const int horizons[] = {90, 180};
+    return (fc_spatial_backtest_options){.every_days = 60, .horizons = horizons, .nhorizons = 2,
+                                         .window_days = FC_DEFAULT_WINDOW_DAYS,
+                                         .model = FC_MODEL_PACE, .cell_m = FC_DEFAULT_CELL_M,
+                                         .bootstrap = FC_DEFAULT_BOOTSTRAP,
+                                         .seed = FC_DEFAULT_SEED};
+}
+
 fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
                               const fc_area_table *table, const fc_spatial_backtest_options *in,
                               fc_spatial_score **scores, size_t *nscores, size_t *norigins,
@@ -22,15 +32,15 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
     *nscores = 0;
     *norigins = 0;
     fc_spatial_backtest_options o = *in;
-    static const int default_h[] = {90, 180};
+    const fc_spatial_backtest_options def = fc_spatial_backtest_defaults();
     if (o.nhorizons == 0) {
-        o.horizons = default_h;
-        o.nhorizons = 2;
+        o.horizons = def.horizons;
+        o.nhorizons = def.nhorizons;
     }
     if (o.every_days <= 0)
-        o.every_days = 60;
+        o.every_days = def.every_days;
     if (o.window_days <= 0)
-        o.window_days = FC_DEFAULT_WINDOW_DAYS;
+        o.window_days = def.window_days;
     int maxh, minh;
     fc_int_range(o.horizons, o.nhorizons, &minh, &maxh);
     const size_t nd = fc_series_count(series);
