@@ -17,6 +17,21 @@ char *fc_strdup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+void *fc_grow(void *items, size_t *cap, size_t n, size_t size, size_t first)
+{
+    if (n < *cap)
+        return items;
+    size_t nc = *cap ? *cap : (first ? first : 1);
+    while (nc <= n && nc <= SIZE_MAX / 2)
+        nc *= 2;
+    if (nc <= n || nc > SIZE_MAX / size)
+        return NULL;
+    void *p = realloc(items, nc * size);
+    if (p)
+        *cap = nc;
+    return p;
+}
+
 double fc_now(void)
 {
     struct timespec ts;

@@ -12,6 +12,19 @@ char *fc_strdup(const char *s);
  * bad byte, or (size_t)-1 when s is text. */
 size_t fc_text_check(const char *s);
 
+/*
+ * Room for element n of a growing array (elements of size bytes, *cap of
+ * them allocated): items itself while n < *cap, else items reallocated to
+ * twice *cap (first elements the first time), *cap updated. NULL when
+ * out of memory, items then untouched and still the caller's. The caller
+ * stores the result back:
+ *     double *v = fc_grow(l->v, &l->cap, l->n, sizeof *v, 64);
+ *     if (!v) return ...;
+ *     l->v = v;
+ *     l->v[l->n++] = x;
+ */
+void *fc_grow(void *items, size_t *cap, size_t n, size_t size, size_t first);
+
 /* Seconds on a monotonic clock, for timings. */
 double fc_now(void);
 

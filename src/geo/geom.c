@@ -1,6 +1,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "core/util.h"
 #include "geo/geom.h"
 #include "geo/worker.h"
 
@@ -14,14 +15,10 @@ static int collect_parts(GEOSContextHandle_t h, const GEOSGeometry *g, int want,
     if (type == want) {
         if (GEOSisEmpty_r(h, g))
             return 0;
-        if (*n == *cap) {
-            size_t nc = *cap ? 2 * *cap : 16;
-            const GEOSGeometry **np = realloc(*parts, nc * sizeof *np);
-            if (!np)
-                return -1;
-            *parts = np;
-            *cap = nc;
-        }
+        const GEOSGeometry **all = fc_grow(*parts, cap, *n, sizeof *all, 16);
+        if (!all)
+            return -1;
+        *parts = all;
         (*parts)[(*n)++] = g;
         return 0;
     }

@@ -127,14 +127,10 @@ typedef struct {
 
 static bool push(poly_list *l, GEOSGeometry *g)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 16;
-        GEOSGeometry **np = realloc(l->polys, nc * sizeof *np);
-        if (!np)
-            return false;
-        l->polys = np;
-        l->cap = nc;
-    }
+    GEOSGeometry **polys = fc_grow(l->polys, &l->cap, l->n, sizeof *polys, 16);
+    if (!polys)
+        return false;
+    l->polys = polys;
     l->polys[l->n++] = g;
     return true;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "frontcast/calibrate.h"
 #include "model/stats.h"
 
@@ -88,14 +89,10 @@ static fc_status push_score(fc_calibration *c, size_t *cap, const fc_area_table 
                            int bucket, fc_day origin, size_t k, const fc_band *band, double h,
                            fc_error *err)
 {
-    if (c->n == *cap) {
-        size_t ncap = *cap ? 2 * *cap : 1024;
-        fc_cal_score *s = realloc(c->scores, ncap * sizeof *s);
-        if (!s)
-            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-        c->scores = s;
-        *cap = ncap;
-    }
+    fc_cal_score *all = fc_grow(c->scores, cap, c->n, sizeof *all, 1024);
+    if (!all)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    c->scores = all;
     fc_cal_score *s = &c->scores[c->n++];
     s->zone = z;
     s->bucket = bucket;
@@ -128,14 +125,10 @@ static const char cal_magic[8] = "fccal-1";
 static fc_status push_entry(cal_entries *l, size_t z, int bucket, double days, const fc_band *b,
                             fc_error *err)
 {
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? 2 * l->cap : 256;
-        cal_entry *e = realloc(l->e, ncap * sizeof *e);
-        if (!e)
-            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-        l->e = e;
-        l->cap = ncap;
-    }
+    cal_entry *e = fc_grow(l->e, &l->cap, l->n, sizeof *e, 256);
+    if (!e)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    l->e = e;
     l->e[l->n++] = (cal_entry){(uint32_t)z, bucket, (int32_t)days, 0, b ? *b : (fc_band){0}};
     return FC_OK;
 }

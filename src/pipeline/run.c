@@ -314,9 +314,10 @@ typedef struct result_cache {
     size_t nsnap;
 } result_cache;
 
-/* The counts of the kind of result params names (see fc_run_result);
- * NULL when the table is full (not counted). */
-static size_t *kind_counts(fc_run_result *r, const char *params, bool computed)
+/* Counts a result looked up (or computed) under its kind, the first word
+ * of params without "-vN" (see fc_run_result); past FC_RUN_CACHE_KINDS
+ * kinds, not counted. */
+static void count(fc_run_result *r, const char *params, bool computed)
 {
     char kind[32];
     size_t n = strcspn(params, " ");
@@ -330,12 +331,15 @@ static size_t *kind_counts(fc_run_result *r, const char *params, bool computed)
     while (i < r->ncached && strcmp(r->cached[i].kind, kind))
         i++;
     if (i == FC_RUN_CACHE_KINDS)
-        return NULL;
+        return;
     if (i == r->ncached) {
         snprintf(r->cached[i].kind, sizeof r->cached[i].kind, "%s", kind);
         r->ncached++;
     }
-    return computed ? &r->cached[i].computed : &r->cached[i].looked_up;
+    if (computed)
+        r->cached[i].computed++;
+    else
+        r->cached[i].looked_up++;
 }
 
 /* The store's key of a result: what of the options it depends on (params,
@@ -378,9 +382,7 @@ static fc_status result_get(void *user, const char *params, fc_day first, fc_day
     result_cache *c = user;
     char key[65];
     fc_status st = result_key(c, params, first, last, key, err);
-    size_t *n = kind_counts(c->r, params, false);
-    if (n)
-        (*n)++;
+    count(c->r, params, false);
     return st == FC_OK ? fc_store_get_blob(c->store, key, data, size, found, err) : st;
 }
 
@@ -391,9 +393,7 @@ static fc_status result_put(void *user, const char *params, fc_day first, fc_day
     char key[65];
     fc_status st = result_key(c, params, first, last, key, err);
     /* Every result is looked up first: one put is one looked up in vain. */
-    size_t *n = kind_counts(c->r, params, true);
-    if (n)
-        (*n)++;
+    count(c->r, params, true);
     if (st == FC_OK)
         st = fc_store_begin(c->store, err);
     if (st == FC_OK)

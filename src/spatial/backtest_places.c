@@ -16,14 +16,10 @@ typedef struct values {
 
 static bool push(values *l, double x)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        double *p = realloc(l->v, cap * sizeof *p);
-        if (!p)
-            return false;
-        l->v = p;
-        l->cap = cap;
-    }
+    double *v = fc_grow(l->v, &l->cap, l->n, sizeof *v, 64);
+    if (!v)
+        return false;
+    l->v = v;
     l->v[l->n++] = x;
     return true;
 }

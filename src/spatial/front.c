@@ -6,6 +6,7 @@
 
 #include <geodesic.h>
 
+#include "core/util.h"
 #include "frontcast/spatial.h"
 #include "geo/geom.h"
 #include "geo/worker.h"
@@ -308,14 +309,10 @@ static fc_status add_distance(void *user, const GEOSGeometry *p, fc_error *err)
     double dist = 0;
     if (!GEOSPreparedDistance_r(c->w->geos, c->ref, p, &dist))
         return fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(c->w));
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? 2 * c->cap : 256;
-        double *nd = realloc(c->d, nc * sizeof *nd);
-        if (!nd)
-            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-        c->d = nd;
-        c->cap = nc;
-    }
+    double *d = fc_grow(c->d, &c->cap, c->n, sizeof *d, 256);
+    if (!d)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    c->d = d;
     c->d[c->n++] = dist / 1000;
     return FC_OK;
 }

@@ -38,14 +38,10 @@ typedef struct qlist {
 static fc_status quarantine(qlist *l, const fc_series *s, size_t i, const char *reason,
                             fc_error *err)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 8;
-        fc_quarantined *nq = realloc(l->q, nc * sizeof *nq);
-        if (!nq)
-            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-        l->q = nq;
-        l->cap = nc;
-    }
+    fc_quarantined *all = fc_grow(l->q, &l->cap, l->n, sizeof *all, 8);
+    if (!all)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    l->q = all;
     fc_quarantined *q = &l->q[l->n++];
     q->path = fc_strdup(fc_series_source(s, i));
     q->date = fc_series_date(s, i);

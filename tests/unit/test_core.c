@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -117,8 +118,34 @@ static void fixed(void)
     }
 }
 
+/* fc_grow: the same array while there is room, twice as large when not,
+ * the contents kept; a size past memory fails and leaves the array. */
+static void grow(void)
+{
+    int *v = NULL;
+    size_t cap = 0, grew = 0;
+    for (size_t n = 0; n < 1000; n++) {
+        const size_t before = cap;
+        int *g = fc_grow(v, &cap, n, sizeof *g, 16);
+        CHECK(g != NULL && cap > n && (cap == before || cap == (before ? 2 * before : 16)));
+        grew += cap != before;
+        v = g;
+        v[n] = (int)n * 3;
+    }
+    CHECK(cap == 1024 && grew == 7); /* 16, 32, ..., 1024 */
+    int ok = 1;
+    for (size_t n = 0; n < 1000; n++)
+        ok &= v[n] == (int)n * 3;
+    CHECK(ok);
+    CHECK(fc_grow(v, &cap, 1000, sizeof *v, 16) == v && cap == 1024);
+    size_t huge = SIZE_MAX / 4;
+    CHECK(fc_grow(v, &cap, huge, sizeof *v, 16) == NULL && cap == 1024);
+    free(v);
+}
+
 int main(void)
 {
+    grow();
     text();
     passwords();
     files();
