@@ -42,9 +42,10 @@ static void *blob_of(const fc_place_predictions *p, size_t k, const fc_grid *g, 
 {
     const size_t np = p->nplaces, nc = p->ncells;
     *size = blob_size(np, nc);
-    unsigned char *b = malloc(*size), *at = b + sizeof(blob_header);
+    unsigned char *b = malloc(*size);
     if (!b)
         return NULL;
+    unsigned char *at = b + sizeof(blob_header);
     blob_header h = {.nplaces = np, .ncells = nc, .nx = g->nx, .ny = g->ny};
     memcpy(h.magic, blob_magic, sizeof h.magic);
     memcpy(b, &h, sizeof h);
@@ -62,8 +63,9 @@ static bool blob_fits(const void *data, size_t size, size_t np, blob_header *h)
     if (size < sizeof *h)
         return false;
     memcpy(h, data, sizeof *h);
+    /* A damaged blob's counts are not to be trusted with arithmetic. */
     return !memcmp(h->magic, blob_magic, sizeof h->magic) && h->nplaces == np &&
-           size == blob_size(np, h->ncells);
+           h->ncells <= size && size == blob_size(np, h->ncells);
 }
 
 /* Origin k of p from a blob that fits. */
@@ -143,16 +145,19 @@ static fc_status compute_origin(fc_worker *w, const fc_zoneset *zs, const fc_ser
                                  .uniform_speed = o->uniform_speed};
         st = fc_arrival_compute(w, zs, fr, now, then, gains, &ao, &arr, err);
     }
-    if (st == FC_OK && !p->cell_days) {
-        /* The cells inside a zone, the same grid at every origin. */
-        size_t ncells = 0;
+    /* The cells inside a zone, the same grid at every origin. */
+    size_t ncells = 0;
+    if (st == FC_OK) {
         const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
         for (size_t c = 0; c < ng; c++)
             ncells += arr->zone[c] >= 0;
+    }
+    if (st == FC_OK && !p->cell_days) {
         *grid0 = arr->grid;
         st = alloc_cells(p, nk, ncells, err);
     }
-    if (st == FC_OK && (arr->grid.nx != grid0->nx || arr->grid.ny != grid0->ny))
+    if (st == FC_OK &&
+        (arr->grid.nx != grid0->nx || arr->grid.ny != grid0->ny || ncells != p->ncells))
         st = fc_error_set(err, FC_ERR_ARG, "the arrival grid changed between origins");
     if (st == FC_OK) {
         const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
