@@ -68,4 +68,12 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
                            const fc_areas_options *opts, fc_area_table **out,
                            fc_areas_timing *timing, fc_error *err);
 
+/*
+ * Reads an areas CSV written by fc_write_areas_csv back into a table and a
+ * zone set without geometry (ids, names, areas). Every (date, zone) row
+ * must be there. *table and *zones newly allocated.
+ */
+fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset **zones,
+                            fc_error *err);
+
 #endif

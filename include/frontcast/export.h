@@ -1,9 +1,6 @@
 /*
- * Exporters and atomic output files.
- *
- * Every output is written to a temporary file in the destination folder and
- * renamed into place when complete, so a reader (QGIS, a cron job) never
- * sees half a file and a failed run leaves the previous output intact.
+ * Exporters: CSV with QGIS's .csvt, GeoJSON, GeoPackage/PostGIS layers
+ * with their styles, rasters. Every file is written atomically (files.h).
  */
 #ifndef FRONTCAST_EXPORT_H
 #define FRONTCAST_EXPORT_H
@@ -11,36 +8,11 @@
 #include <stdio.h>
 
 #include "frontcast/areas.h"
+#include "frontcast/files.h"
 #include "frontcast/forecast.h"
 #include "frontcast/places.h"
 #include "frontcast/spatial.h"
-
-/* An output file being written. */
-typedef struct fc_atomic {
-    char *path;  /* final path, owned */
-    char *tmp;   /* temporary path in the same folder, owned */
-    FILE *f;     /* open on tmp when begun with a stream, else NULL */
-    bool finished; /* fc_atomic_finish done: tmp complete, synced, closed */
-} fc_atomic;
-
-/* Starts writing path: picks a temporary name beside it (same extension,
- * so that GDAL drivers recognise it) and, if with_stream, opens it. */
-fc_status fc_atomic_begin(const char *path, bool with_stream, fc_atomic *a, fc_error *err);
-/* Flushes, checks, syncs and closes the temporary file, without renaming
- * it: for outputs that go in together, every write is known good before
- * any takes its name. On failure a is aborted. */
-fc_status fc_atomic_finish(fc_atomic *a, fc_error *err);
-/* fc_atomic_finish (if not done), then renames the temporary file onto the
- * final path and syncs the folder. */
-fc_status fc_atomic_commit(fc_atomic *a, fc_error *err);
-/* Removes the temporary file; safe after commit and on a zeroed fc_atomic. */
-void fc_atomic_abort(fc_atomic *a);
-
-/* Removes the temporary files fc_atomic_begin left in dir (a writer killed
- * before it could commit or abort). Only for a caller that knows no other
- * process writes there, e.g. one holding the folder's lock. Returns the
- * count removed. */
-size_t fc_atomic_sweep(const char *dir);
+#include "frontcast/vector.h"
 
 /*
  * A CSV output with its QGIS .csvt sidecar (a.csv -> a.csvt), both written
@@ -72,46 +44,6 @@ void fc_csv_abort(fc_csv *c);
 void fc_csv_field(FILE *f, const char *s);
 /* The `interval` column (fc_interval_label). */
 void fc_csv_interval(FILE *f, size_t cal_n);
-
-/* Fields, values and geometry of a vector output layer. */
-typedef enum {
-    FC_FIELD_STRING,
-    FC_FIELD_REAL,
-    FC_FIELD_INTEGER,
-    FC_FIELD_DATE,
-    FC_FIELD_BOOLEAN,  /* an integer 0/1 that OGR types as boolean */
-    FC_FIELD_DATETIME  /* UTC; the value in .real as seconds since 1970 */
-} fc_field_type;
-typedef struct fc_field {
-    const char *name;
-    fc_field_type type;
-} fc_field;
-typedef struct fc_value {
-    bool null;
-    const char *text; /* FC_FIELD_STRING */
-    double real;      /* FC_FIELD_REAL, _INTEGER, _BOOLEAN, _DATETIME */
-    fc_day date;      /* FC_FIELD_DATE */
-} fc_value;
-typedef enum { FC_GEOM_POLYGONS, FC_GEOM_LINES, FC_GEOM_POINTS, FC_GEOM_NONE } fc_geometry_kind;
-
-/* One output layer: nrows rows of nfields values (values[r * nfields + k]
- * is field k of row r) and a geometry per row in lon/lat WGS84 (wkb[r];
- * NULL: none). The pointers are borrowed. */
-typedef struct fc_vector_layer {
-    const char *name;
-    const char *const *lco;  /* layer creation options, NULL-terminated; may be NULL */
-    fc_geometry_kind geometry;
-    const fc_field *fields;
-    int nfields;
-    const fc_value *values;
-    unsigned char *const *wkb;
-    const size_t *wkb_size;
-    size_t nrows;
-    /* In an existing database, a table of the same name is emptied and
-     * refilled; with this SQL condition only its matching rows are replaced
-     * (for a table shared with others, like layer_styles). */
-    const char *replace_where;
-} fc_vector_layer;
 
 /*
  * Writes layers as one dataset through an OGR driver (e.g. "GeoJSON" for
@@ -156,14 +88,6 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
  */
 fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, const char *path,
                                  fc_error *err);
-
-/*
- * Reads an areas CSV written by fc_write_areas_csv back into a table and a
- * zone set without geometry (ids, names, areas). Every (date, zone) row
- * must be there. *table and *zones newly allocated.
- */
-fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset **zones,
-                            fc_error *err);
 
 /*
  * Writes a forecast into folder dir (created if missing): projection.csv
@@ -249,11 +173,5 @@ typedef struct fc_map_layers {
  * is "PG:..." (the tables' rows replaced in one transaction).
  */
 fc_status fc_write_map_layers(const fc_map_layers *m, const char *path, fc_error *err);
-
-/* "dir/name", newly allocated (free()); NULL when out of memory. */
-char *fc_path_join(const char *dir, const char *name);
-
-/* Creates folder dir if it does not exist (one level). */
-fc_status fc_ensure_dir(const char *dir, fc_error *err);
 
 #endif

@@ -110,6 +110,8 @@ fc_status fc_series_open(fc_worker *w, const char *path, const fc_series_options
                          fc_series **out, fc_error *err);
 /* Accepts NULL. */
 void fc_series_close(fc_worker *w, fc_series *s);
+/* Removes snapshot i from a series (a quarantined one). */
+void fc_series_drop(fc_series *s, size_t i);
 
 fc_series_kind fc_series_get_kind(const fc_series *s);
 /* The folder or file the series was opened from. Owned by s. */
@@ -145,5 +147,28 @@ typedef struct fc_read_info {
 fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char *crs,
                          const fc_diag *diag, GEOSGeometry **out, fc_read_info *info,
                          fc_error *err);
+
+/* Named places. The bundled places file (in the geodata folder): every command's default. */
+#define FC_DEFAULT_PLACES "ukraine-places.geojson"
+
+typedef struct fc_place {
+    char *name;        /* "" when the feature has none */
+    double population; /* NAN when absent */
+    double lon, lat;
+} fc_place;
+
+typedef struct fc_places {
+    fc_place *p;
+    size_t n;
+} fc_places;
+
+/*
+ * Reads a GeoJSON FeatureCollection of lon/lat points with the properties
+ * name and population (features without a point are skipped). A file
+ * that is not such a collection is FC_ERR_FORMAT naming it. *out newly
+ * allocated (fc_places_destroy).
+ */
+fc_status fc_places_read(const char *path, fc_places **out, fc_error *err);
+void fc_places_destroy(fc_places *p);
 
 #endif

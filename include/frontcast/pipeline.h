@@ -33,6 +33,61 @@
 /* Days after which the newest snapshot is stale (0: no alarm). */
 #define FC_DEFAULT_MAX_AGE_DAYS 3
 
+/* The incremental update of the areas and of the observed layers through
+ * the store (stage 1 and the map layers' input). */
+
+/* Counts of an incremental update. */
+typedef struct fc_update_stats {
+    size_t reused, computed, quarantined;
+    size_t primed;           /* predecessors read again for gains */
+} fc_update_stats;
+
+/* One quarantined snapshot of an update. */
+typedef struct fc_quarantined {
+    char *path;
+    fc_day date;
+    char *reason;
+} fc_quarantined;
+
+/* A snapshot that gains or loses more than this a day on the previous one
+ * is quarantined: a front does not move that fast, a broken file does. */
+#define FC_DEFAULT_MAX_DAILY_CHANGE_KM2 2000.0
+
+typedef struct fc_update_options {
+    fc_areas_options areas;       /* threads, tiles, diag, progress */
+    double max_daily_change_km2;  /* <= 0: FC_DEFAULT_MAX_DAILY_CHANGE_KM2 */
+    fc_day today;                 /* snapshots dated later are quarantined */
+    const char *zones_key;        /* identifies the zone set and parameters */
+} fc_update_options;
+
+/*
+ * The area table of a folder series, reusing the store: snapshots whose
+ * content the store knows are not overlaid again. A new snapshot that
+ * cannot be read, has no polygon, is dated after today, or gains or loses
+ * more than max_daily_change_km2 a day is quarantined: left out of the
+ * series (removed from *series), recorded with its reason, and reported in
+ * *quarantined (newly allocated array; fc_quarantined_free). The store is
+ * updated in one transaction. *out newly allocated.
+ */
+fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *series,
+                          const fc_update_options *opts, fc_area_table **out,
+                          fc_update_stats *stats, fc_quarantined **quarantined, size_t *nq,
+                          fc_error *err);
+void fc_quarantined_free(fc_quarantined *q, size_t n);
+
+/*
+ * The geometry results of every snapshot, reusing the store like
+ * fc_update_areas (run that first: quarantined snapshots are gone from the
+ * series): the controlled polygon of every zone (lon/lat WKB, set as
+ * table->wkb for the zones' rows; the whole-layer rows stay NULL) and the
+ * front lines (*fronts newly allocated, fc_frontlines_destroy). Only
+ * snapshots the store does not know are overlaid; stats->computed counts
+ * them.
+ */
+fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_series *series,
+                             const fc_update_options *opts, fc_area_table *table,
+                             fc_frontlines **fronts, fc_update_stats *stats, fc_error *err);
+
 /* How a run ended (the command's exit status). */
 typedef enum fc_run_outcome {
     FC_RUN_DONE = 0,

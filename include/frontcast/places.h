@@ -1,7 +1,7 @@
 /*
- * Named places: reading them, and their observed timeline (when each was
- * first inside the control area), the "settlement capture" list analysts
- * keep by hand.
+ * Named places (fc_places_read, load.h): their observed timeline, when
+ * each was first inside the control area, the "settlement capture" list
+ * analysts keep by hand.
  */
 #ifndef FRONTCAST_PLACES_H
 #define FRONTCAST_PLACES_H
@@ -10,29 +10,6 @@
 
 #include "frontcast/areas.h"
 #include "frontcast/cache.h"
-
-/* The bundled places file (in the geodata folder): every command's default. */
-#define FC_DEFAULT_PLACES "ukraine-places.geojson"
-
-typedef struct fc_place {
-    char *name;        /* "" when the feature has none */
-    double population; /* NAN when absent */
-    double lon, lat;
-} fc_place;
-
-typedef struct fc_places {
-    fc_place *p;
-    size_t n;
-} fc_places;
-
-/*
- * Reads a GeoJSON FeatureCollection of lon/lat points with the properties
- * name and population (features without a point are skipped). A file
- * that is not such a collection is FC_ERR_FORMAT naming it. *out newly
- * allocated (fc_places_destroy).
- */
-fc_status fc_places_read(const char *path, fc_places **out, fc_error *err);
-void fc_places_destroy(fc_places *p);
 
 /* The places' coordinates in crs as x0, y0, x1, y1, ... *xy newly
  * allocated (free()). */

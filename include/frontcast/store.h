@@ -39,9 +39,6 @@ fc_status fc_store_file_hash(fc_store *s, const char *path, char hex[65], fc_err
 fc_status fc_store_snapshot_key(fc_store *store, const fc_series *s, size_t i, char key[65],
                                 fc_error *err);
 
-/* SHA-256 of a buffer, as hex. */
-void fc_sha256_hex(const void *data, size_t len, char hex[65]);
-
 /* What the store knows of a (zone set, snapshot): controlled areas (m2)
  * of the nz zones and the whole layer (nz + 1 values). *found false if
  * nothing. */
@@ -72,68 +69,5 @@ fc_status fc_store_get_blob(fc_store *s, const char *key, void **data, size_t *s
 /* Between fc_store_begin and fc_store_commit. */
 fc_status fc_store_put_blob(fc_store *s, const char *key, const void *data, size_t size,
                             fc_error *err);
-
-/* Counts of an incremental update. */
-typedef struct fc_update_stats {
-    size_t reused, computed, quarantined;
-    size_t primed;           /* predecessors read again for gains */
-} fc_update_stats;
-
-/* One quarantined snapshot of an update. */
-typedef struct fc_quarantined {
-    char *path;
-    fc_day date;
-    char *reason;
-} fc_quarantined;
-
-/* A snapshot that gains or loses more than this a day on the previous one
- * is quarantined: a front does not move that fast, a broken file does. */
-#define FC_DEFAULT_MAX_DAILY_CHANGE_KM2 2000.0
-
-typedef struct fc_update_options {
-    fc_areas_options areas;       /* threads, tiles, diag, progress */
-    double max_daily_change_km2;  /* <= 0: FC_DEFAULT_MAX_DAILY_CHANGE_KM2 */
-    fc_day today;                 /* snapshots dated later are quarantined */
-    const char *zones_key;        /* identifies the zone set and parameters */
-} fc_update_options;
-
-/*
- * The area table of a folder series, reusing the store: snapshots whose
- * content the store knows are not overlaid again. A new snapshot that
- * cannot be read, has no polygon, is dated after today, or gains or loses
- * more than max_daily_change_km2 a day is quarantined: left out of the
- * series (removed from *series), recorded with its reason, and reported in
- * *quarantined (newly allocated array; fc_quarantined_free). The store is
- * updated in one transaction. *out newly allocated.
- */
-fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *series,
-                          const fc_update_options *opts, fc_area_table **out,
-                          fc_update_stats *stats, fc_quarantined **quarantined, size_t *nq,
-                          fc_error *err);
-void fc_quarantined_free(fc_quarantined *q, size_t n);
-
-/*
- * The geometry results of every snapshot, reusing the store like
- * fc_update_areas (run that first: quarantined snapshots are gone from the
- * series): the controlled polygon of every zone (lon/lat WKB, set as
- * table->wkb for the zones' rows; the whole-layer rows stay NULL) and the
- * front lines (*fronts newly allocated, fc_frontlines_destroy). Only
- * snapshots the store does not know are overlaid; stats->computed counts
- * them.
- */
-fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_series *series,
-                             const fc_update_options *opts, fc_area_table *table,
-                             fc_frontlines **fronts, fc_update_stats *stats, fc_error *err);
-
-/* Removes snapshot i from a series (for quarantine). */
-void fc_series_drop(fc_series *s, size_t i);
-
-/*
- * Takes an exclusive flock on path (created if missing), waiting up to
- * wait_s seconds; *busy tells a lock held by another run from other
- * failures. Release with fc_lock_release(*fd).
- */
-fc_status fc_lock_acquire(const char *path, double wait_s, int *fd, bool *busy, fc_error *err);
-void fc_lock_release(int fd);
 
 #endif

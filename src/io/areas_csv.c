@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "frontcast/export.h"
+#include "frontcast/areas.h"
 
 /* Splits one CSV line (RFC 4180 quoting, no embedded newlines) into at most
  * max fields, in place; returns the count. */

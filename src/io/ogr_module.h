@@ -17,7 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frontcast/export.h"
+#include "frontcast/frontcast.h"
+#include "frontcast/vector.h"
 
 #define FC_OGR_API_VERSION 4
 #define FC_OGR_API_SYMBOL "fc_ogr_api_v4"

@@ -9,7 +9,7 @@
 
 #include "core/util.h"
 #include "frontcast/load.h"
-#include "frontcast/store.h"
+#include "frontcast/load.h"
 #include "geo/worker.h"
 #include "io/read.h"
 

@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "core/util.h"
+#include "frontcast/files.h"
 #include "frontcast/store.h"
 
 struct fc_store {
@@ -183,16 +183,6 @@ void fc_store_close(fc_store *s)
         sqlite3_close(s->db);
     free(s->path);
     free(s);
-}
-
-void fc_sha256_hex(const void *data, size_t len, char hex[65])
-{
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < 32; i++)
-        sprintf(hex + 2 * i, "%02x", md[i]);
-    hex[64] = '\0';
 }
 
 fc_status fc_store_file_hash(fc_store *s, const char *path, char hex[65], fc_error *err)

@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "frontcast/geodesy.h"
-#include "io/layers.h"
+#include "export/layers.h"
 
-/* The style of a layer, from src/io/styles/NAME.qml (generated/styles.c). */
+/* The style of a layer, from src/export/styles/NAME.qml (generated/styles.c). */
 const char *fc_style_qml(const char *layer);
 
 void fc_layer_data_free(fc_layer_data *d)

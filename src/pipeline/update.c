@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "frontcast/store.h"
+#include "frontcast/pipeline.h"
 
 void fc_quarantined_free(fc_quarantined *q, size_t n)
 {

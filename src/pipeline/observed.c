@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "frontcast/store.h"
+#include "frontcast/pipeline.h"
 
 /* Blobs are a count of items, each a byte length and the bytes, after
  * `ndoubles` doubles; native byte order: the store is a local cache. */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "frontcast/export.h"
-#include "io/layers.h"
+#include "export/layers.h"
 #include "io/ogr_module.h"
 
 #define NODATA -9999.0

@@ -1,32 +1,11 @@
 /* CSV outputs of forecast and backtest. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "frontcast/calibrate.h"
 #include "frontcast/export.h"
-
-fc_status fc_ensure_dir(const char *dir, fc_error *err)
-{
-    struct stat sb;
-    if (stat(dir, &sb) == 0)
-        return S_ISDIR(sb.st_mode) ? FC_OK
-                                   : fc_error_set(err, FC_ERR_IO, "%s: exists and is not a folder", dir);
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return fc_error_set(err, FC_ERR_IO, "%s: cannot create folder: %s", dir, strerror(errno));
-    return FC_OK;
-}
-
-char *fc_path_join(const char *dir, const char *name)
-{
-    char *p = malloc(strlen(dir) + strlen(name) + 2);
-    if (p)
-        sprintf(p, "%s/%s", dir, name);
-    return p;
-}
 
 static void date_field(FILE *f, fc_day d)
 {

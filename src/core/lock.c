@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "frontcast/store.h"
+#include "frontcast/files.h"
 
 fc_status fc_lock_acquire(const char *path, double wait_s, int *fd, bool *busy, fc_error *err)
 {
