@@ -46,7 +46,8 @@ typedef struct fc_zone_options {
 
 /*
  * Loads zones, repairing invalid ones (reported through diag) and skipping
- * features without a polygon (reported). Zones sharing an id are merged.
+ * features without a polygon (reported). An id on two features is
+ * FC_ERR_FIELD (which one would be the zone?).
  * Parent codes are read from the fields adm1_code/ADM1_PCODE/GID_1 and
  * adm2_code/ADM2_PCODE/GID_2 when present.
  * *out newly allocated; free with fc_zones_destroy().

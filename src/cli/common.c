@@ -166,10 +166,20 @@ bool cli_parse_int(const char *s, int min, int max, int *out)
     return true;
 }
 
+/* A comma list that fits buf, with no empty element ("30,,90", "30,"):
+ * strtok would pass over those, and a typo would go unseen. */
+static bool list_well_formed(const char *s, size_t buf_size)
+{
+    const size_t n = strlen(s);
+    return n > 0 && n < buf_size && s[0] != ',' && s[n - 1] != ',' && !strstr(s, ",,");
+}
+
 bool cli_parse_int_list(const char *s, int min, int max_v, int *out, size_t max, size_t *n)
 {
     *n = 0;
     char buf[256];
+    if (!list_well_formed(s, sizeof buf))
+        return false;
     snprintf(buf, sizeof buf, "%s", s);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (*n == max || !cli_parse_int(tok, min, max_v, &out[*n]))
@@ -184,6 +194,8 @@ bool cli_parse_real_list(const char *s, double min, double max_v, double *out, s
 {
     *n = 0;
     char buf[256];
+    if (!list_well_formed(s, sizeof buf))
+        return false;
     snprintf(buf, sizeof buf, "%s", s);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *end;

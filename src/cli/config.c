@@ -33,15 +33,13 @@ static int ini_entry(void *user, const char *section, const char *name, const ch
     (void)section;
     cli_argv *a = user;
     char buf[2048];
+    /* A switch: "key = true" is --key, "key = false" leaves it out. */
     if (!strcasecmp(value, "true") || !strcasecmp(value, "on")) {
         snprintf(buf, sizeof buf, "--%s", name);
-        if (!strcmp(name, "quiet"))
-            return push_arg(a, buf);
+        return push_arg(a, buf);
     }
-    if (!strcasecmp(value, "false") || !strcasecmp(value, "off")) {
-        if (!strcmp(name, "quiet"))
-            return 1; /* not quiet: nothing to add */
-    }
+    if (!strcasecmp(value, "false") || !strcasecmp(value, "off"))
+        return 1;
     snprintf(buf, sizeof buf, "--%s=%s", name, value);
     return push_arg(a, buf);
 }

@@ -239,7 +239,7 @@ bool fc_out_formats_parse(const char *list, unsigned *out)
                 *out |= fc_out_formats[k].bit;
                 known = true;
             }
-        if (!known)
+        if (!known || (p[n] == ',' && !p[n + 1])) /* "csv," */
             return false;
         p += n + (p[n] == ',');
     }

@@ -61,6 +61,7 @@ static bool parse_number(const char *s, double *v)
 typedef struct raw_row {
     fc_day date;
     int zone; /* index into ids; -1 for ALL */
+    long line;
     double controlled, zone_km2, gained, lost;
 } raw_row;
 
@@ -145,6 +146,7 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
             goto cleanup;
         }
         r.zone = -1;
+        r.line = lineno;
         if (strcmp(v[C_ID], FC_ALL_ZONE_ID) != 0) {
             size_t z = 0;
             while (z < nz && strcmp(ids[z], v[C_ID]) != 0)
@@ -241,6 +243,14 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
         fc_day *hit = bsearch(&rows[i].date, dates, nd, sizeof *dates, day_cmp);
         size_t d = (size_t)(hit - dates);
         fc_measure *m = fc_area_row(t, d, rows[i].zone < 0 ? nz : (size_t)rows[i].zone);
+        if (!isnan(m->controlled_m2)) { /* which of two rows holds is anyone's guess */
+            char day[11];
+            fc_date_format(rows[i].date, day);
+            st = fc_error_set(err, FC_ERR_FORMAT, "%s: line %ld: a second row for zone %s on %s",
+                              path, rows[i].line,
+                              rows[i].zone < 0 ? FC_ALL_ZONE_ID : zs->zones[rows[i].zone].id, day);
+            goto cleanup;
+        }
         m->controlled_m2 = rows[i].controlled * 1e6;
         m->gained_m2 = rows[i].gained * 1e6;
         m->lost_m2 = rows[i].lost * 1e6;

@@ -20,7 +20,13 @@ void fc_places_destroy(fc_places *p)
 fc_status fc_places_read(const char *path, fc_places **out, fc_error *err)
 {
     *out = NULL;
-    json_object *root = json_object_from_file(path);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = fc_read_file(path, &text, &len);
+    if (rc != 0)
+        return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, fc_strerror(rc));
+    json_object *root = json_tokener_parse(text);
+    free(text);
     json_object *features;
     if (!root || !json_object_object_get_ex(root, "features", &features) ||
         !json_object_is_type(features, json_type_array)) {
