@@ -138,8 +138,8 @@ typedef struct fc_backtest_row {
 } fc_backtest_row;
 
 typedef struct fc_backtest_options {
-    int every_days;            /* origins every ..., default 30 */
-    const int *horizons;       /* default 30, 90, 180 */
+    int every_days;            /* origins every ...; <= 0: the default's */
+    const int *horizons;
     size_t nhorizons;
     const fc_model *models;    /* naive is always added as the baseline */
     size_t nmodels;
@@ -153,6 +153,10 @@ typedef struct fc_backtest_options {
      * choice as forecast's. */
     bool auto_model;
 } fc_backtest_options;
+
+/* Origins every 30 days; horizons 30, 90, 180; all five models; windows
+ * 30, 90, 180, 365; FC_DEFAULT_BOOTSTRAP replicates, FC_DEFAULT_SEED. */
+fc_backtest_options fc_backtest_defaults(void);
 
 typedef struct fc_backtest {
     fc_backtest_row *rows;

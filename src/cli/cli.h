@@ -177,6 +177,9 @@ enum {
     {"intervals", required_argument, NULL, CLI_OPT_INTERVALS}
 /* --intervals calibrated|model; false after a usage message. */
 bool cli_parse_intervals(const char *cmd, const char *arg, bool *model_intervals);
+/* --cell KM (the arrival grid) into *cell_m; like cli_input_option's
+ * result: 1, or minus the exit code after a message. */
+int cli_cell_option(const char *cmd, const char *arg, double *cell_m);
 /* Like cli_input_option, for CLI_ADVANCE_LONGOPTS. */
 int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_options *ao);
 /* --step must fit in --horizon: -1 to go on, else the exit code after a

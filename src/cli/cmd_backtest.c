@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/backtest.h"
 #include "frontcast/places.h"
 #include "frontcast/export.h"
 #include "frontcast/forecast.h"
@@ -24,9 +24,10 @@ static const char *day_list(const int *d, size_t n, char *buf, size_t size)
 
 static void help(void)
 {
+    const fc_backtest_options da = fc_backtest_defaults();
     const fc_spatial_backtest_options ds = fc_spatial_backtest_defaults();
     const fc_places_backtest_options dp = fc_places_backtest_defaults();
-    char sh[64], ph[64];
+    char ah[64], aw[64], sh[64], ph[64];
     printf("Usage: frontcast backtest [OPTIONS]\n"
            "\n"
            "Rolling-origin evaluation of the forecast models: from origins every --every\n"
@@ -50,13 +51,13 @@ static void help(void)
     cli_print_input_help();
     printf("Backtest:\n"
            "  --areas FILE           per-zone areas from 'frontcast areas -o FILE'\n"
-           "  --every DAYS           days between origins (default 30)\n"
-           "  --horizons DAYS[,...]  horizons (default 30,90,180)\n"
+           "  --every DAYS           days between origins (default %d)\n"
+           "  --horizons DAYS[,...]  horizons (default %s)\n"
            "  --model M              pace, ols, theilsen, holt, ensemble, or all (default); a\n"
            "                         list works. auto: all five, plus rows 'auto' (window\n"
            "                         'any'/0) scoring, at each origin and zone, the model\n"
            "                         and window forecast --model auto would have picked then\n"
-           "  --window DAYS[,...]    windows (default 30,90,180,365)\n"
+           "  --window DAYS[,...]    windows (default %s)\n"
            "  --bootstrap N          bootstrap replicates (default %d); --seed N (default %d)\n"
            "  -o, --output FILE      backtest.csv with a .csvt (default out/backtest.csv)\n"
            "\n"
@@ -88,24 +89,13 @@ static void help(void)
            "  frontcast backtest --areas areas.csv\n"
            "\n"
            "Exit status: 0 success, 1 error, 2 wrong options.\n",
-           FC_DEFAULT_BOOTSTRAP, FC_DEFAULT_SEED, ds.every_days,
+           da.every_days, day_list(da.horizons, da.nhorizons, ah, sizeof ah),
+           day_list(da.windows, da.nwindows, aw, sizeof aw), da.bootstrap, (int)da.seed,
+           ds.every_days,
            day_list(ds.horizons, ds.nhorizons, sh, sizeof sh), ds.window_days,
            fc_model_name(ds.model), ds.cell_m / 1000,
            dp.every_days, day_list(dp.horizons, dp.nhorizons, ph, sizeof ph));
 }
-
-typedef struct backtest_args {
-    cli_inputs in;
-    cli_model_args m; /* models, windows, bootstrap, seed */
-    const char *output;
-    bool spatial, places, every_given, horizons_given;
-    const char *places_path;
-    double cell_km;
-    int every;
-    int horizons[CLI_MAX_LIST];
-    size_t nhorizons;
-    cli_common common;
-} backtest_args;
 
 static int parse(int argc, char **argv, backtest_args *a)
 {
@@ -125,14 +115,14 @@ static int parse(int argc, char **argv, backtest_args *a)
         {NULL, 0, NULL, 0}};
     const char *cmd = "backtest";
     a->output = NULL;
-    a->cell_km = FC_DEFAULT_CELL_M / 1000;
-    a->every = 30;
+    a->cell_m = FC_DEFAULT_CELL_M;
     cli_model_defaults(&a->m);
-    static const int wins[] = {30, 90, 180, 365}, hors[] = {30, 90, 180};
-    memcpy(a->m.windows, wins, sizeof wins);
-    a->m.nwindows = 4;
-    memcpy(a->horizons, hors, sizeof hors);
-    a->nhorizons = 3;
+    const fc_backtest_options d = fc_backtest_defaults();
+    a->every = d.every_days;
+    memcpy(a->m.windows, d.windows, d.nwindows * sizeof *d.windows);
+    a->m.nwindows = d.nwindows;
+    memcpy(a->horizons, d.horizons, d.nhorizons * sizeof *d.horizons);
+    a->nhorizons = d.nhorizons;
     opterr = 0;
     optind = 1;
     int c;
@@ -150,13 +140,10 @@ static int parse(int argc, char **argv, backtest_args *a)
             a->places = true;
             a->places_path = optarg;
             break;
-        case O_CELL: {
-            char *end;
-            a->cell_km = strtod(optarg, &end);
-            if (*end || !(a->cell_km >= 0.1 && a->cell_km <= 100))
-                return cli_usage_error(cmd, "--cell wants km from 0.1 to 100, not '%s'", optarg);
+        case O_CELL:
+            if ((r = cli_cell_option(cmd, optarg, &a->cell_m)) < 0)
+                return -r;
             break;
-        }
         case O_EVERY:
             a->every_given = true;
             if (!cli_parse_int(optarg, 1, 3650, &a->every))
@@ -215,135 +202,6 @@ static int parse(int argc, char **argv, backtest_args *a)
     return -1;
 }
 
-/* Creates the output's folder when it is the default out/. */
-static fc_status ensure_parent(const char *path, fc_error *err)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash || slash == path)
-        return FC_OK;
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    return fc_ensure_dir(dir, err);
-}
-
-static int run_spatial(backtest_args *a)
-{
-    cli_warnings warn;
-    cli_warnings_init(&warn, a->common.quiet);
-    fc_error err = {0};
-    fc_worker *w = fc_worker_create();
-    fc_zoneset *zs = NULL;
-    fc_series *series = NULL;
-    fc_area_table *table = NULL;
-    fc_spatial_score *scores = NULL;
-    size_t nscores = 0, norigins = 0;
-    fc_status st = w ? cli_open_and_measure(&a->in, &a->common, &warn, w, &zs, &series, &table, &err)
-                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK) {
-        fc_spatial_backtest_options so = {
-            .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
-            .window_days = a->m.windows[0], .model = a->m.models[0], .cell_m = a->cell_km * 1000,
-            .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
-            .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
-        st = fc_spatial_backtest(w, zs, series, table, &so, &scores, &nscores, &norigins, &err);
-        cli_progress_end(&a->common);
-    }
-    if (st == FC_OK)
-        st = ensure_parent(a->output, &err);
-    if (st == FC_OK)
-        st = fc_write_spatial_backtest(scores, nscores, a->output, &err);
-    if (st == FC_OK && !a->common.quiet) {
-        printf("frontcast backtest --spatial: %zu origins every %d days, window %d days, "
-               "calibrated to %s\n%-15s %7s %4s %9s %7s %7s %12s %10s\n",
-               norigins, a->every, a->m.windows[0], fc_model_name(a->m.models[0]), "model", "horizon",
-               "n", "precision", "recall", "IoU", "predicted", "actual");
-        for (size_t i = 0; i < nscores; i++)
-            printf("%-15s %7d %4zu %9.3f %7.3f %7.3f %9.0f km2 %6.0f km2\n", scores[i].model,
-                   scores[i].horizon_days, scores[i].n, scores[i].precision, scores[i].recall,
-                   scores[i].iou, scores[i].predicted_km2, scores[i].actual_km2);
-    }
-    int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
-    free(scores);
-    fc_area_table_destroy(table);
-    fc_series_close(w, series);
-    fc_zones_destroy(w, zs);
-    fc_worker_destroy(w);
-    return rc;
-}
-
-static int run_places(backtest_args *a)
-{
-    cli_warnings warn;
-    cli_warnings_init(&warn, a->common.quiet);
-    fc_error err = {0};
-    fc_worker *w = fc_worker_create();
-    fc_zoneset *zs = NULL;
-    fc_series *series = NULL;
-    fc_area_table *table = NULL;
-    fc_places *pl = NULL;
-    fc_place_history *hist = NULL;
-    fc_place_score *scores = NULL;
-    size_t nscores = 0, norigins = 0;
-    char *places_path = cli_places_path(a->places_path);
-    fc_status st = w && places_path ? fc_places_read(places_path, &pl, &err)
-                                    : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
-    if (st == FC_OK)
-        st = cli_open_and_measure(&a->in, &a->common, &warn, w, &zs, &series, &table, &err);
-    if (st == FC_OK)
-        st = fc_places_timeline(
-            w, zs, series, pl,
-            &(fc_places_timeline_options){a->in.threads, &warn.diag, NULL, NULL, NULL}, &hist,
-            &err);
-    if (st == FC_OK) {
-        fc_places_backtest_options po = {
-            .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
-            .window_days = a->m.windows[0], .model = a->m.models[0], .cell_m = a->cell_km * 1000,
-            .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
-            .model_intervals = a->m.model_intervals,
-            .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
-        st = fc_places_backtest(w, zs, series, table, pl, hist, &po, &scores, &nscores, &norigins,
-                                &err);
-        cli_progress_end(&a->common);
-    }
-    if (st == FC_OK)
-        st = ensure_parent(a->output, &err);
-    if (st == FC_OK)
-        st = fc_write_places_backtest(scores, nscores, a->output, &err);
-    if (st == FC_OK && !a->common.quiet) {
-        printf("frontcast backtest --places: %zu origins every %d days, window %d days, calibrated "
-               "to %s (%s intervals)\n%-15s %7s %7s %9s %8s %5s %6s %6s %9s %6s %6s %5s %6s\n",
-               norigins, a->every, a->m.windows[0], fc_model_name(a->m.models[0]),
-               a->m.model_intervals ? "model" : "calibrated", "model", "horizon", "origins",
-               "not held", "captured", "hits", "misses", "alarms", "med.err d", "cov80",
-               "hi/lo", "cal n", "cal80");
-        for (size_t i = 0; i < nscores; i++) {
-            const fc_place_score *s = &scores[i];
-            printf("%-15s %7d %7zu %9zu %8zu %5zu %6zu %6zu ", s->model, s->horizon_days, s->origins,
-                   s->candidates, s->captured, s->hits, s->misses, s->false_alarms);
-            if (s->captured)
-                printf("%9.0f %6.2f %6.1f", s->median_abs_error_days,
-                       (double)s->covered / (double)s->captured, s->median_hi_lo_ratio);
-            else
-                printf("%9s %6s %6s", "-", "-", "-");
-            if (s->cal_captured)
-                printf(" %5zu %6.2f\n", s->cal_captured,
-                       (double)s->cal_covered / (double)s->cal_captured);
-            else
-                printf(" %5s %6s\n", "0", "-");
-        }
-    }
-    int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
-    free(scores);
-    free(hist);
-    fc_places_destroy(pl);
-    fc_area_table_destroy(table);
-    fc_series_close(w, series);
-    fc_zones_destroy(w, zs);
-    fc_worker_destroy(w);
-    free(places_path);
-    return rc;
-}
-
 static void print_table(const fc_backtest *b, const char *zone)
 {
     printf("\n%s:\n%-9s %6s %7s %5s %10s %10s %10s %6s %6s %7s %9s %5s %6s %6s %9s\n", zone,
@@ -386,9 +244,9 @@ int cmd_backtest(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (a.spatial)
-        return run_spatial(&a);
+        return cli_backtest_spatial(&a);
     if (a.places)
-        return run_places(&a);
+        return cli_backtest_places(&a);
     fc_zoneset *zs = NULL;
     fc_area_table *table = NULL;
     fc_backtest *bt = NULL;
@@ -405,7 +263,7 @@ int cmd_backtest(int argc, char **argv)
         st = fc_backtest_run(table, zs, &bo, &bt, &err);
     }
     if (st == FC_OK)
-        st = ensure_parent(a.output, &err);
+        st = cli_ensure_parent(a.output, &err);
     if (st == FC_OK)
         st = fc_write_backtest(bt, a.output, &err);
     if (st == FC_OK && !a.common.quiet) {

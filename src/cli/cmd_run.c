@@ -124,7 +124,6 @@ static int parse(int argc, char **argv, run_args *a)
     fc_run_options *o = &a->o;
     fc_run_defaults(o);
     cli_model_defaults(&a->m);
-    double cell_km = o->cell_m / 1000;
     opterr = 0;
     optind = 1;
     int c;
@@ -169,9 +168,8 @@ static int parse(int argc, char **argv, run_args *a)
                 return cli_usage_error(cmd, "--advance-model wants pace, ols, theilsen, holt or ensemble, not '%s'", optarg);
             break;
         case O_CELL:
-            cell_km = strtod(optarg, &end);
-            if (*end || !(cell_km >= 0.1 && cell_km <= 100))
-                return cli_usage_error(cmd, "--cell wants km from 0.1 to 100, not '%s'", optarg);
+            if ((r = cli_cell_option(cmd, optarg, &o->cell_m)) < 0)
+                return -r;
             break;
         case O_PLOTS:
             if (strcasecmp(optarg, "yes") && strcasecmp(optarg, "no") && strcasecmp(optarg, "true") &&
@@ -209,7 +207,6 @@ static int parse(int argc, char **argv, run_args *a)
                                     "not '%s'", o->pg);
     cli_progress_init(&a->common, &a->in);
     o->forecast = cli_forecast_options(&a->m, FC_NO_DAY);
-    o->cell_m = cell_km * 1000;
     o->threads = a->in.threads;
     o->tile_m = a->in.tile_km * 1000;
     if (!a->in.control) /* the bundled demo series is never fresh */

@@ -364,6 +364,16 @@ bool cli_parse_intervals(const char *cmd, const char *arg, bool *model_intervals
     return true;
 }
 
+int cli_cell_option(const char *cmd, const char *arg, double *cell_m)
+{
+    char *end;
+    double km = strtod(arg, &end);
+    if (end == arg || *end || !(km >= 0.1 && km <= 100))
+        return -cli_usage_error(cmd, "--cell wants km from 0.1 to 100, not '%s'", arg);
+    *cell_m = km * 1000;
+    return 1;
+}
+
 int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_options *ao)
 {
     switch (c) {
@@ -391,14 +401,8 @@ int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_optio
         if (!cli_parse_intervals(cmd, arg, &ao->model_intervals))
             return -FC_EXIT_USAGE;
         return 1;
-    case CLI_OPT_CELL: {
-        char *end;
-        double km = strtod(arg, &end);
-        if (*end || !(km >= 0.1 && km <= 100))
-            return -cli_usage_error(cmd, "--cell wants km from 0.1 to 100, not '%s'", arg);
-        ao->cell_m = km * 1000;
-        return 1;
-    }
+    case CLI_OPT_CELL:
+        return cli_cell_option(cmd, arg, &ao->cell_m);
     default:
         return 0;
     }

@@ -475,6 +475,17 @@ static void score(acc *a, const fc_band *b, const fc_band *cal, double y)
     }
 }
 
+fc_backtest_options fc_backtest_defaults(void)
+{
+    static const int horizons[] = {30, 90, 180}, windows[] = {30, 90, 180, 365};
+    static const fc_model models[] = {FC_MODEL_PACE, FC_MODEL_OLS, FC_MODEL_THEILSEN,
+                                      FC_MODEL_HOLT, FC_MODEL_ENSEMBLE};
+    return (fc_backtest_options){.every_days = 30, .horizons = horizons, .nhorizons = 3,
+                                 .models = models, .nmodels = 5, .windows = windows,
+                                 .nwindows = 4, .bootstrap = FC_DEFAULT_BOOTSTRAP,
+                                 .seed = FC_DEFAULT_SEED};
+}
+
 fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
                           const fc_backtest_options *o, fc_backtest **out, fc_error *err)
 {
@@ -490,7 +501,7 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
     const size_t nw = o->nwindows, nh = o->nhorizons;
     const size_t nzones = zs->n + 1;            /* zones and ALL */
     const size_t ngroups = nzones + 1;          /* and pooled */
-    const int every = o->every_days > 0 ? o->every_days : 30;
+    const int every = o->every_days > 0 ? o->every_days : fc_backtest_defaults().every_days;
     int minw, maxw, minh, maxh;
     fc_int_range(o->windows, nw, &minw, &maxw);
     fc_int_range(o->horizons, nh, &minh, &maxh);
