@@ -164,10 +164,14 @@ typedef struct fc_places {
 } fc_places;
 
 /*
- * Reads a GeoJSON FeatureCollection of lon/lat points with the properties
- * name and population (features without a point are skipped). A file
- * that is not such a collection is FC_ERR_FORMAT naming it. *out newly
- * allocated (fc_places_destroy).
+ * Reads places: points with the attributes name (or name_en) and
+ * population (or pop), any case; features without a point are skipped. A
+ * GeoJSON file (lon/lat, RFC 7946) is read directly; any other OGR source
+ * (GeoPackage, Shapefile, a CSV with lon/lat or x/y columns...) through
+ * the plug-in and reprojected from its CRS to lon/lat (a layer without a
+ * CRS is taken as lon/lat). Errors name the file: FC_ERR_IO unreadable,
+ * FC_ERR_FORMAT not a collection of places, FC_ERR_CRS coordinates
+ * outside lon/lat. *out newly allocated (fc_places_destroy).
  */
 fc_status fc_places_read(const char *path, fc_places **out, fc_error *err);
 void fc_places_destroy(fc_places *p);

@@ -177,6 +177,12 @@ enum {
     {"intervals", required_argument, NULL, CLI_OPT_INTERVALS}
 /* --intervals calibrated|model; false after a usage message. */
 bool cli_parse_intervals(const char *cmd, const char *arg, bool *model_intervals);
+/* The --places line of every command's --help. */
+#define CLI_PLACES_HELP                                                             \
+    "  --places PATH          places: points with name and population, in any OGR\n" \
+    "                         format (GeoJSON, GeoPackage, Shapefile, a CSV with\n"  \
+    "                         lon,lat columns; default geodata/" FC_DEFAULT_PLACES ")\n"
+
 /* --cell KM (the arrival grid) into *cell_m; like cli_input_option's
  * result: 1, or minus the exit code after a message. */
 int cli_cell_option(const char *cmd, const char *arg, double *cell_m);

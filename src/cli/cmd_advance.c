@@ -31,8 +31,7 @@ static void help(void)
            "  --step DAYS            projected control and fronts every ... days (default %d)\n"
            "  --model M              pace, ols, theilsen or holt (default pace)\n"
            "  --cell KM              grid cell (default %g)\n"
-           "  --places PATH          GeoJSON points with name and population\n"
-           "                         (default geodata/" FC_DEFAULT_PLACES ")\n"
+           CLI_PLACES_HELP
            "  --uniform              the baseline: the same speed everywhere (a buffer)\n"
            "  -o, --output DIR       outputs (default out/):\n"
            "      arrival.tif               days from as-of (Float32; NoData where held or\n"

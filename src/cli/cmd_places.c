@@ -25,8 +25,7 @@ static void help(void)
            "\n");
     cli_print_input_help();
     printf("Places:\n"
-           "  --places PATH          GeoJSON points with name and population\n"
-           "                         (default geodata/" FC_DEFAULT_PLACES ")\n"
+           CLI_PLACES_HELP
            "  -o, --output DIR       places-timeline.csv (+.csvt) and\n"
            "                         places-timeline.geojson (default out/)\n"
            "  -q, --quiet            no summary, warnings or progress\n"

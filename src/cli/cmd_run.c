@@ -39,7 +39,7 @@ static void help(void)
     cli_print_input_help();
     printf("Run:\n"
            "  --config FILE          read options from FILE first\n"
-           "  --places PATH          (default geodata/" FC_DEFAULT_PLACES ")\n"
+           CLI_PLACES_HELP
            "  -o, --output DIR       the output folder (default " FC_DEFAULT_RUN_OUTPUT "/)\n"
            "  --state PATH           the store (default DIR/" FC_RUN_STATE ")\n"
            "  --wait SECONDS         wait this long for another run's lock (default 0)\n"

@@ -118,7 +118,7 @@ fc_status fc_ogr_read(fc_worker *w, const char *path, const char *layer_name,
     if (!a)
         return err->code;
     fc_ogr_layer raw;
-    fc_status st = a->read(path, layer_name, with_attributes, &raw, err);
+    fc_status st = a->read(path, layer_name, with_attributes, false, &raw, err);
     if (st != FC_OK)
         return st;
     /* Take over the text; decode the WKB into GEOS. */

@@ -20,8 +20,8 @@
 #include "frontcast/frontcast.h"
 #include "frontcast/vector.h"
 
-#define FC_OGR_API_VERSION 4
-#define FC_OGR_API_SYMBOL "fc_ogr_api_v4"
+#define FC_OGR_API_VERSION 5
+#define FC_OGR_API_SYMBOL "fc_ogr_api_v5"
 
 /* One feature as OGR read it. */
 typedef struct fc_ogr_feature {
@@ -53,8 +53,9 @@ typedef struct fc_ogr_raster {
 typedef struct fc_ogr_api {
     int version;
     /* Reads polygons (polygonal geometry only; other types are skipped
-     * with a reason) and, if with_attributes, attribute text. */
-    fc_status (*read)(const char *path, const char *layer, bool with_attributes,
+     * with a reason), or with points Points (a CSV's lon/lat or x/y
+     * columns become them), and, if with_attributes, attribute text. */
+    fc_status (*read)(const char *path, const char *layer, bool with_attributes, bool points,
                       fc_ogr_layer *out, fc_error *err);
     void (*layer_free)(fc_ogr_layer *l);
     /* Names of a source's layers; *names newly allocated (free each, then it). */

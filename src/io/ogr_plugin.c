@@ -52,11 +52,17 @@ static void layer_free(fc_ogr_layer *l)
     memset(l, 0, sizeof *l);
 }
 
-static GDALDatasetH open_vector(const char *path, fc_error *err)
+/* Open options for a layer of points: a CSV's coordinate columns (other
+ * drivers pass over options they do not know). */
+static const char *const point_open_options[] = {
+    "X_POSSIBLE_NAMES=lon,longitude,lng,x", "Y_POSSIBLE_NAMES=lat,latitude,y",
+    "KEEP_GEOM_COLUMNS=NO", NULL};
+
+static GDALDatasetH open_vector_with(const char *path, const char *const *options, fc_error *err)
 {
     pthread_once(&gdal_once, gdal_register);
     CPLErrorReset();
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, options, NULL);
     /* A missing file inside a /vsizip/ (say) is GDAL's "not recognised":
      * say what it is. (Opened, not stat'ed: VSIStatBufL wants stat64.) */
     VSILFILE *probe = !ds && strncmp(path, "/vsi", 4) == 0 ? VSIFOpenL(path, "rb") : NULL;
@@ -68,6 +74,11 @@ static GDALDatasetH open_vector(const char *path, fc_error *err)
         fc_error_set(err, FC_ERR_FORMAT, "%s: cannot open as a vector layer: %s", path,
                      gdal_message("unrecognised format"));
     return ds;
+}
+
+static GDALDatasetH open_vector(const char *path, fc_error *err)
+{
+    return open_vector_with(path, NULL, err);
 }
 
 static fc_status layer_names(const char *path, char ***names, int *n, fc_error *err)
@@ -108,6 +119,37 @@ static char *layer_crs(OGRLayerH layer)
     return out;
 }
 
+/* g as ISO WKB into f; a reason in f->skip_reason when it cannot be. */
+static void export_wkb(OGRGeometryH g, fc_ogr_feature *f)
+{
+    int size = OGR_G_WkbSize(g);
+    f->wkb = malloc((size_t)size);
+    if (f->wkb && OGR_G_ExportToIsoWkb(g, wkbNDR, f->wkb) == OGRERR_NONE) {
+        f->wkb_size = (size_t)size;
+    } else {
+        free(f->wkb);
+        f->wkb = NULL;
+        f->skip_reason = fc_strdup("has a geometry OGR cannot export");
+    }
+}
+
+/* Exports a Point as ISO WKB; sets f->skip_reason for anything else. */
+static void export_point(OGRGeometryH g, fc_ogr_feature *f)
+{
+    char buf[160];
+    if (!g || OGR_G_IsEmpty(g)) {
+        f->skip_reason = fc_strdup("has no geometry");
+        return;
+    }
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPoint) {
+        export_wkb(g, f);
+        return;
+    }
+    snprintf(buf, sizeof buf, "is a %s, not a point", OGRGeometryTypeToName(t));
+    f->skip_reason = fc_strdup(buf);
+}
+
 /* Exports a polygonal geometry as ISO WKB (curves linearised); sets
  * f->skip_reason for anything else. */
 static void export_geometry(OGRGeometryH g, fc_ogr_feature *f)
@@ -126,15 +168,7 @@ static void export_geometry(OGRGeometryH g, fc_ogr_feature *f)
         t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
     }
     if (g && (t == wkbPolygon || t == wkbMultiPolygon || t == wkbGeometryCollection)) {
-        int size = OGR_G_WkbSize(g);
-        f->wkb = malloc((size_t)size);
-        if (f->wkb && OGR_G_ExportToIsoWkb(g, wkbNDR, f->wkb) == OGRERR_NONE) {
-            f->wkb_size = (size_t)size;
-        } else {
-            free(f->wkb);
-            f->wkb = NULL;
-            f->skip_reason = fc_strdup("has a geometry OGR cannot export");
-        }
+        export_wkb(g, f);
     } else {
         snprintf(buf, sizeof buf, "is a %s, not a polygon", OGRGeometryTypeToName(t));
         f->skip_reason = fc_strdup(buf);
@@ -144,12 +178,12 @@ static void export_geometry(OGRGeometryH g, fc_ogr_feature *f)
 }
 
 static fc_status read_layer(const char *path, const char *layer_name, bool with_attributes,
-                            fc_ogr_layer *out, fc_error *err)
+                            bool points, fc_ogr_layer *out, fc_error *err)
 {
     memset(out, 0, sizeof *out);
     fc_status st = FC_OK;
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    GDALDatasetH ds = open_vector(path, err);
+    GDALDatasetH ds = open_vector_with(path, points ? point_open_options : NULL, err);
     if (!ds) {
         CPLPopErrorHandler();
         return err ? err->code : FC_ERR_FORMAT;
@@ -191,7 +225,7 @@ static fc_status read_layer(const char *path, const char *layer_name, bool with_
         memset(f, 0, sizeof *f);
         GIntBig fid = OGR_F_GetFID(feat);
         f->fid = fid == OGRNullFID ? index : (long)fid;
-        export_geometry(OGR_F_GetGeometryRef(feat), f);
+        (points ? export_point : export_geometry)(OGR_F_GetGeometryRef(feat), f);
         if (with_attributes && out->nfields > 0) {
             f->values = calloc((size_t)out->nfields, sizeof *f->values);
             if (!f->values) {
@@ -555,7 +589,7 @@ static const char *gdal_version(void)
 }
 
 /* The one symbol the loader looks up. */
-__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v4 = {
+__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v5 = {
     .version = FC_OGR_API_VERSION,
     .read = read_layer,
     .layer_free = layer_free,

@@ -86,6 +86,19 @@ for r in rows:
     if r["last_free"]:
         assert r["last_free"] < r["first_held"], r
 PY
+# The places in any OGR format: a CSV of X,Y columns and a GeoPackage in
+# UTM 37N (reprojected back to lon/lat) give the same timeline as the
+# bundled GeoJSON.
+places_geojson=$GEODATA/ukraine-places.geojson
+ogr2ogr -q -f CSV -lco GEOMETRY=AS_XY "$work/places.csv" "$places_geojson"
+ogr2ogr -q -f GPKG -t_srs EPSG:32637 "$work/places.gpkg" "$places_geojson"
+"$FRONTCAST" places -q --places "$places_geojson" -o "$work/pl-geojson" || fail "places from GeoJSON"
+for f in places.csv places.gpkg; do
+    "$FRONTCAST" places -q --places "$work/$f" -o "$work/pl-$f" || fail "places from $f"
+    cmp -s "$work/pl-geojson/places-timeline.csv" "$work/pl-$f/places-timeline.csv" && pass ||
+        fail "places from $f differ from the GeoJSON's"
+done
+
 echo '{"type": "Feature"}' >"$work/notplaces.geojson"
 expect_error "notplaces.geojson: not a GeoJSON FeatureCollection of places" "$work/plerr/places-timeline.csv" -- \
     "$FRONTCAST" places --places "$work/notplaces.geojson" -o "$work/plerr"

@@ -132,16 +132,16 @@ static void places(void)
         const char *msg;
         size_t n;
     } cases[] = {
-        {"places-ok",
+        {"places-ok.geojson",
          FC_OPEN POINT("37.55", "48.72", "{\"name\":\"Kramatorsk\",\"population\":150084}") ","
                  "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"name\":\"nowhere\"}},"
                  POINT("37.6", "48.85", "{\"name\":\"Sloviansk\"}") ","
                  POINT("36", "49", "null") "]}",
          FC_OK, NULL, 3},
-        {"places-empty", FC_OPEN "]}", FC_OK, NULL, 0},
-        {"places-array", "[1,2]", FC_ERR_FORMAT,
+        {"places-empty.geojson", FC_OPEN "]}", FC_OK, NULL, 0},
+        {"places-array.geojson", "[1,2]", FC_ERR_FORMAT,
          "%s: not a GeoJSON FeatureCollection of places (lon/lat points)", 0},
-        {"places-broken", FC_OPEN POINT("37", "48", "{}"), FC_ERR_FORMAT,
+        {"places-broken.geojson", FC_OPEN POINT("37", "48", "{}"), FC_ERR_FORMAT,
          "%s: not a GeoJSON FeatureCollection of places (lon/lat points)", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -159,9 +159,46 @@ static void places(void)
         }
         fc_places_destroy(p);
     }
+    /* Through OGR: a CSV of lon/lat columns, and a layer in Web Mercator
+     * (reprojected; the inverse projection written out here). */
     fc_places *p = NULL;
     fc_error err = {0};
-    fc_status st = fc_places_read("/nonexistent/places.geojson", &p, &err);
+    const char *csv = put("places.csv", "name,population,lon,lat\nKramatorsk,150084,37.55,48.72\n"
+                                        "Sloviansk,,37.6,48.85\n");
+    fc_status st = fc_places_read(csv, &p, &err);
+    check_status("places.csv", st, &err, FC_OK, NULL, csv);
+    if (st == FC_OK) {
+        CHECK(p->n == 2 && !strcmp(p->p[0].name, "Kramatorsk") && p->p[0].population == 150084);
+        CHECK(p->n == 2 && p->p[1].lat == 48.85 && isnan(p->p[1].population));
+    }
+    fc_places_destroy(p);
+    p = NULL;
+    const double R = 6378137, x = 4180000, y = 6225000;
+    const double lon = x / R * 180 / M_PI, lat = (2 * atan(exp(y / R)) - M_PI / 2) * 180 / M_PI;
+    const char *merc = put("places-3857.txt",
+                           "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\","
+                           "\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3857\"}},"
+                           "\"features\":[" POINT("4180000", "6225000", "{\"NAME\":\"M\"}") "]}");
+    st = fc_places_read(merc, &p, &err);
+    check_status("places-3857", st, &err, FC_OK, NULL, merc);
+    if (st == FC_OK && p->n == 1) {
+        CHECK_NEAR(p->p[0].lon, lon, 1e-9);
+        CHECK_NEAR(p->p[0].lat, lat, 1e-9);
+        CHECK(!strcmp(p->p[0].name, "M"));
+    }
+    fc_places_destroy(p);
+    p = NULL;
+    /* Projected coordinates given as GeoJSON, which is lon/lat. */
+    const char *bad = put("places-metres.geojson", FC_OPEN POINT("4180000", "6225000",
+                                                                 "{\"name\":\"M\"}") "]}");
+    st = fc_places_read(bad, &p, &err);
+    check_status("places-metres", st, &err, FC_ERR_CRS,
+                 "%s: place 'M' at (4.18e+06, 6.225e+06) is not in lon/lat: give the layer its "
+                 "CRS (GeoJSON is lon/lat by RFC 7946)",
+                 bad);
+    CHECK(!p);
+
+    st = fc_places_read("/nonexistent/places.geojson", &p, &err);
     check_status("places-missing", st, &err, FC_ERR_IO,
                  "%s: cannot read: No such file or directory", "/nonexistent/places.geojson");
 }
