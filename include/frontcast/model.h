@@ -69,6 +69,10 @@ typedef enum fc_model {
 /* The members of the ensemble. */
 #define FC_ENSEMBLE_SIZE 3
 extern const fc_model fc_ensemble_members[FC_ENSEMBLE_SIZE];
+/* The rate models a user can choose (all but the naive baseline), in
+ * enum order: "all" of every command. */
+#define FC_NMODELS FC_MODEL_NAIVE
+extern const fc_model fc_models_all[FC_NMODELS];
 
 /* "pace", "ols", ...; static. */
 const char *fc_model_name(fc_model m);

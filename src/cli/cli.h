@@ -183,6 +183,9 @@ bool cli_parse_intervals(const char *cmd, const char *arg, bool *model_intervals
     "                         format (GeoJSON, GeoPackage, Shapefile, a CSV with\n"  \
     "                         lon,lat columns; default geodata/" FC_DEFAULT_PLACES ")\n"
 
+/* One rate model (the arrival model's: not naive, not a list) for option
+ * flag; 1, or minus the exit code after a message. */
+int cli_rate_model_option(const char *cmd, const char *flag, const char *arg, fc_model *model);
 /* --cell KM (the arrival grid) into *cell_m; like cli_input_option's
  * result: 1, or minus the exit code after a message. */
 int cli_cell_option(const char *cmd, const char *arg, double *cell_m);

@@ -12,6 +12,13 @@
 
 static void help(void)
 {
+    fc_run_options d;
+    fc_run_defaults(&d);
+    char formats[64] = "";
+    for (size_t k = 0; k < FC_OUT_NFORMATS; k++)
+        if (d.formats & fc_out_formats[k].bit)
+            snprintf(formats + strlen(formats), sizeof formats - strlen(formats), "%s%s",
+                     *formats ? "," : "", fc_out_formats[k].name);
     printf("Usage: frontcast run [--config FILE] [OPTIONS]\n"
            "\n"
            "Runs the whole pipeline into one folder: areas (incrementally: a SQLite store\n"
@@ -54,11 +61,11 @@ static void help(void)
            "  --horizon DAYS         (default %d)\n"
            "  --step DAYS            projection.csv step (default %d)\n"
            "  --bootstrap N, --seed N  bootstrap replicates (default %d) and seed (%d)\n"
-           "  --advance-model M      the rate model the arrival model follows (default pace)\n"
+           "  --advance-model M      the rate model the arrival model follows (default %s)\n"
            "  --map-step DAYS        projected fronts every ... days (default %d)\n"
            "  --cell KM              the arrival grid (default %g)\n"
-           "  --plots yes|no         draw charts and map (default yes)\n"
-           "  --format F[,F]         csv, geojson, gpkg (default csv,geojson; see below)\n"
+           "  --plots yes|no         draw charts and map (default %s)\n"
+           "  --format F[,F]         csv, geojson, gpkg (default %s; see below)\n"
            "  --pg CONNECTION        also write the map layers to PostGIS, e.g.\n"
            "                         --pg \"PG:dbname=front host=localhost\" (rows replaced\n"
            "                         in one transaction; styles in its layer_styles)\n"
@@ -82,7 +89,10 @@ static void help(void)
            "Exit status: 0 success, 1 error, 2 wrong options, 3 completed with\n"
            "quarantined inputs, 4 another run holds the lock, 5 completed on stale data\n"
            "(--max-age).\n",
-           FC_DEFAULT_MAX_DAILY_CHANGE_KM2, FC_DEFAULT_MAX_AGE_DAYS, FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_HORIZON_DAYS, FC_DEFAULT_STEP_DAYS, FC_DEFAULT_BOOTSTRAP, FC_DEFAULT_SEED, FC_DEFAULT_MAP_STEP_DAYS, FC_DEFAULT_CELL_M / 1000);
+           d.max_daily_change_km2, d.max_age_days, d.forecast.windows[0], d.forecast.horizon_days,
+           d.forecast.step_days, d.forecast.bootstrap, (int)d.forecast.seed,
+           fc_model_name(d.advance_model), d.map_step_days, d.cell_m / 1000,
+           d.plots ? "yes" : "no", formats);
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -164,8 +174,8 @@ static int parse(int argc, char **argv, run_args *a)
                 return cli_usage_error(cmd, "--map-step wants days from 1 to 3650, not '%s'", optarg);
             break;
         case O_AMODEL:
-            if (!fc_model_parse(optarg, &o->advance_model) || o->advance_model == FC_MODEL_NAIVE)
-                return cli_usage_error(cmd, "--advance-model wants pace, ols, theilsen, holt or ensemble, not '%s'", optarg);
+            if ((r = cli_rate_model_option(cmd, "--advance-model", optarg, &o->advance_model)) < 0)
+                return -r;
             break;
         case O_CELL:
             if ((r = cli_cell_option(cmd, optarg, &o->cell_m)) < 0)

@@ -335,8 +335,8 @@ bool cli_parse_models(const char *s, fc_model *out, size_t *n, bool *auto_model)
     *n = 0;
     *auto_model = false;
     if (strcmp(s, "all") == 0) {
-        for (int m = 0; m < FC_MODEL_NAIVE; m++)
-            out[(*n)++] = (fc_model)m;
+        memcpy(out, fc_models_all, sizeof fc_models_all);
+        *n = FC_NMODELS;
         return true;
     }
     char buf[128];
@@ -374,6 +374,14 @@ int cli_cell_option(const char *cmd, const char *arg, double *cell_m)
     return 1;
 }
 
+int cli_rate_model_option(const char *cmd, const char *flag, const char *arg, fc_model *model)
+{
+    if (!fc_model_parse(arg, model) || *model == FC_MODEL_NAIVE)
+        return -cli_usage_error(cmd, "%s wants pace, ols, theilsen, holt or ensemble, not '%s'",
+                                flag, arg);
+    return 1;
+}
+
 int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_options *ao)
 {
     switch (c) {
@@ -394,9 +402,7 @@ int cli_advance_option(const char *cmd, int c, const char *arg, fc_advance_optio
             return -cli_usage_error(cmd, "--step wants days from 1 to 3650, not '%s'", arg);
         return 1;
     case CLI_OPT_MODEL:
-        if (!fc_model_parse(arg, &ao->model) || ao->model == FC_MODEL_NAIVE)
-            return -cli_usage_error(cmd, "--model wants pace, ols, theilsen, holt or ensemble, not '%s'", arg);
-        return 1;
+        return cli_rate_model_option(cmd, "--model", arg, &ao->model);
     case CLI_OPT_INTERVALS:
         if (!cli_parse_intervals(cmd, arg, &ao->model_intervals))
             return -FC_EXIT_USAGE;

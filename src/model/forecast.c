@@ -478,10 +478,9 @@ static void score(acc *a, const fc_band *b, const fc_band *cal, double y)
 fc_backtest_options fc_backtest_defaults(void)
 {
     static const int horizons[] = {30, 90, 180}, windows[] = {30, 90, 180, 365};
-    static const fc_model models[] = {FC_MODEL_PACE, FC_MODEL_OLS, FC_MODEL_THEILSEN,
-                                      FC_MODEL_HOLT, FC_MODEL_ENSEMBLE};
     return (fc_backtest_options){.every_days = 30, .horizons = horizons, .nhorizons = 3,
-                                 .models = models, .nmodels = 5, .windows = windows,
+                                 .models = fc_models_all, .nmodels = FC_NMODELS,
+                                 .windows = windows,
                                  .nwindows = 4, .bootstrap = FC_DEFAULT_BOOTSTRAP,
                                  .seed = FC_DEFAULT_SEED};
 }

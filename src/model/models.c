@@ -14,6 +14,9 @@ static const char *const names[FC_MODEL_COUNT] = {"pace", "ols", "theilsen", "ho
 const fc_model fc_ensemble_members[FC_ENSEMBLE_SIZE] = {FC_MODEL_PACE, FC_MODEL_THEILSEN,
                                                         FC_MODEL_HOLT};
 
+const fc_model fc_models_all[FC_NMODELS] = {FC_MODEL_PACE, FC_MODEL_OLS, FC_MODEL_THEILSEN,
+                                           FC_MODEL_HOLT, FC_MODEL_ENSEMBLE};
+
 const char *fc_model_name(fc_model m)
 {
     return m < FC_MODEL_COUNT ? names[m] : "?";

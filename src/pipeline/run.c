@@ -67,8 +67,6 @@ void fc_warning_log_destroy(fc_warning_log *log)
 
 void fc_run_defaults(fc_run_options *o)
 {
-    static const fc_model models[] = {FC_MODEL_PACE, FC_MODEL_OLS, FC_MODEL_THEILSEN,
-                                      FC_MODEL_HOLT, FC_MODEL_ENSEMBLE};
     static const int windows[] = {FC_DEFAULT_WINDOW_DAYS};
     static const double thresholds[] = {100};
     memset(o, 0, sizeof *o);
@@ -79,8 +77,8 @@ void fc_run_defaults(fc_run_options *o)
     o->forecast = (fc_forecast_options){.as_of = FC_NO_DAY,
                                         .horizon_days = FC_DEFAULT_HORIZON_DAYS,
                                         .step_days = FC_DEFAULT_STEP_DAYS,
-                                        .models = models,
-                                        .nmodels = sizeof models / sizeof models[0],
+                                        .models = fc_models_all,
+                                        .nmodels = FC_NMODELS,
                                         .windows = windows,
                                         .nwindows = 1,
                                         .thresholds = thresholds,
