@@ -38,6 +38,14 @@ PY
 # The same areas as a plain areas run.
 "$FRONTCAST" areas -q --control "$series" -o "$work/plain.csv"
 cmp -s "$work/plain.csv" "$work/out/areas.csv" && pass || fail "run's areas differ from frontcast areas"
+# One pipeline: the commands one by one give what run gives, file for file.
+"$FRONTCAST" forecast -q --control "$series" -o "$work/alone" &&
+    "$FRONTCAST" advance -q --control "$series" --cell 5 -o "$work/alone" &&
+    "$FRONTCAST" places -q --control "$series" -o "$work/alone" || fail "the commands alone"
+for f in projection.csv eta.csv places.csv calibration.csv arrival.tif projected-control.geojson \
+    projected-front.geojson places-timeline.csv places-timeline.geojson; do
+    cmp -s "$work/alone/$f" "$work/out/$f" && pass || fail "run's $f differs from its command's"
+done
 
 # Nothing new: nothing done.
 run -o "$work/out" 2>"$work/err" && grep -q "up to date (snapshots: $n reused, 0 computed)" "$work/err" \
