@@ -3,6 +3,7 @@
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,7 @@ typedef struct {
     fc_status status;
     const struct geod_geodesic *geod; /* edges are geodesics: split them first */
     size_t budget;                    /* points the split may still add */
+    struct fc_edge_memo *memo;        /* edges already split and projected; NULL: none */
 } transform_ctx;
 
 /* A bound on the length (m) of the geodesic from lon/lat a to b, from the
@@ -178,10 +180,243 @@ static int split_geodesics(const struct geod_geodesic *g, double **xy, size_t *n
     return 0;
 }
 
+/*
+ * The edge memo. A day's control map differs from the day before's in a
+ * few places, yet splitting its long edges along the geodesic and
+ * projecting the points took a third of the area engine's time. So each
+ * edge (its two lon/lat end points, bit for bit) keeps what it became: its
+ * first point and the points the split added, projected. Two generations,
+ * the snapshot being read and the one before (fc_geodesic_memo_next): an
+ * edge found in the older is carried into the newer, and the rest goes.
+ * The results are the same doubles as without the memo: the same
+ * functions computed them, from the same inputs.
+ */
+typedef struct edge_slot {
+    double key[4]; /* lon, lat of the start and of the end */
+    uint32_t off, n; /* n projected points (x, y) at pts[2 * off] */
+    bool used;
+} edge_slot;
+
+typedef struct edge_table {
+    edge_slot *slots;
+    size_t cap, count; /* cap: a power of two, or 0 */
+    double *pts;
+    size_t npts, ptcap;
+} edge_table;
+
+struct fc_edge_memo {
+    char *src, *dst; /* the transformation the points were projected with */
+    edge_table gen[2];
+    int cur;
+};
+
+static void table_clear(edge_table *t)
+{
+    if (t->slots)
+        memset(t->slots, 0, t->cap * sizeof *t->slots);
+    t->count = 0;
+    t->npts = 0;
+}
+
+static void table_free(edge_table *t)
+{
+    free(t->slots);
+    free(t->pts);
+    memset(t, 0, sizeof *t);
+}
+
+void fc_edge_memo_destroy(struct fc_edge_memo *m)
+{
+    if (!m)
+        return;
+    table_free(&m->gen[0]);
+    table_free(&m->gen[1]);
+    free(m->src);
+    free(m->dst);
+    free(m);
+}
+
+void fc_geodesic_memo_next(fc_worker *w)
+{
+    if (!w->edges && !(w->edges = calloc(1, sizeof *w->edges)))
+        return; /* no memo: slower, not wrong */
+    struct fc_edge_memo *m = w->edges;
+    m->cur ^= 1;
+    table_clear(&m->gen[m->cur]);
+}
+
+static uint64_t edge_hash(const double key[4])
+{
+    uint64_t h = 0x9e3779b97f4a7c15u, v;
+    for (int i = 0; i < 4; i++) {
+        memcpy(&v, &key[i], sizeof v);
+        h = (h ^ v) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+/* The slot of key in t: its own, or the empty one it would take. */
+static edge_slot *table_find(const edge_table *t, const double key[4])
+{
+    if (!t->cap)
+        return NULL;
+    for (size_t i = edge_hash(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        edge_slot *e = &t->slots[i];
+        if (!e->used || !memcmp(e->key, key, sizeof e->key))
+            return e;
+    }
+}
+
+/* Adds key with n points (x, y) to t; false when out of memory. */
+static bool table_add(edge_table *t, const double key[4], const double *pts, uint32_t n)
+{
+    if (2 * (t->count + 1) > t->cap) { /* at most half full */
+        edge_table bigger = {.cap = t->cap ? 2 * t->cap : 4096};
+        if (!(bigger.slots = calloc(bigger.cap, sizeof *bigger.slots)))
+            return false;
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slots[i].used)
+                *table_find(&bigger, t->slots[i].key) = t->slots[i];
+        free(t->slots);
+        t->slots = bigger.slots;
+        t->cap = bigger.cap;
+    }
+    if (t->npts + n > t->ptcap) {
+        size_t cap = t->ptcap ? 2 * t->ptcap : 8192;
+        while (cap < t->npts + n)
+            cap *= 2;
+        double *p = realloc(t->pts, 2 * cap * sizeof *p);
+        if (!p)
+            return false;
+        t->pts = p;
+        t->ptcap = cap;
+    }
+    edge_slot *e = table_find(t, key);
+    memcpy(e->key, key, sizeof e->key);
+    e->off = (uint32_t)t->npts;
+    e->n = n;
+    e->used = true;
+    memcpy(t->pts + 2 * t->npts, pts, 2 * n * sizeof *pts);
+    t->npts += n;
+    t->count++;
+    return true;
+}
+
+/* The edge a -> b split (by step) and projected into out (room for
+ * 2 * (1 + ceil(bound / step)) doubles): a, then the added points. Returns
+ * how many points. */
+static size_t split_edge(const transform_ctx *t, const double *a, const double *b, double step,
+                         double *out)
+{
+    size_t n = 0;
+    out[n * 2] = a[0];
+    out[n++ * 2 + 1] = a[1];
+    const double bound = geodesic_bound_m(a, b);
+    if (bound > step) {
+        struct geod_geodesicline line;
+        geod_inverseline(&line, t->geod, a[1], a[0], b[1], b[0],
+                         GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
+        if (line.s13 > step) {
+            const size_t k = (size_t)ceil(fmin(line.s13, bound) / step);
+            for (size_t j = 1; j < k; j++) {
+                double lat, lon;
+                geod_genposition(&line, GEOD_LONG_UNROLL, line.s13 * (double)j / (double)k,
+                                 &lat, &lon, NULL, NULL, NULL, NULL, NULL, NULL);
+                out[n * 2] = lon;
+                out[n++ * 2 + 1] = lat;
+            }
+        }
+    }
+    proj_trans_generic(t->pj, PJ_FWD, out, 2 * sizeof(double), n, out + 1, 2 * sizeof(double),
+                       n, NULL, 0, 0, NULL, 0, 0);
+    return n;
+}
+
+/* split_geodesics and the projection of one ring through the memo: 1 done,
+ * 0 when the ring is not for the memo (the split would exceed its budget
+ * and stretch its pieces), -1 out of memory. */
+static int transform_ring_memo(transform_ctx *t, double **pxy, size_t *pn)
+{
+    struct fc_edge_memo *m = t->memo;
+    const double *p = *pxy;
+    const size_t n = *pn;
+    const double step = FC_GEODESIC_STEP_M;
+    double extra = 0, most = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
+        if (bound > step) {
+            extra += ceil(bound / step);
+            most = fmax(most, ceil(bound / step));
+        }
+    }
+    if (extra > (double)t->budget || n < 2)
+        return 0;
+    double *out = malloc(2 * (n + (size_t)extra) * sizeof *out);
+    double *edge = malloc(2 * (1 + (size_t)most) * sizeof *edge);
+    edge_table *cur = &m->gen[m->cur], *prev = &m->gen[m->cur ^ 1];
+    size_t q = 0;
+    bool ok = out && edge;
+    for (size_t i = 0; ok && i + 1 < n; i++) {
+        const double *key = p + 2 * i; /* a and b: four doubles in a row */
+        const edge_slot *e = table_find(cur, key);
+        const double *pts;
+        uint32_t k;
+        if (e && e->used) {
+            pts = cur->pts + 2 * e->off;
+            k = e->n;
+        } else if ((e = table_find(prev, key)) && e->used) {
+            pts = prev->pts + 2 * e->off;
+            k = e->n;
+            ok = table_add(cur, key, pts, k);
+        } else {
+            k = (uint32_t)split_edge(t, key, key + 2, step, edge);
+            pts = edge;
+            ok = table_add(cur, key, pts, k);
+        }
+        memcpy(out + 2 * q, pts, 2 * k * sizeof *pts);
+        q += k;
+        if (i + 2 == n) { /* the last point: the first again in a ring */
+            if (!memcmp(p, p + 2 * (n - 1), 2 * sizeof *p)) {
+                memcpy(out + 2 * q, out, 2 * sizeof *out);
+            } else {
+                memcpy(out + 2 * q, p + 2 * (n - 1), 2 * sizeof *p);
+                proj_trans_generic(t->pj, PJ_FWD, out + 2 * q, 2 * sizeof(double), 1,
+                                   out + 2 * q + 1, 2 * sizeof(double), 1, NULL, 0, 0, NULL, 0,
+                                   0);
+            }
+            q++;
+        }
+    }
+    free(edge);
+    if (!ok) {
+        free(out);
+        return -1;
+    }
+    free(*pxy);
+    *pxy = out;
+    t->budget -= q - n < t->budget ? q - n : t->budget;
+    *pn = q;
+    return 1;
+}
+
 static int transform_ring(fc_worker *w, double **pxy, size_t *pn, void *user)
 {
     (void)w;
     transform_ctx *t = user;
+    int memo = t->geod && t->memo ? transform_ring_memo(t, pxy, pn) : 0;
+    if (memo < 0) {
+        t->status = FC_ERR_NOMEM;
+        return -1;
+    }
+    if (memo > 0) {
+        for (size_t i = 0; i < 2 * *pn; i++)
+            if (!isfinite((*pxy)[i])) {
+                t->status = FC_ERR_CRS;
+                return -1;
+            }
+        return 0;
+    }
     if (t->geod && split_geodesics(t->geod, pxy, pn, &t->budget) != 0) {
         t->status = FC_ERR_NOMEM;
         return -1;
@@ -198,6 +433,24 @@ static int transform_ring(fc_worker *w, double **pxy, size_t *pn, void *user)
     return 0;
 }
 
+/* The worker's memo when it has one (fc_geodesic_memo_next was called),
+ * made for the pair src -> dst: a memo of another pair starts again. */
+static struct fc_edge_memo *memo_for(fc_worker *w, const char *src, const char *dst)
+{
+    struct fc_edge_memo *m = w->edges;
+    if (!m)
+        return NULL;
+    if (m->src && !strcmp(m->src, src) && !strcmp(m->dst, dst))
+        return m;
+    table_clear(&m->gen[0]);
+    table_clear(&m->gen[1]);
+    free(m->src);
+    free(m->dst);
+    m->src = fc_strdup(src);
+    m->dst = fc_strdup(dst);
+    return m->src && m->dst ? m : NULL;
+}
+
 static fc_status reproject(fc_worker *w, const GEOSGeometry *g, const char *src_crs,
                            const char *dst_crs, const struct geod_geodesic *geod,
                            GEOSGeometry **out, fc_error *err)
@@ -209,7 +462,8 @@ static fc_status reproject(fc_worker *w, const GEOSGeometry *g, const char *src_
      * when there is a split (not on every output's reprojection). */
     const int npoints = geod ? GEOSGetNumCoordinates_r(w->geos, g) : 0;
     transform_ctx t = {pj, FC_OK, geod,
-                       SPLIT_BUDGET + SPLIT_PER_POINT * (size_t)(npoints > 0 ? npoints : 0)};
+                       SPLIT_BUDGET + SPLIT_PER_POINT * (size_t)(npoints > 0 ? npoints : 0),
+                       geod ? memo_for(w, src_crs, dst_crs) : NULL};
     *out = fc_geom_is_lineal(w, g) ? fc_geom_map_lines(w, g, transform_ring, &t)
                                    : fc_geom_map_rings(w, g, transform_ring, &t);
     if (!*out) {
@@ -245,7 +499,7 @@ fc_status fc_reproject_xy(fc_worker *w, const char *src_crs, const char *dst_crs
     PJ *pj = transformation(w, src_crs, dst_crs, err);
     if (!pj)
         return err ? err->code : FC_ERR_CRS;
-    transform_ctx t = {pj, FC_OK, NULL, 0};
+    transform_ctx t = {pj, FC_OK, NULL, 0, NULL};
     size_t m = n;
     if (transform_ring(w, &xy, &m, &t) != 0)
         return fc_error_set(err, FC_ERR_CRS, "coordinates cannot be transformed from the working CRS");

@@ -47,6 +47,7 @@ void fc_worker_destroy(fc_worker *w)
         free(w->cache[i].dst);
     }
     free(w->geo_crs);
+    fc_edge_memo_destroy(w->edges);
     if (w->proj)
         proj_context_destroy(w->proj);
     if (w->geos)

@@ -22,6 +22,12 @@ struct fc_worker {
     char *geo_crs;
     bool geo_crs_geographic;
     char geos_error[512];
+    /* Split and projected edges of the last two snapshots (geodesy.c):
+     * consecutive snapshots share most of their edges. NULL until used. */
+    struct fc_edge_memo *edges;
 };
+
+/* Frees w->edges (geodesy.c). */
+void fc_edge_memo_destroy(struct fc_edge_memo *m);
 
 #endif

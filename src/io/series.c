@@ -434,6 +434,8 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
     double t0 = fc_now();
     fc_layer layer = {0};
     fc_status st;
+    /* This snapshot shares most edges with the one this worker read before. */
+    fc_geodesic_memo_next(w);
     if (s->kind == FC_SERIES_DATE_FIELD) {
         st = layer_from_blobs(w, s, sn, &layer, err);
     } else if (s->kind == FC_SERIES_LAYERS) {

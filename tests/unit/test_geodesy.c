@@ -8,6 +8,7 @@
 #include "frontcast/load.h"
 
 #include <math.h>
+#include <string.h>
 
 static char big[1 << 20];
 
@@ -192,6 +193,66 @@ static void centre_round_trip(void)
     CHECK(!fc_equal_area_centre("EPSG:4326", &lon0, &lat0));
 }
 
+/* The edge memo gives the doubles the split and projection give without
+ * it: the same ring read three times (new, then from the memo, then with
+ * one vertex moved, so new and remembered edges mix), each compared bit
+ * for bit with a worker that has no memo. */
+static bool same_coords(GEOSContextHandle_t h, const GEOSGeometry *a, const GEOSGeometry *b)
+{
+    const GEOSGeometry *ra = GEOSGetExteriorRing_r(h, a), *rb = GEOSGetExteriorRing_r(h, b);
+    const GEOSCoordSequence *sa = GEOSGeom_getCoordSeq_r(h, ra), *sb = GEOSGeom_getCoordSeq_r(h, rb);
+    unsigned na = 0, nb = 0;
+    GEOSCoordSeq_getSize_r(h, sa, &na);
+    GEOSCoordSeq_getSize_r(h, sb, &nb);
+    if (na != nb || na < 4)
+        return false;
+    for (unsigned i = 0; i < na; i++) {
+        double xa, ya, xb, yb;
+        GEOSCoordSeq_getXY_r(h, sa, i, &xa, &ya);
+        GEOSCoordSeq_getXY_r(h, sb, i, &xb, &yb);
+        if (memcmp(&xa, &xb, sizeof xa) || memcmp(&ya, &yb, sizeof ya))
+            return false;
+    }
+    return true;
+}
+
+static void edge_memo(void)
+{
+    static const char *const rings[] = {
+        /* long edges (split) and short ones (not), a ring read twice */
+        "POLYGON((30 48,31.5 48,31.5 48.001,33 49.5,30.2 49.9,30 48))",
+        "POLYGON((30 48,31.5 48,31.5 48.001,33 49.5,30.2 49.9,30 48))",
+        "POLYGON((30 48,31.5 48,31.6 48.3,33 49.5,30.2 49.9,30 48))",
+    };
+    char crs[256];
+    fc_equal_area_crs(31, 48.5, crs, sizeof crs);
+    fc_worker *with = fc_worker_create(), *without = fc_worker_create();
+    if (!with || !without) {
+        CHECK(!"workers");
+        return;
+    }
+    GEOSContextHandle_t h = fc_worker_geos(with), h2 = fc_worker_geos(without);
+    for (size_t i = 0; i < sizeof rings / sizeof *rings; i++) {
+        fc_geodesic_memo_next(with);
+        GEOSGeometry *g = GEOSGeomFromWKT_r(h, rings[i]), *g2 = GEOSGeomFromWKT_r(h2, rings[i]);
+        GEOSGeometry *a = NULL, *b = NULL;
+        fc_error err;
+        CHECK(fc_reproject_geodesic(with, g, "OGC:CRS84", crs, &a, &err) == FC_OK);
+        CHECK(fc_reproject_geodesic(without, g2, "OGC:CRS84", crs, &b, &err) == FC_OK);
+        CHECK(a && b && same_coords(h, a, b));
+        int n = a ? GEOSGetNumCoordinates_r(h, a) : 0;
+        CHECK(n > 100); /* the long edges were split */
+        GEOSGeom_destroy_r(h, g);
+        GEOSGeom_destroy_r(h2, g2);
+        if (a)
+            GEOSGeom_destroy_r(h, a);
+        if (b)
+            GEOSGeom_destroy_r(h2, b);
+    }
+    fc_worker_destroy(with);
+    fc_worker_destroy(without);
+}
+
 int main(void)
 {
     centre_round_trip();
@@ -204,6 +265,7 @@ int main(void)
     polygon_with_hole(w);
     zone_in_web_mercator(w);
     oblasts_match_geodesic(w);
+    edge_memo();
     fc_worker_destroy(w);
     return check_exit("test_geodesy");
 }
