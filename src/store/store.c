@@ -20,8 +20,9 @@ struct fc_store {
 
 /* The layout's version (PRAGMA user_version). A store of an older one is a
  * cache of another shape: its tables are dropped and refilled from the
- * inputs. 2: a checksum beside every blob. */
-#define STORE_VERSION 2
+ * inputs. 2: a checksum beside every blob; 3: the checksum a word at a
+ * time. */
+#define STORE_VERSION 3
 
 static const char *const schema =
     "PRAGMA journal_mode=WAL;"
@@ -39,21 +40,41 @@ static const char *const drop_all =
     "DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS areas; DROP TABLE IF EXISTS gains;"
     "DROP TABLE IF EXISTS quarantine; DROP TABLE IF EXISTS blobs;";
 
+/* One word into the sum. */
+static uint64_t sum_word(uint64_t h, uint64_t v)
+{
+    return (h ^ v) * 0x100000001b3u;
+}
+
+/* The words of p (n bytes, the tail zero-padded) folded into h: a word at
+ * a time, as a run reads some hundred megabytes of blobs and a byte at a
+ * time cost it half a second. */
+static uint64_t sum_bytes(uint64_t h, const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, p + i, 8);
+        h = sum_word(h, v);
+    }
+    if (i < n) {
+        uint64_t v = 0;
+        memcpy(&v, p + i, n - i);
+        h = sum_word(h, v);
+    }
+    return sum_word(h, n); /* so that a zero tail is not the same as none */
+}
+
 /*
- * A blob's checksum (64-bit FNV-1a, as a signed SQLite integer). SQLite
- * checks its pages, not what is in them: a blob zeroed on disk (or by a
- * bad tool) keeps its size and reads back "fine". With the sum it reads
- * as missing, and is computed again.
+ * A blob's checksum (FNV-1a's step over 64-bit words, as a signed SQLite
+ * integer). SQLite checks its pages, not what is in them: a blob zeroed on
+ * disk (or by a bad tool) keeps its size and reads back "fine". With the
+ * sum it reads as missing, and is computed again.
  */
 static sqlite3_int64 blob_sum(const void *a, size_t na, const void *b, size_t nb)
 {
-    uint64_t h = 0xcbf29ce484222325u;
-    const unsigned char *p = a;
-    for (size_t i = 0; i < na; i++)
-        h = (h ^ p[i]) * 0x100000001b3u;
-    p = b;
-    for (size_t i = 0; i < nb; i++)
-        h = (h ^ p[i]) * 0x100000001b3u;
+    uint64_t h = sum_bytes(0xcbf29ce484222325u, a, na);
+    h = sum_bytes(h, b, nb);
     sqlite3_int64 out;
     memcpy(&out, &h, sizeof out);
     return out;
