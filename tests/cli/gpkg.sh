@@ -82,16 +82,25 @@ want=$(awk -F, 'NR > 1 && $2 != "ALL" && $4 > 0' "$out/areas.csv" | wc -l)
 # The same layers as a clean run over the same series.
 "$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
 python3 - "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" <<'PY' && pass || fail "incremental map layers differ from a clean run"
+# Feature by feature: every feature table, every column (geometry bytes
+# included), in fid order; and the styles.
 import sqlite3, sys
-def digest(path):
+def tables(path):
     db = sqlite3.connect(path)
-    return [db.execute('SELECT count(*), sum(length(geom)), group_concat(hex(geom), ""), '
-                       'group_concat(%s) FROM "%s" ORDER BY fid' % (cols, t)).fetchone()
-            for t, cols in (("control", "date || zone_id || controlled_km2 || ifnull(gained_km2, '')"),
-                            ("front_line", "date || length_km || ifnull(shift_mean_km, '')"),
-                            ("projected_control", "zone_id || valid_from || projected_km2"))]
-a, b = digest(sys.argv[1]), digest(sys.argv[2])
-assert a == b, [(x[:2], y[:2]) for x, y in zip(a, b)]
+    names = [r[0] for r in db.execute(
+        "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")]
+    out = {n: db.execute('SELECT * FROM "%s" ORDER BY fid' % n).fetchall() for n in names}
+    out["layer_styles"] = db.execute(
+        "SELECT f_table_name, styleName, styleQML, useAsDefault FROM layer_styles "
+        "ORDER BY f_table_name").fetchall()
+    return out
+a, b = tables(sys.argv[1]), tables(sys.argv[2])
+assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+assert len(a) == 8, sorted(a)  # seven feature layers and the styles
+for name in a:
+    assert len(a[name]) == len(b[name]), (name, len(a[name]), len(b[name]))
+    for i, (x, y) in enumerate(zip(a[name], b[name])):
+        assert x == y, (name, i, x[:4], y[:4])
 PY
 
 # 4. areas writes zones and control; wrong formats and targets are usage errors.
