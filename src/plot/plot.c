@@ -1,4 +1,5 @@
 /* Charts and the map (see plot.h). */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 
 #ifndef M_PI
@@ -34,6 +35,55 @@ static void set(cairo_t *cr, rgb c, double alpha)
     cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
 }
 
+/*
+ * SVG pictures keep their text as <text> elements, which a graphics desk
+ * can edit; cairo's SVG surface would write glyph outlines. While an SVG is
+ * drawn its surface carries an svg_texts (user data): text goes there, at
+ * the position, angle, size and colour cairo would have drawn it, and
+ * render() puts the elements in before </svg>, over the drawing.
+ */
+typedef struct svg_texts {
+    FILE *f; /* open_memstream on p, n */
+    char *p;
+    size_t n;
+} svg_texts;
+static const cairo_user_data_key_t svg_texts_key;
+
+static svg_texts *svg_sink(cairo_t *cr)
+{
+    return cairo_surface_get_user_data(cairo_get_target(cr), &svg_texts_key);
+}
+
+/* s as a <text> element with its baseline starting at the current point
+ * (user space); halo: the map labels' white outline under the letters. */
+static void svg_text(cairo_t *cr, svg_texts *t, double size, bool bold, const char *s, bool halo)
+{
+    double x, y, r = 0, g = 0, b = 0, a = 1;
+    cairo_get_current_point(cr, &x, &y);
+    cairo_user_to_device(cr, &x, &y);
+    cairo_matrix_t m;
+    cairo_get_matrix(cr, &m);
+    const double angle = atan2(m.yx, m.xx) * 180 / M_PI, scale = hypot(m.xx, m.yx);
+    cairo_pattern_get_rgba(cairo_get_source(cr), &r, &g, &b, &a);
+    fprintf(t->f, "<text x=\"%.2f\" y=\"%.2f\" font-family=\"%s\" font-size=\"%.2f\"", x, y,
+            FONT, size * scale);
+    if (bold)
+        fputs(" font-weight=\"bold\"", t->f);
+    fprintf(t->f, " fill=\"#%02x%02x%02x\"", (int)lround(r * 255), (int)lround(g * 255),
+            (int)lround(b * 255));
+    if (a < 1)
+        fprintf(t->f, " fill-opacity=\"%.3g\"", a);
+    if (halo)
+        fputs(" stroke=\"#ffffff\" stroke-opacity=\"0.85\" stroke-width=\"3\""
+              " stroke-linejoin=\"round\" paint-order=\"stroke\"",
+              t->f);
+    if (fabs(angle) > 1e-9)
+        fprintf(t->f, " transform=\"rotate(%.4g %.2f %.2f)\"", angle, x, y);
+    fputs(">", t->f);
+    fc_markup_text(t->f, s);
+    fputs("</text>\n", t->f);
+}
+
 /* Text anchored at (x, y): ax, ay in {0, 0.5, 1} align left/centre/right
  * and top/middle/baseline. */
 static void text(cairo_t *cr, double x, double y, double size, bool bold, double ax, double ay,
@@ -45,7 +95,13 @@ static void text(cairo_t *cr, double x, double y, double size, bool bold, double
     cairo_text_extents_t e;
     cairo_text_extents(cr, s, &e);
     cairo_move_to(cr, x - ax * e.x_advance, y + (1 - ay) * size * 0.75 - (ay == 0.5 ? size * 0.375 : 0));
-    cairo_show_text(cr, s);
+    svg_texts *t = svg_sink(cr);
+    if (t) {
+        svg_text(cr, t, size, bold, s, false);
+        cairo_new_path(cr);
+    } else {
+        cairo_show_text(cr, s);
+    }
 }
 
 static void month_label(fc_day d, char *buf, size_t n, bool year_only)
@@ -505,7 +561,7 @@ static void png_text(FILE *f, const char *key, const char *text)
 /* m's picture into f with its metadata: after a PNG's header chunk, or
  * inside the SVG element. Anything unexpected: the bytes as cairo made them. */
 static void write_with_meta(FILE *f, const membuf *m, bool svg, const picture_meta *pm,
-                            const fc_plot_options *o)
+                            const fc_plot_options *o, const svg_texts *texts)
 {
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     size_t cut = 0;
@@ -538,7 +594,16 @@ static void write_with_meta(FILE *f, const membuf *m, bool svg, const picture_me
         fc_markup_text(f, o->source);
         fprintf(f, ". Made with frontcast %s.</desc>", fc_version());
     }
-    fwrite(m->p + cut, 1, m->n - cut, f);
+    size_t end = m->n; /* the texts go before the closing </svg> */
+    for (size_t i = m->n; svg && texts && texts->n && i >= cut + 6; i--)
+        if (memcmp(m->p + i - 6, "</svg>", 6) == 0) {
+            end = i - 6;
+            break;
+        }
+    fwrite(m->p + cut, 1, end - cut, f);
+    if (svg && texts && end < m->n)
+        fwrite(texts->p, 1, texts->n, f);
+    fwrite(m->p + end, 1, m->n - end, f);
 }
 
 /* Draws into dir/name.png (scaled by dpi/96) and dir/name.svg, atomically,
@@ -555,6 +620,9 @@ static fc_status render(const char *dir, const char *name, const picture_meta *p
         cairo_surface_t *surf = fmt ? cairo_svg_surface_create_for_stream(membuf_write, &m, w, h)
                                     : cairo_image_surface_create(CAIRO_FORMAT_ARGB32,
                                                                  (int)lround(w * s), (int)lround(h * s));
+        svg_texts texts = {0};
+        if (fmt && (texts.f = open_memstream(&texts.p, &texts.n)) != NULL)
+            cairo_surface_set_user_data(surf, &svg_texts_key, &texts, NULL);
         cairo_t *cr = cairo_create(surf);
         if (!fmt)
             cairo_scale(cr, s, s);
@@ -573,17 +641,20 @@ static fc_status render(const char *dir, const char *name, const picture_meta *p
         cairo_surface_destroy(surf);
         if (cs == CAIRO_STATUS_SUCCESS && m.failed)
             cs = CAIRO_STATUS_NO_MEMORY;
+        if (texts.f && fclose(texts.f) != 0 && cs == CAIRO_STATUS_SUCCESS)
+            cs = CAIRO_STATUS_NO_MEMORY;
         fc_atomic a;
         if (cs != CAIRO_STATUS_SUCCESS)
             st = fc_error_set(err, FC_ERR_IO, "%s: %s", file, cairo_status_to_string(cs));
         if (st == FC_OK)
             st = fc_atomic_begin(file, true, &a, err);
         if (st == FC_OK) {
-            write_with_meta(a.f, &m, fmt == 1, pm, o);
+            write_with_meta(a.f, &m, fmt == 1, pm, o, &texts);
             st = fc_atomic_commit(&a, err);
             fc_atomic_abort(&a);
         }
         free(m.p);
+        free(texts.p);
     }
     return st;
 }
@@ -920,6 +991,13 @@ static void text_halo(cairo_t *cr, const fc_label *l, double alpha)
                            l->bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, l->size);
     cairo_move_to(cr, l->x, l->y + l->size * 0.75); /* as text() with ay = 0 */
+    svg_texts *t = svg_sink(cr);
+    if (t) {
+        set(cr, C_BLACK, alpha);
+        svg_text(cr, t, l->size, l->bold, l->text, true);
+        cairo_new_path(cr);
+        return;
+    }
     cairo_text_path(cr, l->text);
     set(cr, C_WHITE, 0.85);
     cairo_set_line_width(cr, 3);

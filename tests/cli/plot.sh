@@ -37,9 +37,17 @@ assert size(d + "/map.png") == (800, 600) and size(d + "/map-front.png") == (800
 for svg in glob.glob(d + "/*.svg"):
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg"), svg
-# The ETA sentence and the data source are in the chart.
-s = open(d + "/chart-UA-14.svg").read()
-assert "glyph" in s or "<text" in s
+# The SVGs keep their words as <text> a graphics desk can edit, not glyph
+# outlines: the chart's headline, the map's place labels (with their halo).
+ns = "{http://www.w3.org/2000/svg}"
+def texts(path):
+    return ["".join(t.itertext()) for t in ET.parse(path).getroot().iter(ns + "text")]
+for svg in glob.glob(d + "/*.svg"):
+    assert "glyph" not in open(svg).read() and texts(svg), svg
+assert any(t.startswith("Donetsk: 100% at this pace by") for t in texts(d + "/chart-UA-14.svg"))
+assert any("Data: SYNTHETIC DEMO DATA" in t for t in texts(d + "/chart-UA-14.svg"))
+labels = [t for t in ET.parse(d + "/map.svg").getroot().iter(ns + "text") if t.get("stroke")]
+assert any("(fictional)" in "".join(t.itertext()) for t in labels), [t.text for t in labels]
 # Every picture says what it is: PNG text chunks (each chunk's CRC checked
 # here with zlib), SVG <title> and <desc>.
 import zlib
