@@ -59,6 +59,9 @@ bool cli_parse_int_list(const char *s, int min, int max_v, int *out, size_t max,
 bool cli_parse_real_list(const char *s, double min, double max_v, double *out, size_t max,
                          size_t *n);
 
+/* How many of each of --oo, --lco and --dsco. */
+#define CLI_MAX_GDAL_OPTIONS 16
+
 /* Where the area series comes from: zones and control (computed), or an
  * areas CSV written by `frontcast areas`. */
 typedef struct cli_inputs {
@@ -68,6 +71,8 @@ typedef struct cli_inputs {
     int threads;
     double tile_km;
     bool progress; /* --progress: also when stderr is not a terminal */
+    /* --oo, --lco, --dsco: NULL-terminated lists for fc_gdal_options */
+    const char *gdal[3][CLI_MAX_GDAL_OPTIONS + 1];
 } cli_inputs;
 
 /* Sets c->progress (after -q is parsed): on a terminal a line rewritten in
@@ -82,7 +87,8 @@ const char *cli_zones_credit(const cli_inputs *in, char *buf, size_t size);
 /* getopt_long codes and entries of the input options, for every command. */
 enum {
     CLI_OPT_ZONES = 300, CLI_OPT_ZONE_ID, CLI_OPT_ZONE_NAME, CLI_OPT_CONTROL, CLI_OPT_PATTERN,
-    CLI_OPT_DATE_FIELD, CLI_OPT_TILE, CLI_OPT_AREAS, CLI_OPT_PROGRESS
+    CLI_OPT_DATE_FIELD, CLI_OPT_TILE, CLI_OPT_AREAS, CLI_OPT_PROGRESS, CLI_OPT_OO, CLI_OPT_LCO,
+    CLI_OPT_DSCO
 };
 #define CLI_INPUT_LONGOPTS                                                   \
     {"zones", required_argument, NULL, CLI_OPT_ZONES},                       \
@@ -93,6 +99,9 @@ enum {
     {"date-field", required_argument, NULL, CLI_OPT_DATE_FIELD},             \
     {"tile-km", required_argument, NULL, CLI_OPT_TILE},                      \
     {"progress", no_argument, NULL, CLI_OPT_PROGRESS},                       \
+    {"oo", required_argument, NULL, CLI_OPT_OO},                             \
+    {"lco", required_argument, NULL, CLI_OPT_LCO},                           \
+    {"dsco", required_argument, NULL, CLI_OPT_DSCO},                         \
     {"threads", required_argument, NULL, 'j'}
 /* The help text of those options. */
 void cli_print_input_help(void);

@@ -234,6 +234,13 @@ void cli_print_input_help(void)
            "  --progress             show progress also when stderr is not a terminal (a\n"
            "                         log): GDAL's \"0...10...20...100 - done.\"\n"
            "  --tile-km K            overlay tile size in km (default 40; a speed knob only)\n"
+           "  --oo NAME=VALUE        a GDAL open option for every input read through GDAL\n"
+           "                         (GeoJSON too, then), as ogr2ogr's -oo; repeatable\n"
+           "  --lco NAME=VALUE       a GDAL layer creation option for the vector outputs\n"
+           "                         (GeoJSON, GeoPackage), winning over frontcast's own,\n"
+           "                         e.g. COORDINATE_PRECISION=5; repeatable\n"
+           "  --dsco NAME=VALUE      a GDAL dataset creation option, e.g. VERSION=1.2 for a\n"
+           "                         GeoPackage; repeatable\n"
            "\n");
 }
 
@@ -248,6 +255,27 @@ int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in)
     case CLI_OPT_DATE_FIELD: in->series_opts.date_field = arg; return 1;
     case CLI_OPT_AREAS: in->areas = arg; return 1;
     case CLI_OPT_PROGRESS: in->progress = true; return 1;
+    case CLI_OPT_OO:
+    case CLI_OPT_LCO:
+    case CLI_OPT_DSCO: {
+        static const char *const flag[] = {"--oo", "--lco", "--dsco"};
+        const int k = c - CLI_OPT_OO;
+        size_t n = 0;
+        while (in->gdal[k][n])
+            n++;
+        if (n == CLI_MAX_GDAL_OPTIONS)
+            return -cli_usage_error(cmd, "%s: at most %d of them", flag[k], CLI_MAX_GDAL_OPTIONS);
+        in->gdal[k][n] = arg;
+        /* GDAL hears of them now, before anything is read. */
+        fc_error err;
+        if (fc_gdal_options(in->gdal[0], in->gdal[1], in->gdal[2], &err) != FC_OK) {
+            in->gdal[k][n] = NULL;
+            return err.code == FC_ERR_ARG
+                       ? -cli_usage_error(cmd, "%s wants NAME=VALUE, not '%s'", flag[k], arg)
+                       : -cli_fail(&err);
+        }
+        return 1;
+    }
     case 'j':
         if (!cli_parse_int(arg, 1, 1024, &in->threads))
             return -cli_usage_error(cmd, "-j wants a number of threads, not '%s'", arg);

@@ -44,7 +44,8 @@ fc_status fc_read_layer(fc_worker *w, const char *path, const char *layer_name,
                         bool with_attributes, fc_layer *out, fc_error *err)
 {
     bool handled = false;
-    if (!layer_name && fc_is_geojson_path(path) && !fc_is_virtual_path(path)) {
+    if (!layer_name && fc_is_geojson_path(path) && !fc_is_virtual_path(path) &&
+        !fc_ogr_has_open_options()) {
         fc_status st = fc_geojson_read(w, path, with_attributes, out, &handled, err);
         if (st != FC_OK || handled)
             return st;

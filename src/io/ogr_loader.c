@@ -104,6 +104,35 @@ const char *fc_dependency_versions(char *buf, size_t size)
     return buf;
 }
 
+/* Whether the user gave open options: then even GeoJSON goes through OGR,
+ * which is what they are for. Set once, before any reading. */
+static bool user_open_options;
+
+bool fc_ogr_has_open_options(void)
+{
+    return user_open_options;
+}
+
+fc_status fc_gdal_options(const char *const *open_options, const char *const *lco,
+                          const char *const *dsco, fc_error *err)
+{
+    const bool any = (open_options && *open_options) || (lco && *lco) || (dsco && *dsco);
+    if (!any)
+        return FC_OK; /* nothing to tell GDAL: no need to load it */
+    for (const char *const *lists[] = {open_options, lco, dsco}, *const **l = lists;
+         l < lists + 3; l++)
+        for (const char *const *o = *l; o && *o; o++)
+            if (!strchr(*o, '=') || **o == '=')
+                return fc_error_set(err, FC_ERR_ARG, "GDAL option '%s' is not NAME=VALUE", *o);
+    const fc_ogr_api *a = fc_ogr(err);
+    if (!a)
+        return err->code;
+    fc_status st = a->set_options(open_options, lco, dsco, err);
+    if (st == FC_OK)
+        user_open_options = open_options && *open_options;
+    return st;
+}
+
 fc_status fc_ogr_layer_names(const char *path, char ***names, int *n, fc_error *err)
 {
     const fc_ogr_api *a = fc_ogr(err);

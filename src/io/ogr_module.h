@@ -20,8 +20,8 @@
 #include "frontcast/frontcast.h"
 #include "frontcast/vector.h"
 
-#define FC_OGR_API_VERSION 5
-#define FC_OGR_API_SYMBOL "fc_ogr_api_v5"
+#define FC_OGR_API_VERSION 6
+#define FC_OGR_API_SYMBOL "fc_ogr_api_v6"
 
 /* One feature as OGR read it. */
 typedef struct fc_ogr_feature {
@@ -79,6 +79,12 @@ typedef struct fc_ogr_api {
                             size_t **wkb_size, int32_t **value, size_t *n, fc_error *err);
     /* GDAL's release name, e.g. "3.6.2". Static. */
     const char *(*gdal_version)(void);
+    /* The user's GDAL options (NULL-terminated "NAME=VALUE" lists, copied;
+     * NULL: none), for every later read and write: open options, layer
+     * creation options (before a layer's own, so that they win) and dataset
+     * creation options. Not thread-safe: set before any reading. */
+    fc_status (*set_options)(const char *const *open_options, const char *const *lco,
+                             const char *const *dsco, fc_error *err);
 } fc_ogr_api;
 
 /* The plug-in, loaded on first use (thread-safe). NULL with err set when it

@@ -11,6 +11,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <gdal.h>
 #include <gdal_alg.h>
@@ -52,6 +53,38 @@ static void layer_free(fc_ogr_layer *l)
     memset(l, 0, sizeof *l);
 }
 
+/* The user's options (set_options), CSL lists owned here. */
+static char **user_oo, **user_lco, **user_dsco;
+
+static fc_status set_options(const char *const *oo, const char *const *lco,
+                             const char *const *dsco, fc_error *err)
+{
+    CSLDestroy(user_oo);
+    CSLDestroy(user_lco);
+    CSLDestroy(user_dsco);
+    user_oo = CSLDuplicate((CSLConstList)oo);
+    user_lco = CSLDuplicate((CSLConstList)lco);
+    user_dsco = CSLDuplicate((CSLConstList)dsco);
+    if ((oo && *oo && !user_oo) || (lco && *lco && !user_lco) || (dsco && *dsco && !user_dsco))
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    return FC_OK;
+}
+
+/* first's entries, then those of second whose names first does not set:
+ * GDAL takes the first value of a name. Newly allocated (CSLDestroy). */
+static char **merge_options(char **first, const char *const *second)
+{
+    char **out = CSLDuplicate(first);
+    for (const char *const *o = second; o && *o; o++) {
+        const char *eq = strchr(*o, '=');
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - *o) : (int)strlen(*o), *o);
+        if (!CSLFetchNameValue(first, name))
+            out = CSLAddString(out, *o);
+    }
+    return out;
+}
+
 /* Open options for a layer of points: a CSV's coordinate columns (other
  * drivers pass over options they do not know). */
 static const char *const point_open_options[] = {
@@ -62,7 +95,10 @@ static GDALDatasetH open_vector_with(const char *path, const char *const *option
 {
     pthread_once(&gdal_once, gdal_register);
     CPLErrorReset();
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, options, NULL);
+    char **oo = merge_options(user_oo, options);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+                                 (const char *const *)oo, NULL);
+    CSLDestroy(oo);
     /* A missing file inside a /vsizip/ (say) is GDAL's "not recognised":
      * say what it is. (Opened, not stat'ed: VSIStatBufL wants stat64.) */
     VSILFILE *probe = !ds && strncmp(path, "/vsi", 4) == 0 ? VSIFOpenL(path, "rb") : NULL;
@@ -314,8 +350,10 @@ static fc_status prepare_layer(GDALDatasetH ds, const char *path, OGRSpatialRefe
             return write_fail(err, path, "cannot empty a table to replace its rows");
     } else {
         CPLErrorReset(); /* a table that is not there is no error */
+        char **lco = merge_options(user_lco, l->lco);
         layer = GDALDatasetCreateLayer(ds, l->name, l->geometry == FC_GEOM_NONE ? NULL : srs,
-                                       gtypes[l->geometry], (char **)l->lco);
+                                       gtypes[l->geometry], lco);
+        CSLDestroy(lco);
         if (!layer)
             return write_fail(err, path, "cannot create layer");
     }
@@ -444,7 +482,7 @@ static fc_status write_dataset(const char *path, const char *driver, bool existi
         }
     } else {
         GDALDriverH drv = GDALGetDriverByName(driver);
-        ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+        ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, user_dsco) : NULL;
         if (!ds) {
             st = write_fail(err, path, drv ? "cannot create" : "no such OGR driver");
             goto cleanup;
@@ -589,7 +627,7 @@ static const char *gdal_version(void)
 }
 
 /* The one symbol the loader looks up. */
-__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v5 = {
+__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v6 = {
     .version = FC_OGR_API_VERSION,
     .read = read_layer,
     .layer_free = layer_free,
@@ -598,4 +636,5 @@ __attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v5 = {
     .write_raster = write_raster,
     .polygonize = polygonize,
     .gdal_version = gdal_version,
+    .set_options = set_options,
 };

@@ -178,7 +178,8 @@ static fc_status read_ogr(const char *path, fc_places **out, fc_error *err)
 fc_status fc_places_read(const char *path, fc_places **out, fc_error *err)
 {
     *out = NULL;
-    fc_status st = fc_is_geojson_path(path) && !fc_is_virtual_path(path)
+    fc_status st = fc_is_geojson_path(path) && !fc_is_virtual_path(path) &&
+                           !fc_ogr_has_open_options()
                        ? read_geojson(path, out, err)
                        : read_ogr(path, out, err);
     if (st != FC_OK)

@@ -35,6 +35,10 @@ void fc_layer_clear(fc_worker *w, fc_layer *layer);
 fc_status fc_ogr_read(fc_worker *w, const char *path, const char *layer_name,
                       bool with_attributes, fc_layer *out, fc_error *err);
 
+/* Whether fc_gdal_options set open options (the fast GeoJSON reader then
+ * steps aside). */
+bool fc_ogr_has_open_options(void);
+
 /* Names of all layers of an OGR source. *names newly allocated, free each
  * and the array. */
 fc_status fc_ogr_layer_names(const char *path, char ***names, int *n, fc_error *err);

@@ -116,4 +116,41 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_D
 expect_error "zones.zip/nothere.geojson: no such file" "$work/none.csv" -- \
     "$FRONTCAST" areas -q --zones "/vsizip/$work/zones.zip/nothere.geojson" -o "$work/none.csv"
 
+# GDAL options as ogr2ogr takes them. --oo: zones whose codes sit in a
+# nested object are read only with GeoJSON's FLATTEN_NESTED_ATTRIBUTES
+# (OGR then reads the GeoJSON, not the fast reader), and give the bundled
+# zones' areas.
+python3 - "$zones" "$work/nested.geojson" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d["features"]:
+    p = f["properties"]
+    f["properties"] = {"meta": {"code": p["zone_id"], "label": p["name"]}}
+json.dump(d, open(sys.argv[2], "w"))
+PY
+nested=(--zones "$work/nested.geojson" --zone-id-field meta_code --zone-name-field meta_label)
+expect_error "nested.geojson: no zone id field 'meta_code' \(fields: meta\)" "$work/nested.csv" -- \
+    "$FRONTCAST" areas -q "${nested[@]}" -o "$work/nested.csv"
+"$FRONTCAST" areas -q --oo FLATTEN_NESTED_ATTRIBUTES=YES "${nested[@]}" -o "$work/nested.csv" &&
+    cmp -s "$work/nested.csv" "$work/plain.csv" && pass || fail "--oo FLATTEN_NESTED_ATTRIBUTES=YES"
+# --lco: the GeoJSON's coordinates rounded to 3 decimals (RFC 7946's
+# default here: 7); --dsco: a GeoPackage of version 1.3 (user_version).
+"$FRONTCAST" areas -q --lco COORDINATE_PRECISION=3 -o "$work/lco.geojson" &&
+    "$FRONTCAST" areas -q --dsco VERSION=1.3 -o "$work/dsco.gpkg" || fail "--lco/--dsco runs"
+python3 - "$work/lco.geojson" "$work/dsco.gpkg" <<'PY' && pass || fail "--lco/--dsco did not reach GDAL"
+import json, sqlite3, sys
+def points(c):
+    if isinstance(c[0], (int, float)):
+        yield c
+    else:
+        for x in c:
+            yield from points(x)
+decimals = {len(repr(v).split(".")[1]) for f in json.load(open(sys.argv[1]))["features"]
+            if f["geometry"] for p in points(f["geometry"]["coordinates"]) for v in p if "." in repr(v)}
+assert max(decimals) == 3, decimals
+assert sqlite3.connect(sys.argv[2]).execute("PRAGMA user_version").fetchone()[0] == 10300
+PY
+expect_usage "$FRONTCAST" areas --oo FLATTEN_NESTED_ATTRIBUTES
+expect_usage "$FRONTCAST" areas --lco =3
+
 finish
