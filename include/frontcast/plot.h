@@ -73,6 +73,26 @@ void fc_chart_xy(const fc_chart_frame *f, fc_day day, double pct, double *px, do
 typedef struct fc_map_frame {
     double scale, ox, oy;   /* px = ox + x * scale, py = oy - y * scale */
 } fc_map_frame;
+/* The animation of the front: FC_ANIMATION_FILE in the output folder, one
+ * frame of FC_ANIMATION_WIDTH x FC_ANIMATION_HEIGHT pixels per step. */
+#define FC_ANIMATION_FILE "front.gif"
+#define FC_ANIMATION_WIDTH 800
+#define FC_ANIMATION_HEIGHT 600
+#define FC_DEFAULT_ANIMATION_EVERY_DAYS 7
+
+/*
+ * Writes dir/FC_ANIMATION_FILE (atomically): a looping GIF with a frame per
+ * every_days from the first snapshot (each the last snapshot on or before
+ * its date; the last snapshot closes it, held for three seconds), showing
+ * the zones, the control area and its front line, the snapshot's date (on
+ * the picture, and in a comment block "frontcast frame YYYY-MM-DD" before
+ * the frame), the source and credits; the demo's stamp where o->synthetic.
+ * *nframes: how many frames.
+ */
+fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                            const fc_plot_options *o, int every_days, const char *dir,
+                            size_t *nframes, fc_error *err);
+
 /* What the run's report page shows (fc_write_report). */
 typedef struct fc_report_data {
     const fc_plot_data *plot;          /* zones, areas, the forecast's model and window, advance */

@@ -27,6 +27,8 @@ static void help(void)
            "                    without overlaps (equal-area projection, scale bar, legend,\n"
            "                    attribution)\n"
            "  map-front         the same, zoomed on where the front is expected to move\n"
+           "  " FC_ANIMATION_FILE "         with --animate: the control area and its front line, a\n"
+           "                    frame every --every days over the series, dated\n"
            "Pictures of the synthetic demo series are stamped as such.\n"
            "\n");
     cli_print_input_help();
@@ -41,6 +43,8 @@ static void help(void)
            "                         --holder \"Russian forces\" (default: \"controlled\")\n"
            "  --width PX, --height PX  at 96 dpi (default 1200 x 700); --dpi N scales the PNGs\n"
            "  --all-charts           a chart for every zone, also those that did not move\n"
+           "  --animate              also " FC_ANIMATION_FILE " (%d x %d), a frame every --every DAYS\n"
+           "                         (default %d)\n"
            "  -o, --output DIR       (default out/)\n"
            "  -q, --quiet\n"
            "\n"
@@ -49,12 +53,14 @@ static void help(void)
            "      --holder \"Russian forces\" --as-of 2025-11-26\n"
            "\n"
            "Exit status: 0 success, 1 error, 2 wrong options.\n",
-           FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_HORIZON_DAYS, FC_DEFAULT_MAP_STEP_DAYS, FC_DEFAULT_CELL_M / 1000);
+           FC_DEFAULT_WINDOW_DAYS, FC_DEFAULT_HORIZON_DAYS, FC_DEFAULT_MAP_STEP_DAYS,
+           FC_DEFAULT_CELL_M / 1000, FC_ANIMATION_WIDTH, FC_ANIMATION_HEIGHT,
+           FC_DEFAULT_ANIMATION_EVERY_DAYS);
 }
 
 int cmd_plot(int argc, char **argv)
 {
-    enum { O_SOURCE = 256, O_HOLDER, O_WIDTH, O_HEIGHT, O_DPI, O_ALL_CHARTS };
+    enum { O_SOURCE = 256, O_HOLDER, O_WIDTH, O_HEIGHT, O_DPI, O_ALL_CHARTS, O_ANIMATE, O_EVERY };
     static const struct option longopts[] = {
         CLI_INPUT_LONGOPTS,
         CLI_ADVANCE_LONGOPTS,
@@ -64,6 +70,8 @@ int cmd_plot(int argc, char **argv)
         {"height", required_argument, NULL, O_HEIGHT},
         {"dpi", required_argument, NULL, O_DPI},
         {"all-charts", no_argument, NULL, O_ALL_CHARTS},
+        {"animate", no_argument, NULL, O_ANIMATE},
+        {"every", required_argument, NULL, O_EVERY},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -73,7 +81,8 @@ int cmd_plot(int argc, char **argv)
     cli_common common = {0};
     fc_plot_options po = {1200, 700, 96, NULL, NULL, false, NULL, false};
     fc_advance_options ao = fc_advance_defaults();
-    int dpi = 96;
+    int dpi = 96, every = FC_DEFAULT_ANIMATION_EVERY_DAYS;
+    bool animate = false;
     opterr = 0;
     optind = 1;
     int c;
@@ -89,6 +98,11 @@ int cmd_plot(int argc, char **argv)
         case O_SOURCE: po.source = optarg; break;
         case O_HOLDER: po.holder = optarg; break;
         case O_ALL_CHARTS: po.all_charts = true; break;
+        case O_ANIMATE: animate = true; break;
+        case O_EVERY:
+            if (!cli_parse_int(optarg, 1, 3650, &every))
+                return cli_usage_error(cmd, "--every wants days from 1 to 3650, not '%s'", optarg);
+            break;
         case O_WIDTH:
             if (!cli_parse_int(optarg, 200, 10000, &po.width))
                 return cli_usage_error(cmd, "--width wants 200 to 10000 pixels, not '%s'", optarg);
@@ -153,8 +167,13 @@ int cmd_plot(int argc, char **argv)
         po.synthetic = fc_series_synthetic(series);
         st = fc_plot_all(w, &pd, &po, output, &err);
     }
+    size_t nframes = 0;
+    if (st == FC_OK && animate)
+        st = fc_plot_animation(w, zs, series, &po, every, output, &nframes, &err);
     if (st == FC_OK && !common.quiet)
         fprintf(stderr, "frontcast: charts, gains and map in %s/ (PNG and SVG)\n", output);
+    if (st == FC_OK && animate && !common.quiet)
+        fprintf(stderr, "frontcast: %s/" FC_ANIMATION_FILE ": %zu frames\n", output, nframes);
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
     if (now)
         GEOSGeom_destroy_r(fc_worker_geos(w), now);

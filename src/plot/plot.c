@@ -11,10 +11,12 @@
 
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <gif_lib.h>
 #include <zlib.h>
 
 #include "frontcast/export.h"
 #include "frontcast/plot.h"
+#include "frontcast/spatial.h"
 #include "geo/geom.h"
 #include "geo/worker.h"
 #include "plot/markup.h"
@@ -1327,5 +1329,223 @@ fc_status fc_plot_all(fc_worker *w, const fc_plot_data *d, const fc_plot_options
         free(fronts);
     }
     free(adv);
+    return st;
+}
+
+/* ---- the animation ------------------------------------------------------ */
+
+/* A palette for the frames: the pictures' own colours exactly, then a
+ * 6 x 6 x 6 cube and greys for what antialiasing mixes of them. */
+typedef struct gif_palette {
+    GifColorType colours[256];
+    uint8_t lut[1 << 15]; /* 5 bits of red, green, blue -> the nearest colour */
+} gif_palette;
+
+static void palette_init(gif_palette *p)
+{
+    static const rgb exact[] = {HEX(0xFFFFFF), HEX(0xEEEEEE), HEX(0x999999), HEX(0xD55E00),
+                                HEX(0x000000), HEX(0x0072B2), HEX(0xE69F00)};
+    int n = 0;
+    for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+        p->colours[n++] = (GifColorType){(GifByteType)lround(exact[i].r * 255),
+                                         (GifByteType)lround(exact[i].g * 255),
+                                         (GifByteType)lround(exact[i].b * 255)};
+    for (int r = 0; r < 6; r++)
+        for (int g = 0; g < 6; g++)
+            for (int b = 0; b < 6; b++)
+                p->colours[n++] = (GifColorType){(GifByteType)(r * 51), (GifByteType)(g * 51),
+                                                 (GifByteType)(b * 51)};
+    for (int k = 0; n < 256; k++, n++) {
+        const GifByteType v = (GifByteType)(8 + k * 8);
+        p->colours[n] = (GifColorType){v, v, v};
+    }
+    for (int c = 0; c < 1 << 15; c++) {
+        const int r = (c >> 10 << 3) + 4, g = ((c >> 5 & 31) << 3) + 4, b = ((c & 31) << 3) + 4;
+        int best = 0, dist = 1 << 30;
+        for (int k = 0; k < 256; k++) {
+            const int dr = r - p->colours[k].Red, dg = g - p->colours[k].Green,
+                      db = b - p->colours[k].Blue, d = dr * dr + dg * dg + db * db;
+            if (d < dist) {
+                dist = d;
+                best = k;
+            }
+        }
+        p->lut[c] = (uint8_t)best;
+    }
+}
+
+static int gif_write(GifFileType *gif, const GifByteType *data, int len)
+{
+    return (int)fwrite(data, 1, (size_t)len, gif->UserData);
+}
+
+/* One frame: the zones, the control area and its front line on date. */
+static void draw_frame(cairo_t *cr, fc_worker *w, const fc_zoneset *zs, const fc_map_frame *f,
+                       const GEOSGeometry *control, const GEOSGeometry *front, fc_day date,
+                       const fc_plot_options *o, int wd, int ht)
+{
+    set(cr, C_WHITE, 1);
+    cairo_paint(cr);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    for (size_t z = 0; z < zs->n; z++) {
+        polygon_path(w, cr, f, zs->zones[z].geom);
+        set(cr, C_LIGHT, 1);
+        cairo_fill(cr);
+    }
+    if (control) {
+        polygon_path(w, cr, f, control);
+        set(cr, C_VERMILLION, 1);
+        cairo_fill(cr);
+    }
+    for (size_t z = 0; z < zs->n; z++) {
+        polygon_path(w, cr, f, zs->zones[z].geom);
+        set(cr, C_GREY, 1);
+        cairo_set_line_width(cr, 0.6);
+        cairo_stroke(cr);
+    }
+    if (front) {
+        set(cr, C_BLACK, 1);
+        cairo_set_line_width(cr, 1.6);
+        int parts = GEOSGetNumGeometries_r(w->geos, front);
+        for (int i = 0; i < parts; i++) {
+            path_ctx p = {cr, f};
+            fc_geom_each_line(w, GEOSGetGeometryN_r(w->geos, front, i), ring_path, &p);
+            cairo_stroke(cr);
+        }
+    }
+    char day[11], buf[400];
+    fc_date_format(date, day);
+    set(cr, C_BLACK, 1);
+    if (o->holder)
+        snprintf(buf, sizeof buf, "Held by %s, and the front line", o->holder);
+    else
+        snprintf(buf, sizeof buf, "The controlled area and the front line");
+    text(cr, 16, 12, 13, true, 0, 0, buf);
+    snprintf(buf, sizeof buf, "Data: %s", o->source);
+    text(cr, 16, 30, 11, false, 0, 0, buf);
+    text(cr, wd - 16, ht - 40, 28, true, 1, 1, day);
+    set(cr, C_GREY, 1);
+    snprintf(buf, sizeof buf, "%s. Made with frontcast.", o->zones_credit ? o->zones_credit : "");
+    text(cr, 16, ht - 18, 8, false, 0, 0, buf);
+    if (o->synthetic)
+        stamp(cr, wd, ht);
+}
+
+fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                            const fc_plot_options *in, int every_days, const char *dir,
+                            size_t *nframes, fc_error *err)
+{
+    *nframes = 0;
+    const size_t n = fc_series_count(series);
+    if (n == 0)
+        return fc_error_set(err, FC_ERR_EMPTY, "no snapshot to animate");
+    fc_plot_options o = *in;
+    if (o.synthetic)
+        o.source = FC_SYNTHETIC_STAMP;
+    else if (!o.source)
+        o.source = "control layer";
+    const int wd = FC_ANIMATION_WIDTH, ht = FC_ANIMATION_HEIGHT;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/" FC_ANIMATION_FILE, dir);
+    gif_palette *pal = malloc(sizeof *pal);
+    uint8_t *pixels = malloc((size_t)wd * (size_t)ht);
+    fc_frontier *frontier = NULL;
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, wd, ht);
+    fc_status st = pal && pixels && cairo_surface_status(surf) == CAIRO_STATUS_SUCCESS
+                       ? fc_ensure_dir(dir, err)
+                       : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK)
+        st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, NULL, &frontier, err);
+    fc_atomic a = {0};
+    if (st == FC_OK)
+        st = fc_atomic_begin(path, true, &a, err);
+    GifFileType *gif = NULL;
+    int gerr = 0;
+    if (st == FC_OK) {
+        palette_init(pal);
+        gif = EGifOpen(a.f, gif_write, &gerr);
+        if (gif) /* comments, delays and the loop are GIF89a's */
+            EGifSetGifVersion(gif, true);
+        ColorMapObject *map = gif ? GifMakeMapObject(256, pal->colours) : NULL;
+        /* The whole animation loops (NETSCAPE2.0, 0: for ever). */
+        static const GifByteType loop[] = {1, 0, 0};
+        if (!map || EGifPutScreenDesc(gif, wd, ht, 8, 0, map) == GIF_ERROR ||
+            EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
+            EGifPutExtensionBlock(gif, 11, "NETSCAPE2.0") == GIF_ERROR ||
+            EGifPutExtensionBlock(gif, 3, loop) == GIF_ERROR ||
+            EGifPutExtensionTrailer(gif) == GIF_ERROR)
+            st = fc_error_set(err, FC_ERR_IO, "%s: cannot write the GIF: %s", path,
+                              GifErrorString(gif ? gif->Error : gerr));
+        GifFreeMapObject(map);
+    }
+    cairo_t *cr = st == FC_OK ? cairo_create(surf) : NULL;
+    const fc_map_frame f = fc_map_frame_for(w, zs, wd, ht, 96);
+    /* Frame dates every every_days from the first snapshot, each showing the
+     * last snapshot on or before it; the last snapshot closes the film. */
+    const fc_day first = fc_series_date(series, 0), last = fc_series_date(series, n - 1);
+    size_t i = 0;
+    for (fc_day d = first; st == FC_OK; d += every_days) {
+        const bool final = d >= last;
+        if (final)
+            d = last;
+        while (i + 1 < n && fc_series_date(series, i + 1) <= d)
+            i++;
+        GEOSGeometry *control = NULL, *front = NULL;
+        st = fc_series_read(series, i, w, zs->crs, NULL, &control, NULL, err);
+        if (st == FC_OK)
+            st = fc_front_line(w, frontier, control, FC_FRONT_MIN_LENGTH_M, &front, err);
+        if (st == FC_OK) {
+            draw_frame(cr, w, zs, &f, control, front, fc_series_date(series, i), &o, wd, ht);
+            cairo_surface_flush(surf);
+            const unsigned char *px = cairo_image_surface_get_data(surf);
+            const int stride = cairo_image_surface_get_stride(surf);
+            for (int y = 0; y < ht; y++)
+                for (int x = 0; x < wd; x++) {
+                    uint32_t v;
+                    memcpy(&v, px + (size_t)y * (size_t)stride + 4 * (size_t)x, 4);
+                    pixels[(size_t)y * (size_t)wd + (size_t)x] =
+                        pal->lut[(v >> 19 & 31) << 10 | (v >> 11 & 31) << 5 | (v >> 3 & 31)];
+                }
+            /* Each frame says its date (a comment block), and shows for a
+             * fifth of a second; the last for three. */
+            char note[64], day[11];
+            fc_date_format(fc_series_date(series, i), day);
+            snprintf(note, sizeof note, "frontcast frame %s", day);
+            GraphicsControlBlock gcb = {.DisposalMode = DISPOSAL_UNSPECIFIED,
+                                        .DelayTime = final ? 300 : 20,
+                                        .TransparentColor = NO_TRANSPARENT_COLOR};
+            GifByteType ext[4];
+            EGifGCBToExtension(&gcb, ext);
+            bool ok = EGifPutComment(gif, note) != GIF_ERROR &&
+                      EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, 4, ext) != GIF_ERROR &&
+                      EGifPutImageDesc(gif, 0, 0, wd, ht, false, NULL) != GIF_ERROR;
+            for (int y = 0; ok && y < ht; y++)
+                ok = EGifPutLine(gif, pixels + (size_t)y * (size_t)wd, wd) != GIF_ERROR;
+            if (!ok)
+                st = fc_error_set(err, FC_ERR_IO, "%s: cannot write the GIF: %s", path,
+                                  GifErrorString(gif->Error));
+            else
+                (*nframes)++;
+        }
+        if (control)
+            GEOSGeom_destroy_r(w->geos, control);
+        if (front)
+            GEOSGeom_destroy_r(w->geos, front);
+        if (final)
+            break;
+    }
+    if (gif && EGifCloseFile(gif, &gerr) == GIF_ERROR && st == FC_OK)
+        st = fc_error_set(err, FC_ERR_IO, "%s: cannot write the GIF: %s", path,
+                          GifErrorString(gerr));
+    if (st == FC_OK)
+        st = fc_atomic_commit(&a, err);
+    fc_atomic_abort(&a);
+    if (cr)
+        cairo_destroy(cr);
+    cairo_surface_destroy(surf);
+    fc_frontier_destroy(w, frontier);
+    free(pixels);
+    free(pal);
     return st;
 }

@@ -71,6 +71,47 @@ for svg in glob.glob(d + "/*.svg"):
     ns = "{http://www.w3.org/2000/svg}"
     assert root.find(ns + "title").text and "Data: SYNTHETIC" in root.find(ns + "desc").text, svg
 PY
+# The animation: a GIF89a that loops, a frame every --every days from the
+# first snapshot (the last snapshot on or before each date) and the last
+# snapshot to close, each frame's date in the comment block before it,
+# read back here block by block (and by GDAL, a band per frame).
+"$FRONTCAST" plot -q --width 400 --height 300 --animate --every 28 -o "$work/anim" || fail "plot --animate"
+python3 - "$work/anim/front.gif" "$GEODATA/demo-control" <<'PY' && pass || fail "front.gif"
+import datetime, glob, os, re, struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:6] == b"GIF89a" and b"NETSCAPE2.0" in b[:1000], b[:6]
+w, h, flags = struct.unpack("<HHB", b[6:11])
+assert (w, h) == (800, 600), (w, h)
+pos = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+frames, notes = 0, []
+while b[pos] != 0x3B:
+    if b[pos] == 0x21:  # an extension: its sub-blocks
+        label, pos, data = b[pos + 1], pos + 2, b""
+        while b[pos]:
+            data, pos = data + b[pos + 1:pos + 1 + b[pos]], pos + 1 + b[pos]
+        pos += 1
+        if label == 0xFE:
+            notes.append(data.decode())
+    else:  # an image: descriptor, LZW code size, sub-blocks
+        assert b[pos] == 0x2C, hex(b[pos])
+        frames, pos = frames + 1, pos + 11
+        while b[pos]:
+            pos += 1 + b[pos]
+        pos += 1
+days = sorted(datetime.date(*map(int, re.search(r"(\d{4})(\d\d)(\d\d)", os.path.basename(f)).groups()))
+              for f in glob.glob(sys.argv[2] + "/*.geojson"))
+want, d = [], days[0]
+while True:
+    final = d >= days[-1]
+    d = days[-1] if final else d
+    want.append(max(x for x in days if x <= d))
+    if final:
+        break
+    d += datetime.timedelta(days=28)
+assert frames == len(want) == len(notes), (frames, len(want), len(notes))
+assert notes == ["frontcast frame %s" % x for x in want], (notes, want)
+PY
+[ "$(gdalinfo "$work/anim/front.gif" 2>/dev/null | grep -c '^Band')" -ge 7 ] && pass || fail "GDAL reads front.gif"
 "$FRONTCAST" plot -q --width 400 --height 300 --all-charts -o "$work/all" &&
     [ "$(ls "$work"/all/chart-UA-*.png | wc -l)" -eq 27 ] && pass || fail "plot --all-charts: a chart per zone"
 # --holder names who holds the mapped area (the legend; the map's description).
