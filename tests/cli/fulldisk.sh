@@ -49,7 +49,10 @@ cp -r "$work/run" "$work/before"
 biggest=$(find "$work/before" -type f ! -name 'map*.svg' -printf '%s\n' | sort -n | tail -1)
 svg=$(stat -c %s "$work/before/map.svg" "$work/before/map-front.svg" | sort -n | head -1)
 lim=$(((biggest + svg) / 2048))
-[ "$svg" -gt $((biggest * 3 / 2)) ] && pass || fail "the map SVGs are not by far the largest outputs"
+# (A fifth larger at least, so that the limit falls clear of both: the
+# demo's map SVGs are 4.7-5.9 MB with their text as <text>, the next
+# largest output 3.3 MB.)
+[ "$svg" -gt $((biggest * 6 / 5)) ] && pass || fail "the map SVGs are not the largest outputs by a fifth"
 limited $lim "$FRONTCAST" run -q -o "$work/run" --window 90 2>"$work/err"
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "^frontcast: error: .*map.svg" "$work/err" && pass || { fail "run on a full disk: exit $rc"; cat "$work/err"; }
