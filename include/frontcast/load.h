@@ -121,6 +121,12 @@ const char *fc_series_path(const fc_series *s);
  * series' folder or file name (the whole path for "dir/") in buf.
  * Returns given or buf. */
 const char *fc_series_source_name(const fc_series *s, const char *given, char *buf, size_t size);
+/* Who holds the mapped area, when the source says it: given if not NULL,
+ * else, for a series whose folder or file is named after a known source
+ * (any case), its holder ("deepstate": "Russian forces", the territory
+ * DeepStateMap maps as occupied); NULL when unknown (pictures then say
+ * "controlled"). Static or given. */
+const char *fc_series_holder(const fc_series *s, const char *given);
 size_t fc_series_count(const fc_series *s);
 fc_day fc_series_date(const fc_series *s, size_t i);
 /* Where snapshot i comes from, for messages: a file, or "file:layer". Owned by s. */

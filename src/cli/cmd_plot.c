@@ -40,7 +40,8 @@ static void help(void)
            "  --cell KM              the map's arrival grid (default %g)\n"
            "  --source TEXT          names the data in titles (default: the control folder)\n"
            "  --holder TEXT          who holds the mapped area, for the map's legend, e.g.\n"
-           "                         --holder \"Russian forces\" (default: \"controlled\")\n"
+           "                         --holder \"Russian forces\" (default: from the source\n"
+           "                         where known, a DeepStateMap folder's; else \"controlled\")\n"
            "  --width PX, --height PX  at 96 dpi (default 1200 x 700); --dpi N scales the PNGs\n"
            "  --all-charts           a chart for every zone, also those that did not move\n"
            "  --animate              also " FC_ANIMATION_FILE " (%d x %d), a frame every --every DAYS\n"
@@ -165,6 +166,7 @@ int cmd_plot(int argc, char **argv)
         fc_plot_data pd = {zs, table, fc, ao.model, ao.window_days, now, adv};
         po.source = fc_series_source_name(series, po.source, source, sizeof source);
         po.synthetic = fc_series_synthetic(series);
+        po.holder = fc_series_holder(series, po.holder);
         st = fc_plot_all(w, &pd, &po, output, &err);
     }
     size_t nframes = 0;

@@ -1,4 +1,5 @@
 #define _DEFAULT_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,7 +9,6 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
-#include "frontcast/load.h"
 #include "frontcast/load.h"
 #include "geo/worker.h"
 #include "io/read.h"
@@ -454,6 +454,24 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
         st = fc_error_set(err, FC_ERR_EMPTY, "%s: the control layer has no polygons", sn->source);
     }
     return st;
+}
+
+const char *fc_series_holder(const fc_series *s, const char *given)
+{
+    static const struct {
+        const char *name, *holder;
+    } known[] = {{"deepstate", "Russian forces"}};
+    if (given)
+        return given;
+    char lower[1024];
+    const char *path = fc_series_path(s), *name = fc_basename(path);
+    snprintf(lower, sizeof lower, "%s", *name ? name : path); /* as fc_series_source_name */
+    for (char *c = lower; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+        if (strstr(lower, known[k].name))
+            return known[k].holder;
+    return NULL;
 }
 
 const char *fc_series_source_name(const fc_series *s, const char *given, char *buf, size_t size)

@@ -638,7 +638,8 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     if (st == FC_OK) {
         char source[256];
         fc_plot_options po = {1200, 700, 96,
-                              fc_series_source_name(series, o->source, source, sizeof source), o->zones_credit, false, o->holder,
+                              fc_series_source_name(series, o->source, source, sizeof source), o->zones_credit, false,
+                              fc_series_holder(series, o->holder),
                               fc_series_synthetic(series)};
         size_t inow = 0;
         if (o->plots)

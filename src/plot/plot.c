@@ -971,6 +971,9 @@ static void legend_box(size_t nsteps, int ht, double b[4])
     b[3] = b[1] + 30 + 18.0 * (double)(nsteps + 3);
 }
 
+/* The map's top band: the title and the method's line. */
+#define MAP_TOP_PX 46
+
 /* The scale bar: 50, 100 or 200 km..., about a tenth of the width or
  * more, 40 px from the right and 50 from the bottom. Its length in km;
  * b: the box of the bar and its label above it, {x0, y0, x1, y1}. */
@@ -1068,7 +1071,7 @@ static size_t map_labels(cairo_t *cr, fc_worker *w, const fc_plot_data *d,
     double obstacles[2][4];
     legend_box(a ? a->nsteps : 0, ht, obstacles[0]);
     scale_bar(f, wd, ht, obstacles[1]);
-    const double frame[4] = {4, 34, wd - 4, ht - 32}; /* below the title, above the credits */
+    const double frame[4] = {4, MAP_TOP_PX, wd - 4, ht - 32}; /* below the title, above the credits */
     fc_place_labels(l, n, frame, (const double(*)[4])obstacles, 2);
     return n;
 }
@@ -1168,7 +1171,7 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     /* title, legend, scale bar, attribution, over white bands (a zoomed
      * map runs under them) */
     set(cr, C_WHITE, 1);
-    cairo_rectangle(cr, 0, 0, wd, 36);
+    cairo_rectangle(cr, 0, 0, wd, MAP_TOP_PX);
     cairo_rectangle(cr, 0, ht - 32, wd, 32);
     cairo_fill(cr);
     char asof[11], buf[400];
@@ -1177,7 +1180,18 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
              m->box ? "The active front, closer in" : "Where the front is going", o->source, asof,
              fc_model_name(d->model), d->window_days);
     set(cr, C_BLACK, 1);
-    text(cr, 20, 14, 15, true, 0, 0, buf);
+    text(cr, 20, 10, 15, true, 0, 0, buf);
+    /* The method, in one line under the title. */
+    if (a && a->arrival)
+        snprintf(buf, sizeof buf,
+                 "Method: each zone's projected area (%s over the last %d days; 80%% bands "
+                 "calibrated on past forecasts), spread along the front by its local speed "
+                 "(fast marching on %g km cells).",
+                 fc_model_name(d->model), d->window_days, a->arrival->grid.cell_m / 1000);
+    else
+        snprintf(buf, sizeof buf, "Method: the control area as of %s.", asof);
+    set(cr, C_BLACK, 0.7);
+    text(cr, 20, 30, 10, false, 0, 0, buf);
     double box[4];
     legend_box(nsteps, ht, box);
     const double lx = box[0] + 8, ly = box[1] + 8;

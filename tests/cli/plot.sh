@@ -118,6 +118,20 @@ PY
 "$FRONTCAST" plot -q --width 800 --height 500 --horizon 180 --step 60 --holder "Russian forces" \
     -o "$work/h" && grep -aq "Held by Russian forces as of" "$work/h/map.png" && pass ||
     fail "plot --holder"
+# ...and, without it, the source does where known: a DeepStateMap folder.
+mkdir -p "$work/deepstate"
+cp "$GEODATA"/demo-control/*.geojson "$work/deepstate/"
+"$FRONTCAST" plot -q --width 800 --height 500 --horizon 180 --step 60 --control "$work/deepstate" \
+    -o "$work/h2" && grep -aq "Held by Russian forces as of" "$work/h2/map.png" && pass ||
+    fail "the holder from a DeepStateMap folder's name"
+grep -aq "Held by" "$work/p/map.png" && fail "a holder for a series of no known source" || pass
+# The method in one line under the map's title.
+python3 - "$work/h/map.svg" <<'PY' && pass || fail "the map's method line"
+import sys, xml.etree.ElementTree as ET
+t = ["".join(e.itertext()) for e in ET.parse(sys.argv[1]).getroot().iter("{http://www.w3.org/2000/svg}text")]
+m = [x for x in t if x.startswith("Method: ")]
+assert len(m) == 1 and "pace over the last 180 days" in m[0] and "fast marching" in m[0], m
+PY
 expect_usage "$FRONTCAST" plot --width 10
 expect_usage "$FRONTCAST" plot --areas x.csv
 finish
