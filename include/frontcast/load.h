@@ -156,17 +156,20 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
                          fc_error *err);
 
 /*
- * GDAL options, as ogr2ogr takes them (-oo, -lco, -dsco): NULL-terminated
- * lists of "NAME=VALUE" (NULL: none) for every later read through OGR (open
- * options: GeoJSON is then read by OGR too, not by the fast reader) and
- * every vector output written through OGR (layer creation options, which
- * win over frontcast's own, and dataset creation options). Process-wide,
- * like GDAL's own configuration: set before reading anything. An option
- * without '=' is FC_ERR_ARG; options a driver does not know are passed
- * over by GDAL.
+ * GDAL options, as ogr2ogr takes them (-oo, -lco, -dsco, -t_srs):
+ * NULL-terminated lists of "NAME=VALUE" (NULL: none) for every later read
+ * through OGR (open options: GeoJSON is then read by OGR too, not by the
+ * fast reader) and every vector output written through OGR (layer creation
+ * options, which win over frontcast's own, and dataset creation options);
+ * t_srs (NULL: WGS84 lon/lat) the CRS vector outputs are written in (RFC
+ * 7946 GeoJSON is lon/lat whatever it says: GDAL reprojects it back unless
+ * the layer option RFC7946=NO is given). Process-wide, like GDAL's own
+ * configuration: set before reading anything. An option without '=' is
+ * FC_ERR_ARG, a t_srs GDAL does not know FC_ERR_CRS; options a driver does
+ * not know are passed over by GDAL.
  */
 fc_status fc_gdal_options(const char *const *open_options, const char *const *lco,
-                          const char *const *dsco, fc_error *err);
+                          const char *const *dsco, const char *t_srs, fc_error *err);
 
 /* Named places. The bundled places file (in the geodata folder): every command's default. */
 #define FC_DEFAULT_PLACES "ukraine-places.geojson"

@@ -73,6 +73,7 @@ typedef struct cli_inputs {
     bool progress; /* --progress: also when stderr is not a terminal */
     /* --oo, --lco, --dsco: NULL-terminated lists for fc_gdal_options */
     const char *gdal[3][CLI_MAX_GDAL_OPTIONS + 1];
+    const char *t_srs; /* --t_srs */
 } cli_inputs;
 
 /* Sets c->progress (after -q is parsed): on a terminal a line rewritten in
@@ -88,7 +89,7 @@ const char *cli_zones_credit(const cli_inputs *in, char *buf, size_t size);
 enum {
     CLI_OPT_ZONES = 300, CLI_OPT_ZONE_ID, CLI_OPT_ZONE_NAME, CLI_OPT_CONTROL, CLI_OPT_PATTERN,
     CLI_OPT_DATE_FIELD, CLI_OPT_TILE, CLI_OPT_AREAS, CLI_OPT_PROGRESS, CLI_OPT_OO, CLI_OPT_LCO,
-    CLI_OPT_DSCO
+    CLI_OPT_DSCO, CLI_OPT_T_SRS
 };
 #define CLI_INPUT_LONGOPTS                                                   \
     {"zones", required_argument, NULL, CLI_OPT_ZONES},                       \
@@ -102,6 +103,7 @@ enum {
     {"oo", required_argument, NULL, CLI_OPT_OO},                             \
     {"lco", required_argument, NULL, CLI_OPT_LCO},                           \
     {"dsco", required_argument, NULL, CLI_OPT_DSCO},                         \
+    {"t_srs", required_argument, NULL, CLI_OPT_T_SRS},                       \
     {"threads", required_argument, NULL, 'j'}
 /* The help text of those options. */
 void cli_print_input_help(void);

@@ -241,6 +241,9 @@ void cli_print_input_help(void)
            "                         e.g. COORDINATE_PRECISION=5; repeatable\n"
            "  --dsco NAME=VALUE      a GDAL dataset creation option, e.g. VERSION=1.2 for a\n"
            "                         GeoPackage; repeatable\n"
+           "  --t_srs CRS            the vector outputs in this CRS (default WGS84 lon/lat),\n"
+           "                         e.g. EPSG:32637 for a GeoPackage; GeoJSON stays lon/lat\n"
+           "                         (RFC 7946) unless also --lco RFC7946=NO\n"
            "\n");
 }
 
@@ -268,10 +271,22 @@ int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in)
         in->gdal[k][n] = arg;
         /* GDAL hears of them now, before anything is read. */
         fc_error err;
-        if (fc_gdal_options(in->gdal[0], in->gdal[1], in->gdal[2], &err) != FC_OK) {
+        if (fc_gdal_options(in->gdal[0], in->gdal[1], in->gdal[2], in->t_srs, &err) != FC_OK) {
             in->gdal[k][n] = NULL;
             return err.code == FC_ERR_ARG
                        ? -cli_usage_error(cmd, "%s wants NAME=VALUE, not '%s'", flag[k], arg)
+                       : -cli_fail(&err);
+        }
+        return 1;
+    }
+    case CLI_OPT_T_SRS: {
+        fc_error err;
+        in->t_srs = arg;
+        if (fc_gdal_options(in->gdal[0], in->gdal[1], in->gdal[2], in->t_srs, &err) != FC_OK) {
+            in->t_srs = NULL;
+            return err.code == FC_ERR_CRS
+                       ? -cli_usage_error(cmd, "--t_srs wants a CRS GDAL knows (EPSG:32637, a WKT "
+                                               "or PROJ string), not '%s'", arg)
                        : -cli_fail(&err);
         }
         return 1;

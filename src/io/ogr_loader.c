@@ -114,9 +114,9 @@ bool fc_ogr_has_open_options(void)
 }
 
 fc_status fc_gdal_options(const char *const *open_options, const char *const *lco,
-                          const char *const *dsco, fc_error *err)
+                          const char *const *dsco, const char *t_srs, fc_error *err)
 {
-    const bool any = (open_options && *open_options) || (lco && *lco) || (dsco && *dsco);
+    const bool any = (open_options && *open_options) || (lco && *lco) || (dsco && *dsco) || t_srs;
     if (!any)
         return FC_OK; /* nothing to tell GDAL: no need to load it */
     for (const char *const *lists[] = {open_options, lco, dsco}, *const **l = lists;
@@ -127,7 +127,7 @@ fc_status fc_gdal_options(const char *const *open_options, const char *const *lc
     const fc_ogr_api *a = fc_ogr(err);
     if (!a)
         return err->code;
-    fc_status st = a->set_options(open_options, lco, dsco, err);
+    fc_status st = a->set_options(open_options, lco, dsco, t_srs, err);
     if (st == FC_OK)
         user_open_options = open_options && *open_options;
     return st;

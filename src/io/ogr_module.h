@@ -82,9 +82,11 @@ typedef struct fc_ogr_api {
     /* The user's GDAL options (NULL-terminated "NAME=VALUE" lists, copied;
      * NULL: none), for every later read and write: open options, layer
      * creation options (before a layer's own, so that they win) and dataset
-     * creation options. Not thread-safe: set before any reading. */
+     * creation options; and t_srs (NULL: WGS84 lon/lat), the CRS vector
+     * outputs are written in (any definition OSRSetFromUserInput takes).
+     * Not thread-safe: set before any reading. */
     fc_status (*set_options)(const char *const *open_options, const char *const *lco,
-                             const char *const *dsco, fc_error *err);
+                             const char *const *dsco, const char *t_srs, fc_error *err);
 } fc_ogr_api;
 
 /* The plug-in, loaded on first use (thread-safe). NULL with err set when it

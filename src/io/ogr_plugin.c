@@ -53,20 +53,37 @@ static void layer_free(fc_ogr_layer *l)
     memset(l, 0, sizeof *l);
 }
 
-/* The user's options (set_options), CSL lists owned here. */
+/* The user's options (set_options), owned here. */
 static char **user_oo, **user_lco, **user_dsco;
+static OGRSpatialReferenceH user_srs; /* NULL: WGS84 */
 
 static fc_status set_options(const char *const *oo, const char *const *lco,
-                             const char *const *dsco, fc_error *err)
+                             const char *const *dsco, const char *t_srs, fc_error *err)
 {
+    pthread_once(&gdal_once, gdal_register);
     CSLDestroy(user_oo);
     CSLDestroy(user_lco);
     CSLDestroy(user_dsco);
+    if (user_srs)
+        OSRRelease(user_srs);
+    user_srs = NULL;
     user_oo = CSLDuplicate((CSLConstList)oo);
     user_lco = CSLDuplicate((CSLConstList)lco);
     user_dsco = CSLDuplicate((CSLConstList)dsco);
     if ((oo && *oo && !user_oo) || (lco && *lco && !user_lco) || (dsco && *dsco && !user_dsco))
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (t_srs) {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        user_srs = OSRNewSpatialReference(NULL);
+        if (user_srs && OSRSetFromUserInput(user_srs, t_srs) != OGRERR_NONE) {
+            OSRRelease(user_srs);
+            user_srs = NULL;
+        }
+        CPLPopErrorHandler();
+        if (!user_srs)
+            return fc_error_set(err, FC_ERR_CRS, "--t_srs: not a CRS GDAL knows: '%s'", t_srs);
+        OSRSetAxisMappingStrategy(user_srs, OAMS_TRADITIONAL_GIS_ORDER);
+    }
     return FC_OK;
 }
 
@@ -378,7 +395,8 @@ static fc_status prepare_layer(GDALDatasetH ds, const char *path, OGRSpatialRefe
 
 /* Adds l's rows to ds. */
 static fc_status add_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenceH srs,
-                           const fc_vector_layer *l, bool existing, fc_error *err)
+                           OGRCoordinateTransformationH ct, const fc_vector_layer *l,
+                           bool existing, fc_error *err)
 {
     OGRLayerH layer = NULL;
     int *map = calloc((size_t)l->nfields + 1, sizeof *map);
@@ -418,7 +436,14 @@ static fc_status add_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenc
         }
         if (l->wkb && l->wkb[r]) {
             OGRGeometryH g = NULL;
-            if (OGR_G_CreateFromWkbEx(l->wkb[r], NULL, &g, l->wkb_size[r]) == OGRERR_NONE)
+            if (OGR_G_CreateFromWkbEx(l->wkb[r], NULL, &g, l->wkb_size[r]) == OGRERR_NONE &&
+                ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
+                OGR_G_DestroyGeometry(g);
+                OGR_F_Destroy(f);
+                st = write_fail(err, path, "cannot transform a geometry to --t_srs");
+                break;
+            }
+            if (g)
                 OGR_F_SetGeometryDirectly(f, l->geometry == FC_GEOM_POLYGONS ? OGR_G_ForceToMultiPolygon(g)
                                              : l->geometry == FC_GEOM_LINES  ? OGR_G_ForceToMultiLineString(g)
                                                                              : g);
@@ -495,8 +520,14 @@ static fc_status write_dataset(const char *path, const char *driver, bool existi
     srs = OSRNewSpatialReference(NULL);
     OSRSetWellKnownGeogCS(srs, "WGS84");
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    /* The geometry comes in lon/lat; --t_srs writes it in another CRS. */
+    OGRCoordinateTransformationH ct = user_srs ? OCTNewCoordinateTransformation(srs, user_srs) : NULL;
+    if (user_srs && !ct)
+        st = write_fail(err, path, "no transformation to --t_srs");
     for (size_t i = 0; i < nlayers && st == FC_OK; i++)
-        st = add_layer(ds, path, srs, &layers[i], existing, err);
+        st = add_layer(ds, path, user_srs ? user_srs : srs, ct, &layers[i], existing, err);
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
     if (transaction && st == FC_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = write_fail(err, path, "cannot commit");
     else if (transaction && st != FC_OK)

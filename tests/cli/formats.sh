@@ -116,6 +116,7 @@ python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_D
 expect_error "zones.zip/nothere.geojson: no such file" "$work/none.csv" -- \
     "$FRONTCAST" areas -q --zones "/vsizip/$work/zones.zip/nothere.geojson" -o "$work/none.csv"
 
+sqlv() { ogrinfo -ro -q "$1" -sql "$2" 2>/dev/null | awk -F' = ' '/ = / {print $2; exit}'; }
 # GDAL options as ogr2ogr takes them. --oo: zones whose codes sit in a
 # nested object are read only with GeoJSON's FLATTEN_NESTED_ATTRIBUTES
 # (OGR then reads the GeoJSON, not the fast reader), and give the bundled
@@ -150,6 +151,17 @@ decimals = {len(repr(v).split(".")[1]) for f in json.load(open(sys.argv[1]))["fe
 assert max(decimals) == 3, decimals
 assert sqlite3.connect(sys.argv[2]).execute("PRAGMA user_version").fetchone()[0] == 10300
 PY
+# --t_srs: a GeoPackage in UTM 37N, its layers of that CRS, and the same
+# geometry as ogr2ogr -t_srs makes of the lon/lat one (total area of the
+# control features, in the GeoPackage's own SQL).
+"$FRONTCAST" areas -q --t_srs EPSG:32637 -o "$work/utm.gpkg" && "$FRONTCAST" areas -q -o "$work/wgs.gpkg" &&
+    ogr2ogr -q -f GPKG -t_srs EPSG:32637 "$work/ref.gpkg" "$work/wgs.gpkg" control || fail "--t_srs runs"
+[ "$(sqlv "$work/utm.gpkg" "SELECT count(*) AS n FROM gpkg_contents WHERE srs_id = 32637")" = 2 ] && pass ||
+    fail "--t_srs: the layers are not in EPSG:32637"
+area() { ogrinfo -ro -q -dialect SQLite -sql "SELECT SUM(ST_Area(geom)) AS a FROM control" "$1" | awk -F' = ' '/ = / {print $2}'; }
+[ -n "$(area "$work/utm.gpkg")" ] && [ "$(area "$work/utm.gpkg")" = "$(area "$work/ref.gpkg")" ] && pass ||
+    fail "--t_srs geometry differs from ogr2ogr's: $(area "$work/utm.gpkg") vs $(area "$work/ref.gpkg")"
+expect_usage "$FRONTCAST" areas --t_srs EPSG:999999
 expect_usage "$FRONTCAST" areas --oo FLATTEN_NESTED_ATTRIBUTES
 expect_usage "$FRONTCAST" areas --lco =3
 
