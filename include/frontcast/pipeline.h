@@ -23,6 +23,7 @@
 #include "frontcast/export.h"
 #include "frontcast/forecast.h"
 #include "frontcast/load.h"
+#include "frontcast/plot.h"
 #include "frontcast/store.h"
 
 /* File names in the output folder. */
@@ -180,5 +181,17 @@ json_object *fc_run_parameters(const fc_run_options *o, const fc_zoneset *zs,
  */
 fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc_run_options *o,
                  fc_run_result *r, fc_error *err);
+
+/*
+ * What `frontcast plot` draws: the forecast of the arrival model's rate
+ * model and window (ETAs for 100 %), the control area at its as-of date,
+ * the arrival model (ao; its places file read from ao->places) and the
+ * pictures (fc_plot_all) into dir. The pictures' source, holder and demo
+ * stamp come from the series where po leaves them NULL (fc_series_*).
+ */
+fc_status fc_pictures_run(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                          const fc_area_table *table, const fc_advance_options *ao,
+                          const fc_plot_options *po, const fc_diag *diag, const char *dir,
+                          fc_error *err);
 
 #endif

@@ -29,6 +29,12 @@ typedef struct fc_plot_options {
 
 #define FC_SYNTHETIC_STAMP "SYNTHETIC DEMO DATA \u2014 not a real front"
 
+/* po as pictures of series need it: where po leaves them NULL, the source
+ * named after the series (fc_series_source_name, into buf) and the holder
+ * from it (fc_series_holder); synthetic set for the demo series. */
+fc_plot_options fc_plot_options_for(const fc_series *series, const fc_plot_options *po,
+                                    char *buf, size_t size);
+
 /* What the pictures show. forecast holds the chosen model and window. */
 typedef struct fc_plot_data {
     const fc_zoneset *zs;          /* with geometry for the map */
@@ -86,7 +92,8 @@ typedef struct fc_map_frame {
  * its date; the last snapshot closes it, held for three seconds), showing
  * the zones, the control area and its front line, the snapshot's date (on
  * the picture, and in a comment block "frontcast frame YYYY-MM-DD" before
- * the frame), the source and credits; the demo's stamp where o->synthetic.
+ * the frame), the source and credits (fc_plot_options_for: from the series
+ * where o leaves them NULL); the demo's stamp on the demo series.
  * *nframes: how many frames.
  */
 fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series *series,

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "frontcast/places.h"
 #include "core/util.h"
+#include "frontcast/pipeline.h"
 #include "frontcast/plot.h"
 
 static void help(void)
@@ -130,7 +131,6 @@ int cmd_plot(int argc, char **argv)
     if (bad >= 0)
         return bad;
     cli_progress_init(&common, &in);
-    char source[256];
     char credit[256];
     po.zones_credit = cli_zones_credit(&in, credit, sizeof credit);
     char *places_path = cli_places_path(NULL);
@@ -143,32 +143,10 @@ int cmd_plot(int argc, char **argv)
     fc_zoneset *zs = NULL;
     fc_series *series = NULL;
     fc_area_table *table = NULL;
-    fc_forecast *fc = NULL;
-    fc_advance *adv = NULL;
-    GEOSGeometry *now = NULL;
     fc_status st = w ? cli_open_and_measure(&in, &common, &warn, w, &zs, &series, &table, &err)
                      : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
-    double threshold = 100;
-    if (st == FC_OK) {
-        fc_forecast_options fo = {.as_of = ao.as_of, .horizon_days = ao.horizon_days, .step_days = 7,
-                                  .models = &ao.model, .nmodels = 1, .windows = &ao.window_days,
-                                  .nwindows = 1, .thresholds = &threshold, .nthresholds = 1,
-                                  .bootstrap = ao.bootstrap, .seed = ao.seed,
-                                  .model_intervals = ao.model_intervals};
-        st = fc_forecast_run(table, zs, &fo, &fc, &err);
-    }
-    size_t inow = 0;
     if (st == FC_OK)
-        st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, &err);
-    if (st == FC_OK)
-        st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
-    if (st == FC_OK) {
-        fc_plot_data pd = {zs, table, fc, ao.model, ao.window_days, now, adv};
-        po.source = fc_series_source_name(series, po.source, source, sizeof source);
-        po.synthetic = fc_series_synthetic(series);
-        po.holder = fc_series_holder(series, po.holder);
-        st = fc_plot_all(w, &pd, &po, output, &err);
-    }
+        st = fc_pictures_run(w, zs, series, table, &ao, &po, &warn.diag, output, &err);
     size_t nframes = 0;
     if (st == FC_OK && animate)
         st = fc_plot_animation(w, zs, series, &po, every, output, &nframes, &err);
@@ -177,10 +155,6 @@ int cmd_plot(int argc, char **argv)
     if (st == FC_OK && animate && !common.quiet)
         fprintf(stderr, "frontcast: %s/" FC_ANIMATION_FILE ": %zu frames\n", output, nframes);
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
-    if (now)
-        GEOSGeom_destroy_r(fc_worker_geos(w), now);
-    fc_advance_destroy(adv);
-    fc_forecast_destroy(fc);
     fc_area_table_destroy(table);
     fc_series_close(w, series);
     fc_zones_destroy(w, zs);

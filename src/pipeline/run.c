@@ -637,10 +637,10 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     t = fc_now();
     if (st == FC_OK) {
         char source[256];
-        fc_plot_options po = {1200, 700, 96,
-                              fc_series_source_name(series, o->source, source, sizeof source), o->zones_credit, false,
-                              fc_series_holder(series, o->holder),
-                              fc_series_synthetic(series)};
+        const fc_plot_options given = {.width = 1200, .height = 700, .dpi = 96,
+                                       .source = o->source, .zones_credit = o->zones_credit,
+                                       .holder = o->holder};
+        const fc_plot_options po = fc_plot_options_for(series, &given, source, sizeof source);
         size_t inow = 0;
         if (o->plots)
             st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, err);
@@ -691,5 +691,41 @@ done:
     json_object_put(timings);
     free(lock_path);
     free(state);
+    return st;
+}
+
+fc_status fc_pictures_run(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
+                          const fc_area_table *table, const fc_advance_options *ao,
+                          const fc_plot_options *po, const fc_diag *diag, const char *dir,
+                          fc_error *err)
+{
+    /* The forecast the pictures show: the arrival model's rate model and
+     * window, ETAs for a complete capture. */
+    const double threshold = 100;
+    fc_forecast_options fo = {.as_of = ao->as_of, .horizon_days = ao->horizon_days,
+                              .step_days = 7, .models = &ao->model, .nmodels = 1,
+                              .windows = &ao->window_days, .nwindows = 1,
+                              .thresholds = &threshold, .nthresholds = 1,
+                              .bootstrap = ao->bootstrap, .seed = ao->seed,
+                              .model_intervals = ao->model_intervals};
+    fc_forecast *fc = NULL;
+    fc_advance *adv = NULL;
+    GEOSGeometry *now = NULL;
+    size_t inow = 0;
+    fc_status st = fc_forecast_run(table, zs, &fo, &fc, err);
+    if (st == FC_OK)
+        st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, err);
+    if (st == FC_OK)
+        st = fc_advance_run(w, zs, series, table, ao, diag, &adv, err);
+    if (st == FC_OK) {
+        char source[256];
+        const fc_plot_options o = fc_plot_options_for(series, po, source, sizeof source);
+        fc_plot_data pd = {zs, table, fc, ao->model, ao->window_days, now, adv};
+        st = fc_plot_all(w, &pd, &o, dir, err);
+    }
+    if (now)
+        GEOSGeom_destroy_r(fc_worker_geos(w), now);
+    fc_advance_destroy(adv);
+    fc_forecast_destroy(fc);
     return st;
 }

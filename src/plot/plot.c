@@ -1246,6 +1246,16 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     text(cr, 20, ht - 22, 10, false, 0, 0, buf);
 }
 
+fc_plot_options fc_plot_options_for(const fc_series *series, const fc_plot_options *po,
+                                    char *buf, size_t size)
+{
+    fc_plot_options o = *po;
+    o.source = fc_series_source_name(series, po->source, buf, size);
+    o.holder = fc_series_holder(series, po->holder);
+    o.synthetic = fc_series_synthetic(series);
+    return o;
+}
+
 /* Whether zone z's controlled area moved by FC_PLOT_MIN_CHANGE_KM2 over the series. */
 static bool moved(const fc_area_table *t, size_t z)
 {
@@ -1454,11 +1464,10 @@ fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series 
     const size_t n = fc_series_count(series);
     if (n == 0)
         return fc_error_set(err, FC_ERR_EMPTY, "no snapshot to animate");
-    fc_plot_options o = *in;
+    char source[256];
+    fc_plot_options o = fc_plot_options_for(series, in, source, sizeof source);
     if (o.synthetic)
         o.source = FC_SYNTHETIC_STAMP;
-    else if (!o.source)
-        o.source = "control layer";
     const int wd = FC_ANIMATION_WIDTH, ht = FC_ANIMATION_HEIGHT;
     char path[1024];
     snprintf(path, sizeof path, "%s/" FC_ANIMATION_FILE, dir);
