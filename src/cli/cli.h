@@ -217,11 +217,21 @@ fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_
 fc_status cli_open_inputs(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
                           fc_worker *w, fc_zoneset **zones, fc_series **series, fc_error *err);
 
-/* cli_open_inputs, then cli_compute_areas without geometry: what every
- * command that models the front starts with. */
-fc_status cli_open_and_measure(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
-                               fc_worker *w, fc_zoneset **zones, fc_series **series,
-                               fc_area_table **table, fc_error *err);
+/* What a command works on: a worker, the zones, the series and (when
+ * measured) the area table. */
+typedef struct cli_session {
+    fc_worker *w;
+    fc_zoneset *zs;
+    fc_series *series;
+    fc_area_table *table; /* NULL unless measured */
+} cli_session;
+/* A worker, then cli_open_inputs and, with measure, the areas, into *s
+ * (zeroed first). On failure *s holds what was opened: cli_session_close
+ * it either way. */
+fc_status cli_session_open(cli_session *s, const cli_inputs *in, const cli_common *common,
+                           cli_warnings *warn, bool measure, fc_error *err);
+/* Frees what *s holds; accepts a zeroed one. */
+void cli_session_close(cli_session *s);
 
 int cmd_areas(int argc, char **argv);
 int cmd_frontline(int argc, char **argv);

@@ -98,18 +98,14 @@ int cmd_advance(int argc, char **argv)
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);
     fc_error err = {0};
-    fc_worker *w = fc_worker_create();
-    fc_zoneset *zs = NULL;
-    fc_series *series = NULL;
-    fc_area_table *table = NULL;
+    cli_session ses = {0};
     fc_advance *adv = NULL;
     double t0 = fc_now();
-    fc_status st = w ? cli_open_and_measure(&in, &common, &warn, w, &zs, &series, &table, &err)
-                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = cli_session_open(&ses, &in, &common, &warn, true, &err);
     if (st == FC_OK)
-        st = fc_advance_run(w, zs, series, table, &ao, &warn.diag, &adv, &err);
+        st = fc_advance_run(ses.w, ses.zs, ses.series, ses.table, &ao, &warn.diag, &adv, &err);
     if (st == FC_OK)
-        st = fc_write_advance(adv, zs, output, ao.horizon_days, fc_model_name(ao.model),
+        st = fc_write_advance(adv, ses.zs, output, ao.horizon_days, fc_model_name(ao.model),
                               ao.window_days, FC_OUT_CSV | FC_OUT_GEOJSON, &err);
     if (st == FC_OK && !common.quiet) {
         char d[11];
@@ -143,10 +139,7 @@ int cmd_advance(int argc, char **argv)
     }
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
     fc_advance_destroy(adv);
-    fc_area_table_destroy(table);
-    fc_series_close(w, series);
-    fc_zones_destroy(w, zs);
-    fc_worker_destroy(w);
+    cli_session_close(&ses);
     free(places_path);
     return rc;
 }

@@ -24,21 +24,18 @@ int cli_backtest_spatial(const backtest_args *a)
     cli_warnings warn;
     cli_warnings_init(&warn, a->common.quiet);
     fc_error err = {0};
-    fc_worker *w = fc_worker_create();
-    fc_zoneset *zs = NULL;
-    fc_series *series = NULL;
-    fc_area_table *table = NULL;
+    cli_session ses = {0};
     fc_spatial_score *scores = NULL;
     size_t nscores = 0, norigins = 0;
-    fc_status st = w ? cli_open_and_measure(&a->in, &a->common, &warn, w, &zs, &series, &table, &err)
-                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = cli_session_open(&ses, &a->in, &a->common, &warn, true, &err);
     if (st == FC_OK) {
         fc_spatial_backtest_options so = {
             .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
             .window_days = a->m.windows[0], .model = a->m.models[0], .cell_m = a->cell_m,
             .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
             .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
-        st = fc_spatial_backtest(w, zs, series, table, &so, &scores, &nscores, &norigins, &err);
+        st = fc_spatial_backtest(ses.w, ses.zs, ses.series, ses.table, &so, &scores, &nscores,
+                                 &norigins, &err);
         cli_progress_end(&a->common);
     }
     if (st == FC_OK)
@@ -57,10 +54,7 @@ int cli_backtest_spatial(const backtest_args *a)
     }
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
     free(scores);
-    fc_area_table_destroy(table);
-    fc_series_close(w, series);
-    fc_zones_destroy(w, zs);
-    fc_worker_destroy(w);
+    cli_session_close(&ses);
     return rc;
 }
 
@@ -69,22 +63,19 @@ int cli_backtest_places(const backtest_args *a)
     cli_warnings warn;
     cli_warnings_init(&warn, a->common.quiet);
     fc_error err = {0};
-    fc_worker *w = fc_worker_create();
-    fc_zoneset *zs = NULL;
-    fc_series *series = NULL;
-    fc_area_table *table = NULL;
+    cli_session ses = {0};
     fc_places *pl = NULL;
     fc_place_history *hist = NULL;
     fc_place_score *scores = NULL;
     size_t nscores = 0, norigins = 0;
     char *places_path = cli_places_path(a->places_path);
-    fc_status st = w && places_path ? fc_places_read(places_path, &pl, &err)
+    fc_status st = places_path ? fc_places_read(places_path, &pl, &err)
                                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
-        st = cli_open_and_measure(&a->in, &a->common, &warn, w, &zs, &series, &table, &err);
+        st = cli_session_open(&ses, &a->in, &a->common, &warn, true, &err);
     if (st == FC_OK)
         st = fc_places_timeline(
-            w, zs, series, pl,
+            ses.w, ses.zs, ses.series, pl,
             &(fc_places_timeline_options){a->in.threads, &warn.diag, NULL, NULL, NULL}, &hist,
             &err);
     if (st == FC_OK) {
@@ -94,8 +85,8 @@ int cli_backtest_places(const backtest_args *a)
             .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
             .model_intervals = a->m.model_intervals,
             .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
-        st = fc_places_backtest(w, zs, series, table, pl, hist, &po, &scores, &nscores, &norigins,
-                                &err);
+        st = fc_places_backtest(ses.w, ses.zs, ses.series, ses.table, pl, hist, &po, &scores,
+                                &nscores, &norigins, &err);
         cli_progress_end(&a->common);
     }
     if (st == FC_OK)
@@ -129,10 +120,7 @@ int cli_backtest_places(const backtest_args *a)
     free(scores);
     free(hist);
     fc_places_destroy(pl);
-    fc_area_table_destroy(table);
-    fc_series_close(w, series);
-    fc_zones_destroy(w, zs);
-    fc_worker_destroy(w);
+    cli_session_close(&ses);
     free(places_path);
     return rc;
 }

@@ -92,18 +92,15 @@ int cmd_frontline(int argc, char **argv)
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);
     fc_error err = {0};
-    fc_worker *w = fc_worker_create();
-    fc_zoneset *zs = NULL;
-    fc_series *series = NULL;
+    cli_session ses = {0};
     fc_frontlines *lines = NULL;
-    fc_status st = w ? cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err)
-                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = cli_session_open(&ses, &in, &common, &warn, false, &err);
     if (st == FC_OK) {
         fc_frontline_options fo = {.tolerance_m = tol_km * 1000, .min_length_m = min_km * 1000,
                                    .threads = in.threads, .diag = &warn.diag,
                                    .progress = common.progress ? cli_progress : NULL,
                                    .progress_user = "frontline"};
-        st = fc_frontlines_compute(zs, series, &fo, &lines, &err);
+        st = fc_frontlines_compute(ses.zs, ses.series, &fo, &lines, &err);
         cli_progress_end(&common);
     }
     if (st == FC_OK)
@@ -117,8 +114,6 @@ int cmd_frontline(int argc, char **argv)
     }
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
     fc_frontlines_destroy(lines);
-    fc_series_close(w, series);
-    fc_zones_destroy(w, zs);
-    fc_worker_destroy(w);
+    cli_session_close(&ses);
     return rc;
 }

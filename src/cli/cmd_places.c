@@ -112,32 +112,28 @@ int cmd_places(int argc, char **argv)
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);
     fc_error err = {0};
-    fc_worker *w = fc_worker_create();
-    fc_zoneset *zs = NULL;
-    fc_series *series = NULL;
+    cli_session ses = {0};
     fc_places *pl = NULL;
     fc_place_history *hist = NULL;
-    fc_status st = w && places ? fc_places_read(places, &pl, &err)
+    fc_status st = places ? fc_places_read(places, &pl, &err)
                                : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
-        st = cli_open_inputs(&in, &common, &warn, w, &zs, &series, &err);
+        st = cli_session_open(&ses, &in, &common, &warn, false, &err);
     if (st == FC_OK) {
         fc_places_timeline_options po = {in.threads, &warn.diag,
                                          common.progress ? cli_progress : NULL, "snapshots",
                                          NULL};
-        st = fc_places_timeline(w, zs, series, pl, &po, &hist, &err);
+        st = fc_places_timeline(ses.w, ses.zs, ses.series, pl, &po, &hist, &err);
         cli_progress_end(&common);
     }
     if (st == FC_OK)
         st = fc_write_places_timeline(pl, hist, output, FC_OUT_CSV | FC_OUT_GEOJSON, &err);
     if (st == FC_OK && !common.quiet)
-        print_summary(pl, hist, series);
+        print_summary(pl, hist, ses.series);
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
     free(hist);
     fc_places_destroy(pl);
-    fc_series_close(w, series);
-    fc_zones_destroy(w, zs);
-    fc_worker_destroy(w);
+    cli_session_close(&ses);
     free(places);
     return rc;
 }

@@ -139,26 +139,20 @@ int cmd_plot(int argc, char **argv)
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);
     fc_error err = {0};
-    fc_worker *w = fc_worker_create();
-    fc_zoneset *zs = NULL;
-    fc_series *series = NULL;
-    fc_area_table *table = NULL;
-    fc_status st = w ? cli_open_and_measure(&in, &common, &warn, w, &zs, &series, &table, &err)
-                     : fc_error_set(&err, FC_ERR_NOMEM, "out of memory");
+    cli_session ses = {0};
+    fc_status st = cli_session_open(&ses, &in, &common, &warn, true, &err);
     if (st == FC_OK)
-        st = fc_pictures_run(w, zs, series, table, &ao, &po, &warn.diag, output, &err);
+        st = fc_pictures_run(ses.w, ses.zs, ses.series, ses.table, &ao, &po, &warn.diag, output,
+                             &err);
     size_t nframes = 0;
     if (st == FC_OK && animate)
-        st = fc_plot_animation(w, zs, series, &po, every, output, &nframes, &err);
+        st = fc_plot_animation(ses.w, ses.zs, ses.series, &po, every, output, &nframes, &err);
     if (st == FC_OK && !common.quiet)
         fprintf(stderr, "frontcast: charts, gains and map in %s/ (PNG and SVG)\n", output);
     if (st == FC_OK && animate && !common.quiet)
         fprintf(stderr, "frontcast: %s/" FC_ANIMATION_FILE ": %zu frames\n", output, nframes);
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
-    fc_area_table_destroy(table);
-    fc_series_close(w, series);
-    fc_zones_destroy(w, zs);
-    fc_worker_destroy(w);
+    cli_session_close(&ses);
     free(places_path);
     return rc;
 }

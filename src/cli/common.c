@@ -470,14 +470,25 @@ fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_
     return st;
 }
 
-fc_status cli_open_and_measure(const cli_inputs *in, const cli_common *common, cli_warnings *warn,
-                               fc_worker *w, fc_zoneset **zones, fc_series **series,
-                               fc_area_table **table, fc_error *err)
+fc_status cli_session_open(cli_session *s, const cli_inputs *in, const cli_common *common,
+                           cli_warnings *warn, bool measure, fc_error *err)
 {
-    fc_status st = cli_open_inputs(in, common, warn, w, zones, series, err);
-    if (st == FC_OK)
-        st = cli_compute_areas(in, common, warn, *zones, *series, false, NULL, table, err);
+    memset(s, 0, sizeof *s);
+    if (!(s->w = fc_worker_create()))
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = cli_open_inputs(in, common, warn, s->w, &s->zs, &s->series, err);
+    if (st == FC_OK && measure)
+        st = cli_compute_areas(in, common, warn, s->zs, s->series, false, NULL, &s->table, err);
     return st;
+}
+
+void cli_session_close(cli_session *s)
+{
+    fc_area_table_destroy(s->table);
+    fc_series_close(s->w, s->series);
+    fc_zones_destroy(s->w, s->zs);
+    fc_worker_destroy(s->w);
+    memset(s, 0, sizeof *s);
 }
 
 fc_forecast_options cli_forecast_options(const cli_model_args *m, fc_day as_of)
