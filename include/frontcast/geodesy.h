@@ -75,10 +75,13 @@ fc_status fc_reproject_geodesic(fc_worker *w, const GEOSGeometry *g, const char 
                                 const char *dst_crs, GEOSGeometry **out, fc_error *err);
 
 /* Starts the next generation of w's memo of split and projected edges,
- * which fc_reproject_geodesic then uses: call it before each snapshot of a
- * series, so that an edge the previous snapshot had costs a lookup. The
- * memo holds the edges of the current and the previous generation. */
-void fc_geodesic_memo_next(fc_worker *w);
+ * which fc_reproject_geodesic uses until fc_geodesic_memo_end: call it
+ * around each snapshot of a series, so that an edge the previous snapshot
+ * had costs a lookup. The memo holds the edges of the current and the
+ * previous generation; what is reprojected outside begin/end (zones,
+ * outputs) does not go in. */
+void fc_geodesic_memo_begin(fc_worker *w);
+void fc_geodesic_memo_end(fc_worker *w);
 
 /* Reprojects n points (x, y pairs, lon/lat order like fc_reproject) in place. */
 fc_status fc_reproject_xy(fc_worker *w, const char *src_crs, const char *dst_crs, double *xy,

@@ -186,7 +186,7 @@ static int split_geodesics(const struct geod_geodesic *g, double **xy, size_t *n
  * projecting the points took a third of the area engine's time. So each
  * edge (its two lon/lat end points, bit for bit) keeps what it became: its
  * first point and the points the split added, projected. Two generations,
- * the snapshot being read and the one before (fc_geodesic_memo_next): an
+ * the snapshot being read and the one before (fc_geodesic_memo_begin): an
  * edge found in the older is carried into the newer, and the rest goes.
  * The results are the same doubles as without the memo: the same
  * functions computed them, from the same inputs.
@@ -208,6 +208,7 @@ struct fc_edge_memo {
     char *src, *dst; /* the transformation the points were projected with */
     edge_table gen[2];
     int cur;
+    bool active;     /* between fc_geodesic_memo_begin and _end */
 };
 
 static void table_clear(edge_table *t)
@@ -236,13 +237,20 @@ void fc_edge_memo_destroy(struct fc_edge_memo *m)
     free(m);
 }
 
-void fc_geodesic_memo_next(fc_worker *w)
+void fc_geodesic_memo_begin(fc_worker *w)
 {
     if (!w->edges && !(w->edges = calloc(1, sizeof *w->edges)))
         return; /* no memo: slower, not wrong */
     struct fc_edge_memo *m = w->edges;
     m->cur ^= 1;
     table_clear(&m->gen[m->cur]);
+    m->active = true;
+}
+
+void fc_geodesic_memo_end(fc_worker *w)
+{
+    if (w->edges)
+        w->edges->active = false;
 }
 
 static uint64_t edge_hash(const double key[4])
@@ -433,12 +441,12 @@ static int transform_ring(fc_worker *w, double **pxy, size_t *pn, void *user)
     return 0;
 }
 
-/* The worker's memo when it has one (fc_geodesic_memo_next was called),
+/* The worker's memo while it is on (fc_geodesic_memo_begin),
  * made for the pair src -> dst: a memo of another pair starts again. */
 static struct fc_edge_memo *memo_for(fc_worker *w, const char *src, const char *dst)
 {
     struct fc_edge_memo *m = w->edges;
-    if (!m)
+    if (!m || !m->active)
         return NULL;
     if (m->src && !strcmp(m->src, src) && !strcmp(m->dst, dst))
         return m;

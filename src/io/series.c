@@ -435,7 +435,7 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
     fc_layer layer = {0};
     fc_status st;
     /* This snapshot shares most edges with the one this worker read before. */
-    fc_geodesic_memo_next(w);
+    fc_geodesic_memo_begin(w);
     if (s->kind == FC_SERIES_DATE_FIELD) {
         st = layer_from_blobs(w, s, sn, &layer, err);
     } else if (s->kind == FC_SERIES_LAYERS) {
@@ -448,6 +448,7 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
         st = fc_layer_dissolve(w, sn->source, &layer, crs, diag, out, &info->repaired,
                                &info->prepare_seconds, err);
     fc_layer_clear(w, &layer);
+    fc_geodesic_memo_end(w);
     if (st == FC_OK && GEOSisEmpty_r(w->geos, *out)) {
         GEOSGeom_destroy_r(w->geos, *out);
         *out = NULL;

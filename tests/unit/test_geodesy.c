@@ -233,7 +233,7 @@ static void edge_memo(void)
     }
     GEOSContextHandle_t h = fc_worker_geos(with), h2 = fc_worker_geos(without);
     for (size_t i = 0; i < sizeof rings / sizeof *rings; i++) {
-        fc_geodesic_memo_next(with);
+        fc_geodesic_memo_begin(with);
         GEOSGeometry *g = GEOSGeomFromWKT_r(h, rings[i]), *g2 = GEOSGeomFromWKT_r(h2, rings[i]);
         GEOSGeometry *a = NULL, *b = NULL;
         fc_error err;
@@ -248,6 +248,7 @@ static void edge_memo(void)
             GEOSGeom_destroy_r(h, a);
         if (b)
             GEOSGeom_destroy_r(h2, b);
+        fc_geodesic_memo_end(with);
     }
     fc_worker_destroy(with);
     fc_worker_destroy(without);
