@@ -81,7 +81,7 @@ static fc_status set_options(const char *const *oo, const char *const *lco,
         }
         CPLPopErrorHandler();
         if (!user_srs)
-            return fc_error_set(err, FC_ERR_CRS, "--t_srs: not a CRS GDAL knows: '%s'", t_srs);
+            return fc_error_set(err, FC_ERR_CRS, "not a CRS GDAL knows: '%s'", t_srs);
         OSRSetAxisMappingStrategy(user_srs, OAMS_TRADITIONAL_GIS_ORDER);
     }
     return FC_OK;
@@ -440,7 +440,7 @@ static fc_status add_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenc
                 ct && OGR_G_Transform(g, ct) != OGRERR_NONE) {
                 OGR_G_DestroyGeometry(g);
                 OGR_F_Destroy(f);
-                st = write_fail(err, path, "cannot transform a geometry to --t_srs");
+                st = write_fail(err, path, "cannot transform a geometry to the output CRS");
                 break;
             }
             if (g)
@@ -523,7 +523,7 @@ static fc_status write_dataset(const char *path, const char *driver, bool existi
     /* The geometry comes in lon/lat; --t_srs writes it in another CRS. */
     OGRCoordinateTransformationH ct = user_srs ? OCTNewCoordinateTransformation(srs, user_srs) : NULL;
     if (user_srs && !ct)
-        st = write_fail(err, path, "no transformation to --t_srs");
+        st = write_fail(err, path, "no transformation to the output CRS");
     for (size_t i = 0; i < nlayers && st == FC_OK; i++)
         st = add_layer(ds, path, user_srs ? user_srs : srs, ct, &layers[i], existing, err);
     if (ct)
