@@ -171,6 +171,14 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
 fc_status fc_gdal_options(const char *const *open_options, const char *const *lco,
                           const char *const *dsco, const char *t_srs, fc_error *err);
 
+/* A GDAL virtual file system path (/vsizip/, /vsigzip/, /vsicurl/...): only
+ * GDAL can open it. */
+bool fc_is_virtual_path(const char *path);
+
+/* The whole file at path, a GDAL virtual path (/vsizip/...) too: *data
+ * newly allocated (free()). FC_ERR_IO naming path when it cannot be read. */
+fc_status fc_read_bytes(const char *path, void **data, size_t *len, fc_error *err);
+
 /* Named places. The bundled places file (in the geodata folder): every command's default. */
 #define FC_DEFAULT_PLACES "ukraine-places.geojson"
 

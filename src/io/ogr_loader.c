@@ -133,6 +133,31 @@ fc_status fc_gdal_options(const char *const *open_options, const char *const *lc
     return st;
 }
 
+fc_status fc_vsi_list_dir(const char *path, bool *is_dir, char ***names, int *n, fc_error *err)
+{
+    const fc_ogr_api *a = fc_ogr(err);
+    return a ? a->list_dir(path, is_dir, names, n, err) : err->code;
+}
+
+fc_status fc_read_bytes(const char *path, void **data, size_t *len, fc_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    if (!fc_is_virtual_path(path)) {
+        char *buf = NULL;
+        int rc = fc_read_file(path, &buf, len);
+        if (rc != 0)
+            return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, fc_strerror(rc));
+        *data = buf;
+        return FC_OK;
+    }
+    const fc_ogr_api *a = fc_ogr(err);
+    unsigned char *buf = NULL;
+    fc_status st = a ? a->read_bytes(path, &buf, len, err) : err->code;
+    *data = buf;
+    return st;
+}
+
 fc_status fc_ogr_layer_names(const char *path, char ***names, int *n, fc_error *err)
 {
     const fc_ogr_api *a = fc_ogr(err);

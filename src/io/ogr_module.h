@@ -20,8 +20,8 @@
 #include "frontcast/frontcast.h"
 #include "frontcast/vector.h"
 
-#define FC_OGR_API_VERSION 6
-#define FC_OGR_API_SYMBOL "fc_ogr_api_v6"
+#define FC_OGR_API_VERSION 7
+#define FC_OGR_API_SYMBOL "fc_ogr_api_v7"
 
 /* One feature as OGR read it. */
 typedef struct fc_ogr_feature {
@@ -77,6 +77,13 @@ typedef struct fc_ogr_api {
      * each newly allocated), *wkb_size and *value to be freed by the caller. */
     fc_status (*polygonize)(const fc_ogr_raster *r, const int32_t *values, unsigned char ***wkb,
                             size_t **wkb_size, int32_t **value, size_t *n, fc_error *err);
+    /* A GDAL virtual path (/vsizip/a.zip/dir): *is_dir when it lists
+     * something, and then the names in it (*names newly allocated: free
+     * each, then it). */
+    fc_status (*list_dir)(const char *path, bool *is_dir, char ***names, int *n, fc_error *err);
+    /* A whole file through GDAL's virtual file systems; *data newly
+     * allocated (free()). */
+    fc_status (*read_bytes)(const char *path, unsigned char **data, size_t *len, fc_error *err);
     /* GDAL's release name, e.g. "3.6.2". Static. */
     const char *(*gdal_version)(void);
     /* The user's GDAL options (NULL-terminated "NAME=VALUE" lists, copied;

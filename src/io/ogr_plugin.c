@@ -134,6 +134,74 @@ static GDALDatasetH open_vector(const char *path, fc_error *err)
     return open_vector_with(path, NULL, err);
 }
 
+static fc_status list_dir(const char *path, bool *is_dir, char ***names, int *n, fc_error *err)
+{
+    pthread_once(&gdal_once, gdal_register);
+    *is_dir = false;
+    *names = NULL;
+    *n = 0;
+    /* A folder lists something (VSIStatBufL would want stat64); a file, a
+     * missing path or an empty folder nothing, and OGR says which. */
+    char **list = VSIReadDir(path);
+    if (!list)
+        return FC_OK;
+    *is_dir = true;
+    const int count = CSLCount(list);
+    char **out = calloc((size_t)count + 1, sizeof *out);
+    if (!out) {
+        CSLDestroy(list);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < count; i++)
+        if (!(out[i] = fc_strdup(list[i]))) {
+            for (int k = 0; k < i; k++)
+                free(out[k]);
+            free(out);
+            CSLDestroy(list);
+            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        }
+    CSLDestroy(list);
+    *names = out;
+    *n = count;
+    return FC_OK;
+}
+
+static fc_status read_bytes(const char *path, unsigned char **data, size_t *len, fc_error *err)
+{
+    pthread_once(&gdal_once, gdal_register);
+    *data = NULL;
+    *len = 0;
+    VSILFILE *f = VSIFOpenL(path, "rb");
+    if (!f)
+        return fc_error_set(err, FC_ERR_IO, "%s: no such file", path);
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = malloc(cap);
+    fc_status st = buf ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    while (st == FC_OK) {
+        if (n == cap) {
+            unsigned char *nb = realloc(buf, 2 * cap);
+            if (!nb) {
+                st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = VSIFReadL(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    VSIFCloseL(f);
+    if (st != FC_OK) {
+        free(buf);
+        return st;
+    }
+    *data = buf;
+    *len = n;
+    return FC_OK;
+}
+
 static fc_status layer_names(const char *path, char ***names, int *n, fc_error *err)
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
@@ -658,11 +726,13 @@ static const char *gdal_version(void)
 }
 
 /* The one symbol the loader looks up. */
-__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v6 = {
+__attribute__((visibility("default"))) const fc_ogr_api fc_ogr_api_v7 = {
     .version = FC_OGR_API_VERSION,
     .read = read_layer,
     .layer_free = layer_free,
     .layer_names = layer_names,
+    .list_dir = list_dir,
+    .read_bytes = read_bytes,
     .write = write_dataset,
     .write_raster = write_raster,
     .polygonize = polygonize,

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "frontcast/geodesy.h"
+#include "frontcast/load.h"
 #include "frontcast/overlay.h"
 
 /* One feature as read, in the layer's own CRS. */
@@ -38,6 +39,11 @@ fc_status fc_ogr_read(fc_worker *w, const char *path, const char *layer_name,
 /* Whether fc_gdal_options set open options (the fast GeoJSON reader then
  * steps aside). */
 bool fc_ogr_has_open_options(void);
+
+/* Whether a GDAL virtual path is a folder (a zip archive, or a folder in
+ * one) and, when it is, the names in it (*names newly allocated: free
+ * each, then it). */
+fc_status fc_vsi_list_dir(const char *path, bool *is_dir, char ***names, int *n, fc_error *err);
 
 /* Names of all layers of an OGR source. *names newly allocated, free each
  * and the array. */
@@ -75,9 +81,7 @@ fc_status fc_geojson_parse_json_c(fc_worker *w, const char *name, const char *te
 
 /* True when path names a GeoJSON file (.geojson or .json). */
 bool fc_is_geojson_path(const char *path);
-/* A GDAL virtual file system path (/vsizip/, /vsigzip/, /vsicurl/...): only
- * OGR can open it. */
-bool fc_is_virtual_path(const char *path);
+
 
 /*
  * Reads a polygon layer, through the fast GeoJSON reader where it applies

@@ -141,25 +141,57 @@ static fc_status sort_and_check(fc_series *s, fc_error *err)
     return FC_OK;
 }
 
-static fc_status open_folder(fc_series *s, const fc_series_options *o, fc_error *err)
+/* The names in folder path: a real one, or a GDAL virtual one (a zip
+ * archive, or a folder in one). *names newly allocated (free each, then it). */
+static fc_status folder_names(const char *path, char ***names, size_t *n, fc_error *err)
 {
-    DIR *dir = opendir(s->path);
+    *names = NULL;
+    *n = 0;
+    if (fc_is_virtual_path(path)) {
+        bool is_dir;
+        int count = 0;
+        fc_status st = fc_vsi_list_dir(path, &is_dir, names, &count, err);
+        *n = (size_t)count;
+        return st;
+    }
+    DIR *dir = opendir(path);
     if (!dir)
-        return fc_error_set(err, FC_ERR_IO, "%s: cannot read folder: %s", s->path, strerror(errno));
+        return fc_error_set(err, FC_ERR_IO, "%s: cannot read folder: %s", path, strerror(errno));
     size_t cap = 0;
     fc_status st = FC_OK;
     struct dirent *e;
     while (st == FC_OK && (e = readdir(dir)) != NULL) {
-        if (e->d_name[0] == '.' || !has_vector_ext(e->d_name))
+        char **grown = fc_grow(*names, &cap, *n, sizeof **names, 64);
+        if (!grown || !(grown[*n] = fc_strdup(e->d_name))) {
+            if (grown)
+                *names = grown;
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+            break;
+        }
+        *names = grown;
+        (*n)++;
+    }
+    closedir(dir);
+    return st;
+}
+
+static fc_status open_folder(fc_series *s, const fc_series_options *o, fc_error *err)
+{
+    char **names = NULL;
+    size_t nnames = 0, cap = 0;
+    fc_status st = folder_names(s->path, &names, &nnames, err);
+    for (size_t i = 0; st == FC_OK && i < nnames; i++) {
+        const char *name = names[i];
+        if (name[0] == '.' || !has_vector_ext(name))
             continue;
         fc_day d;
-        char *full = malloc(strlen(s->path) + strlen(e->d_name) + 2);
+        char *full = malloc(strlen(s->path) + strlen(name) + 2);
         if (!full) {
             st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
             break;
         }
-        sprintf(full, "%s/%s", s->path, e->d_name);
-        if (!fc_date_from_name(e->d_name, o->date_pattern, &d)) {
+        sprintf(full, "%s/%s", s->path, name);
+        if (!fc_date_from_name(name, o->date_pattern, &d)) {
             st = fc_error_set(err, FC_ERR_DATE,
                               "%s: no date in the file name (expected %s; see --date-pattern)",
                               full, o->date_pattern ? o->date_pattern : "YYYYMMDD or YYYY-MM-DD");
@@ -175,7 +207,9 @@ static fc_status open_folder(fc_series *s, const fc_series_options *o, fc_error 
         sn->date = d;
         sn->source = full;
     }
-    closedir(dir);
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
+    free(names);
     if (st == FC_OK && s->n == 0)
         st = fc_error_set(err, FC_ERR_EMPTY,
                           "%s: no vector files in the folder (.geojson, .gpkg, .shp, .fgb, ...)",
@@ -370,11 +404,24 @@ fc_status fc_series_open(fc_worker *w, const char *path, const fc_series_options
     if (!opts)
         opts = &defaults;
     *out = NULL;
-    struct stat sb = {0}; /* a GDAL virtual path: one source, OGR's to open */
-    if (!fc_is_virtual_path(path) && stat(path, &sb) != 0)
+    struct stat sb = {0};
+    bool folder = false;
+    if (fc_is_virtual_path(path)) { /* a zip archive or a folder in one, or one source */
+        char **names = NULL;
+        int n = 0;
+        fc_status st = fc_vsi_list_dir(path, &folder, &names, &n, err);
+        for (int i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        if (st != FC_OK)
+            return st;
+    } else if (stat(path, &sb) != 0) {
         return fc_error_set(err, FC_ERR_IO, "%s: %s", path, strerror(errno));
+    } else {
+        folder = S_ISDIR(sb.st_mode);
+    }
     /* An option the input cannot use is a mistake to say, not to ignore. */
-    if (S_ISDIR(sb.st_mode) && opts->date_field)
+    if (folder && opts->date_field)
         return fc_error_set(err, FC_ERR_ARG,
                             "%s: --date-field does not apply to a folder: each file's date comes "
                             "from its name (see --date-pattern)",
@@ -386,8 +433,8 @@ fc_status fc_series_open(fc_worker *w, const char *path, const fc_series_options
     /* Trailing slashes would double in the file paths we build. */
     for (size_t n = strlen(s->path); n > 1 && s->path[n - 1] == '/'; n--)
         s->path[n - 1] = '\0';
-    fc_status st = S_ISDIR(sb.st_mode) ? (s->kind = FC_SERIES_FOLDER, open_folder(s, opts, err))
-                                       : open_file(w, s, opts, err);
+    fc_status st = folder ? (s->kind = FC_SERIES_FOLDER, open_folder(s, opts, err))
+                          : open_file(w, s, opts, err);
     if (st != FC_OK) {
         fc_series_close(w, s);
         return st;

@@ -208,6 +208,17 @@ void fc_store_close(fc_store *s)
 
 fc_status fc_store_file_hash(fc_store *s, const char *path, char hex[65], fc_error *err)
 {
+    /* A file inside an archive (/vsizip/...) has no size and time of its
+     * own to remember: it is read and hashed each time. */
+    if (fc_is_virtual_path(path)) {
+        void *buf = NULL;
+        size_t len = 0;
+        fc_status st = fc_read_bytes(path, &buf, &len, err);
+        if (st == FC_OK)
+            fc_sha256_hex(buf, len, hex);
+        free(buf);
+        return st;
+    }
     struct stat sb;
     if (stat(path, &sb) != 0)
         return fc_error_set(err, FC_ERR_IO, "%s: %s", path, strerror(errno));

@@ -117,6 +117,29 @@ expect_error "zones.zip/nothere.geojson: no such file" "$work/none.csv" -- \
     "$FRONTCAST" areas -q --zones "/vsizip/$work/zones.zip/nothere.geojson" -o "$work/none.csv"
 
 sqlv() { ogrinfo -ro -q "$1" -sql "$2" 2>/dev/null | awk -F' = ' '/ = / {print $2; exit}'; }
+# A folder of snapshots inside a zip archive (the archive itself, or a
+# folder in it) is a series like the folder: the same areas; and run, which
+# hashes each snapshot for its store, gives the same areas and is up to
+# date the second time.
+python3 - "$GEODATA/demo-control" "$work" <<'PY'
+import glob, os, sys, zipfile
+for name, prefix in (("flat.zip", ""), ("nested.zip", "snap/")):
+    with zipfile.ZipFile(os.path.join(sys.argv[2], name), "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(glob.glob(sys.argv[1] + "/*")):
+            z.write(f, prefix + os.path.basename(f))
+PY
+"$FRONTCAST" areas -q -o "$work/demo-plain.csv" || fail "areas of the demo"
+for zip in "flat.zip" "nested.zip/snap"; do
+    "$FRONTCAST" areas -q --control "/vsizip/$work/$zip" -o "$work/zipped.csv" &&
+        cmp -s "$work/demo-plain.csv" "$work/zipped.csv" && pass || fail "a series in /vsizip/$zip"
+done
+zrun=(run --plots no --cell 5 --max-age 0 --control "/vsizip/$work/flat.zip" -o "$work/zrun")
+"$FRONTCAST" "${zrun[@]}" -q && cmp -s "$work/demo-plain.csv" "$work/zrun/areas.csv" && pass ||
+    fail "run on a series in a zip"
+"$FRONTCAST" "${zrun[@]}" 2>&1 | grep -q "up to date" && pass || fail "run on a zip: not up to date the second time"
+expect_error "missing.zip: no such file" "$work/none.csv" -- \
+    "$FRONTCAST" areas -q --control "/vsizip/$work/missing.zip" -o "$work/none.csv"
+
 # GDAL options as ogr2ogr takes them. --oo: zones whose codes sit in a
 # nested object are read only with GeoJSON's FLATTEN_NESTED_ATTRIBUTES
 # (OGR then reads the GeoJSON, not the fast reader), and give the bundled
