@@ -119,6 +119,52 @@ static double geodesic_bound_m(const double *a, const double *b)
 #define SPLIT_BUDGET ((size_t)1 << 16)
 #define SPLIT_PER_POINT 8
 
+/* How many points splitting by step the edges of the n points p (lon/lat)
+ * longer than it may add, at most: the sum of ceil(bound / step) over them;
+ * *most (when not NULL) the largest of one edge. */
+static double split_count(const double *p, size_t n, double step, double *most)
+{
+    double extra = 0, top = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
+        if (bound > step) {
+            extra += ceil(bound / step);
+            top = fmax(top, ceil(bound / step));
+        }
+    }
+    if (most)
+        *most = top;
+    return extra;
+}
+
+/* The edge a -> b (lon/lat) split by step along its geodesic, into out: a,
+ * then the points added (fewer than ceil(bound / step)); returns how many. */
+static size_t split_edge(const struct geod_geodesic *g, const double *a, const double *b,
+                         double step, double *out)
+{
+    size_t n = 0;
+    out[2 * n] = a[0];
+    out[2 * n++ + 1] = a[1];
+    const double bound = geodesic_bound_m(a, b);
+    if (!(bound > step))
+        return n;
+    struct geod_geodesicline line;
+    geod_inverseline(&line, g, a[1], a[0], b[1], b[0],
+                     GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
+    if (!(line.s13 > step))
+        return n;
+    /* Never more pieces than the bound allows: the buffers are sized by it. */
+    const size_t k = (size_t)ceil(fmin(line.s13, bound) / step);
+    for (size_t j = 1; j < k; j++) {
+        double lat, lon;
+        geod_genposition(&line, GEOD_LONG_UNROLL, line.s13 * (double)j / (double)k, &lat, &lon,
+                         NULL, NULL, NULL, NULL, NULL, NULL);
+        out[2 * n] = lon;
+        out[2 * n++ + 1] = lat;
+    }
+    return n;
+}
+
 /* Splits the edges of the n points in *xy (lon/lat) longer than
  * FC_GEODESIC_STEP_M into equal pieces along their geodesics (longitudes
  * kept continuous across the antimeridian), adding at most *budget points
@@ -127,55 +173,25 @@ static int split_geodesics(const struct geod_geodesic *g, double **xy, size_t *n
                            size_t *budget)
 {
     const double *p = *xy;
-    double step = FC_GEODESIC_STEP_M, extra = 0;
-    for (size_t i = 0; i + 1 < *n; i++) {
-        const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
-        if (bound > step)
-            extra += ceil(bound / step);
-    }
+    double step = FC_GEODESIC_STEP_M, extra = split_count(p, *n, step, NULL);
     if (extra == 0)
         return 0;
-    size_t cap = *n + (size_t)extra;
     if (extra > (double)*budget) { /* longer pieces: count them again */
         step = *budget ? step * extra / (double)*budget : INFINITY;
-        cap = *n;
-        for (size_t i = 0; i + 1 < *n; i++) {
-            const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
-            if (bound > step)
-                cap += (size_t)ceil(bound / step);
-        }
+        extra = split_count(p, *n, step, NULL);
     }
-    double *out = malloc(2 * cap * sizeof *out), *q = out;
+    double *out = malloc(2 * (*n + (size_t)extra) * sizeof *out);
     if (!out)
         return -1;
     const size_t n0 = *n;
-    for (size_t i = 0; i + 1 < *n; i++) {
-        const double *a = p + 2 * i, *b = a + 2;
-        *q++ = a[0];
-        *q++ = a[1];
-        const double bound = geodesic_bound_m(a, b);
-        if (!(bound > step))
-            continue;
-        struct geod_geodesicline line;
-        geod_inverseline(&line, g, a[1], a[0], b[1], b[0],
-                         GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
-        if (!(line.s13 > step))
-            continue;
-        /* Never more pieces than the buffer was sized for. */
-        const size_t k = (size_t)ceil(fmin(line.s13, bound) / step);
-        for (size_t j = 1; j < k; j++) {
-            double lat, lon;
-            geod_genposition(&line, GEOD_LONG_UNROLL, line.s13 * (double)j / (double)k, &lat,
-                             &lon, NULL, NULL, NULL, NULL, NULL, NULL);
-            *q++ = lon;
-            *q++ = lat;
-        }
-    }
-    *q++ = p[2 * (*n - 1)];
-    *q++ = p[2 * (*n - 1) + 1];
+    size_t q = 0;
+    for (size_t i = 0; i + 1 < n0; i++)
+        q += split_edge(g, p + 2 * i, p + 2 * i + 2, step, out + 2 * q);
+    out[2 * q] = p[2 * (n0 - 1)];
+    out[2 * q++ + 1] = p[2 * (n0 - 1) + 1];
     free(*xy);
     *xy = out;
-    *n = (size_t)(q - out) / 2;
+    *n = q;
     *budget -= *n - n0 < *budget ? *n - n0 : *budget;
     return 0;
 }
@@ -311,36 +327,6 @@ static bool table_add(edge_table *t, const double key[4], const double *pts, uin
     return true;
 }
 
-/* The edge a -> b split (by step) and projected into out (room for
- * 2 * (1 + ceil(bound / step)) doubles): a, then the added points. Returns
- * how many points. */
-static size_t split_edge(const transform_ctx *t, const double *a, const double *b, double step,
-                         double *out)
-{
-    size_t n = 0;
-    out[n * 2] = a[0];
-    out[n++ * 2 + 1] = a[1];
-    const double bound = geodesic_bound_m(a, b);
-    if (bound > step) {
-        struct geod_geodesicline line;
-        geod_inverseline(&line, t->geod, a[1], a[0], b[1], b[0],
-                         GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
-        if (line.s13 > step) {
-            const size_t k = (size_t)ceil(fmin(line.s13, bound) / step);
-            for (size_t j = 1; j < k; j++) {
-                double lat, lon;
-                geod_genposition(&line, GEOD_LONG_UNROLL, line.s13 * (double)j / (double)k,
-                                 &lat, &lon, NULL, NULL, NULL, NULL, NULL, NULL);
-                out[n * 2] = lon;
-                out[n++ * 2 + 1] = lat;
-            }
-        }
-    }
-    proj_trans_generic(t->pj, PJ_FWD, out, 2 * sizeof(double), n, out + 1, 2 * sizeof(double),
-                       n, NULL, 0, 0, NULL, 0, 0);
-    return n;
-}
-
 /* split_geodesics and the projection of one ring through the memo: 1 done,
  * 0 when the ring is not for the memo (the split would exceed its budget
  * and stretch its pieces), -1 out of memory. */
@@ -350,14 +336,7 @@ static int transform_ring_memo(transform_ctx *t, double **pxy, size_t *pn)
     const double *p = *pxy;
     const size_t n = *pn;
     const double step = FC_GEODESIC_STEP_M;
-    double extra = 0, most = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        const double bound = geodesic_bound_m(p + 2 * i, p + 2 * i + 2);
-        if (bound > step) {
-            extra += ceil(bound / step);
-            most = fmax(most, ceil(bound / step));
-        }
-    }
+    double most = 0, extra = split_count(p, n, step, &most);
     if (extra > (double)t->budget || n < 2)
         return 0;
     double *out = malloc(2 * (n + (size_t)extra) * sizeof *out);
@@ -378,7 +357,9 @@ static int transform_ring_memo(transform_ctx *t, double **pxy, size_t *pn)
             k = e->n;
             ok = table_add(cur, key, pts, k);
         } else {
-            k = (uint32_t)split_edge(t, key, key + 2, step, edge);
+            k = (uint32_t)split_edge(t->geod, key, key + 2, step, edge);
+            proj_trans_generic(t->pj, PJ_FWD, edge, 2 * sizeof(double), k, edge + 1,
+                               2 * sizeof(double), k, NULL, 0, 0, NULL, 0, 0);
             pts = edge;
             ok = table_add(cur, key, pts, k);
         }
