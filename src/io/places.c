@@ -50,11 +50,11 @@ static fc_status add_place(fc_places *ps, const char *name, double population, d
 
 static fc_status read_geojson(const char *path, fc_places **out, fc_error *err)
 {
-    char *text = NULL;
+    void *text = NULL;
     size_t len = 0;
-    int rc = fc_read_file(path, &text, &len);
-    if (rc != 0)
-        return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, fc_strerror(rc));
+    fc_status st = fc_read_bytes(path, &text, &len, err);
+    if (st != FC_OK)
+        return st;
     json_object *root = json_tokener_parse(text);
     free(text);
     json_object *features;
@@ -66,7 +66,7 @@ static fc_status read_geojson(const char *path, fc_places **out, fc_error *err)
     }
     const size_t n = json_object_array_length(features);
     fc_places *ps = places_new(n);
-    fc_status st = ps ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    st = ps ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n && st == FC_OK; i++) {
         json_object *f = json_object_array_get_idx(features, i), *g, *type, *c, *props = NULL, *v;
         if (!json_object_object_get_ex(f, "geometry", &g) ||

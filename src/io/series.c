@@ -141,19 +141,11 @@ static fc_status sort_and_check(fc_series *s, fc_error *err)
     return FC_OK;
 }
 
-/* The names in folder path: a real one, or a GDAL virtual one (a zip
- * archive, or a folder in one). *names newly allocated (free each, then it). */
+/* The names in folder path (*names newly allocated: free each, then it). */
 static fc_status folder_names(const char *path, char ***names, size_t *n, fc_error *err)
 {
     *names = NULL;
     *n = 0;
-    if (fc_is_virtual_path(path)) {
-        bool is_dir;
-        int count = 0;
-        fc_status st = fc_vsi_list_dir(path, &is_dir, names, &count, err);
-        *n = (size_t)count;
-        return st;
-    }
     DIR *dir = opendir(path);
     if (!dir)
         return fc_error_set(err, FC_ERR_IO, "%s: cannot read folder: %s", path, strerror(errno));
@@ -175,11 +167,12 @@ static fc_status folder_names(const char *path, char ***names, size_t *n, fc_err
     return st;
 }
 
-static fc_status open_folder(fc_series *s, const fc_series_options *o, fc_error *err)
+/* The snapshots of a folder from the names in it (taken: freed here). */
+static fc_status open_folder(fc_series *s, char **names, size_t nnames,
+                             const fc_series_options *o, fc_error *err)
 {
-    char **names = NULL;
-    size_t nnames = 0, cap = 0;
-    fc_status st = folder_names(s->path, &names, &nnames, err);
+    size_t cap = 0;
+    fc_status st = FC_OK;
     for (size_t i = 0; st == FC_OK && i < nnames; i++) {
         const char *name = names[i];
         if (name[0] == '.' || !has_vector_ext(name))
@@ -404,37 +397,43 @@ fc_status fc_series_open(fc_worker *w, const char *path, const fc_series_options
     if (!opts)
         opts = &defaults;
     *out = NULL;
+    /* A folder (a real one, or a zip archive or a folder in one) is listed
+     * once, here; anything else is one source. */
     struct stat sb = {0};
     bool folder = false;
-    if (fc_is_virtual_path(path)) { /* a zip archive or a folder in one, or one source */
-        char **names = NULL;
+    char **names = NULL;
+    size_t nnames = 0;
+    fc_status st = FC_OK;
+    if (fc_is_virtual_path(path)) {
         int n = 0;
-        fc_status st = fc_vsi_list_dir(path, &folder, &names, &n, err);
-        for (int i = 0; i < n; i++)
-            free(names[i]);
-        free(names);
-        if (st != FC_OK)
-            return st;
+        st = fc_vsi_list_dir(path, &folder, &names, &n, err);
+        nnames = (size_t)n;
     } else if (stat(path, &sb) != 0) {
         return fc_error_set(err, FC_ERR_IO, "%s: %s", path, strerror(errno));
-    } else {
-        folder = S_ISDIR(sb.st_mode);
+    } else if ((folder = S_ISDIR(sb.st_mode))) {
+        st = folder_names(path, &names, &nnames, err);
     }
     /* An option the input cannot use is a mistake to say, not to ignore. */
-    if (folder && opts->date_field)
-        return fc_error_set(err, FC_ERR_ARG,
-                            "%s: --date-field does not apply to a folder: each file's date comes "
-                            "from its name (see --date-pattern)",
-                            path);
-    fc_series *s = calloc(1, sizeof *s);
-    if (!s)
-        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK && folder && opts->date_field)
+        st = fc_error_set(err, FC_ERR_ARG,
+                          "%s: --date-field does not apply to a folder: each file's date comes "
+                          "from its name (see --date-pattern)",
+                          path);
+    fc_series *s = st == FC_OK ? calloc(1, sizeof *s) : NULL;
+    if (st == FC_OK && !s)
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    if (st != FC_OK) {
+        for (size_t i = 0; i < nnames; i++)
+            free(names[i]);
+        free(names);
+        return st;
+    }
     s->path = fc_strdup(path);
     /* Trailing slashes would double in the file paths we build. */
     for (size_t n = strlen(s->path); n > 1 && s->path[n - 1] == '/'; n--)
         s->path[n - 1] = '\0';
-    fc_status st = folder ? (s->kind = FC_SERIES_FOLDER, open_folder(s, opts, err))
-                          : open_file(w, s, opts, err);
+    st = folder ? (s->kind = FC_SERIES_FOLDER, open_folder(s, names, nnames, opts, err))
+                : open_file(w, s, opts, err);
     if (st != FC_OK) {
         fc_series_close(w, s);
         return st;

@@ -210,22 +210,15 @@ fc_status fc_store_file_hash(fc_store *s, const char *path, char hex[65], fc_err
 {
     /* A file inside an archive (/vsizip/...) has no size and time of its
      * own to remember: it is read and hashed each time. */
-    if (fc_is_virtual_path(path)) {
-        void *buf = NULL;
-        size_t len = 0;
-        fc_status st = fc_read_bytes(path, &buf, &len, err);
-        if (st == FC_OK)
-            fc_sha256_hex(buf, len, hex);
-        free(buf);
-        return st;
-    }
-    struct stat sb;
-    if (stat(path, &sb) != 0)
+    const bool remember = !fc_is_virtual_path(path);
+    struct stat sb = {0};
+    if (remember && stat(path, &sb) != 0)
         return fc_error_set(err, FC_ERR_IO, "%s: %s", path, strerror(errno));
     long long mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
     sqlite3_stmt *q = NULL;
     bool hit = false;
-    if (sqlite3_prepare_v2(s->db, "SELECT sha256 FROM files WHERE path=? AND size=? AND mtime_ns=?",
+    if (remember &&
+        sqlite3_prepare_v2(s->db, "SELECT sha256 FROM files WHERE path=? AND size=? AND mtime_ns=?",
                            -1, &q, NULL) == SQLITE_OK) {
         sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, (sqlite3_int64)sb.st_size);
@@ -239,15 +232,16 @@ fc_status fc_store_file_hash(fc_store *s, const char *path, char hex[65], fc_err
     sqlite3_finalize(q);
     if (hit)
         return FC_OK;
-    char *buf = NULL;
+    void *buf = NULL;
     size_t len = 0;
-    int rc = fc_read_file(path, &buf, &len);
-    if (rc != 0)
-        return fc_error_set(err, FC_ERR_IO, "%s: cannot read: %s", path, fc_strerror(rc));
+    fc_status st = fc_read_bytes(path, &buf, &len, err);
+    if (st != FC_OK)
+        return st;
     fc_sha256_hex(buf, len, hex);
     free(buf);
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO files VALUES(?,?,?,?)", -1, &q, NULL) ==
-        SQLITE_OK) {
+    q = NULL;
+    if (remember && sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO files VALUES(?,?,?,?)", -1,
+                                       &q, NULL) == SQLITE_OK) {
         sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, (sqlite3_int64)sb.st_size);
         sqlite3_bind_int64(q, 3, mtime);
