@@ -1088,6 +1088,44 @@ fc_status fc_map_labels(fc_worker *w, const fc_plot_data *d, const fc_plot_optio
     return *out ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
 }
 
+/* The ground of a map: the zones, the control area over them (NULL:
+ * none) and the zones' borders (border_px wide) over both. */
+static void draw_ground(cairo_t *cr, fc_worker *w, const fc_map_frame *f, const fc_zoneset *zs,
+                        const GEOSGeometry *control, double border_px)
+{
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    for (size_t z = 0; z < zs->n; z++) {
+        polygon_path(w, cr, f, zs->zones[z].geom);
+        set(cr, C_LIGHT, 1);
+        cairo_fill(cr);
+    }
+    if (control) {
+        polygon_path(w, cr, f, control);
+        set(cr, C_VERMILLION, 1);
+        cairo_fill(cr);
+    }
+    for (size_t z = 0; z < zs->n; z++) {
+        polygon_path(w, cr, f, zs->zones[z].geom);
+        set(cr, C_GREY, 1);
+        cairo_set_line_width(cr, border_px);
+        cairo_stroke(cr);
+    }
+}
+
+/* Every line of lines (a (Multi)LineString) stroked in the current
+ * colour and width, a part at a time. */
+static void stroke_lines(cairo_t *cr, fc_worker *w, const fc_map_frame *f,
+                         const GEOSGeometry *lines)
+{
+    int parts = GEOSGetNumGeometries_r(w->geos, lines);
+    for (int i = 0; i < parts; i++) {
+        path_ctx p = {cr, f};
+        fc_geom_each_line(w, GEOSGetGeometryN_r(w->geos, lines, i), ring_path, &p);
+        cairo_stroke(cr);
+    }
+}
+
 typedef struct map_arg {
     fc_worker *w;
     const fc_plot_data *d;
@@ -1102,24 +1140,7 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     const fc_plot_data *d = m->d;
     const fc_zoneset *zs = d->zs;
     fc_map_frame f = m->box ? frame_for_box(m->box, wd, ht) : fc_map_frame_for(w, zs, wd, ht, o->dpi);
-    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    for (size_t z = 0; z < zs->n; z++) {
-        polygon_path(w, cr, &f, zs->zones[z].geom);
-        set(cr, C_LIGHT, 1);
-        cairo_fill(cr);
-    }
-    if (d->control) {
-        polygon_path(w, cr, &f, d->control);
-        set(cr, C_VERMILLION, 1);
-        cairo_fill(cr);
-    }
-    for (size_t z = 0; z < zs->n; z++) {
-        polygon_path(w, cr, &f, zs->zones[z].geom);
-        set(cr, C_GREY, 1);
-        cairo_set_line_width(cr, 0.7);
-        cairo_stroke(cr);
-    }
+    draw_ground(cr, w, &f, zs, d->control, 0.7);
     /* The 80% range of the front at the last step: ground reached by then
      * at the upper bound of the calibrated gain, not at the lower. */
     const fc_advance *a = d->advance;
@@ -1144,16 +1165,9 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
     for (size_t s = 0; s < nsteps; s++) {
         if (!m->fronts[s])
             continue;
-        rgb c = step_colour(s, nsteps);
-        set(cr, c, 1);
+        set(cr, step_colour(s, nsteps), 1);
         cairo_set_line_width(cr, 2.2);
-        int parts = GEOSGetNumGeometries_r(w->geos, m->fronts[s]);
-        for (int i = 0; i < parts; i++) {
-            const GEOSGeometry *line = GEOSGetGeometryN_r(w->geos, m->fronts[s], i);
-            path_ctx p = {cr, &f};
-            fc_geom_each_line(w, line, ring_path, &p);
-            cairo_stroke(cr);
-        }
+        stroke_lines(cr, w, &f, m->fronts[s]);
     }
     /* place markers, then every label that fits (fc_place_labels) */
     fc_label *labels = NULL;
@@ -1410,33 +1424,11 @@ static void draw_frame(cairo_t *cr, fc_worker *w, const fc_zoneset *zs, const fc
 {
     set(cr, C_WHITE, 1);
     cairo_paint(cr);
-    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    for (size_t z = 0; z < zs->n; z++) {
-        polygon_path(w, cr, f, zs->zones[z].geom);
-        set(cr, C_LIGHT, 1);
-        cairo_fill(cr);
-    }
-    if (control) {
-        polygon_path(w, cr, f, control);
-        set(cr, C_VERMILLION, 1);
-        cairo_fill(cr);
-    }
-    for (size_t z = 0; z < zs->n; z++) {
-        polygon_path(w, cr, f, zs->zones[z].geom);
-        set(cr, C_GREY, 1);
-        cairo_set_line_width(cr, 0.6);
-        cairo_stroke(cr);
-    }
+    draw_ground(cr, w, f, zs, control, 0.6);
     if (front) {
         set(cr, C_BLACK, 1);
         cairo_set_line_width(cr, 1.6);
-        int parts = GEOSGetNumGeometries_r(w->geos, front);
-        for (int i = 0; i < parts; i++) {
-            path_ctx p = {cr, f};
-            fc_geom_each_line(w, GEOSGetGeometryN_r(w->geos, front, i), ring_path, &p);
-            cairo_stroke(cr);
-        }
+        stroke_lines(cr, w, f, front);
     }
     char day[11], buf[400];
     fc_date_format(date, day);
