@@ -247,6 +247,22 @@ void cli_print_input_help(void)
            "\n");
 }
 
+/* Hands the GDAL options given so far to the library (fc_gdal_options),
+ * before anything is read. When it refuses them, *slot (the option just
+ * set) is taken back, and the refusal is a usage error when it is of kind
+ * usage (the option's own mistake: "FLAG wants WANTS, not 'ARG'"). */
+static int tell_gdal(const char *cmd, cli_inputs *in, const char **slot, const char *flag,
+                     fc_status usage, const char *wants)
+{
+    fc_error err;
+    if (fc_gdal_options(in->gdal[0], in->gdal[1], in->gdal[2], in->t_srs, &err) == FC_OK)
+        return 1;
+    const char *arg = *slot;
+    *slot = NULL;
+    return err.code == usage ? -cli_usage_error(cmd, "%s wants %s, not '%s'", flag, wants, arg)
+                             : -cli_fail(&err);
+}
+
 int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in)
 {
     switch (c) {
@@ -269,28 +285,12 @@ int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in)
         if (n == CLI_MAX_GDAL_OPTIONS)
             return -cli_usage_error(cmd, "%s: at most %d of them", flag[k], CLI_MAX_GDAL_OPTIONS);
         in->gdal[k][n] = arg;
-        /* GDAL hears of them now, before anything is read. */
-        fc_error err;
-        if (fc_gdal_options(in->gdal[0], in->gdal[1], in->gdal[2], in->t_srs, &err) != FC_OK) {
-            in->gdal[k][n] = NULL;
-            return err.code == FC_ERR_ARG
-                       ? -cli_usage_error(cmd, "%s wants NAME=VALUE, not '%s'", flag[k], arg)
-                       : -cli_fail(&err);
-        }
-        return 1;
+        return tell_gdal(cmd, in, &in->gdal[k][n], flag[k], FC_ERR_ARG, "NAME=VALUE");
     }
-    case CLI_OPT_T_SRS: {
-        fc_error err;
+    case CLI_OPT_T_SRS:
         in->t_srs = arg;
-        if (fc_gdal_options(in->gdal[0], in->gdal[1], in->gdal[2], in->t_srs, &err) != FC_OK) {
-            in->t_srs = NULL;
-            return err.code == FC_ERR_CRS
-                       ? -cli_usage_error(cmd, "--t_srs wants a CRS GDAL knows (EPSG:32637, a WKT "
-                                               "or PROJ string), not '%s'", arg)
-                       : -cli_fail(&err);
-        }
-        return 1;
-    }
+        return tell_gdal(cmd, in, &in->t_srs, "--t_srs", FC_ERR_CRS,
+                         "a CRS GDAL knows (EPSG:32637, a WKT or PROJ string)");
     case 'j':
         if (!cli_parse_int(arg, 1, 1024, &in->threads))
             return -cli_usage_error(cmd, "-j wants a number of threads, not '%s'", arg);
