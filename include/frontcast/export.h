@@ -161,6 +161,13 @@ typedef struct fc_map_layers {
     int window_days;
     const fc_places *places;       /* places_observed, with ... */
     const fc_place_history *places_history; /* ... their timeline */
+    /* A GeoPackage file written before, by the same zones and options
+     * (the pipeline knows when: fc_run), updated rather than written
+     * whole: its control and front_line rows dated update_from or later
+     * replaced by those of observed and fronts dated so (the only ones
+     * they need to hold), the other layers' rows all replaced. */
+    bool update;
+    fc_day update_from;
 } fc_map_layers;
 
 /*
@@ -169,8 +176,9 @@ typedef struct fc_map_layers {
  * is opened: observed control in red shades by share held, projections
  * hatched by days ahead, front lines bold; observed and projected layers
  * set up for QGIS's Temporal Controller from valid_from/valid_to). To a
- * GeoPackage file at path (atomically), or to a PostGIS database when path
- * is "PG:..." (the tables' rows replaced in one transaction).
+ * GeoPackage file at path (atomically; updated when m->update), or to a
+ * PostGIS database when path is "PG:..." (the tables' rows replaced in one
+ * transaction).
  */
 fc_status fc_write_map_layers(const fc_map_layers *m, const char *path, fc_error *err);
 

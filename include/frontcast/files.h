@@ -26,6 +26,11 @@ typedef struct fc_atomic {
 /* Starts writing path: picks a temporary name beside it (same extension,
  * so that GDAL drivers recognise it) and, if with_stream, opens it. */
 fc_status fc_atomic_begin(const char *path, bool with_stream, fc_atomic *a, fc_error *err);
+/* Starts updating path (an existing file) as a whole: fc_atomic_begin, and
+ * the temporary file made a copy of path, for the writer to change and
+ * commit. The final file is never written in place, so a failed update
+ * leaves it as it was. */
+fc_status fc_atomic_begin_copy(const char *path, fc_atomic *a, fc_error *err);
 /* Flushes, checks, syncs and closes the temporary file, without renaming
  * it: for outputs that go in together, every write is known good before
  * any takes its name. On failure a is aborted. */

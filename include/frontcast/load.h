@@ -171,6 +171,11 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
 fc_status fc_gdal_options(const char *const *open_options, const char *const *lco,
                           const char *const *dsco, const char *t_srs, fc_error *err);
 
+/* What of fc_gdal_options shapes the vector outputs (lco, dsco, t_srs), as
+ * a key: "" when none were given. A file written under other options is
+ * written again whole, not updated. */
+const char *fc_gdal_output_key(void);
+
 /* A GDAL virtual file system path (/vsizip/, /vsigzip/, /vsicurl/...): only
  * GDAL can open it. */
 bool fc_is_virtual_path(const char *path);

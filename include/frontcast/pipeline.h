@@ -59,6 +59,8 @@ typedef struct fc_update_options {
     double max_daily_change_km2;  /* <= 0: FC_DEFAULT_MAX_DAILY_CHANGE_KM2 */
     fc_day today;                 /* snapshots dated later are quarantined */
     const char *zones_key;        /* identifies the zone set and parameters */
+    const fc_result_cache *cache; /* the library's (cache.h), for what is not
+                                     per snapshot (the frontier); NULL: none */
 } fc_update_options;
 
 /*
@@ -77,17 +79,43 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
 void fc_quarantined_free(fc_quarantined *q, size_t n);
 
 /*
- * The geometry results of every snapshot, reusing the store like
- * fc_update_areas (run that first: quarantined snapshots are gone from the
- * series): the controlled polygon of every zone (lon/lat WKB, set as
- * table->wkb for the zones' rows; the whole-layer rows stay NULL) and the
- * front lines (*fronts newly allocated, fc_frontlines_destroy). Only
- * snapshots the store does not know are overlaid; stats->computed counts
- * them.
+ * The geometry results of the snapshots from index `from` on (0: all),
+ * reusing the store like fc_update_areas (run that first: quarantined
+ * snapshots are gone from the series): the controlled polygon of every
+ * zone (lon/lat WKB, set as table->wkb for the zones' rows; the
+ * whole-layer rows stay NULL) and the front lines (*fronts newly
+ * allocated, fc_frontlines_destroy; one row per snapshot, those before
+ * `from` dated only). Only snapshots the store does not know are
+ * overlaid; stats->computed counts them, stats->reused the others and
+ * those before `from`.
  */
 fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_series *series,
-                             const fc_update_options *opts, fc_area_table *table,
+                             const fc_update_options *opts, size_t from, fc_area_table *table,
                              fc_frontlines **fronts, fc_update_stats *stats, fc_error *err);
+
+/*
+ * What each snapshot's rows of the map layers (control, front_line) are
+ * made from, as a key: its polygons' and front line's store keys and the
+ * next snapshot's date (the rows' valid_to). keys: one per snapshot. An
+ * output holding rows of the same keys holds those rows.
+ */
+fc_status fc_observed_row_keys(fc_store *store, const fc_series *series, const char *zones_key,
+                               char (*keys)[65], fc_error *err);
+
+/*
+ * Whether the map file at path (a GeoPackage this pipeline wrote) can be
+ * updated rather than written whole: *from is the first snapshot whose
+ * rows (keys, fc_observed_row_keys) it lacks or holds otherwise, or 0
+ * when it must be written whole: no file, none recorded (fc_map_file_record),
+ * other zones, GDAL options or frontcast version, or a file changed since
+ * (by its identity: device, inode, size, modification time).
+ */
+fc_status fc_map_file_plan(fc_store *store, const char *path, const char *zones_key,
+                           char (*keys)[65], size_t n, size_t *from, fc_error *err);
+/* Records in the store that the file at path, as it is now, holds the rows
+ * of keys: after it was written and took its name. */
+fc_status fc_map_file_record(fc_store *store, const char *path, const char *zones_key,
+                             char (*keys)[65], size_t n, fc_error *err);
 
 /* How a run ended (the command's exit status). */
 typedef enum fc_run_outcome {
@@ -147,6 +175,9 @@ typedef struct fc_run_result {
     bool lock_busy;                 /* FC_ERR_IO because another run holds the lock */
     fc_update_stats stats;          /* snapshots reused, computed, quarantined */
     fc_update_stats layer_stats;    /* of the map layers */
+    fc_day map_updated_from;        /* the GeoPackage updated from this date
+                                       on (fc_map_file_plan); FC_NO_DAY:
+                                       written whole, or none */
     /* What the library's cache (cache.h) gave, per kind of result: the
      * first word of its params without "-vN" ("places-timeline",
      * "place-predictions", "frontier"); reused = looked_up - computed. */

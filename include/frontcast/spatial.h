@@ -103,6 +103,8 @@ typedef struct fc_frontline_options {
     void *progress_user;
     const bool *only;    /* lines of these snapshots only (the rest of *out
                             stays empty); NULL: all */
+    const fc_result_cache *cache; /* keeps the frontier (fc_frontier_create) between
+                                     runs; NULL: none */
 } fc_frontline_options;
 
 /* Extracts the front line of every snapshot, with its length and its shift

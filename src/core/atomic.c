@@ -1,4 +1,4 @@
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* copy_file_range */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +41,63 @@ fc_status fc_atomic_begin(const char *path, bool with_stream, fc_atomic *a, fc_e
         }
     }
     return FC_OK;
+}
+
+/* Copies from into the new file to (both open); errno or 0. The kernel's
+ * copy first (no round trip through user space, extents shared where the
+ * file system can), then read/write where it cannot (EXDEV, ENOSYS...). */
+static int copy_fd(int from, int to)
+{
+    struct stat sb;
+    if (fstat(from, &sb) != 0)
+        return errno;
+    off_t left = sb.st_size;
+    while (left > 0) {
+        ssize_t n = copy_file_range(from, NULL, to, NULL, (size_t)left, 0);
+        if (n <= 0)
+            break;
+        left -= n;
+    }
+    if (left == 0)
+        return 0;
+    if (lseek(from, sb.st_size - left, SEEK_SET) < 0 || lseek(to, sb.st_size - left, SEEK_SET) < 0)
+        return errno;
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(from, buf, sizeof buf);
+        if (n == 0)
+            return 0;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        for (ssize_t at = 0; at < n;) {
+            ssize_t m = write(to, buf + at, (size_t)(n - at));
+            if (m < 0 && errno != EINTR)
+                return errno;
+            at += m > 0 ? m : 0;
+        }
+    }
+}
+
+fc_status fc_atomic_begin_copy(const char *path, fc_atomic *a, fc_error *err)
+{
+    fc_status st = fc_atomic_begin(path, false, a, err);
+    if (st != FC_OK)
+        return st;
+    int from = open(path, O_RDONLY | O_CLOEXEC);
+    int to = from < 0 ? -1 : open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int e = from < 0 || to < 0 ? errno : copy_fd(from, to);
+    if (to >= 0 && close(to) != 0 && !e)
+        e = errno;
+    if (from >= 0)
+        close(from);
+    if (e) {
+        st = fc_error_set(err, FC_ERR_IO, "%s: cannot copy to update it: %s", path, strerror(e));
+        fc_atomic_abort(a);
+    }
+    return st;
 }
 
 /* fsync of a path (a file GDAL wrote and closed, or a folder). */

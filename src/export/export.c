@@ -6,6 +6,7 @@
 
 #include "core/util.h"
 #include "frontcast/export.h"
+#include "export/layers.h"
 #include "io/ogr_module.h"
 
 void fc_csv_field(FILE *f, const char *s)
@@ -268,20 +269,18 @@ bool fc_is_database(const char *path)
     return strncmp(path, "PG:", 3) == 0;
 }
 
-fc_status fc_write_layers(const char *path, const char *driver, const fc_vector_layer *layers,
-                          size_t nlayers, fc_error *err)
+/* A file written whole (update false) or updated (a copy of it changed),
+ * under a temporary name until complete. */
+static fc_status write_file(const char *path, const char *driver, const fc_vector_layer *layers,
+                            size_t nlayers, bool update, fc_error *err)
 {
     const fc_ogr_api *ogr = fc_ogr(err);
     if (!ogr)
         return err->code;
-    if (strcmp(path, "-") == 0)
-        return ogr->write("/vsistdout/", driver, false, layers, nlayers, err);
-    if (fc_is_database(path)) /* the database's transaction makes it atomic */
-        return ogr->write(path, driver, true, layers, nlayers, err);
     fc_atomic a;
-    fc_status st = fc_atomic_begin(path, false, &a, err);
+    fc_status st = update ? fc_atomic_begin_copy(path, &a, err) : fc_atomic_begin(path, false, &a, err);
     if (st == FC_OK)
-        st = ogr->write(a.tmp, driver, false, layers, nlayers, err);
+        st = ogr->write(a.tmp, driver, update, layers, nlayers, err);
     /* The message names the file the user asked for, not its temporary. */
     const size_t nt = a.tmp ? strlen(a.tmp) : 0;
     if (st != FC_OK && nt && strncmp(err->msg, a.tmp, nt) == 0) {
@@ -293,6 +292,25 @@ fc_status fc_write_layers(const char *path, const char *driver, const fc_vector_
         st = fc_atomic_commit(&a, err);
     fc_atomic_abort(&a);
     return st;
+}
+
+fc_status fc_write_layers(const char *path, const char *driver, const fc_vector_layer *layers,
+                          size_t nlayers, fc_error *err)
+{
+    const fc_ogr_api *ogr = fc_ogr(err);
+    if (!ogr)
+        return err->code;
+    if (strcmp(path, "-") == 0)
+        return ogr->write("/vsistdout/", driver, false, layers, nlayers, err);
+    if (fc_is_database(path)) /* the database's transaction makes it atomic */
+        return ogr->write(path, driver, true, layers, nlayers, err);
+    return write_file(path, driver, layers, nlayers, false, err);
+}
+
+fc_status fc_update_layers(const char *path, const char *driver, const fc_vector_layer *layers,
+                           size_t nlayers, fc_error *err)
+{
+    return write_file(path, driver, layers, nlayers, true, err);
 }
 
 fc_status fc_write_vector(const char *path, const char *driver, const char *layer,

@@ -225,8 +225,8 @@ static fc_status layer_zones(fc_worker *w, const fc_zoneset *zs, fc_layer_data *
 
 /* Observed control: a feature per date and zone holding any, valid until
  * the next snapshot (so that a missing day shows the last known map). */
-static fc_status layer_control(const fc_area_table *t, const fc_zoneset *zs, fc_layer_data *out,
-                               fc_error *err)
+static fc_status layer_control(const fc_area_table *t, const fc_zoneset *zs, fc_day from,
+                               fc_layer_data *out, fc_error *err)
 {
     static const fc_field fields[] = {
         {"date", FC_FIELD_DATE},          {"valid_from", FC_FIELD_DATE},
@@ -241,7 +241,7 @@ static fc_status layer_control(const fc_area_table *t, const fc_zoneset *zs, fc_
     fc_status st = zoned_alloc(out, "control", fields, NF, zs, t->ndates * zs->n, &nf, err);
     size_t n = 0;
     for (size_t d = 0; st == FC_OK && d < t->ndates; d++)
-        for (size_t z = 0; z < zs->n; z++) {
+        for (size_t z = 0; z < zs->n && t->dates[d] >= from; z++) {
             size_t k = d * (zs->n + 1) + z;
             if (!t->wkb[k])
                 continue;
@@ -267,7 +267,8 @@ static fc_status layer_control(const fc_area_table *t, const fc_zoneset *zs, fc_
     return st;
 }
 
-static fc_status layer_fronts(const fc_frontlines *f, fc_layer_data *out, fc_error *err)
+static fc_status layer_fronts(const fc_frontlines *f, fc_day from, fc_layer_data *out,
+                              fc_error *err)
 {
     static const fc_field fields[] = {
         {"date", FC_FIELD_DATE},        {"valid_from", FC_FIELD_DATE},
@@ -275,19 +276,22 @@ static fc_status layer_fronts(const fc_frontlines *f, fc_layer_data *out, fc_err
         {"shift_mean_km", FC_FIELD_REAL}, {"shift_p90_km", FC_FIELD_REAL}};
     enum { NF = sizeof fields / sizeof fields[0] };
     fc_status st = layer_alloc(out, "front_line", FC_GEOM_LINES, fields, NF, f->n, err);
+    size_t n = 0;
     for (size_t i = 0; st == FC_OK && i < f->n; i++) {
         const fc_frontline_row *row = &f->rows[i];
-        fc_value *r = &out->values[i * NF];
+        if (row->date < from)
+            continue;
+        fc_value *r = &out->values[n * NF];
         r[0].date = r[1].date = row->date;
         r[2].date = i + 1 < f->n ? f->rows[i + 1].date : row->date + 1;
         r[3].real = round(row->length_km * 1000) / 1000;
         r[4].real = round(row->shift_mean_km * 1000) / 1000;
         r[5].real = round(row->shift_p90_km * 1000) / 1000;
         r[4].null = r[5].null = isnan(row->shift_mean_km);
-        out->wkb[i] = row->wkb;
-        out->wkb_size[i] = row->wkb_size;
+        out->wkb[n] = row->wkb;
+        out->wkb_size[n++] = row->wkb_size;
     }
-    out->layer.nrows = st == FC_OK ? f->n : 0;
+    out->layer.nrows = st == FC_OK ? n : 0;
     return st;
 }
 
@@ -425,10 +429,23 @@ fc_status fc_write_map_layers(const fc_map_layers *m, const char *path, fc_error
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (m->zones && m->zones->n > 0 && m->zones->zones[0].geom)
         st = layer_zones(w, m->zones, &d[n++], err);
-    if (st == FC_OK && m->observed)
-        st = layer_control(m->observed, m->zones, &d[n++], err);
-    if (st == FC_OK && m->fronts)
-        st = layer_fronts(m->fronts, &d[n++], err);
+    /* An update replaces the dated rows from update_from on. */
+    const bool update = m->update && !fc_is_database(path);
+    char since[64] = "";
+    if (update) {
+        char day[11];
+        fc_date_format(m->update_from, day);
+        snprintf(since, sizeof since, "date >= '%s'", day);
+    }
+    const fc_day from = update ? m->update_from : FC_NO_DAY;
+    if (st == FC_OK && m->observed) {
+        st = layer_control(m->observed, m->zones, from, &d[n], err);
+        d[n++].layer.replace_where = update ? since : NULL;
+    }
+    if (st == FC_OK && m->fronts) {
+        st = layer_fronts(m->fronts, from, &d[n], err);
+        d[n++].layer.replace_where = update ? since : NULL;
+    }
     if (st == FC_OK && m->advance) {
         st = fc_layer_projected_control(m->advance, m->zones, m->model, m->window_days, &d[n++], err);
         if (st == FC_OK)
@@ -451,7 +468,9 @@ fc_status fc_write_map_layers(const fc_map_layers *m, const char *path, fc_error
         if (layers[i].geometry != FC_GEOM_NONE)
             layers[i].lco = lco;
     }
-    if (st == FC_OK)
+    if (st == FC_OK && update)
+        st = fc_update_layers(path, "GPKG", layers, n, err);
+    else if (st == FC_OK)
         st = fc_write_layers(path, fc_is_database(path) ? "PostgreSQL" : "GPKG", layers, n, err);
     for (size_t i = 0; i < n; i++)
         fc_layer_data_free(&d[i]);

@@ -36,4 +36,10 @@ fc_status fc_layer_projected_front(const fc_advance *a, const char *model, int w
 fc_status fc_layer_places_observed(const fc_places *places, const fc_place_history *hist,
                                    fc_layer_data *out, fc_error *err);
 
+/* fc_write_layers into an existing file at path, its tables' rows replaced
+ * as in a database (replace_where; missing tables created), on a copy that
+ * takes the file's name when complete (fc_atomic_begin_copy). */
+fc_status fc_update_layers(const char *path, const char *driver, const fc_vector_layer *layers,
+                           size_t nlayers, fc_error *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include "geo/worker.h"
 #include "io/ogr_module.h"
 #include "io/read.h"
+#include "frontcast/files.h"
 
 #define MODULE_NAME "libfrontcast_ogr.so"
 
@@ -113,6 +114,38 @@ bool fc_ogr_has_open_options(void)
     return user_open_options;
 }
 
+/* fc_gdal_output_key's: SHA-256 of the options, set with them. */
+static char output_key[65];
+
+const char *fc_gdal_output_key(void)
+{
+    return output_key;
+}
+
+/* output_key of lco, dsco and t_srs, each part ended by a newline and each
+ * list by an empty line (no two sets of options give one text). */
+static void set_output_key(const char *const *lco, const char *const *dsco, const char *t_srs)
+{
+    size_t size = 16 + (t_srs ? strlen(t_srs) : 0);
+    for (const char *const *lists[] = {lco, dsco}, *const **l = lists; l < lists + 2; l++)
+        for (const char *const *o = *l; o && *o; o++)
+            size += strlen(*o) + 1;
+    char *text = malloc(size);
+    if (!text) {
+        snprintf(output_key, sizeof output_key, "unknown"); /* never matches a key */
+        return;
+    }
+    size_t n = 0;
+    for (const char *const *lists[] = {lco, dsco}, *const **l = lists; l < lists + 2; l++) {
+        for (const char *const *o = *l; o && *o; o++)
+            n += (size_t)sprintf(text + n, "%s\n", *o);
+        text[n++] = '\n';
+    }
+    n += (size_t)sprintf(text + n, "%s\n", t_srs ? t_srs : "");
+    fc_sha256_hex(text, n, output_key);
+    free(text);
+}
+
 fc_status fc_gdal_options(const char *const *open_options, const char *const *lco,
                           const char *const *dsco, const char *t_srs, fc_error *err)
 {
@@ -128,8 +161,11 @@ fc_status fc_gdal_options(const char *const *open_options, const char *const *lc
     if (!a)
         return err->code;
     fc_status st = a->set_options(open_options, lco, dsco, t_srs, err);
-    if (st == FC_OK)
+    if (st == FC_OK) {
         user_open_options = open_options && *open_options;
+        if ((lco && *lco) || (dsco && *dsco) || t_srs)
+            set_output_key(lco, dsco, t_srs);
+    }
     return st;
 }
 

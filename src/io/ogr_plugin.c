@@ -433,6 +433,22 @@ static fc_status prepare_layer(GDALDatasetH ds, const char *path, OGRSpatialRefe
             GDALDatasetReleaseResultSet(ds, result);
         if (CPLGetLastErrorType() >= CE_Failure)
             return write_fail(err, path, "cannot empty a table to replace its rows");
+        /* A GeoPackage's ids count on from the largest ever given
+         * (AUTOINCREMENT): set back to the largest kept, the rows written
+         * again get the ids a new file gives them. */
+        const char *fid = OGR_L_GetFIDColumn(layer);
+        if (strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "GPKG") == 0 && fid && *fid) {
+            n = snprintf(sql, sizeof sql,
+                         "UPDATE sqlite_sequence SET seq = (SELECT IFNULL(MAX(\"%s\"), 0) FROM \"%s\") "
+                         "WHERE name = '%s'", fid, l->name, l->name);
+            if (n < 0 || (size_t)n >= sizeof sql)
+                return fc_error_set(err, FC_ERR_ARG, "%s: table name too long", path);
+            result = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+            if (result)
+                GDALDatasetReleaseResultSet(ds, result);
+            if (CPLGetLastErrorType() >= CE_Failure)
+                return write_fail(err, path, "cannot renumber a table's rows");
+        }
     } else {
         CPLErrorReset(); /* a table that is not there is no error */
         char **lco = merge_options(user_lco, l->lco);
@@ -461,10 +477,10 @@ static fc_status prepare_layer(GDALDatasetH ds, const char *path, OGRSpatialRefe
     return FC_OK;
 }
 
-/* Adds l's rows to ds. */
+/* Adds l's rows to ds; *expect: the features the layer should then hold. */
 static fc_status add_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenceH srs,
                            OGRCoordinateTransformationH ct, const fc_vector_layer *l,
-                           bool existing, fc_error *err)
+                           bool existing, GIntBig *expect, fc_error *err)
 {
     OGRLayerH layer = NULL;
     int *map = calloc((size_t)l->nfields + 1, sizeof *map);
@@ -476,6 +492,7 @@ static fc_status add_layer(GDALDatasetH ds, const char *path, OGRSpatialReferenc
         return st;
     }
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    *expect = (existing ? OGR_L_GetFeatureCount(layer, TRUE) : 0) + (GIntBig)l->nrows;
     for (size_t r = 0; r < l->nrows && st == FC_OK; r++) {
         OGRFeatureH f = OGR_F_Create(defn);
         for (int k = 0; k < l->nfields; k++) {
@@ -592,14 +609,29 @@ static fc_status write_dataset(const char *path, const char *driver, bool existi
     OGRCoordinateTransformationH ct = user_srs ? OCTNewCoordinateTransformation(srs, user_srs) : NULL;
     if (user_srs && !ct)
         st = write_fail(err, path, "no transformation to the output CRS");
+    GIntBig *expect = calloc(nlayers + 1, sizeof *expect);
+    if (!expect && st == FC_OK)
+        st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < nlayers && st == FC_OK; i++)
-        st = add_layer(ds, path, user_srs ? user_srs : srs, ct, &layers[i], existing, err);
+        st = add_layer(ds, path, user_srs ? user_srs : srs, ct, &layers[i], existing, &expect[i],
+                       err);
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
     if (transaction && st == FC_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = write_fail(err, path, "cannot commit");
     else if (transaction && st != FC_OK)
         GDALDatasetRollbackTransaction(ds);
+    /* An updated dataset holds the rows it kept and the new ones: the
+     * counts say that no write went missing (a new file is read back
+     * after it is closed, below). */
+    for (size_t i = 0; existing && i < nlayers && st == FC_OK; i++) {
+        OGRLayerH l = GDALDatasetGetLayerByName(ds, layers[i].name);
+        GIntBig n = l ? OGR_L_GetFeatureCount(l, TRUE) : -1;
+        if (n != expect[i])
+            st = fc_error_set(err, FC_ERR_IO, "%s: layer %s holds %lld features, %lld expected",
+                              path, layers[i].name, (long long)n, (long long)expect[i]);
+    }
+    free(expect);
 cleanup:
     st = finish_write(ds, srs, path, st, err);
     if (st == FC_OK && !existing && strncmp(path, "/vsistdout/", 11) != 0)

@@ -1,11 +1,16 @@
 /* Incremental geometry results: controlled polygons and front lines (see store.h). */
+#define _DEFAULT_SOURCE /* realpath, st_mtim */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "core/util.h"
+#include "frontcast/load.h"
 #include "frontcast/pipeline.h"
 
 /* Blobs are a count of items, each a byte length and the bytes, after
@@ -74,8 +79,43 @@ static void blob_key(const char *kind, const char *zones_key, const char *prev, 
     fc_sha256_hex(buf, (size_t)n, key);
 }
 
+/* The store keys of snapshot i's polygons (ck) and front line (fk), from
+ * its content key; the front line's shift depends on the snapshot before
+ * too: prev holds that one's key ("" for the first) and is moved on to
+ * snapshot i's. */
+static fc_status date_keys(fc_store *store, const fc_series *series, size_t i,
+                           const char *zones_key, char prev[65], char ck[65], char fk[65],
+                           fc_error *err)
+{
+    char snap[65];
+    fc_status st = fc_store_snapshot_key(store, series, i, snap, err);
+    if (st != FC_OK)
+        return st;
+    blob_key("control-v2", zones_key, "", snap, ck);
+    blob_key("front-v1", zones_key, prev, snap, fk);
+    memcpy(prev, snap, 65);
+    return FC_OK;
+}
+
+fc_status fc_observed_row_keys(fc_store *store, const fc_series *series, const char *zones_key,
+                               char (*keys)[65], fc_error *err)
+{
+    const size_t n = fc_series_count(series);
+    char prev[65] = "", ck[65], fk[65];
+    fc_status st = FC_OK;
+    for (size_t i = 0; i < n && st == FC_OK; i++) {
+        st = date_keys(store, series, i, zones_key, prev, ck, fk, err);
+        /* A row is valid until the next snapshot's date. */
+        char next[11] = "-";
+        if (i + 1 < n)
+            fc_date_format(fc_series_date(series, i + 1), next);
+        blob_key("map-rows-v1", ck, fk, next, keys[i]);
+    }
+    return st;
+}
+
 fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_series *series,
-                             const fc_update_options *o, fc_area_table *table,
+                             const fc_update_options *o, size_t from, fc_area_table *table,
                              fc_frontlines **fronts, fc_update_stats *stats, fc_error *err)
 {
     const size_t n = fc_series_count(series), nz = zs->n;
@@ -100,18 +140,16 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
         goto cleanup;
     }
     fl->n = n;
-    /* What the store has. A front line's shift depends on the snapshot
-     * before it, so its key has both. */
-    char prev[65] = "", snap[65];
+    /* What the store has (of the snapshots from `from` on). */
+    char prev[65] = "";
     size_t nc = 0, nf = 0;
     for (size_t i = 0; i < n && st == FC_OK; i++) {
-        st = fc_store_snapshot_key(store, series, i, snap, err);
+        st = date_keys(store, series, i, o->zones_key, prev, ck[i], fk[i], err);
         if (st != FC_OK)
             break;
-        blob_key("control-v2", o->zones_key, "", snap, ck[i]);
-        blob_key("front-v1", o->zones_key, prev, snap, fk[i]);
-        memcpy(prev, snap, sizeof prev);
         fl->rows[i].date = fc_series_date(series, i);
+        if (i < from)
+            continue;
         void *data = NULL;
         size_t size = 0;
         bool found = false, in_table = table->with_wkb && table->with_wkb[i];
@@ -160,7 +198,7 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
                                    .min_length_m = FC_FRONT_MIN_LENGTH_M,
                                    .sample_m = FC_FRONT_SAMPLE_M, .threads = o->areas.threads, .diag = o->areas.diag,
                                    .progress = o->areas.progress, .progress_user = "front lines",
-                                   .only = need_f};
+                                   .only = need_f, .cache = o->cache};
         st = fc_frontlines_compute(zs, series, &fo, &f, err);
     }
     if (st == FC_OK)
@@ -194,6 +232,7 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
                 st = fc_store_put_blob(store, fk[i], b.data, b.size, err);
             free(b.data);
         }
+        /* Before `from`: the output keeps what it has. */
         stats->computed += missing_c[i] || need_f[i];
         stats->reused += !(missing_c[i] || need_f[i]);
     }
@@ -213,4 +252,102 @@ cleanup:
     }
     *fronts = fl;
     return FC_OK;
+}
+
+/* ---- the GeoPackage's rows, between runs ------------------------------- */
+
+/* What a map file held when written: a blob in the store under the key of
+ * its path. The file is known unchanged since while its identity (device,
+ * inode, size, modification time) is the one recorded: every write makes
+ * a new file (a temporary renamed), so any other writer, QGIS included,
+ * changes it. */
+typedef struct map_record {
+    char magic[8];
+    char generation[65];  /* map_generation */
+    char pad[7];
+    uint64_t dev, ino, size;
+    int64_t mtime_s, mtime_ns;
+    uint64_t n;           /* row keys that follow, 64 hex digits each */
+} map_record;
+
+static const char map_magic[8] = "fcmap-1";
+
+/* Of what besides the snapshots the rows depend on: the zones, how GDAL
+ * was told to write (fc_gdal_output_key) and the program that wrote them.
+ * A change of the layers' columns or rows without a new version number
+ * bumps "map-file-vN". */
+static void map_generation(const char *zones_key, char out[65])
+{
+    blob_key("map-file-v1", zones_key, fc_gdal_output_key(), fc_version(), out);
+}
+
+static void record_key(const char *path, char out[65])
+{
+    char *abs = realpath(path, NULL);
+    blob_key("map-file-record", abs ? abs : path, "", "", out);
+    free(abs);
+}
+
+fc_status fc_map_file_plan(fc_store *store, const char *path, const char *zones_key,
+                           char (*keys)[65], size_t n, size_t *from, fc_error *err)
+{
+    *from = 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return FC_OK; /* no file: written whole */
+    char rk[65];
+    record_key(path, rk);
+    void *data = NULL;
+    size_t size = 0;
+    bool found = false;
+    fc_status st = fc_store_get_blob(store, rk, &data, &size, &found, err);
+    map_record h;
+    char gen[65];
+    map_generation(zones_key, gen);
+    if (st == FC_OK && found && size >= sizeof h) {
+        memcpy(&h, data, sizeof h);
+        const bool same = !memcmp(h.magic, map_magic, sizeof h.magic) &&
+                          !memcmp(h.generation, gen, sizeof gen) && h.n == (size - sizeof h) / 64 &&
+                          (size - sizeof h) % 64 == 0 && h.dev == (uint64_t)sb.st_dev &&
+                          h.ino == (uint64_t)sb.st_ino && h.size == (uint64_t)sb.st_size &&
+                          h.mtime_s == (int64_t)sb.st_mtim.tv_sec &&
+                          h.mtime_ns == (int64_t)sb.st_mtim.tv_nsec;
+        /* The first snapshot whose rows the file lacks or holds otherwise. */
+        const char *old = (const char *)data + sizeof h;
+        size_t i = 0;
+        while (same && i < n && i < h.n && !memcmp(old + 64 * i, keys[i], 64))
+            i++;
+        *from = same ? i : 0;
+    }
+    free(data);
+    return st;
+}
+
+fc_status fc_map_file_record(fc_store *store, const char *path, const char *zones_key,
+                             char (*keys)[65], size_t n, fc_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return fc_error_set(err, FC_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+    const size_t size = sizeof(map_record) + 64 * n;
+    unsigned char *b = calloc(1, size);
+    if (!b)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    map_record h = {.dev = (uint64_t)sb.st_dev, .ino = (uint64_t)sb.st_ino,
+                    .size = (uint64_t)sb.st_size, .mtime_s = (int64_t)sb.st_mtim.tv_sec,
+                    .mtime_ns = (int64_t)sb.st_mtim.tv_nsec, .n = n};
+    memcpy(h.magic, map_magic, sizeof h.magic);
+    map_generation(zones_key, h.generation);
+    memcpy(b, &h, sizeof h);
+    for (size_t i = 0; i < n; i++)
+        memcpy(b + sizeof h + 64 * i, keys[i], 64);
+    char rk[65];
+    record_key(path, rk);
+    fc_status st = fc_store_begin(store, err);
+    if (st == FC_OK)
+        st = fc_store_put_blob(store, rk, b, size, err);
+    if (st == FC_OK)
+        st = fc_store_commit(store, err);
+    free(b);
+    return st;
 }

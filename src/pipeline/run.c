@@ -458,6 +458,11 @@ static json_object *manifest_of(const fc_run_options *o, const fc_zoneset *zs,
                                json_object_new_int64((int64_t)r->layer_stats.reused));
         json_object_object_add(js, "map_layers_computed",
                                json_object_new_int64((int64_t)r->layer_stats.computed));
+        /* How the GeoPackage was written: whole, or the rows from a date on. */
+        char from[11] = "";
+        if (r->map_updated_from != FC_NO_DAY)
+            fc_date_format(r->map_updated_from, from);
+        json_object_object_add(js, "map_file_updated_from", from[0] ? jstr(from) : NULL);
     }
     json_object_object_add(m, "snapshots", js);
     /* What the store gave the library (cache.h), by kind of result. */
@@ -496,7 +501,7 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         resolved.today = system_today();
     const fc_run_options *o = &resolved;
     memset(r, 0, sizeof *r);
-    r->newest = FC_NO_DAY;
+    r->newest = r->map_updated_from = FC_NO_DAY;
     const double t_start = fc_now();
     const fc_diag *diag = fc_warning_log_diag(o->warnings);
     char *lock_path = fc_path_join(o->output, FC_RUN_LOCK);
@@ -618,15 +623,36 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     if (st == FC_OK && ((o->formats & FC_OUT_GPKG) || o->pg)) {
         fc_update_options lo = uo;
         lo.areas.progress_user = "map layers";
-        st = fc_update_observed(store, zs, series, &lo, table, &fronts, &r->layer_stats, err);
+        lo.cache = &cache;
+        /* A GeoPackage written before takes only the rows it lacks: the
+         * others are neither read from the store nor written again. A
+         * database takes every row. */
+        const size_t n = fc_series_count(series);
+        const bool file = (o->formats & FC_OUT_GPKG) != 0;
+        char (*keys)[65] = calloc(n + 1, sizeof *keys);
+        char *p = fc_path_join(o->output, "frontcast.gpkg");
+        size_t from = 0;
+        if ((!keys || !p) && st == FC_OK)
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+        if (st == FC_OK && file)
+            st = fc_observed_row_keys(store, series, zones_key, keys, err);
+        if (st == FC_OK && file && !o->pg && n > 0)
+            st = fc_map_file_plan(store, p, zones_key, keys, n, &from, err);
+        if (st == FC_OK)
+            st = fc_update_observed(store, zs, series, &lo, from, table, &fronts, &r->layer_stats,
+                                    err);
         stage_end(o);
         fc_map_layers m = {zs, table, fronts, adv, fc_model_name(ao.model), ao.window_days,
-                           pl, pl_hist};
-        char *p = fc_path_join(o->output, "frontcast.gpkg");
-        if (!p && st == FC_OK)
-            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-        if (st == FC_OK && (o->formats & FC_OUT_GPKG))
+                           pl, pl_hist, from > 0, FC_NO_DAY};
+        if (m.update)
+            m.update_from = from < n ? fc_series_date(series, from)
+                                     : fc_series_date(series, n - 1) + 1;
+        if (st == FC_OK && file)
             st = fc_write_map_layers(&m, p, err);
+        if (st == FC_OK && file)
+            st = fc_map_file_record(store, p, zones_key, keys, n, err);
+        r->map_updated_from = st == FC_OK ? m.update_from : FC_NO_DAY;
+        free(keys);
         if (st == FC_OK && o->pg)
             st = fc_write_map_layers(&m, o->pg, err);
         free(p);

@@ -105,7 +105,7 @@ fc_status fc_frontlines_compute(const fc_zoneset *zs, const fc_series *series,
     f->n = fc_series_count(series);
     for (size_t i = 0; i < f->n; i++)
         f->rows[i].date = fc_series_date(series, i);
-    st = fc_frontier_create(w, zs, o.tolerance_m, NULL, &fr, err);
+    st = fc_frontier_create(w, zs, o.tolerance_m, o.cache, &fr, err);
     if (st != FC_OK)
         goto cleanup;
     lines_ctx ctx = {zs, fr, &o, f};

@@ -72,16 +72,20 @@ next=$(date -u -d "$(echo "$last" | grep -oE '[0-9]{8}') + 7 days" +%Y%m%d)
 cp "$series/$last" "$series/synthetic-demo_$next.geojson"
 "$FRONTCAST" run -q -o "$out" --control "$series" --format csv,geojson,gpkg --plots no --max-age 0 ||
     fail "run with a new snapshot failed"
-python3 - "$out/manifest.json" <<'PY' && pass || fail "map layers were not updated incrementally"
-import json, sys
+# The GeoPackage updated from the day before the new one (whose rows'
+# valid_to the new snapshot ends), not written whole.
+python3 - "$out/manifest.json" "$last" <<'PY' && pass || fail "map layers were not updated incrementally"
+import json, re, sys
 s = json.load(open(sys.argv[1]))["snapshots"]
+d = re.search(r"_(\d{4})(\d\d)(\d\d)\.geojson$", sys.argv[2]).groups()
 assert s["map_layers_computed"] == 1 and s["map_layers_reused"] >= 20, s
+assert s["map_file_updated_from"] == "-".join(d), (s, d)
 PY
 want=$(awk -F, 'NR > 1 && $2 != "ALL" && $4 > 0' "$out/areas.csv" | wc -l)
 [ "$(count "$out/frontcast.gpkg" control)" = "$want" ] && pass || fail "control after the new snapshot"
-# The same layers as a clean run over the same series.
-"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
-python3 - "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" <<'PY' && pass || fail "incremental map layers differ from a clean run"
+# The same layers as a clean run over the same series (same_layers A B).
+same_layers() {
+python3 - "$1" "$2" <<'PY'
 # Feature by feature: every feature table, every column (geometry bytes
 # included), in fid order; and the styles.
 import sqlite3, sys
@@ -102,6 +106,38 @@ for name in a:
     for i, (x, y) in enumerate(zip(a[name], b[name])):
         assert x == y, (name, i, x[:4], y[:4])
 PY
+}
+"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
+same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "incremental map layers differ from a clean run"
+updated_from() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["snapshots"]["map_file_updated_from"])' "$1"; }
+# An earlier snapshot redrawn: its rows and every later one's written again
+# (the gains after it change too), the earlier ones kept.
+mid=$(ls "$series" | grep -E '_[0-9]{8}\.geojson$' | sort | sed -n 10p)
+middate=$(echo "$mid" | grep -oE '[0-9]{8}' | sed -E 's/(....)(..)(..)/\1-\2-\3/')
+python3 - "$series/$mid" <<'PY' || fail "cannot redraw $mid"
+import json, sys
+g = json.load(open(sys.argv[1]))
+def shift(c):
+    return [shift(x) for x in c] if isinstance(c[0], list) else [c[0] + 0.01, c[1]]
+for f in g["features"]:
+    f["geometry"]["coordinates"] = shift(f["geometry"]["coordinates"])
+json.dump(g, open(sys.argv[1], "w"))
+PY
+"$FRONTCAST" run -q -o "$out" --control "$series" --format gpkg --plots no --max-age 0 || fail "run after a redrawn snapshot failed"
+[ "$(updated_from "$out/manifest.json")" = "$middate" ] && pass ||
+    fail "updated from $(updated_from "$out/manifest.json"), not $middate"
+rm -rf "$work/clean"
+"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
+same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "map layers differ from a clean run after a redrawn snapshot"
+# A GeoPackage someone else changed (QGIS, sqlite3) is written whole again:
+# frontcast cannot know which rows they touched.
+ogrinfo -q "$out/frontcast.gpkg" -sql "UPDATE control SET controlled_km2 = -1 WHERE fid = 1" >/dev/null || fail "ogrinfo could not edit the GeoPackage"
+cp "$series/$last" "$series/synthetic-demo_$(date -u -d "$next + 7 days" +%Y%m%d).geojson"
+"$FRONTCAST" run -q -o "$out" --control "$series" --format gpkg --plots no --max-age 0 || fail "run after an edit failed"
+[ "$(updated_from "$out/manifest.json")" = None ] && pass || fail "an edited GeoPackage was updated, not written whole"
+rm -rf "$work/clean"
+"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
+same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "map layers differ from a clean run after an edit"
 
 # 4. areas writes zones and control; wrong formats and targets are usage errors.
 "$FRONTCAST" areas -q -o "$work/areas.gpkg" || fail "areas -o FILE.gpkg failed"
