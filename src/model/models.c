@@ -341,9 +341,14 @@ static void block_resample(const double *g, size_t n, double shift, fc_rng *r, d
 {
     size_t L = n < BLOCK_DAYS ? n : BLOCK_DAYS;
     for (size_t k = 0; k < m;) {
-        size_t start = fc_rng_below(r, n);
-        for (size_t j = 0; j < L && k < m; j++, k++)
-            out[k] = g[(start + j) % n] - shift;
+        size_t i = fc_rng_below(r, n);
+        /* The block wraps around the end of g at most once (L <= n): no
+         * division per day, the hot loop of every band. */
+        for (size_t j = 0; j < L && k < m; j++, k++) {
+            out[k] = g[i] - shift;
+            if (++i == n)
+                i = 0;
+        }
     }
 }
 
