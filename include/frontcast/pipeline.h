@@ -108,7 +108,7 @@ fc_status fc_observed_row_keys(fc_store *store, const fc_series *series, const c
  * rows (keys, fc_observed_row_keys) it lacks or holds otherwise, or 0
  * when it must be written whole: no file, none recorded (fc_map_file_record),
  * other zones, GDAL options or frontcast version, or a file changed since
- * (by its identity: device, inode, size, modification time).
+ * (by its identity: device, inode, size, modification and change times).
  */
 fc_status fc_map_file_plan(fc_store *store, const char *path, const char *zones_key,
                            char (*keys)[65], size_t n, size_t *from, fc_error *err);

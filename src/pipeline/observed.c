@@ -258,19 +258,20 @@ cleanup:
 
 /* What a map file held when written: a blob in the store under the key of
  * its path. The file is known unchanged since while its identity (device,
- * inode, size, modification time) is the one recorded: every write makes
- * a new file (a temporary renamed), so any other writer, QGIS included,
- * changes it. */
+ * inode, size, modification and change times) is the one recorded: every
+ * write of ours makes a new file (a temporary renamed), and any other
+ * writer, QGIS included, changes the change time, which no one can set
+ * back (the modification time can be). */
 typedef struct map_record {
     char magic[8];
     char generation[65];  /* map_generation */
     char pad[7];
     uint64_t dev, ino, size;
-    int64_t mtime_s, mtime_ns;
+    int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
     uint64_t n;           /* row keys that follow, 64 hex digits each */
 } map_record;
 
-static const char map_magic[8] = "fcmap-1";
+static const char map_magic[8] = "fcmap-2";
 
 /* Of what besides the snapshots the rows depend on: the zones, how GDAL
  * was told to write (fc_gdal_output_key) and the program that wrote them.
@@ -311,7 +312,9 @@ fc_status fc_map_file_plan(fc_store *store, const char *path, const char *zones_
                           (size - sizeof h) % 64 == 0 && h.dev == (uint64_t)sb.st_dev &&
                           h.ino == (uint64_t)sb.st_ino && h.size == (uint64_t)sb.st_size &&
                           h.mtime_s == (int64_t)sb.st_mtim.tv_sec &&
-                          h.mtime_ns == (int64_t)sb.st_mtim.tv_nsec;
+                          h.mtime_ns == (int64_t)sb.st_mtim.tv_nsec &&
+                          h.ctime_s == (int64_t)sb.st_ctim.tv_sec &&
+                          h.ctime_ns == (int64_t)sb.st_ctim.tv_nsec;
         /* The first snapshot whose rows the file lacks or holds otherwise. */
         const char *old = (const char *)data + sizeof h;
         size_t i = 0;
@@ -335,7 +338,9 @@ fc_status fc_map_file_record(fc_store *store, const char *path, const char *zone
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     map_record h = {.dev = (uint64_t)sb.st_dev, .ino = (uint64_t)sb.st_ino,
                     .size = (uint64_t)sb.st_size, .mtime_s = (int64_t)sb.st_mtim.tv_sec,
-                    .mtime_ns = (int64_t)sb.st_mtim.tv_nsec, .n = n};
+                    .mtime_ns = (int64_t)sb.st_mtim.tv_nsec,
+                    .ctime_s = (int64_t)sb.st_ctim.tv_sec,
+                    .ctime_ns = (int64_t)sb.st_ctim.tv_nsec, .n = n};
     memcpy(h.magic, map_magic, sizeof h.magic);
     map_generation(zones_key, h.generation);
     memcpy(b, &h, sizeof h);

@@ -130,7 +130,9 @@ rm -rf "$work/clean"
 "$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
 same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "map layers differ from a clean run after a redrawn snapshot"
 # A GeoPackage someone else changed (QGIS, sqlite3) is written whole again:
-# frontcast cannot know which rows they touched.
+# frontcast cannot know which rows they touched. Twice: an edit through
+# GDAL, then bytes changed in place (the size kept) with the modification
+# time set back, which only the change time tells.
 ogrinfo -q "$out/frontcast.gpkg" -sql "UPDATE control SET controlled_km2 = -1 WHERE fid = 1" >/dev/null || fail "ogrinfo could not edit the GeoPackage"
 cp "$series/$last" "$series/synthetic-demo_$(date -u -d "$next + 7 days" +%Y%m%d).geojson"
 "$FRONTCAST" run -q -o "$out" --control "$series" --format gpkg --plots no --max-age 0 || fail "run after an edit failed"
@@ -138,6 +140,17 @@ cp "$series/$last" "$series/synthetic-demo_$(date -u -d "$next + 7 days" +%Y%m%d
 rm -rf "$work/clean"
 "$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
 same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "map layers differ from a clean run after an edit"
+size=$(stat -c %s "$out/frontcast.gpkg")
+mtime=$(stat -c %.9Y "$out/frontcast.gpkg")
+printf 'frontcast' | dd of="$out/frontcast.gpkg" bs=1 seek=$((size / 2)) conv=notrunc status=none || fail "dd failed"
+touch -d "@$mtime" "$out/frontcast.gpkg"
+[ "$(stat -c %s.%.9Y "$out/frontcast.gpkg")" = "$size.$mtime" ] && pass || fail "the size or modification time moved"
+cp "$series/$last" "$series/synthetic-demo_$(date -u -d "$next + 14 days" +%Y%m%d).geojson"
+"$FRONTCAST" run -q -o "$out" --control "$series" --format gpkg --plots no --max-age 0 || fail "run after bytes changed failed"
+[ "$(updated_from "$out/manifest.json")" = None ] && pass || fail "a GeoPackage changed in place was updated, not written whole"
+rm -rf "$work/clean"
+"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
+same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "map layers differ from a clean run after bytes changed"
 
 # 4. areas writes zones and control; wrong formats and targets are usage errors.
 "$FRONTCAST" areas -q -o "$work/areas.gpkg" || fail "areas -o FILE.gpkg failed"
