@@ -110,6 +110,17 @@ PY
 "$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
 same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "incremental map layers differ from a clean run"
 updated_from() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["snapshots"]["map_file_updated_from"])' "$1"; }
+# rerun WHAT FROM: a run after WHAT updates the GeoPackage from date FROM
+# (None: writes it whole), and gives the layers of a clean run.
+rerun() {
+    "$FRONTCAST" run -q -o "$out" --control "$series" --format gpkg --plots no --max-age 0 || fail "run after $1 failed"
+    local got
+    got=$(updated_from "$out/manifest.json")
+    [ "$got" = "$2" ] && pass || fail "after $1: updated from $got, not $2"
+    rm -rf "$work/clean"
+    "$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
+    same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "map layers differ from a clean run after $1"
+}
 # An earlier snapshot redrawn: its rows and every later one's written again
 # (the gains after it change too), the earlier ones kept.
 mid=$(ls "$series" | grep -E '_[0-9]{8}\.geojson$' | sort | sed -n 10p)
@@ -123,34 +134,21 @@ for f in g["features"]:
     f["geometry"]["coordinates"] = shift(f["geometry"]["coordinates"])
 json.dump(g, open(sys.argv[1], "w"))
 PY
-"$FRONTCAST" run -q -o "$out" --control "$series" --format gpkg --plots no --max-age 0 || fail "run after a redrawn snapshot failed"
-[ "$(updated_from "$out/manifest.json")" = "$middate" ] && pass ||
-    fail "updated from $(updated_from "$out/manifest.json"), not $middate"
-rm -rf "$work/clean"
-"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
-same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "map layers differ from a clean run after a redrawn snapshot"
+rerun "a redrawn snapshot" "$middate"
 # A GeoPackage someone else changed (QGIS, sqlite3) is written whole again:
 # frontcast cannot know which rows they touched. Twice: an edit through
 # GDAL, then bytes changed in place (the size kept) with the modification
 # time set back, which only the change time tells.
 ogrinfo -q "$out/frontcast.gpkg" -sql "UPDATE control SET controlled_km2 = -1 WHERE fid = 1" >/dev/null || fail "ogrinfo could not edit the GeoPackage"
 cp "$series/$last" "$series/synthetic-demo_$(date -u -d "$next + 7 days" +%Y%m%d).geojson"
-"$FRONTCAST" run -q -o "$out" --control "$series" --format gpkg --plots no --max-age 0 || fail "run after an edit failed"
-[ "$(updated_from "$out/manifest.json")" = None ] && pass || fail "an edited GeoPackage was updated, not written whole"
-rm -rf "$work/clean"
-"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
-same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "map layers differ from a clean run after an edit"
+rerun "an edit" None
 size=$(stat -c %s "$out/frontcast.gpkg")
 mtime=$(stat -c %.9Y "$out/frontcast.gpkg")
 printf 'frontcast' | dd of="$out/frontcast.gpkg" bs=1 seek=$((size / 2)) conv=notrunc status=none || fail "dd failed"
 touch -d "@$mtime" "$out/frontcast.gpkg"
 [ "$(stat -c %s.%.9Y "$out/frontcast.gpkg")" = "$size.$mtime" ] && pass || fail "the size or modification time moved"
 cp "$series/$last" "$series/synthetic-demo_$(date -u -d "$next + 14 days" +%Y%m%d).geojson"
-"$FRONTCAST" run -q -o "$out" --control "$series" --format gpkg --plots no --max-age 0 || fail "run after bytes changed failed"
-[ "$(updated_from "$out/manifest.json")" = None ] && pass || fail "a GeoPackage changed in place was updated, not written whole"
-rm -rf "$work/clean"
-"$FRONTCAST" run -q -o "$work/clean" --control "$series" --format gpkg --plots no --max-age 0 || fail "clean run failed"
-same_layers "$out/frontcast.gpkg" "$work/clean/frontcast.gpkg" && pass || fail "map layers differ from a clean run after bytes changed"
+rerun "bytes changed in place" None
 
 # 4. areas writes zones and control; wrong formats and targets are usage errors.
 "$FRONTCAST" areas -q -o "$work/areas.gpkg" || fail "areas -o FILE.gpkg failed"
