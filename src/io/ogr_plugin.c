@@ -421,6 +421,17 @@ static fc_status prepare_layer(GDALDatasetH ds, const char *path, OGRSpatialRefe
     static const OGRFieldType types[] = {OFTString, OFTReal, OFTInteger64, OFTDate, OFTInteger,
                                          OFTDateTime};
     OGRLayerH layer = existing ? GDALDatasetGetLayerByName(ds, l->name) : NULL;
+    /* Rows in one CRS written into a table of another would sit in the
+     * wrong place under the table's CRS: refused, nothing written. */
+    OGRSpatialReferenceH have = layer && l->geometry != FC_GEOM_NONE ? OGR_L_GetSpatialRef(layer) : NULL;
+    if (have && srs && !OSRIsSame(have, srs)) {
+        const char *a = OSRGetAuthorityName(have, NULL), *ac = OSRGetAuthorityCode(have, NULL);
+        const char *b = OSRGetAuthorityName(srs, NULL), *bc = OSRGetAuthorityCode(srs, NULL);
+        return fc_error_set(err, FC_ERR_CRS,
+                            "%s: table %s is in %s:%s, not the %s:%s asked for: write elsewhere or "
+                            "drop the table", path, l->name, a ? a : "?", ac ? ac : OSRGetName(have),
+                            b ? b : "?", bc ? bc : OSRGetName(srs));
+    }
     if (layer) {
         char sql[1024];
         int n = snprintf(sql, sizeof sql, "DELETE FROM \"%s\"%s%s", l->name,

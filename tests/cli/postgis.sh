@@ -113,6 +113,14 @@ sql "DELETE FROM zones" # what areas -o PG: writes, not what run left
 [ "$(sql "SELECT count(*) FROM zones")" = 27 ] && pass || fail "areas -o PG: left no zones table of 27"
 [ "$(counts "$work/areas.gpkg" | grep '^control ')" = "$(counts "$conn" | grep '^control ')" ] && pass ||
     fail "areas -o PG: control differs from the GeoPackage"
+# Rows in another CRS than the table's are refused (they would sit in the
+# wrong place under its SRID), and nothing is written.
+before=$(sql "SELECT count(*) FROM control")
+expect_error "table zones is in EPSG:4326, not the EPSG:32637 asked for" "$work/none" -- \
+    "$FRONTCAST" areas -q --t_srs EPSG:32637 -o "$conn"
+[ "$(sql "SELECT Find_SRID('public', 'control', 'geom')")" = 4326 ] &&
+    [ "$(sql "SELECT count(*) FROM control")" = "$before" ] && pass ||
+    fail "a refused --t_srs write changed the tables"
 
 # 5. QGIS opens the tables in the styles stored for them, also where QGIS
 # itself made layer_styles first (its columns are xml; DDL of QGIS 3.22).
