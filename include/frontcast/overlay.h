@@ -85,6 +85,15 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
                              fc_overlay_stats *stats, fc_error *err);
 
 /*
+ * Which zones' control the last fc_overlay_measure of st found changed
+ * since the call before (a tile of the zone not the same to the vertex):
+ * [z] for each zone; all of them after a first call or a failed one. A
+ * zone unchanged has the same controlled part as before, as a point set.
+ * Owned by st.
+ */
+const bool *fc_overlay_zones_changed(const fc_overlay_state *st);
+
+/*
  * The controlled part of one zone as a geometry, for export (a direct
  * intersection, not tiled). Newly allocated; NULL on GEOS failure.
  */

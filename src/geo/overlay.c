@@ -39,6 +39,7 @@ struct fc_overlay_state {
     /* scratch, reused between calls */
     GEOSGeometry **tile;
     double *zone_gain;
+    bool *zone_changed;         /* fc_overlay_zones_changed */
 };
 
 static size_t tile_count(const fc_overlay *ov)
@@ -320,10 +321,11 @@ fc_status fc_overlay_state_create(fc_worker *w, const fc_overlay *ov, fc_overlay
     st->prev_piece_area = calloc(ov->npieces + 1, sizeof *st->prev_piece_area);
     st->prev_zone_area = calloc(ov->nzones + 1, sizeof *st->prev_zone_area);
     st->zone_gain = calloc(ov->nzones + 1, sizeof *st->zone_gain);
+    st->zone_changed = calloc(ov->nzones + 1, sizeof *st->zone_changed);
     st->npieces = ov->npieces;
     st->ntiles = nt;
     if (!st->piece_geom || !st->prev_tile || !st->tile || !st->prev_tile_area ||
-        !st->prev_piece_area || !st->prev_zone_area || !st->zone_gain)
+        !st->prev_piece_area || !st->prev_zone_area || !st->zone_gain || !st->zone_changed)
         goto nomem;
     /* GEOS geometries cache derived data lazily, so threads must not share
      * them: each state works on its own copies of the zone pieces. */
@@ -369,6 +371,7 @@ void fc_overlay_state_destroy(fc_worker *w, fc_overlay_state *st)
     free(st->prev_piece_area);
     free(st->prev_zone_area);
     free(st->zone_gain);
+    free(st->zone_changed);
     free(st);
 }
 
@@ -410,6 +413,7 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
     for (size_t z = 0; z < ov->nzones; z++) {
         zones[z].controlled_m2 = 0;
         st->zone_gain[z] = 0;
+        st->zone_changed[z] = !has_prev;
     }
     double all_area = area_of(w, control), tiles_area = 0, gained_all = 0;
     for (size_t t = 0; t < nt; t++) {
@@ -426,6 +430,8 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
         }
         if (stats && ct)
             stats->tiles_changed++;
+        for (size_t k = p0; k < p1; k++)
+            st->zone_changed[ov->pieces[k].zone] = true;
         double ct_box[4] = {0};
         if (ct)
             fc_geom_bbox(w, ct, ct_box);
@@ -524,11 +530,18 @@ geos_failed:
     /* The state no longer describes one snapshot: start afresh. */
     drop_tiles(w, st->prev_tile, nt);
     st->has_prev = false;
+    for (size_t z = 0; z < ov->nzones; z++)
+        st->zone_changed[z] = true;
 cleanup:
     drop_tiles(w, st->tile, nt);
     if (outside)
         GEOSGeom_destroy_r(h, outside);
     return status;
+}
+
+const bool *fc_overlay_zones_changed(const fc_overlay_state *st)
+{
+    return st->zone_changed;
 }
 
 GEOSGeometry *fc_overlay_zone_part(fc_worker *w, const GEOSGeometry *zone,

@@ -44,19 +44,36 @@ typedef struct areas_state {
     fc_overlay_state *ov;
     fc_measure *scratch; /* results of the snapshot before the run */
     fc_overlay_stats stats;
+    /* The zones' polygons of the last snapshot measured, when it was kept
+     * (prev_ok): a zone whose control did not change has them again. */
+    unsigned char **prev_wkb;
+    size_t *prev_size;
+    bool prev_ok;
 } areas_state;
 
 static fc_status areas_begin(fc_worker *w, void *vctx, void **vstate, fc_error *err)
 {
     areas_ctx *ctx = vctx;
     areas_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->scratch = calloc(ctx->zones->n + 1, sizeof *s->scratch))) {
+    if (s) {
+        s->scratch = calloc(ctx->zones->n + 1, sizeof *s->scratch);
+        s->prev_wkb = calloc(ctx->zones->n + 1, sizeof *s->prev_wkb);
+        s->prev_size = calloc(ctx->zones->n + 1, sizeof *s->prev_size);
+    }
+    if (!s || !s->scratch || !s->prev_wkb || !s->prev_size) {
+        if (s) {
+            free(s->scratch);
+            free(s->prev_wkb);
+            free(s->prev_size);
+        }
         free(s);
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
     fc_status st = fc_overlay_state_create(w, ctx->overlay, &s->ov, err);
     if (st != FC_OK) {
         free(s->scratch);
+        free(s->prev_wkb);
+        free(s->prev_size);
         free(s);
         return st;
     }
@@ -74,17 +91,45 @@ static void areas_end(fc_worker *w, void *vctx, void *vstate)
     ctx->stats.intersections += s->stats.intersections;
     pthread_mutex_unlock(&ctx->lock);
     fc_overlay_state_destroy(w, s->ov);
+    for (size_t z = 0; z < ctx->zones->n; z++)
+        free(s->prev_wkb[z]);
+    free(s->prev_wkb);
+    free(s->prev_size);
     free(s->scratch);
     free(s);
 }
 
-/* Stores the controlled polygons of date d as lon/lat WKB for export. */
-static fc_status keep_geometry(areas_ctx *ctx, fc_worker *w, size_t d,
+/* A copy of n bytes (NULL for none); *ok false when out of memory. */
+static unsigned char *copy_bytes(const unsigned char *b, size_t n, bool *ok)
+{
+    unsigned char *c = b && n ? malloc(n) : NULL;
+    if (c)
+        memcpy(c, b, n);
+    *ok = !b || !n || c;
+    return c;
+}
+
+/* Stores the controlled polygons of date d as lon/lat WKB for export: a
+ * zone whose control did not change since the snapshot s measured before
+ * takes that one's polygon again (the same point set: the overlay
+ * compared its tiles to the vertex), which saves most of the intersections
+ * with full-resolution outlines, as few zones move on a given day. */
+static fc_status keep_geometry(areas_ctx *ctx, areas_state *s, fc_worker *w, size_t d,
                                const GEOSGeometry *control, fc_error *err)
 {
     const fc_zoneset *zs = ctx->zones;
     fc_area_table *t = ctx->table;
+    const bool *changed = fc_overlay_zones_changed(s->ov);
     for (size_t z = 0; z <= zs->n; z++) {
+        size_t i = d * (zs->n + 1) + z;
+        if (z < zs->n && s->prev_ok && !changed[z]) {
+            bool ok;
+            t->wkb[i] = copy_bytes(s->prev_wkb[z], s->prev_size[z], &ok);
+            t->wkb_size[i] = t->wkb[i] ? s->prev_size[z] : 0;
+            if (!ok)
+                return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+            continue;
+        }
         GEOSGeometry *part = z < zs->n ? fc_overlay_zone_part(w, zs->zones[z].geom, control)
                                        : GEOSGeom_clone_r(w->geos, control);
         if (!part)
@@ -102,13 +147,24 @@ static fc_status keep_geometry(areas_ctx *ctx, fc_worker *w, size_t d,
             return st;
         if (!ll)
             continue;
-        size_t i = d * (zs->n + 1) + z;
         t->wkb[i] = GEOSGeomToWKB_buf_r(w->geos, ll, &t->wkb_size[i]);
         GEOSGeom_destroy_r(w->geos, ll);
         if (!t->wkb[i])
             return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
     t->with_wkb[d] = true;
+    /* This date's polygons, for the next. */
+    s->prev_ok = false;
+    for (size_t z = 0; z < zs->n; z++) {
+        size_t i = d * (zs->n + 1) + z;
+        bool ok;
+        free(s->prev_wkb[z]);
+        s->prev_wkb[z] = copy_bytes(t->wkb[i], t->wkb_size[i], &ok);
+        s->prev_size[z] = t->wkb_size[i];
+        if (!ok)
+            return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    s->prev_ok = true;
     return FC_OK;
 }
 
@@ -121,7 +177,9 @@ static fc_status areas_visit(fc_worker *w, void *vctx, void *vstate, size_t i,
     fc_status st = fc_overlay_measure(w, ctx->overlay, s->ov, control, rows, rows + ctx->zones->n,
                                       record ? &s->stats : NULL, err);
     if (st == FC_OK && record && ctx->table->wkb)
-        st = keep_geometry(ctx, w, i, control, err);
+        st = keep_geometry(ctx, s, w, i, control, err);
+    else
+        s->prev_ok = false; /* the polygons kept are no longer the last measured */
     return st;
 }
 
