@@ -55,6 +55,12 @@ static const double want[NS][12] = {
     {15, 40, 84, 0, 0, 0, 0, 0, 0, 165, 0, 0},
 };
 
+/* Which zones' control changed, with 1 km tiles (exactly: A's, B's and C's
+ * tiles are apart). Coarser tiles may flag a zone that shares a changed
+ * tile, never miss one that changed. */
+static const bool want_changed[NS][NZ] = {
+    {true, true, true}, {false, true, false}, {true, false, true}, {false, false, false}};
+
 static void run_series(fc_worker *w, double tile_m)
 {
     GEOSContextHandle_t h = fc_worker_geos(w);
@@ -70,7 +76,12 @@ static void run_series(fc_worker *w, double tile_m)
         GEOSGeometry *c = wkt(w, control_wkt[s]);
         fc_measure m[NZ], all;
         CHECK(fc_overlay_measure(w, ov, st, c, m, &all, NULL, &err) == FC_OK);
+        const bool *changed = fc_overlay_zones_changed(st);
         for (int z = 0; z < NZ; z++) {
+            if (tile_m == 1000 || s == NS - 1)
+                CHECK(changed[z] == want_changed[s][z]);
+            else
+                CHECK(changed[z] || !want_changed[s][z]);
             CHECK_NEAR(m[z].controlled_m2 / KM2, want[s][z], 1e-6);
             if (isnan(want[s][3 + z])) {
                 CHECK(isnan(m[z].gained_m2) && isnan(m[z].lost_m2));
