@@ -120,9 +120,11 @@ static fc_status keep_geometry(areas_ctx *ctx, areas_state *s, fc_worker *w, siz
     const fc_zoneset *zs = ctx->zones;
     fc_area_table *t = ctx->table;
     const bool *changed = fc_overlay_zones_changed(s->ov);
+    const bool reuse = s->prev_ok;
+    s->prev_ok = false; /* until this date's polygons are all kept */
     for (size_t z = 0; z <= zs->n; z++) {
         size_t i = d * (zs->n + 1) + z;
-        if (z < zs->n && s->prev_ok && !changed[z]) {
+        if (z < zs->n && reuse && !changed[z]) {
             bool ok;
             t->wkb[i] = copy_bytes(s->prev_wkb[z], s->prev_size[z], &ok);
             t->wkb_size[i] = t->wkb[i] ? s->prev_size[z] : 0;
@@ -154,7 +156,6 @@ static fc_status keep_geometry(areas_ctx *ctx, areas_state *s, fc_worker *w, siz
     }
     t->with_wkb[d] = true;
     /* This date's polygons, for the next. */
-    s->prev_ok = false;
     for (size_t z = 0; z < zs->n; z++) {
         size_t i = d * (zs->n + 1) + z;
         bool ok;
