@@ -50,6 +50,8 @@ typedef struct fc_forecast_options {
                                   fc_forecast_run) */
     const fc_result_cache *cache; /* the calibration's past forecasts between
                                      runs (cache.h); NULL: none */
+    int threads;               /* zones forecast at once; <= 0: all cores (the
+                                  rows come out the same whatever the count) */
 } fc_forecast_options;
 
 /* One projected value: zone index (nzones = the whole layer), model, window. */

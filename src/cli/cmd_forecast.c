@@ -203,6 +203,7 @@ int cmd_forecast(int argc, char **argv)
     fc_status st = cli_load_areas(&a.in, &a.common, &warn, false, &table, &zs, NULL, &err);
     if (st == FC_OK) {
         fc_forecast_options fo = cli_forecast_options(&a.m, a.as_of);
+        fo.threads = a.in.threads;
         st = fc_forecast_run(table, zs, &fo, &fc, &err);
     }
     if (st == FC_OK)

@@ -1,7 +1,10 @@
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "frontcast/calibrate.h"
@@ -217,10 +220,11 @@ typedef struct run_ctx {
     size_t nsteps;
     fc_band *bands;    /* room for nsteps */
     fc_forecast *f;
+    size_t np, ne;     /* where the next projection and ETA rows go in f */
 } run_ctx;
 
 /* The projection and ETA rows of zone z for one model and window. */
-static fc_status emit_rows(const run_ctx *c, size_t z, fc_model m, int window,
+static fc_status emit_rows(run_ctx *c, size_t z, fc_model m, int window,
                            const fc_cal_table *tab, bool automatic, fc_error *err)
 {
     const fc_forecast_options *o = c->o;
@@ -233,7 +237,7 @@ static fc_status emit_rows(const run_ctx *c, size_t z, fc_model m, int window,
     if (st == FC_OK)
         st = project(&pj, c->hs, c->nsteps, c->bands, err);
     for (size_t k = 0; st == FC_OK && k < c->nsteps; k++) {
-        fc_projection_row *r = &f->proj[f->nproj++];
+        fc_projection_row *r = &f->proj[c->np++];
         r->zone = z;
         r->model = m;
         r->window_days = window;
@@ -244,7 +248,7 @@ static fc_status emit_rows(const run_ctx *c, size_t z, fc_model m, int window,
     }
     /* ETAs for the zones, not the whole layer. */
     for (size_t ti = 0; st == FC_OK && z < c->zs->n && ti < o->nthresholds; ti++) {
-        fc_eta_row *e = &f->eta[f->neta++];
+        fc_eta_row *e = &f->eta[c->ne++];
         e->zone = z;
         e->model = m;
         e->window_days = window;
@@ -304,6 +308,102 @@ static fc_status choose_auto(const fc_zoneset *zs, fc_calibration *const *cals, 
     return st;
 }
 
+/* The zones of one forecast, shared by its threads: each takes the next
+ * zone and writes its rows where the zone's rows go in zone order (every
+ * zone has nsets * nsteps projection rows and, but the whole layer,
+ * nsets * nthresholds ETA rows), so the rows do not depend on which thread
+ * took which zone. The first failure in zone order is the one reported. */
+typedef struct zones_job {
+    run_ctx c;                    /* shared fields; tt, yy, bands per thread */
+    const fc_model *cm;
+    size_t ncm;
+    const fc_cal_table *tabs;
+    const size_t *choice;
+    size_t nsets, nzones;
+    atomic_size_t next;
+    fc_status st;
+    size_t failed_zone;           /* the first zone (in order) that failed */
+    fc_error err;
+    pthread_mutex_t lock;         /* guards st, failed_zone, err */
+} zones_job;
+
+/* One zone's rows (see fc_forecast_run); tt, yy: c's series buffers. */
+static fc_status zone_rows(const zones_job *j, run_ctx *c, double *tt, double *yy, size_t z,
+                           fc_error *err)
+{
+    const fc_forecast_options *o = c->o;
+    c->np = z * j->nsets * c->nsteps;
+    c->ne = z * j->nsets * o->nthresholds;
+    zone_series(c->t, z, c->n, tt, yy);
+    fc_status st = FC_OK;
+    for (size_t mi = 0; mi < o->nmodels && st == FC_OK; mi++) {
+        const size_t ci = model_index(j->cm, j->ncm, o->models[mi]);
+        for (size_t wi = 0; wi < o->nwindows && st == FC_OK; wi++)
+            st = emit_rows(c, z, o->models[mi], o->windows[wi], &j->tabs[ci * o->nwindows + wi],
+                           false, err);
+    }
+    if (st == FC_OK && o->auto_model)
+        st = emit_rows(c, z, j->cm[j->choice[z] / o->nwindows],
+                       o->windows[j->choice[z] % o->nwindows], &j->tabs[j->choice[z]], true, err);
+    return st;
+}
+
+static void *zones_thread(void *arg)
+{
+    zones_job *j = arg;
+    run_ctx c = j->c;
+    double *tt = malloc((c.n + 1) * sizeof *tt), *yy = malloc((c.n + 1) * sizeof *yy);
+    fc_band *bands = malloc((c.nsteps + 1) * sizeof *bands);
+    c.tt = tt;
+    c.yy = yy;
+    c.bands = bands;
+    for (;;) {
+        const size_t z = atomic_fetch_add(&j->next, 1);
+        if (z >= j->nzones)
+            break;
+        fc_error e = {0};
+        fc_status st = tt && yy && bands ? zone_rows(j, &c, tt, yy, z, &e)
+                                         : fc_error_set(&e, FC_ERR_NOMEM, "out of memory");
+        if (st != FC_OK) {
+            pthread_mutex_lock(&j->lock);
+            if (z < j->failed_zone) {
+                j->failed_zone = z;
+                j->st = st;
+                j->err = e;
+            }
+            pthread_mutex_unlock(&j->lock);
+        }
+    }
+    free(tt);
+    free(yy);
+    free(bands);
+    return NULL;
+}
+
+/* Runs the zones of j on up to `threads` threads (<= 0: all cores). */
+static fc_status forecast_zones(zones_job *j, int threads, fc_error *err)
+{
+    if (threads <= 0)
+        threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    if ((size_t)threads > j->nzones)
+        threads = (int)j->nzones;
+    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
+    int started = 0;
+    /* This thread works too; the others are extra. */
+    for (int k = 1; tid && k < threads; k++)
+        if (pthread_create(&tid[started], NULL, zones_thread, j) == 0)
+            started++;
+    zones_thread(j);
+    for (int k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+    free(tid);
+    if (j->st != FC_OK)
+        *err = j->err;
+    return j->st;
+}
+
 fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
                           const fc_forecast_options *o, fc_forecast **out, fc_error *err)
 {
@@ -340,9 +440,7 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
     const size_t nsets = o->nmodels * o->nwindows + (o->auto_model ? 1 : 0);
 
     fc_forecast *f = calloc(1, sizeof *f);
-    double *tt = malloc((n + 1) * sizeof *tt), *yy = malloc((n + 1) * sizeof *yy);
     double *hs = malloc(nsteps * sizeof *hs);
-    fc_band *bands = malloc(nsteps * sizeof *bands);
     const size_t ncal = ncm * o->nwindows;
     fc_calibration **cals = calloc(ncal + 1, sizeof *cals);
     fc_cal_table *tabs = calloc(ncal + 1, sizeof *tabs);
@@ -353,7 +451,7 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
         f->proj = calloc(nzones * nsets * nsteps + 1, sizeof *f->proj);
         f->eta = calloc(zs->n * nsets * o->nthresholds + 1, sizeof *f->eta);
     }
-    if (!f || !tt || !yy || !hs || !bands || !cals || !tabs || !choice || !f->proj || !f->eta) {
+    if (!f || !hs || !cals || !tabs || !choice || !f->proj || !f->eta) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
@@ -385,18 +483,16 @@ fc_status fc_forecast_run(const fc_area_table *t, const fc_zoneset *zs,
             st = fc_calibration_coverage(cals[ci * o->nwindows + wi], as_of, horizon, &r->past, err);
         }
     }
-    run_ctx c = {t, zs, o, as_of, horizon, n, tt, yy, hs, nsteps, bands, f};
-    for (size_t z = 0; z < nzones && st == FC_OK; z++) {
-        zone_series(t, z, n, tt, yy);
-        for (size_t mi = 0; mi < o->nmodels && st == FC_OK; mi++) {
-            const size_t ci = model_index(cm, ncm, o->models[mi]);
-            for (size_t wi = 0; wi < o->nwindows && st == FC_OK; wi++)
-                st = emit_rows(&c, z, o->models[mi], o->windows[wi], &tabs[ci * o->nwindows + wi],
-                               false, err);
-        }
-        if (st == FC_OK && o->auto_model)
-            st = emit_rows(&c, z, cm[choice[z] / o->nwindows], o->windows[choice[z] % o->nwindows],
-                           &tabs[choice[z]], true, err);
+    if (st == FC_OK) {
+        zones_job job = {.c = {t, zs, o, as_of, horizon, n, NULL, NULL, hs, nsteps, NULL, f, 0, 0},
+                         .cm = cm, .ncm = ncm, .tabs = tabs, .choice = choice, .nsets = nsets,
+                         .nzones = nzones, .st = FC_OK, .failed_zone = nzones,
+                         .lock = PTHREAD_MUTEX_INITIALIZER};
+        atomic_init(&job.next, 0);
+        st = forecast_zones(&job, o->threads, err);
+        pthread_mutex_destroy(&job.lock);
+        f->nproj = nzones * nsets * nsteps;
+        f->neta = zs->n * nsets * o->nthresholds;
     }
 cleanup:
     for (size_t i = 0; cals && i < ncal; i++)
@@ -404,10 +500,7 @@ cleanup:
     free(cals);
     free(tabs);
     free(choice);
-    free(tt);
-    free(yy);
     free(hs);
-    free(bands);
     if (st != FC_OK) {
         fc_forecast_destroy(f);
         return st;

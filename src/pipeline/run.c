@@ -581,6 +581,7 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     fc_forecast_options fo = o->forecast;
     fo.cache = &cache;
     fo.as_of = FC_NO_DAY;
+    fo.threads = o->threads;
     if (st == FC_OK)
         st = fc_forecast_run(table, zs, &fo, &fc, err);
     if (st == FC_OK && (o->formats & FC_OUT_CSV))

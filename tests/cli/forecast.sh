@@ -102,5 +102,13 @@ expect_usage "$FRONTCAST" backtest --spatial --model auto  # auto is for the are
 "$FRONTCAST" forecast -q --areas "$work/areas.csv" --intervals model -o "$work/m" && pass || fail "--intervals model"
 ! grep -q "calibrated" "$work/m/projection.csv" && grep -q ",model$" "$work/m/projection.csv" \
     && pass || fail "--intervals model still calibrates"
+# Zones are forecast on several threads: the same rows, to the byte, on one
+# and on three (every model, auto included, and two thresholds).
+for j in 1 3; do
+    "$FRONTCAST" forecast -q -j $j --areas "$work/areas.csv" --model pace,ols,theilsen,holt,ensemble,auto --window 90,180 \
+        --threshold 100,50 -o "$work/j$j" || fail "forecast -j $j"
+done
+cmp -s "$work/j1/projection.csv" "$work/j3/projection.csv" && cmp -s "$work/j1/eta.csv" "$work/j3/eta.csv" &&
+    pass || fail "forecast rows differ between -j 1 and -j 3"
 
 finish
