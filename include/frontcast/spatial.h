@@ -212,6 +212,8 @@ typedef struct fc_advance_options {
                                                the series, when the caller has it;
                                                NULL: computed for the calibration */
     const fc_result_cache *cache; /* of results between runs; NULL: none */
+    int threads;            /* projected steps drawn at once; <= 0: all cores
+                               (the layers come out the same whatever the count) */
 } fc_advance_options;
 
 /* The options with every default set (as_of FC_NO_DAY, no places). */

@@ -101,6 +101,7 @@ int cmd_advance(int argc, char **argv)
     cli_session ses = {0};
     fc_advance *adv = NULL;
     double t0 = fc_now();
+    ao.threads = in.threads;
     fc_status st = cli_session_open(&ses, &in, &common, &warn, true, &err);
     if (st == FC_OK)
         st = fc_advance_run(ses.w, ses.zs, ses.series, ses.table, &ao, &warn.diag, &adv, &err);

@@ -612,6 +612,7 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     ao.places = o->places;
     ao.places_history = pl_hist;
     ao.cache = &cache;
+    ao.threads = o->threads;
     if (st == FC_OK)
         st = fc_advance_run(w, zs, series, table, &ao, diag, &adv, err);
     if (st == FC_OK)

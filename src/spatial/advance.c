@@ -1,9 +1,12 @@
 /* frontcast advance: the arrival model drawn as projected control, projected
  * fronts and dates for places. */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "frontcast/calibrate.h"
@@ -179,9 +182,9 @@ static fc_status to_wkb(fc_worker *w, const GEOSGeometry *g, const char *crs, un
 /* Step s of the projection: each zone's control (held, today's part of
  * now in each zone, the same at every step) with the cells reached by
  * then, and the front of it all. */
-static fc_status draw_step(fc_worker *w, const fc_zoneset *zs, const fc_frontier *fr,
-                           const GEOSGeometry *now, GEOSGeometry *const *held, fc_advance *a,
-                           size_t s, fc_error *err)
+static fc_status draw_step(fc_worker *w, const fc_zoneset *zs, GEOSGeometry *const *zone_geom,
+                           const fc_frontier *fr, const GEOSGeometry *now,
+                           GEOSGeometry *const *held, fc_advance *a, size_t s, fc_error *err)
 {
     GEOSContextHandle_t h = w->geos;
     const size_t nz = zs->n;
@@ -203,7 +206,7 @@ static fc_status draw_step(fc_worker *w, const fc_zoneset *zs, const fc_frontier
         /* Today's control in the zone, exactly, and the gained cells in it. */
         GEOSGeometry *taken = GEOSisEmpty_r(h, gained[z])
                                   ? NULL
-                                  : GEOSIntersection_r(h, gained[z], zs->zones[z].geom);
+                                  : GEOSIntersection_r(h, gained[z], zone_geom[z]);
         GEOSGeometry *u = taken ? GEOSUnion_r(h, held[z], taken) : NULL;
         GEOSGeometry *proj = u ? fc_geom_polygonal(w, u) : GEOSGeom_clone_r(h, held[z]);
         if ((!GEOSisEmpty_r(h, gained[z]) && (!taken || !u)) || !proj) {
@@ -257,6 +260,102 @@ static fc_status draw_step(fc_worker *w, const fc_zoneset *zs, const fc_frontier
     free(gained);
     free(all);
     return st;
+}
+
+/* The projected steps, drawn on several threads: each thread has its own
+ * worker and its own copies of the geometries the steps read (GEOS caches
+ * derived data inside a geometry, so threads must not share one), takes
+ * the next step, and writes only that step's slots of the advance. The
+ * first failure in step order is the one reported. */
+typedef struct steps_job {
+    const fc_zoneset *zs;
+    const fc_frontier *fr;
+    const GEOSGeometry *now;
+    GEOSGeometry *const *held;
+    fc_advance *a;
+    atomic_size_t next;
+    pthread_mutex_t lock; /* guards st, failed, err */
+    fc_status st;
+    size_t failed;
+    fc_error err;
+} steps_job;
+
+static void steps_fail(steps_job *j, size_t s, fc_status st, const fc_error *e)
+{
+    pthread_mutex_lock(&j->lock);
+    if (s < j->failed) {
+        j->failed = s;
+        j->st = st;
+        j->err = *e;
+    }
+    pthread_mutex_unlock(&j->lock);
+}
+
+static void *steps_thread(void *arg)
+{
+    steps_job *j = arg;
+    const size_t nz = j->zs->n;
+    fc_worker *w = fc_worker_create();
+    GEOSContextHandle_t h = w ? fc_worker_geos(w) : NULL;
+    fc_frontier *fr = NULL;
+    GEOSGeometry *now = NULL, **own = calloc(2 * nz + 1, sizeof *own);
+    fc_error e = {0};
+    fc_status st = w && own ? fc_frontier_clone(w, j->fr, &fr, &e)
+                            : fc_error_set(&e, FC_ERR_NOMEM, "out of memory");
+    if (st == FC_OK && !(now = GEOSGeom_clone_r(h, j->now)))
+        st = fc_error_set(&e, FC_ERR_NOMEM, "out of memory");
+    /* own[z]: zone z; own[nz + z]: its control today. */
+    for (size_t z = 0; z < nz && st == FC_OK; z++)
+        if (!(own[z] = GEOSGeom_clone_r(h, j->zs->zones[z].geom)) ||
+            !(own[nz + z] = GEOSGeom_clone_r(h, j->held[z])))
+            st = fc_error_set(&e, FC_ERR_NOMEM, "out of memory");
+    for (;;) {
+        const size_t s = atomic_fetch_add(&j->next, 1);
+        if (s >= j->a->nsteps)
+            break;
+        if (st == FC_OK) {
+            fc_error es = {0};
+            fc_status ss = draw_step(w, j->zs, own, fr, now, own + nz, j->a, s, &es);
+            if (ss != FC_OK)
+                steps_fail(j, s, ss, &es);
+        } else {
+            steps_fail(j, s, st, &e); /* no room to draw: each step says so */
+        }
+    }
+    for (size_t z = 0; own && z < 2 * nz; z++)
+        if (own[z])
+            GEOSGeom_destroy_r(h, own[z]);
+    free(own);
+    if (now)
+        GEOSGeom_destroy_r(h, now);
+    if (fr)
+        fc_frontier_destroy(w, fr);
+    fc_worker_destroy(w);
+    return NULL;
+}
+
+/* Draws every step of j->a on up to `threads` threads (<= 0: all cores). */
+static fc_status draw_steps(steps_job *j, int threads, fc_error *err)
+{
+    if (threads <= 0)
+        threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    if ((size_t)threads > j->a->nsteps)
+        threads = (int)j->a->nsteps;
+    pthread_t *tid = calloc((size_t)threads + 1, sizeof *tid);
+    int started = 0;
+    for (int k = 0; tid && k < threads; k++)
+        if (pthread_create(&tid[started], NULL, steps_thread, j) == 0)
+            started++;
+    if (started == 0)
+        steps_thread(j); /* no thread to be had: this one draws */
+    for (int k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+    free(tid);
+    if (j->st != FC_OK)
+        *err = j->err;
+    return j->st;
 }
 
 static int place_cmp(const void *a, const void *b)
@@ -463,7 +562,13 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
         for (size_t z = 0; z < nz; z++)
             a->forecast_gain_km2[s * nz + z] =
                 gains[z].gain_km2 ? gains[z].gain_km2[a->step_days[s]] : 0;
-        st = draw_step(w, zs, fr, now, held, a, s, err);
+    }
+    if (st == FC_OK && a->nsteps > 0) {
+        steps_job job = {.zs = zs, .fr = fr, .now = now, .held = held, .a = a,
+                         .lock = PTHREAD_MUTEX_INITIALIZER, .st = FC_OK, .failed = a->nsteps};
+        atomic_init(&job.next, 0);
+        st = draw_steps(&job, o.threads, err);
+        pthread_mutex_destroy(&job.lock);
     }
     for (size_t z = 0; held && z < nz; z++)
         if (held[z])

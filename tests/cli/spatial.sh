@@ -17,6 +17,14 @@ grep -q "Multi Line String" "$work/info" && grep -q "date: Date" "$work/info" \
     && grep -q "Feature Count: $ndates" "$work/info" && pass || fail "frontline.geojson"
 
 "$FRONTCAST" advance -q --horizon 180 --step 60 --window 90 -o "$work/adv" && pass || fail "advance"
+# The projected steps are drawn on several threads: the same files, to the
+# byte, on one thread and on three.
+for j in 1 3; do
+    "$FRONTCAST" advance -q -j $j --horizon 360 --step 45 --window 90 -o "$work/advj$j" || fail "advance -j $j"
+done
+for f in projected-control.geojson projected-front.geojson places.csv calibration.csv; do
+    cmp -s "$work/advj1/$f" "$work/advj3/$f" && pass || fail "advance: $f differs between -j 1 and -j 3"
+done
 for f in arrival.tif projected-control.geojson projected-front.geojson places.csv calibration.csv; do
     [ -s "$work/adv/$f" ] && pass || fail "no $f"
 done
