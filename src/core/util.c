@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,27 @@
 #include <unistd.h>
 
 #include "core/util.h"
+
+int fc_thread_count(int requested, size_t n)
+{
+    long t = requested > 0 ? requested : sysconf(_SC_NPROCESSORS_ONLN);
+    if ((size_t)(t > 0 ? t : 1) > n)
+        t = (long)n;
+    return t < 1 ? 1 : (int)t;
+}
+
+void fc_run_threads(int threads, void *(*fn)(void *), void *arg)
+{
+    pthread_t *tid = threads > 1 ? calloc((size_t)threads, sizeof *tid) : NULL;
+    int started = 0;
+    for (int k = 1; tid && k < threads; k++)
+        if (pthread_create(&tid[started], NULL, fn, arg) == 0)
+            started++;
+    fn(arg);
+    for (int k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+    free(tid);
+}
 
 char *fc_strdup(const char *s)
 {

@@ -28,6 +28,14 @@ void *fc_grow(void *items, size_t *cap, size_t n, size_t size, size_t first);
 /* Seconds on a monotonic clock, for timings. */
 double fc_now(void);
 
+/* The threads to share n items: requested, or every core when <= 0; at
+ * least 1 and at most n. */
+int fc_thread_count(int requested, size_t n);
+/* Runs fn(arg) on `threads` threads at once, this one among them, and
+ * returns when all are done; a thread that cannot be started leaves its
+ * share to the others (fn takes items from arg until none are left). */
+void fc_run_threads(int threads, void *(*fn)(void *), void *arg);
+
 /* Last path component of path (points into path; not to be freed). */
 const char *fc_basename(const char *path);
 

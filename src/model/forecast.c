@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util.h"
 #include "frontcast/calibrate.h"
@@ -383,22 +382,7 @@ static void *zones_thread(void *arg)
 /* Runs the zones of j on up to `threads` threads (<= 0: all cores). */
 static fc_status forecast_zones(zones_job *j, int threads, fc_error *err)
 {
-    if (threads <= 0)
-        threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads < 1)
-        threads = 1;
-    if ((size_t)threads > j->nzones)
-        threads = (int)j->nzones;
-    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
-    int started = 0;
-    /* This thread works too; the others are extra. */
-    for (int k = 1; tid && k < threads; k++)
-        if (pthread_create(&tid[started], NULL, zones_thread, j) == 0)
-            started++;
-    zones_thread(j);
-    for (int k = 0; k < started; k++)
-        pthread_join(tid[k], NULL);
-    free(tid);
+    fc_run_threads(fc_thread_count(threads, j->nzones), zones_thread, j);
     if (j->st != FC_OK)
         *err = j->err;
     return j->st;

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util.h"
 #include "series/runner.h"
@@ -144,11 +143,7 @@ fc_status fc_series_run(const fc_series *series, const fc_snapshot_task *task, v
     size_t nwork = 0;
     for (size_t i = 0; i < n; i++)
         nwork += !opts->only || opts->only[i];
-    int threads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads < 1)
-        threads = 1;
-    if ((size_t)threads > nwork)
-        threads = (int)(nwork ? nwork : 1);
+    const int threads = fc_thread_count(opts->threads, nwork);
     job j;
     memset(&j, 0, sizeof j);
     j.series = series;

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util.h"
 #include "frontcast/calibrate.h"
@@ -337,22 +336,7 @@ static void *steps_thread(void *arg)
 /* Draws every step of j->a on up to `threads` threads (<= 0: all cores). */
 static fc_status draw_steps(steps_job *j, int threads, fc_error *err)
 {
-    if (threads <= 0)
-        threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads < 1)
-        threads = 1;
-    if ((size_t)threads > j->a->nsteps)
-        threads = (int)j->a->nsteps;
-    pthread_t *tid = calloc((size_t)threads + 1, sizeof *tid);
-    int started = 0;
-    for (int k = 0; tid && k < threads; k++)
-        if (pthread_create(&tid[started], NULL, steps_thread, j) == 0)
-            started++;
-    if (started == 0)
-        steps_thread(j); /* no thread to be had: this one draws */
-    for (int k = 0; k < started; k++)
-        pthread_join(tid[k], NULL);
-    free(tid);
+    fc_run_threads(fc_thread_count(threads, j->a->nsteps), steps_thread, j);
     if (j->st != FC_OK)
         *err = j->err;
     return j->st;
