@@ -82,7 +82,6 @@ fc_status fc_geojson_parse_json_c(fc_worker *w, const char *name, const char *te
 /* True when path names a GeoJSON file (.geojson or .json). */
 bool fc_is_geojson_path(const char *path);
 
-
 /*
  * Reads a polygon layer, through the fast GeoJSON reader where it applies
  * (a GeoJSON file, no layer name) and OGR otherwise.

@@ -511,8 +511,7 @@ const char *fc_series_holder(const fc_series *s, const char *given)
     if (given)
         return given;
     char lower[1024];
-    const char *path = fc_series_path(s), *name = fc_basename(path);
-    snprintf(lower, sizeof lower, "%s", *name ? name : path); /* as fc_series_source_name */
+    fc_series_source_name(s, NULL, lower, sizeof lower);
     for (char *c = lower; *c; c++)
         *c = (char)tolower((unsigned char)*c);
     for (size_t k = 0; k < sizeof known / sizeof *known; k++)
