@@ -135,6 +135,7 @@ int cmd_plot(int argc, char **argv)
     po.zones_credit = cli_zones_credit(&in, credit, sizeof credit);
     char *places_path = cli_places_path(NULL);
     ao.places = places_path;
+    ao.threads = in.threads;
 
     cli_warnings warn;
     cli_warnings_init(&warn, common.quiet);

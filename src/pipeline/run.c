@@ -735,7 +735,7 @@ fc_status fc_pictures_run(fc_worker *w, const fc_zoneset *zs, const fc_series *s
                               .windows = &ao->window_days, .nwindows = 1,
                               .thresholds = &threshold, .nthresholds = 1,
                               .bootstrap = ao->bootstrap, .seed = ao->seed,
-                              .model_intervals = ao->model_intervals};
+                              .model_intervals = ao->model_intervals, .threads = ao->threads};
     fc_forecast *fc = NULL;
     fc_advance *adv = NULL;
     GEOSGeometry *now = NULL;
