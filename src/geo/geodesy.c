@@ -138,18 +138,25 @@ static double split_count(const double *p, size_t n, double step, double *most)
 }
 
 /* The edge a -> b (lon/lat) split by step along its geodesic, into out: a,
- * then the points added (fewer than ceil(bound / step)); returns how many. */
+ * then the points added (fewer than ceil(bound / step)); returns how many.
+ * The points are computed from the lesser end (by longitude, then
+ * latitude) whichever way the edge runs, so that two zones sharing an edge
+ * split it at the very same points: computed from either end, they differ
+ * in the last bits, and the zones' union would have hundreds of
+ * zero-width holes along their common borders. */
 static size_t split_edge(const struct geod_geodesic *g, const double *a, const double *b,
                          double step, double *out)
 {
     size_t n = 0;
     out[2 * n] = a[0];
     out[2 * n++ + 1] = a[1];
-    const double bound = geodesic_bound_m(a, b);
+    const bool flip = a[0] > b[0] || (a[0] == b[0] && a[1] > b[1]);
+    const double *s = flip ? b : a, *e = flip ? a : b;
+    const double bound = geodesic_bound_m(s, e);
     if (!(bound > step))
         return n;
     struct geod_geodesicline line;
-    geod_inverseline(&line, g, a[1], a[0], b[1], b[0],
+    geod_inverseline(&line, g, s[1], s[0], e[1], e[0],
                      GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
     if (!(line.s13 > step))
         return n;
@@ -157,7 +164,8 @@ static size_t split_edge(const struct geod_geodesic *g, const double *a, const d
     const size_t k = (size_t)ceil(fmin(line.s13, bound) / step);
     for (size_t j = 1; j < k; j++) {
         double lat, lon;
-        geod_genposition(&line, GEOD_LONG_UNROLL, line.s13 * (double)j / (double)k, &lat, &lon,
+        const size_t at = flip ? k - j : j;
+        geod_genposition(&line, GEOD_LONG_UNROLL, line.s13 * (double)at / (double)k, &lat, &lon,
                          NULL, NULL, NULL, NULL, NULL, NULL);
         out[2 * n] = lon;
         out[2 * n++ + 1] = lat;

@@ -91,8 +91,10 @@ static fc_status date_keys(fc_store *store, const fc_series *series, size_t i,
     fc_status st = fc_store_snapshot_key(store, series, i, snap, err);
     if (st != FC_OK)
         return st;
-    blob_key("control-v2", zones_key, "", snap, ck);
-    blob_key("front-v1", zones_key, prev, snap, fk);
+    /* A version moves when what the blob holds does: control-v3 and front-v2
+     * since zones split shared long edges from one end (geodesy.c). */
+    blob_key("control-v3", zones_key, "", snap, ck);
+    blob_key("front-v2", zones_key, prev, snap, fk);
     memcpy(prev, snap, 65);
     return FC_OK;
 }

@@ -139,7 +139,7 @@ fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double toleranc
     *out = NULL;
     /* The zones only: no snapshot (first > last). */
     char params[64];
-    snprintf(params, sizeof params, "frontier-v1 tolerance %.17g", tolerance_m);
+    snprintf(params, sizeof params, "frontier-v2 tolerance %.17g", tolerance_m);
     if (cache) {
         void *data = NULL;
         size_t size = 0;
