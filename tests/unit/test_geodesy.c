@@ -94,6 +94,33 @@ static void geodesic_edges(fc_worker *w)
     }
 }
 
+/* Two zones sharing a 2-degree edge, which each runs the other way: split
+ * at the same points, their union is one polygon without holes (split from
+ * opposite ends, the points differed in the last bits and left zero-width
+ * gaps along the shared edge). */
+static void shared_edge(fc_worker *w)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    const char *crs = "+proj=laea +lat_0=48 +lon_0=31 +ellps=WGS84";
+    GEOSGeometry *ll[2] = {
+        GEOSGeomFromWKT_r(h, "POLYGON((30 47,31.3 47.2,31.9 49.1,29.5 49,30 47))"),
+        GEOSGeomFromWKT_r(h, "POLYGON((31.3 47.2,33 47,33 49,31.9 49.1,31.3 47.2))")};
+    GEOSGeometry *xy[2] = {NULL, NULL};
+    fc_error err;
+    for (int i = 0; i < 2; i++)
+        CHECK(ll[i] && fc_reproject_geodesic(w, ll[i], "OGC:CRS84", crs, &xy[i], &err) == FC_OK);
+    GEOSGeometry *both = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, xy, 2);
+    GEOSGeometry *u = both ? GEOSUnaryUnion_r(h, both) : NULL;
+    CHECK(u && GEOSGeomTypeId_r(h, u) == GEOS_POLYGON && GEOSGetNumInteriorRings_r(h, u) == 0);
+    if (u)
+        GEOSGeom_destroy_r(h, u);
+    if (both)
+        GEOSGeom_destroy_r(h, both);
+    for (int i = 0; i < 2; i++)
+        if (ll[i])
+            GEOSGeom_destroy_r(h, ll[i]);
+}
+
 /* A ring of 2,000 edges each 40 degrees long (a comb): split every 2 km it
  * would be 4.4 million points; the split's budget keeps it to 65,536 plus 8
  * per point, and the zone still loads. */
@@ -263,6 +290,7 @@ int main(void)
     cell_at_equator(w);
     geodesic_edges(w);
     geodesic_split_budget(w);
+    shared_edge(w);
     polygon_with_hole(w);
     zone_in_web_mercator(w);
     oblasts_match_geodesic(w);
