@@ -40,6 +40,7 @@ fc_status fc_repair(fc_worker *w, GEOSGeometry **geom, fc_repair_report *rep, fc
 /* Area, gains and losses of one zone (or of the whole layer) on one date. */
 typedef struct fc_measure {
     double controlled_m2;
+    double border_m2; /* the border sliver (border.h); 0 for the whole layer */
     double gained_m2; /* NAN when there is no previous snapshot */
     double lost_m2;   /* NAN when there is no previous snapshot */
 } fc_measure;
@@ -92,6 +93,28 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
  * Owned by st.
  */
 const bool *fc_overlay_zones_changed(const fc_overlay_state *st);
+
+/*
+ * Which tiles' control the last fc_overlay_measure of st found changed, the
+ * same way: [t] for each tile t = iy * nx + ix of the grid, and [nx * ny]
+ * for the control beyond the grid. Owned by st.
+ */
+const bool *fc_overlay_tiles_changed(const fc_overlay_state *st);
+
+/* The tile grid: lower-left corner, tile size, and tiles along x and y
+ * (tile ix, iy spans x0 + ix * tile_m .. x0 + (ix + 1) * tile_m). */
+void fc_overlay_grid(const fc_overlay *ov, double *x0, double *y0, double *tile_m, int *nx,
+                     int *ny);
+
+/*
+ * g clipped to every tile of the grid, each grown by margin_m: out[t]
+ * newly allocated, NULL where empty (nx * ny entries). The grid is halved
+ * recursively, so that each vertex is visited about log2(tiles) times.
+ * GEOSClipByRect can leave rings touching along a clip edge. Non-zero on
+ * GEOS failure (the entries set so far are the caller's to free).
+ */
+int fc_overlay_clip(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *g, double margin_m,
+                    GEOSGeometry **out);
 
 /*
  * The controlled part of one zone as a geometry, for export (a direct

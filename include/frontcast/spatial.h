@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "frontcast/areas.h"
+#include "frontcast/border.h"
 #include "frontcast/calibrate.h"
 #include "frontcast/forecast.h"
 #include "frontcast/places.h"
@@ -82,11 +83,10 @@ typedef struct fc_frontlines {
     size_t n;
 } fc_frontlines;
 
-/* Control edges closer than this to the country's own boundary (border and
- * coast, which the control map and the zone map draw a little differently)
- * are not front; pieces of front shorter than FC_FRONT_MIN_LENGTH_M are
- * dropped, and a front's shift is sampled every FC_FRONT_SAMPLE_M. */
-#define FC_BORDER_TOLERANCE_M 2000.0
+/* Control edges closer than FC_BORDER_TOLERANCE_M (border.h) to the
+ * country's own boundary are not front; pieces of front shorter than
+ * FC_FRONT_MIN_LENGTH_M are dropped, and a front's shift is sampled every
+ * FC_FRONT_SAMPLE_M. */
 #define FC_FRONT_MIN_LENGTH_M 1000.0
 #define FC_FRONT_SAMPLE_M 1000.0
 /* The arrival grid's cell and the projected fronts' step. */

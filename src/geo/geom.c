@@ -1,5 +1,7 @@
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/util.h"
 #include "geo/geom.h"
@@ -230,4 +232,81 @@ int fc_geom_each_line(fc_worker *w, const GEOSGeometry *g, fc_ring_visit_fn fn, 
         rc = visit_ring(w, parts[k], false, fn, user);
     free(parts);
     return rc;
+}
+
+GEOSGeometry *fc_geom_robust_op(fc_worker *w, fc_geom_op op, const GEOSGeometry *a,
+                                const GEOSGeometry *b)
+{
+    GEOSContextHandle_t h = w->geos;
+    GEOSGeometry *r = op == FC_OP_INTERSECTION ? GEOSIntersection_r(h, a, b)
+                                               : GEOSDifference_r(h, a, b);
+    if (r)
+        return r;
+    GEOSGeometry *fa = GEOSMakeValid_r(h, a), *fb = GEOSMakeValid_r(h, b);
+    if (fa && fb)
+        r = op == FC_OP_INTERSECTION ? GEOSIntersection_r(h, fa, fb)
+                                     : GEOSDifference_r(h, fa, fb);
+    if (fa)
+        GEOSGeom_destroy_r(h, fa);
+    if (fb)
+        GEOSGeom_destroy_r(h, fb);
+    return r;
+}
+
+unsigned char *fc_geoms_blob(fc_worker *w, const void *head, size_t head_size,
+                             const GEOSGeometry *const *g, size_t n, size_t *size)
+{
+    unsigned char **wkb = calloc(n ? n : 1, sizeof *wkb), *b = NULL;
+    size_t *len = calloc(n ? n : 1, sizeof *len);
+    bool ok = wkb && len;
+    *size = head_size;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (g[i] && !(wkb[i] = GEOSGeomToWKB_buf_r(w->geos, g[i], &len[i])))
+            ok = false;
+        *size += sizeof(uint64_t) + len[i];
+    }
+    if (ok && (b = malloc(*size ? *size : 1))) {
+        memcpy(b, head, head_size);
+        unsigned char *at = b + head_size;
+        for (size_t i = 0; i < n; i++) {
+            const uint64_t l = len[i];
+            memcpy(at, &l, sizeof l);
+            memcpy(at + sizeof l, wkb[i], len[i]);
+            at += sizeof l + len[i];
+        }
+    }
+    for (size_t i = 0; wkb && i < n; i++)
+        if (wkb[i])
+            GEOSFree_r(w->geos, wkb[i]);
+    free(wkb);
+    free(len);
+    return b;
+}
+
+bool fc_geoms_of_blob(fc_worker *w, const unsigned char *b, size_t size, GEOSGeometry **g,
+                      size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        g[k] = NULL;
+    size_t i = 0;
+    for (; i < n; i++) {
+        uint64_t len;
+        if (size < sizeof len)
+            break;
+        memcpy(&len, b, sizeof len);
+        if (len > size - sizeof len)
+            break;
+        if (len && !(g[i] = GEOSGeomFromWKB_buf_r(w->geos, b + sizeof len, (size_t)len)))
+            break;
+        b += sizeof len + len;
+        size -= sizeof len + len;
+    }
+    if (i == n && size == 0)
+        return true;
+    for (size_t k = 0; k <= i && k < n; k++)
+        if (g[k]) {
+            GEOSGeom_destroy_r(w->geos, g[k]);
+            g[k] = NULL;
+        }
+    return false;
 }

@@ -49,6 +49,32 @@ GEOSGeometry *fc_geom_polygonal(fc_worker *w, const GEOSGeometry *g);
 /* Number of Polygon parts in g (recursing into collections). */
 int fc_geom_polygon_count(fc_worker *w, const GEOSGeometry *g);
 
+typedef enum { FC_OP_INTERSECTION, FC_OP_DIFFERENCE } fc_geom_op;
+
+/*
+ * a op b, retrying on repaired copies: rectangle clipping of valid input
+ * can leave rings that touch themselves along the clip edge, which
+ * OverlayNG occasionally rejects. Newly allocated; NULL only if both
+ * attempts fail.
+ */
+GEOSGeometry *fc_geom_robust_op(fc_worker *w, fc_geom_op op, const GEOSGeometry *a,
+                                const GEOSGeometry *b);
+
+/*
+ * n geometries as one blob (a cache's): head_size bytes of the caller's
+ * header, then each geometry's WKB after its byte length (uint64_t; 0 for
+ * a NULL entry). Newly allocated (free()); NULL when out of memory.
+ */
+unsigned char *fc_geoms_blob(fc_worker *w, const void *head, size_t head_size,
+                             const GEOSGeometry *const *g, size_t n, size_t *size);
+/*
+ * The n geometries of such a blob from b (past the caller's header) into
+ * g, newly allocated (NULL for a length 0). False, with nothing allocated,
+ * unless b holds exactly n of them.
+ */
+bool fc_geoms_of_blob(fc_worker *w, const unsigned char *b, size_t size, GEOSGeometry **g,
+                      size_t n);
+
 /* Bounding box of g as xmin, ymin, xmax, ymax; false when g is empty. */
 bool fc_geom_bbox(fc_worker *w, const GEOSGeometry *g, double bbox[4]);
 

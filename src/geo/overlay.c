@@ -40,6 +40,7 @@ struct fc_overlay_state {
     GEOSGeometry **tile;
     double *zone_gain;
     bool *zone_changed;         /* fc_overlay_zones_changed */
+    bool *tile_changed;         /* fc_overlay_tiles_changed: ntiles + 1 (outside) */
 };
 
 static size_t tile_count(const fc_overlay *ov)
@@ -60,14 +61,33 @@ static bool bbox_disjoint(const double a[4], const double b[4])
     return a[2] < b[0] || b[2] < a[0] || a[3] < b[1] || b[3] < a[1];
 }
 
+/* g clipped to r grown by margin. GEOSClipByRect can fail where a ring
+ * collapses along the edge (a ring of three points): then the overlay
+ * with the rectangle. Newly allocated; NULL on failure. */
+static GEOSGeometry *clip_rect(fc_worker *w, const GEOSGeometry *g, const double r[4],
+                               double margin)
+{
+    GEOSContextHandle_t h = w->geos;
+    const double x0 = r[0] - margin, y0 = r[1] - margin, x1 = r[2] + margin, y1 = r[3] + margin;
+    GEOSGeometry *c = GEOSClipByRect_r(h, g, x0, y0, x1, y1);
+    if (c)
+        return c;
+    GEOSGeometry *box = GEOSGeom_createRectangle_r(h, x0, y0, x1, y1);
+    c = box ? fc_geom_robust_op(w, FC_OP_INTERSECTION, g, box) : NULL;
+    if (box)
+        GEOSGeom_destroy_r(h, box);
+    return c;
+}
+
 /*
- * Splits g (owned, consumed) into the tiles [ix0,ix1) x [iy0,iy1) by halving
- * the range along its longer side and clipping with GEOSClipByRect at each
- * level, so that each vertex is visited about log2(tiles) times instead of
- * once per tile. Non-empty leaves are stored in out[tile index].
+ * Splits g (owned, consumed) into the tiles [ix0,ix1) x [iy0,iy1), each
+ * grown by margin, by halving the range along its longer side and clipping
+ * with GEOSClipByRect at each level, so that each vertex is visited about
+ * log2(tiles) times instead of once per tile. Non-empty leaves are stored
+ * in out[tile index].
  */
 static int clip_tiles(fc_worker *w, const fc_overlay *ov, GEOSGeometry *g, int ix0, int ix1,
-                      int iy0, int iy1, GEOSGeometry **out)
+                      int iy0, int iy1, double margin, GEOSGeometry **out)
 {
     GEOSContextHandle_t h = w->geos;
     if (!g)
@@ -94,9 +114,9 @@ static int clip_tiles(fc_worker *w, const fc_overlay *ov, GEOSGeometry *g, int i
     for (int k = 0; k < 2 && rc == 0; k++) {
         double rect[4];
         range_rect(ov, ranges[k][0], ranges[k][1], ranges[k][2], ranges[k][3], rect);
-        GEOSGeometry *part = GEOSClipByRect_r(h, g, rect[0], rect[1], rect[2], rect[3]);
+        GEOSGeometry *part = clip_rect(w, g, rect, margin);
         rc = clip_tiles(w, ov, part, ranges[k][0], ranges[k][1], ranges[k][2], ranges[k][3],
-                        out);
+                        margin, out);
     }
     GEOSGeom_destroy_r(h, g);
     return rc;
@@ -104,35 +124,19 @@ static int clip_tiles(fc_worker *w, const fc_overlay *ov, GEOSGeometry *g, int i
 
 /* Clips g (not consumed) into the tiles of the range; see clip_tiles. */
 static int clip_range(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *g, int ix0,
-                      int ix1, int iy0, int iy1, GEOSGeometry **out)
+                      int ix1, int iy0, int iy1, double margin, GEOSGeometry **out)
 {
     double r[4];
     range_rect(ov, ix0, ix1, iy0, iy1, r);
-    return clip_tiles(w, ov, GEOSClipByRect_r(w->geos, g, r[0], r[1], r[2], r[3]), ix0, ix1,
-                      iy0, iy1, out);
+    return clip_tiles(w, ov, clip_rect(w, g, r, margin), ix0, ix1, iy0, iy1, margin, out);
 }
 
-typedef enum { OP_INTERSECTION, OP_DIFFERENCE } overlay_op;
-
-/* a op b, retrying on repaired copies: rectangle clipping of valid input
- * can leave rings that touch themselves along the tile edge, which OverlayNG
- * occasionally rejects. NULL only if both attempts fail. */
-static GEOSGeometry *robust_op(fc_worker *w, overlay_op op, const GEOSGeometry *a,
-                               const GEOSGeometry *b)
+int fc_overlay_clip(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *g, double margin_m,
+                    GEOSGeometry **out)
 {
-    GEOSContextHandle_t h = w->geos;
-    GEOSGeometry *r = op == OP_INTERSECTION ? GEOSIntersection_r(h, a, b)
-                                            : GEOSDifference_r(h, a, b);
-    if (r)
-        return r;
-    GEOSGeometry *fa = GEOSMakeValid_r(h, a), *fb = GEOSMakeValid_r(h, b);
-    if (fa && fb)
-        r = op == OP_INTERSECTION ? GEOSIntersection_r(h, fa, fb) : GEOSDifference_r(h, fa, fb);
-    if (fa)
-        GEOSGeom_destroy_r(h, fa);
-    if (fb)
-        GEOSGeom_destroy_r(h, fb);
-    return r;
+    for (size_t t = 0; t < tile_count(ov); t++)
+        out[t] = NULL;
+    return clip_range(w, ov, g, 0, ov->nx, 0, ov->ny, margin_m, out);
 }
 
 static double area_of(fc_worker *w, const GEOSGeometry *g)
@@ -144,17 +148,17 @@ static double area_of(fc_worker *w, const GEOSGeometry *g)
 }
 
 /* Area of (a op b), with NULL standing for the empty geometry; -1 on failure. */
-static double op_area(fc_worker *w, overlay_op op, const GEOSGeometry *a, const GEOSGeometry *b,
+static double op_area(fc_worker *w, fc_geom_op op, const GEOSGeometry *a, const GEOSGeometry *b,
                       fc_overlay_stats *stats)
 {
     if (!a)
         return 0;
     if (!b)
-        return op == OP_INTERSECTION ? 0 : area_of(w, a);
+        return op == FC_OP_INTERSECTION ? 0 : area_of(w, a);
     double ba[4], bb[4];
     if (fc_geom_bbox(w, a, ba) && fc_geom_bbox(w, b, bb) && bbox_disjoint(ba, bb))
-        return op == OP_INTERSECTION ? 0 : area_of(w, a);
-    GEOSGeometry *r = robust_op(w, op, a, b);
+        return op == FC_OP_INTERSECTION ? 0 : area_of(w, a);
+    GEOSGeometry *r = fc_geom_robust_op(w, op, a, b);
     if (!r)
         return -1;
     if (stats)
@@ -183,7 +187,7 @@ static GEOSGeometry *exact_piece(fc_worker *w, const fc_overlay *ov, const GEOSG
     GEOSGeometry *rect = GEOSGeom_createRectangle_r(w->geos, r[0], r[1], r[2], r[3]);
     if (!rect)
         return NULL;
-    GEOSGeometry *g = robust_op(w, OP_INTERSECTION, zone, rect);
+    GEOSGeometry *g = fc_geom_robust_op(w, FC_OP_INTERSECTION, zone, rect);
     GEOSGeom_destroy_r(w->geos, rect);
     return g;
 }
@@ -237,7 +241,7 @@ fc_status fc_overlay_create(fc_worker *w, const GEOSGeometry *const *zones, size
         int ix1 = (int)floor((b[2] - ov->x0) / tile_m) + 1;
         int iy0 = (int)floor((b[1] - ov->y0) / tile_m);
         int iy1 = (int)floor((b[3] - ov->y0) / tile_m) + 1;
-        if (clip_range(w, ov, zones[z], ix0, ix1, iy0, iy1, cells) != 0) {
+        if (clip_range(w, ov, zones[z], ix0, ix1, iy0, iy1, 0, cells) != 0) {
             st = fc_error_set(err, FC_ERR_GEOM, "cannot tile zone %zu: %s", z,
                               fc_worker_geos_error(w));
             goto cleanup;
@@ -322,10 +326,12 @@ fc_status fc_overlay_state_create(fc_worker *w, const fc_overlay *ov, fc_overlay
     st->prev_zone_area = calloc(ov->nzones + 1, sizeof *st->prev_zone_area);
     st->zone_gain = calloc(ov->nzones + 1, sizeof *st->zone_gain);
     st->zone_changed = calloc(ov->nzones + 1, sizeof *st->zone_changed);
+    st->tile_changed = calloc(nt + 1, sizeof *st->tile_changed);
     st->npieces = ov->npieces;
     st->ntiles = nt;
     if (!st->piece_geom || !st->prev_tile || !st->tile || !st->prev_tile_area ||
-        !st->prev_piece_area || !st->prev_zone_area || !st->zone_gain || !st->zone_changed)
+        !st->prev_piece_area || !st->prev_zone_area || !st->zone_gain || !st->zone_changed ||
+        !st->tile_changed)
         goto nomem;
     /* GEOS geometries cache derived data lazily, so threads must not share
      * them: each state works on its own copies of the zone pieces. */
@@ -372,6 +378,7 @@ void fc_overlay_state_destroy(fc_worker *w, fc_overlay_state *st)
     free(st->prev_zone_area);
     free(st->zone_gain);
     free(st->zone_changed);
+    free(st->tile_changed);
     free(st);
 }
 
@@ -405,16 +412,19 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
     fc_status status = FC_OK;
     GEOSGeometry *outside = NULL;
 
-    if (clip_range(w, ov, control, 0, ov->nx, 0, ov->ny, st->tile) != 0) {
+    if (clip_range(w, ov, control, 0, ov->nx, 0, ov->ny, 0, st->tile) != 0) {
         status = fc_error_set(err, FC_ERR_GEOM, "clipping the control area failed: %s",
                               fc_worker_geos_error(w));
         goto cleanup;
     }
     for (size_t z = 0; z < ov->nzones; z++) {
         zones[z].controlled_m2 = 0;
+        zones[z].border_m2 = 0; /* border.h measures it */
         st->zone_gain[z] = 0;
         st->zone_changed[z] = !has_prev;
     }
+    for (size_t t = 0; t <= nt; t++)
+        st->tile_changed[t] = !has_prev;
     double all_area = area_of(w, control), tiles_area = 0, gained_all = 0;
     for (size_t t = 0; t < nt; t++) {
         GEOSGeometry *ct = st->tile[t];
@@ -430,6 +440,7 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
         }
         if (stats && ct)
             stats->tiles_changed++;
+        st->tile_changed[t] = true;
         for (size_t k = p0; k < p1; k++)
             st->zone_changed[ov->pieces[k].zone] = true;
         double ct_box[4] = {0};
@@ -446,7 +457,7 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
             else if (ct_full)
                 a = p->area_m2;
             else
-                a = op_area(w, OP_INTERSECTION, st->piece_geom[k], ct, stats);
+                a = op_area(w, FC_OP_INTERSECTION, st->piece_geom[k], ct, stats);
             if (a < 0)
                 goto geos_failed;
             st->prev_piece_area[k] = a;
@@ -457,7 +468,7 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
         /* What this tile gained since the previous snapshot, split by zone. */
         GEOSGeometry *gain = NULL;
         if (ct && st->prev_tile[t]) {
-            gain = robust_op(w, OP_DIFFERENCE, ct, st->prev_tile[t]);
+            gain = fc_geom_robust_op(w, FC_OP_DIFFERENCE, ct, st->prev_tile[t]);
             if (!gain)
                 goto geos_failed;
             if (stats)
@@ -467,7 +478,7 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
         gained_all += area_of(w, g);
         for (size_t k = p0; g && k < p1; k++) {
             const piece *p = &ov->pieces[k];
-            double a = p->full ? area_of(w, g) : op_area(w, OP_INTERSECTION, st->piece_geom[k], g, stats);
+            double a = p->full ? area_of(w, g) : op_area(w, FC_OP_INTERSECTION, st->piece_geom[k], g, stats);
             if (a < 0) {
                 if (gain)
                     GEOSGeom_destroy_r(h, gain);
@@ -484,7 +495,7 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
         double r[4];
         range_rect(ov, 0, ov->nx, 0, ov->ny, r);
         GEOSGeometry *rect = GEOSGeom_createRectangle_r(h, r[0], r[1], r[2], r[3]);
-        outside = rect ? robust_op(w, OP_DIFFERENCE, control, rect) : NULL;
+        outside = rect ? fc_geom_robust_op(w, FC_OP_DIFFERENCE, control, rect) : NULL;
         if (rect)
             GEOSGeom_destroy_r(h, rect);
         if (!outside)
@@ -495,13 +506,15 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
         }
     }
     if (has_prev && !same_tile(w, outside, st->prev_outside)) {
-        double a = op_area(w, OP_DIFFERENCE, outside, st->prev_outside, stats);
+        st->tile_changed[nt] = true;
+        double a = op_area(w, FC_OP_DIFFERENCE, outside, st->prev_outside, stats);
         if (a < 0)
             goto geos_failed;
         gained_all += a;
     }
 
     all->controlled_m2 = all_area;
+    all->border_m2 = 0;
     all->gained_m2 = has_prev ? gained_all : NAN;
     all->lost_m2 = has_prev ? loss_from(gained_all, all_area, st->prev_all_area) : NAN;
     for (size_t z = 0; z < ov->nzones; z++) {
@@ -532,6 +545,8 @@ geos_failed:
     st->has_prev = false;
     for (size_t z = 0; z < ov->nzones; z++)
         st->zone_changed[z] = true;
+    for (size_t t = 0; t <= nt; t++)
+        st->tile_changed[t] = true;
 cleanup:
     drop_tiles(w, st->tile, nt);
     if (outside)
@@ -544,6 +559,21 @@ const bool *fc_overlay_zones_changed(const fc_overlay_state *st)
     return st->zone_changed;
 }
 
+const bool *fc_overlay_tiles_changed(const fc_overlay_state *st)
+{
+    return st->tile_changed;
+}
+
+void fc_overlay_grid(const fc_overlay *ov, double *x0, double *y0, double *tile_m, int *nx,
+                     int *ny)
+{
+    *x0 = ov->x0;
+    *y0 = ov->y0;
+    *tile_m = ov->tile_m;
+    *nx = ov->nx;
+    *ny = ov->ny;
+}
+
 GEOSGeometry *fc_overlay_zone_part(fc_worker *w, const GEOSGeometry *zone,
                                    const GEOSGeometry *control)
 {
@@ -554,7 +584,7 @@ GEOSGeometry *fc_overlay_zone_part(fc_worker *w, const GEOSGeometry *zone,
     GEOSGeometry *clip = GEOSClipByRect_r(w->geos, control, zb[0], zb[1], zb[2], zb[3]);
     if (!clip)
         return NULL;
-    GEOSGeometry *r = robust_op(w, OP_INTERSECTION, zone, clip);
+    GEOSGeometry *r = fc_geom_robust_op(w, FC_OP_INTERSECTION, zone, clip);
     GEOSGeom_destroy_r(w->geos, clip);
     if (!r)
         return NULL;

@@ -39,98 +39,55 @@ const GEOSGeometry *fc_frontier_country(const fc_frontier *f)
 static fc_status build(fc_worker *w, const fc_zoneset *zs, double tolerance_m, fc_frontier **out,
                        fc_error *err)
 {
-    GEOSContextHandle_t h = w->geos;
     *out = NULL;
     fc_frontier *f = calloc(1, sizeof *f);
-    GEOSGeometry **parts = calloc(zs->n ? zs->n : 1, sizeof *parts);
+    const GEOSGeometry **parts = calloc(zs->n ? zs->n : 1, sizeof *parts);
     if (!f || !parts) {
         free(f);
-        free(parts);
+        free((void *)parts);
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
     f->tolerance_m = tolerance_m;
-    size_t n = 0;
     for (size_t z = 0; z < zs->n; z++)
-        if (zs->zones[z].geom)
-            parts[n++] = GEOSGeom_clone_r(h, zs->zones[z].geom);
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
-    free(parts);
-    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
-    if (coll)
-        GEOSGeom_destroy_r(h, coll);
-    f->country = u ? fc_geom_polygonal(w, u) : NULL;
-    if (u)
-        GEOSGeom_destroy_r(h, u);
-    if (f->country) {
-        /* Simplified well within the tolerance, before the buffer as well as
-         * after: the interior only decides which control edges are too close
-         * to the border to be front, and buffering a full-resolution outline
-         * (300,000 vertices for Ukraine) costs seconds. */
-        GEOSGeometry *coarse = GEOSTopologyPreserveSimplify_r(h, f->country, tolerance_m / 20);
-        GEOSGeometry *shrunk = coarse ? GEOSBuffer_r(h, coarse, -tolerance_m, 8) : NULL;
-        f->interior = shrunk ? GEOSTopologyPreserveSimplify_r(h, shrunk, tolerance_m / 20) : NULL;
-        if (coarse)
-            GEOSGeom_destroy_r(h, coarse);
-        if (shrunk)
-            GEOSGeom_destroy_r(h, shrunk);
-    }
-    if (!f->country || !f->interior) {
+        parts[z] = zs->zones[z].geom;
+    /* A twentieth of the tolerance: the interior decides which control
+     * edges are front, to within that. */
+    fc_status st = fc_country_outline(w, parts, zs->n, &tolerance_m, 1, 1.0 / 20, &f->country,
+                                      &f->interior, err);
+    free((void *)parts);
+    if (st != FC_OK) {
         fc_frontier_destroy(w, f);
-        return fc_error_set(err, FC_ERR_GEOM, "cannot build the country outline: %s",
-                            fc_worker_geos_error(w));
+        return st;
     }
     *out = f;
     return FC_OK;
 }
 
-/* The frontier as a cache blob: the country's WKB and the interior's, each
- * after its length (uint64_t). NULL when out of memory (nothing cached). */
+/* The frontier as a cache blob (fc_geoms_blob): the country and the
+ * interior. NULL when out of memory (nothing cached). */
 static void *frontier_blob(fc_worker *w, const fc_frontier *f, size_t *size)
 {
     const GEOSGeometry *g[2] = {f->country, f->interior};
-    unsigned char *wkb[2] = {NULL, NULL}, *b = NULL;
-    size_t n[2] = {0, 0};
-    for (int i = 0; i < 2; i++)
-        wkb[i] = GEOSGeomToWKB_buf_r(w->geos, g[i], &n[i]);
-    *size = 2 * sizeof(uint64_t) + n[0] + n[1];
-    if (wkb[0] && wkb[1] && (b = malloc(*size))) {
-        unsigned char *at = b;
-        for (int i = 0; i < 2; i++) {
-            const uint64_t len = n[i];
-            memcpy(at, &len, sizeof len);
-            memcpy(at + sizeof len, wkb[i], n[i]);
-            at += sizeof len + n[i];
-        }
-    }
-    for (int i = 0; i < 2; i++)
-        if (wkb[i])
-            GEOSFree_r(w->geos, wkb[i]);
-    return b;
+    return fc_geoms_blob(w, NULL, 0, g, 2, size);
 }
 
 /* The frontier from a cache blob; NULL if it is not one. */
 static fc_frontier *frontier_of_blob(fc_worker *w, const unsigned char *b, size_t size,
                                      double tolerance_m)
 {
+    GEOSGeometry *g[2] = {NULL, NULL};
     fc_frontier *f = calloc(1, sizeof *f);
-    GEOSGeometry **g[2] = {f ? &f->country : NULL, f ? &f->interior : NULL};
-    for (int i = 0; f && i < 2; i++) {
-        uint64_t len;
-        if (size < sizeof len)
-            break;
-        memcpy(&len, b, sizeof len);
-        if (len > size - sizeof len)
-            break;
-        *g[i] = GEOSGeomFromWKB_buf_r(w->geos, b + sizeof len, (size_t)len);
-        b += sizeof len + len;
-        size -= sizeof len + len;
+    if (f && fc_geoms_of_blob(w, b, size, g, 2) && g[0] && g[1]) {
+        f->country = g[0];
+        f->interior = g[1];
+        f->tolerance_m = tolerance_m;
+        return f;
     }
-    if (!f || !f->country || !f->interior || size) {
-        fc_frontier_destroy(w, f);
-        return NULL;
-    }
-    f->tolerance_m = tolerance_m;
-    return f;
+    for (int i = 0; i < 2; i++)
+        if (g[i])
+            GEOSGeom_destroy_r(w->geos, g[i]);
+    free(f);
+    return NULL;
 }
 
 fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double tolerance_m,

@@ -1,0 +1,143 @@
+/*
+ * The border sliver (border.h) on hand-made planar fixtures (metres) whose
+ * answers follow from the definition: a gap between control and the
+ * outline thinner than the tolerance is sliver, a wider one is contested
+ * ground (but for its corners), and an island far from any control is
+ * neither.
+ */
+#include "check.h"
+
+#include "frontcast/border.h"
+
+#include <math.h>
+
+#define KM2 1e6
+#define KM 1000.0
+
+static GEOSGeometry *wkt(fc_worker *w, const char *s)
+{
+    GEOSGeometry *g = GEOSGeomFromWKT_r(fc_worker_geos(w), s);
+    CHECK(g != NULL);
+    return g;
+}
+
+/* Zones A and B, 40 x 40 km side by side, and C, a 500 m islet 60 km east
+ * of them. The country's outline is their union's. */
+static const char *zone_wkt[] = {
+    "POLYGON((0 0,40000 0,40000 40000,0 40000,0 0))",
+    "POLYGON((40000 0,80000 0,80000 40000,40000 40000,40000 0))",
+    "POLYGON((140000 0,140500 0,140500 500,140000 500,140000 0))",
+};
+#define NZ 3
+
+typedef struct snapshot {
+    const char *control;
+    double border_km2[NZ]; /* expected */
+    double within_km2;     /* how close */
+} snapshot;
+
+/*
+ * Where control meets the outline at a right angle, the corner of
+ * uncontrolled ground that a disk of radius r = 1 km cannot reach is
+ * opened away too: r^2 (1 - pi/4) = 0.2146 km2 (the buffers' polygons
+ * make it 0.2196).
+ */
+#define CORNER (1 - M_PI / 4)
+
+/*
+ * 1. Control covers A but for a 1 km strip along its southern outline: the
+ *    strip, 40 km2, is sliver (opened away, within 2 km of the outline and
+ *    of control); B, wide and uncontrolled, is not, but for its two corners
+ *    against control and the outline at (40 km, 0) and (40 km, 40 km).
+ *    The islet is far from any control.
+ * 2. A 3 km strip survives the opening: contested, not sliver, but for the
+ *    corner at (0, 3 km) (the one at (0, 0) is 3 km from control) and B's
+ *    corner at (40 km, 40 km).
+ * 3. Control holds A to its outline: nothing of A to reconcile; B's two
+ *    corners.
+ * 4. Snapshot 1 again, after the changes: the same.
+ */
+static const snapshot series[] = {
+    {"POLYGON((0 1000,40000 1000,40000 40000,0 40000,0 1000))", {40, 2 * CORNER, 0}, 0.02},
+    {"POLYGON((0 3000,40000 3000,40000 40000,0 40000,0 3000))", {CORNER, CORNER, 0}, 0.01},
+    {"POLYGON((0 0,40000 0,40000 40000,0 40000,0 0))", {0, 2 * CORNER, 0}, 0.02},
+    {"POLYGON((0 1000,40000 1000,40000 40000,0 40000,0 1000))", {40, 2 * CORNER, 0}, 0.02},
+};
+#define NS (sizeof series / sizeof series[0])
+
+static void run_series(fc_worker *w, double tile_m)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry *zones[NZ];
+    for (int z = 0; z < NZ; z++)
+        zones[z] = wkt(w, zone_wkt[z]);
+    fc_overlay *ov = NULL;
+    fc_overlay_state *ost = NULL;
+    fc_border *b = NULL;
+    fc_border_state *bst = NULL;
+    fc_error err;
+    const GEOSGeometry *const *zz = (const GEOSGeometry *const *)zones;
+    CHECK(fc_overlay_create(w, zz, NZ, tile_m, &ov, &err) == FC_OK);
+    CHECK(fc_overlay_state_create(w, ov, &ost, &err) == FC_OK);
+    CHECK(fc_border_create(w, ov, zz, NZ, 2 * KM, NULL, &b, &err) == FC_OK);
+    CHECK(fc_border_state_create(w, b, &bst, &err) == FC_OK);
+    for (size_t s = 0; s < NS; s++) {
+        GEOSGeometry *c = wkt(w, series[s].control);
+        fc_measure m[NZ], all;
+        CHECK(fc_overlay_measure(w, ov, ost, c, m, &all, NULL, &err) == FC_OK);
+        CHECK(fc_border_measure(w, b, bst, ost, c, m, &err) == FC_OK);
+        for (int z = 0; z < NZ; z++)
+            CHECK_NEAR(m[z].border_m2 / KM2, series[s].border_km2[z], series[s].within_km2);
+        CHECK(all.border_m2 == 0);
+        GEOSGeom_destroy_r(h, c);
+    }
+    fc_border_state_destroy(w, bst);
+    fc_border_destroy(w, b);
+    fc_overlay_state_destroy(w, ost);
+    fc_overlay_destroy(w, ov);
+    for (int z = 0; z < NZ; z++)
+        GEOSGeom_destroy_r(h, zones[z]);
+}
+
+/* The result does not depend on the tiles: 5 km tiles (the opening's reach
+ * crossing tile edges), 40 km, and one tile for everything. */
+static void tile_sizes(fc_worker *w)
+{
+    run_series(w, 5 * KM);
+    run_series(w, 40 * KM);
+    run_series(w, 200 * KM);
+}
+
+/* The outline's interiors: a 10 km square shrunk by 2 and 4 km. */
+static void outline(fc_worker *w)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry *z[2] = {wkt(w, "POLYGON((0 0,5000 0,5000 10000,0 10000,0 0))"),
+                          wkt(w, "POLYGON((5000 0,10000 0,10000 10000,5000 10000,5000 0))")};
+    GEOSGeometry *country = NULL, *in[2] = {NULL, NULL};
+    const double shrink[2] = {2 * KM, 4 * KM};
+    fc_error err;
+    CHECK(fc_country_outline(w, (const GEOSGeometry *const *)z, 2, shrink, 2, 0.25, &country, in,
+                             &err) == FC_OK);
+    double a = 0;
+    GEOSArea_r(h, country, &a);
+    CHECK_NEAR(a / KM2, 100, 1e-9);
+    GEOSArea_r(h, in[0], &a);
+    CHECK_NEAR(a / KM2, 36, 1e-6);
+    GEOSArea_r(h, in[1], &a);
+    CHECK_NEAR(a / KM2, 4, 1e-6);
+    for (int i = 0; i < 2; i++) {
+        GEOSGeom_destroy_r(h, in[i]);
+        GEOSGeom_destroy_r(h, z[i]);
+    }
+    GEOSGeom_destroy_r(h, country);
+}
+
+int main(void)
+{
+    fc_worker *w = fc_worker_create();
+    tile_sizes(w);
+    outline(w);
+    fc_worker_destroy(w);
+    return check_exit("test_border");
+}
