@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "frontcast/cache.h"
 #include "frontcast/load.h"
 #include "frontcast/overlay.h"
 
@@ -22,12 +23,31 @@ typedef struct fc_area_table {
     size_t *wkb_size;
     bool *with_wkb;       /* with keep_geometry: the dates whose polygons were
                              computed (all but those left out by `only`) */
+    bool raw_border;      /* held figures without the border sliver (fc_held_m2) */
 } fc_area_table;
 
 /* Row of zone z on date index d; z == nzones is the whole-layer row. */
 static inline fc_measure *fc_area_row(const fc_area_table *t, size_t d, size_t z)
 {
     return &t->rows[d * (t->nzones + 1) + z];
+}
+
+/*
+ * What zone z held on date index d, the figure that shares, forecasts and
+ * charts use: the controlled area and its border sliver (border.h), or the
+ * controlled area alone when t->raw_border. The whole layer has no sliver.
+ */
+static inline double fc_held_m2(const fc_area_table *t, size_t d, size_t z)
+{
+    const fc_measure *m = fc_area_row(t, d, z);
+    return t->raw_border ? m->controlled_m2 : m->controlled_m2 + m->border_m2;
+}
+
+/* Which of the two fc_held_m2 counts (t->raw_border), for cache keys and
+ * manifests: "reconciled" or "raw". */
+static inline const char *fc_held_basis(bool raw_border)
+{
+    return raw_border ? "raw" : "reconciled";
 }
 
 /* Frees t; accepts NULL. */
@@ -47,6 +67,10 @@ typedef struct fc_areas_options {
     char **read_errors;     /* if not NULL (one per snapshot): unreadable
                                snapshots are skipped, their message stored
                                here (newly allocated), instead of failing */
+    bool raw_border;        /* the table's held figures leave the border
+                               sliver out (it is measured either way) */
+    const fc_result_cache *cache; /* keeps the border strips (border.h)
+                                     between runs; NULL: none */
 } fc_areas_options;
 
 /* Where the time went (seconds summed over threads, except wall). */

@@ -73,8 +73,10 @@ extern const char *const fc_geojson_lco[];
 
 /*
  * Writes areas as CSV with the header
- *   date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2
- * to path with a QGIS .csvt sidecar (types Date, String, ..., Real), or to
+ *   date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2,
+ *   border_km2
+ * (controlled_pct of what is held: fc_held_m2) to path with a QGIS .csvt
+ * sidecar (types Date, String, ..., Real), or to
  * standard output when path is NULL (no sidecar).
  */
 fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const char *path,

@@ -107,15 +107,17 @@ fc_status fc_observed_row_keys(fc_store *store, const fc_series *series, const c
  * updated rather than written whole: *from is the first snapshot whose
  * rows (keys, fc_observed_row_keys) it lacks or holds otherwise, or 0
  * when it must be written whole: no file, none recorded (fc_map_file_record),
- * other zones, GDAL options or frontcast version, or a file changed since
- * (by its identity: device, inode, size, modification and change times).
+ * other zones, held figures (held_basis: fc_held_basis), GDAL options or
+ * frontcast version, or a file changed since (by its identity: device,
+ * inode, size, modification and change times).
  */
 fc_status fc_map_file_plan(fc_store *store, const char *path, const char *zones_key,
-                           char (*keys)[65], size_t n, size_t *from, fc_error *err);
+                           const char *held_basis, char (*keys)[65], size_t n, size_t *from,
+                           fc_error *err);
 /* Records in the store that the file at path, as it is now, holds the rows
  * of keys: after it was written and took its name. */
 fc_status fc_map_file_record(fc_store *store, const char *path, const char *zones_key,
-                             char (*keys)[65], size_t n, fc_error *err);
+                             const char *held_basis, char (*keys)[65], size_t n, fc_error *err);
 
 /* How a run ended (the command's exit status). */
 typedef enum fc_run_outcome {
@@ -146,6 +148,7 @@ typedef struct fc_run_options {
                                       system's date (UTC), which the signature leaves out */
     int threads;                   /* <= 0: all cores */
     double tile_m;                 /* overlay tiles; <= 0: the default */
+    bool raw_border;               /* held figures without the border sliver (areas.h) */
     fc_forecast_options forecast;  /* as_of ignored: the last snapshot */
     fc_model advance_model;        /* the rate the arrival model follows */
     int map_step_days;             /* projected fronts every ... days */

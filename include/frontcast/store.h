@@ -40,8 +40,8 @@ fc_status fc_store_snapshot_key(fc_store *store, const fc_series *s, size_t i, c
                                 fc_error *err);
 
 /* What the store knows of a (zone set, snapshot): controlled areas (m2)
- * of the nz zones and the whole layer (nz + 1 values). *found false if
- * nothing. */
+ * of the nz zones and the whole layer, then their border slivers (2 (nz +
+ * 1) values). *found false if nothing. */
 fc_status fc_store_get_areas(fc_store *s, const char *zones_key, const char *snap, size_t nz,
                              double *controlled, bool *found, fc_error *err);
 /* Gains and losses (m2, nz + 1 each) of snapshot snap after prev. */

@@ -70,6 +70,7 @@ typedef struct cli_inputs {
     fc_series_options series_opts;
     int threads;
     double tile_km;
+    bool raw_border; /* --raw-border: held figures without the border sliver */
     bool progress; /* --progress: also when stderr is not a terminal */
     /* --oo, --lco, --dsco: NULL-terminated lists for fc_gdal_options */
     const char *gdal[3][CLI_MAX_GDAL_OPTIONS + 1];
@@ -89,7 +90,7 @@ const char *cli_zones_credit(const cli_inputs *in, char *buf, size_t size);
 enum {
     CLI_OPT_ZONES = 300, CLI_OPT_ZONE_ID, CLI_OPT_ZONE_NAME, CLI_OPT_CONTROL, CLI_OPT_PATTERN,
     CLI_OPT_DATE_FIELD, CLI_OPT_TILE, CLI_OPT_AREAS, CLI_OPT_PROGRESS, CLI_OPT_OO, CLI_OPT_LCO,
-    CLI_OPT_DSCO, CLI_OPT_T_SRS
+    CLI_OPT_DSCO, CLI_OPT_T_SRS, CLI_OPT_RAW_BORDER
 };
 #define CLI_INPUT_LONGOPTS                                                   \
     {"zones", required_argument, NULL, CLI_OPT_ZONES},                       \
@@ -99,6 +100,7 @@ enum {
     {"date-pattern", required_argument, NULL, CLI_OPT_PATTERN},              \
     {"date-field", required_argument, NULL, CLI_OPT_DATE_FIELD},             \
     {"tile-km", required_argument, NULL, CLI_OPT_TILE},                      \
+    {"raw-border", no_argument, NULL, CLI_OPT_RAW_BORDER},                   \
     {"progress", no_argument, NULL, CLI_OPT_PROGRESS},                       \
     {"oo", required_argument, NULL, CLI_OPT_OO},                             \
     {"lco", required_argument, NULL, CLI_OPT_LCO},                           \

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/util.h"
+#include "frontcast/border.h"
 #include "frontcast/export.h"
 
 static void help(void)
@@ -34,11 +35,15 @@ static void help(void)
            "                         the tables' rows are replaced in one transaction\n"
            "\n"
            "  Columns: date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,\n"
-           "           gained_km2,lost_km2 -- one row per date and zone, dates ascending,\n"
-           "  plus a row per date with zone_id ALL: the whole control layer (not clipped\n"
-           "  to the zones; its controlled_pct is of the zones' total area). gained and\n"
-           "  lost are against the previous snapshot, empty on the first date. Missing\n"
-           "  days are absent rows, never interpolated.\n"
+           "           gained_km2,lost_km2,border_km2 -- one row per date and zone, dates\n"
+           "  ascending, plus a row per date with zone_id ALL: the whole control layer\n"
+           "  (not clipped to the zones; its controlled_pct is of the zones' total area).\n"
+           "  gained and lost are against the previous snapshot, empty on the first date.\n"
+           "  border_km2 is the zone's border sliver: uncontrolled ground along the\n"
+           "  country's outline, next to control, in strips thinner than %g km (the two\n"
+           "  maps drawing a border or coast differently, not contested ground).\n"
+           "  controlled_pct counts it as held unless --raw-border. Missing days are\n"
+           "  absent rows, never interpolated.\n"
            "\n"
            "Run:\n"
            "  --timings              print where the time went (read / repair / overlay / write)\n"
@@ -54,7 +59,8 @@ static void help(void)
            "                  --control control.gpkg --date-field day -o raions.csv\n"
            "\n"
            "Exit status: 0 success, 1 error (one line on stderr names the file and\n"
-           "the problem), 2 wrong options.\n");
+           "the problem), 2 wrong options.\n",
+           FC_BORDER_TOLERANCE_M / 1000);
 }
 
 typedef struct areas_args {

@@ -219,6 +219,7 @@ static int parse(int argc, char **argv, run_args *a)
     o->forecast = cli_forecast_options(&a->m, FC_NO_DAY);
     o->threads = a->in.threads;
     o->tile_m = a->in.tile_km * 1000;
+    o->raw_border = a->in.raw_border;
     if (!a->in.control) /* the bundled demo series is never fresh */
         o->max_age_days = 0;
     return -1;

@@ -233,8 +233,14 @@ void cli_print_input_help(void)
            "  -j, --threads N        worker threads (default: all cores)\n"
            "  --progress             show progress also when stderr is not a terminal (a\n"
            "                         log): GDAL's \"0...10...20...100 - done.\"\n"
-           "  --tile-km K            overlay tile size in km (default 40; a speed knob only)\n"
-           "  --oo NAME=VALUE        a GDAL open option for every input read through GDAL\n"
+           "  --tile-km K            overlay tile size in km (default 40; a speed knob only)\n");
+    printf("  --raw-border           shares, forecasts and charts count the control area\n"
+           "                         alone; by default they add the border sliver\n"
+           "                         (border_km2: uncontrolled strips thinner than %g km\n"
+           "                         between control and the country's outline, where the\n"
+           "                         two maps draw the border or coast differently)\n",
+           FC_BORDER_TOLERANCE_M / 1000);
+    printf("  --oo NAME=VALUE        a GDAL open option for every input read through GDAL\n"
            "                         (GeoJSON too, then), as ogr2ogr's -oo; repeatable\n"
            "  --lco NAME=VALUE       a GDAL layer creation option for the vector outputs\n"
            "                         (GeoJSON, GeoPackage), winning over frontcast's own,\n"
@@ -274,6 +280,7 @@ int cli_input_option(const char *cmd, int c, const char *arg, cli_inputs *in)
     case CLI_OPT_DATE_FIELD: in->series_opts.date_field = arg; return 1;
     case CLI_OPT_AREAS: in->areas = arg; return 1;
     case CLI_OPT_PROGRESS: in->progress = true; return 1;
+    case CLI_OPT_RAW_BORDER: in->raw_border = true; return 1;
     case CLI_OPT_OO:
     case CLI_OPT_LCO:
     case CLI_OPT_DSCO: {
@@ -316,7 +323,10 @@ fc_status cli_load_areas(const cli_inputs *in, const cli_common *common, cli_war
     if (in->areas) {
         if (in->zones || in->control)
             return fc_error_set(err, FC_ERR_ARG, "give either --areas or --zones/--control, not both");
-        return fc_read_areas_csv(in->areas, table, zones, err);
+        fc_status st = fc_read_areas_csv(in->areas, table, zones, err);
+        if (st == FC_OK)
+            (*table)->raw_border = in->raw_border;
+        return st;
     }
     fc_series *series = NULL;
     fc_worker *w = fc_worker_create();
@@ -464,7 +474,7 @@ fc_status cli_compute_areas(const cli_inputs *in, const cli_common *common, cli_
     fc_areas_options opts = {.threads = in->threads, .tile_m = in->tile_km * 1000,
                              .keep_geometry = keep_geometry, .diag = &warn->diag,
                              .progress = common->progress ? cli_progress : NULL,
-                             .progress_user = "areas"};
+                             .progress_user = "areas", .raw_border = in->raw_border};
     fc_status st = fc_areas_compute(zs, series, &opts, table, timing, err);
     cli_progress_end(common);
     return st;

@@ -138,11 +138,12 @@ void fc_csv_abort(fc_csv *c)
 /* Values of one output row, shared by the CSV and GeoJSON writers. */
 typedef struct row_view {
     const char *zone_id, *zone_name;
-    double controlled_m2, zone_m2, pct, gained_m2, lost_m2;
+    double controlled_m2, zone_m2, pct, gained_m2, lost_m2, border_m2;
 } row_view;
 
-/* The whole-layer row's percentage is of the zones' total area, counting
- * only control inside the zones, so that it reads like the zones' rows. */
+/* The percentage is of what is held (fc_held_m2: with the border sliver
+ * unless the table is raw). The whole-layer row's is of the zones' total
+ * area, counting only what the zones hold, so that it reads like theirs. */
 static row_view view(const fc_area_table *t, const fc_zoneset *zs, size_t d, size_t z)
 {
     const fc_measure *m = fc_area_row(t, d, z);
@@ -150,14 +151,15 @@ static row_view view(const fc_area_table *t, const fc_zoneset *zs, size_t d, siz
     v.controlled_m2 = m->controlled_m2;
     v.gained_m2 = m->gained_m2;
     v.lost_m2 = m->lost_m2;
+    v.border_m2 = m->border_m2;
     v.zone_id = fc_zone_id(zs, z);
     v.zone_name = fc_zone_name(zs, z);
     v.zone_m2 = fc_zone_area_m2(zs, z);
-    double inside = m->controlled_m2;
+    double inside = fc_held_m2(t, d, z);
     if (z == zs->n) {
         inside = 0;
         for (size_t k = 0; k < zs->n; k++)
-            inside += fc_area_row(t, d, k)->controlled_m2;
+            inside += fc_held_m2(t, d, k);
     }
     v.pct = v.zone_m2 > 0 ? 100 * inside / v.zone_m2 : 0;
     return v;
@@ -169,8 +171,8 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
     fc_csv c;
     fc_status st = fc_csv_open_zoned(
         &c, path, zs, "date,", "\"Date\",",
-        ",controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2\n",
-        ",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n", err);
+        ",controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2,border_km2\n",
+        ",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\",\"Real\"\n", err);
     if (st != FC_OK)
         return st;
     /* A zone's columns are the same on every date: quoted once. With rows
@@ -198,7 +200,7 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
     size_t zmax = 0;
     for (size_t z = 0; st == FC_OK && z <= zs->n; z++)
         zmax = zlen[z] > zmax ? zlen[z] : zmax;
-    const size_t row_max = 11 + zmax + 5 * FC_FIXED_MAX + 8;
+    const size_t row_max = 11 + zmax + 6 * FC_FIXED_MAX + 8;
     char *buf = st == FC_OK ? malloc(64 * row_max) : NULL;
     if (st == FC_OK && !buf) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
@@ -226,6 +228,8 @@ fc_status fc_write_areas_csv(const fc_area_table *t, const fc_zoneset *zs, const
             buf[k++] = ',';
             if (!isnan(v.lost_m2))
                 k += fc_format_fixed(buf + k, v.lost_m2 / 1e6, 3);
+            buf[k++] = ',';
+            k += fc_format_fixed(buf + k, v.border_m2 / 1e6, 3);
             buf[k++] = '\n';
             if (k > 63 * row_max || z == zs->n) { /* room for one more row, or the date's last */
                 fwrite(buf, 1, k, c.f);
@@ -329,7 +333,7 @@ fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, c
     if (!t->wkb)
         return fc_error_set(err, FC_ERR_ARG, "areas were computed without geometry");
     /* The parent codes' columns (fc_csv_open_zoned) after zone_name. */
-    fc_field fields[8 + FC_ZONE_LEVELS] = {
+    fc_field fields[9 + FC_ZONE_LEVELS] = {
         {"date", FC_FIELD_DATE}, {"zone_id", FC_FIELD_STRING}, {"zone_name", FC_FIELD_STRING}};
     int nf = 3, parent_col[FC_ZONE_LEVELS];
     for (int l = 0; l < FC_ZONE_LEVELS; l++)
@@ -337,8 +341,8 @@ fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, c
             fields[nf++] = (fc_field){fc_zone_parent_columns[l], FC_FIELD_STRING};
     const int first_real = nf;
     static const char *const reals[] = {"controlled_km2", "zone_km2", "controlled_pct",
-                                        "gained_km2", "lost_km2"};
-    for (int i = 0; i < 5; i++)
+                                        "gained_km2", "lost_km2", "border_km2"};
+    for (int i = 0; i < 6; i++)
         fields[nf++] = (fc_field){reals[i], FC_FIELD_REAL};
     const size_t nrows = t->ndates * (zs->n + 1);
     fc_value *values = calloc(nrows * (size_t)nf + 1, sizeof *values);
@@ -364,6 +368,7 @@ fc_status fc_write_areas_geojson(const fc_area_table *t, const fc_zoneset *zs, c
             q[3].real = round(v.gained_m2 / 1e3) / 1e3;
             q[4].real = round(v.lost_m2 / 1e3) / 1e3;
             q[3].null = q[4].null = isnan(v.gained_m2);
+            q[5].real = round(v.border_m2 / 1e3) / 1e3;
         }
     fc_status st = fc_write_vector(path, "GeoJSON", "areas", fc_geojson_lco, FC_GEOM_POLYGONS,
                                    fields, nf, values, t->wkb, t->wkb_size, nrows, err);

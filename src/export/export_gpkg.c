@@ -233,7 +233,8 @@ static fc_status layer_control(const fc_area_table *t, const fc_zoneset *zs, fc_
         {"valid_to", FC_FIELD_DATE},      {"zone_id", FC_FIELD_STRING},
         {"zone_name", FC_FIELD_STRING},   {"controlled_km2", FC_FIELD_REAL},
         {"zone_km2", FC_FIELD_REAL},      {"controlled_pct", FC_FIELD_REAL},
-        {"gained_km2", FC_FIELD_REAL},    {"lost_km2", FC_FIELD_REAL}};
+        {"gained_km2", FC_FIELD_REAL},    {"lost_km2", FC_FIELD_REAL},
+        {"border_km2", FC_FIELD_REAL}};
     enum { NF = sizeof fields / sizeof fields[0] };
     if (!t->wkb)
         return fc_error_set(err, FC_ERR_ARG, "areas were computed without geometry");
@@ -254,10 +255,11 @@ static fc_status layer_control(const fc_area_table *t, const fc_zoneset *zs, fc_
             r[4].text = zs->zones[z].name;
             r[5].real = round(m->controlled_m2 / 1e3) / 1e3;
             r[6].real = round(zone_m2 / 1e3) / 1e3;
-            r[7].real = zone_m2 > 0 ? round(1e6 * m->controlled_m2 / zone_m2) / 1e4 : 0;
+            r[7].real = zone_m2 > 0 ? round(1e6 * fc_held_m2(t, d, z) / zone_m2) / 1e4 : 0;
             r[8].real = round(m->gained_m2 / 1e3) / 1e3;
             r[9].real = round(m->lost_m2 / 1e3) / 1e3;
             r[8].null = r[9].null = isnan(m->gained_m2);
+            r[10].real = round(m->border_m2 / 1e3) / 1e3;
             parent_values(&r[NF], zs, z);
             out->wkb[n] = t->wkb[k];
             out->wkb_size[n] = t->wkb_size[k];

@@ -62,7 +62,7 @@ typedef struct raw_row {
     fc_day date;
     int zone; /* index into ids; -1 for ALL */
     long line;
-    double controlled, zone_km2, gained, lost;
+    double controlled, zone_km2, gained, lost, border;
 } raw_row;
 
 static int day_cmp(const void *a, const void *b)
@@ -79,9 +79,10 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
     FILE *f = fopen(path, "r");
     if (!f)
         return fc_error_set(err, FC_ERR_IO, "%s: %s", path, strerror(errno));
-    enum { C_DATE, C_ID, C_NAME, C_CTRL, C_ZONE, C_GAIN, C_LOST, NCOL };
-    static const char *const names[NCOL] = {"date", "zone_id", "zone_name", "controlled_km2",
-                                            "zone_km2", "gained_km2", "lost_km2"};
+    enum { C_DATE, C_ID, C_NAME, C_CTRL, C_ZONE, C_GAIN, C_LOST, C_BORDER, NCOL };
+    static const char *const names[NCOL] = {"date",     "zone_id",    "zone_name",
+                                            "controlled_km2", "zone_km2", "gained_km2",
+                                            "lost_km2", "border_km2"};
     int col[NCOL], parent_col[FC_ZONE_LEVELS];
     for (int i = 0; i < NCOL; i++)
         col[i] = -1;
@@ -122,7 +123,7 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
                         parent_col[l] = k;
             }
             for (int i = 0; i < NCOL; i++)
-                if (col[i] < 0 && i != C_NAME && i != C_GAIN && i != C_LOST) {
+                if (col[i] < 0 && i != C_NAME && i != C_GAIN && i != C_LOST && i != C_BORDER) {
                     st = fc_error_set(err, FC_ERR_FIELD,
                                       "%s: not an areas CSV: no '%s' column (see frontcast areas)",
                                       path, names[i]);
@@ -141,7 +142,7 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
         }
         if (!parse_number(v[C_CTRL], &r.controlled) || isnan(r.controlled) ||
             !parse_number(v[C_ZONE], &r.zone_km2) || !parse_number(v[C_GAIN], &r.gained) ||
-            !parse_number(v[C_LOST], &r.lost)) {
+            !parse_number(v[C_LOST], &r.lost) || !parse_number(v[C_BORDER], &r.border)) {
             st = fc_error_set(err, FC_ERR_FORMAT, "%s: line %ld: malformed number", path, lineno);
             goto cleanup;
         }
@@ -254,6 +255,8 @@ fc_status fc_read_areas_csv(const char *path, fc_area_table **table, fc_zoneset 
         m->controlled_m2 = rows[i].controlled * 1e6;
         m->gained_m2 = rows[i].gained * 1e6;
         m->lost_m2 = rows[i].lost * 1e6;
+        /* Written before the sliver was measured: none. */
+        m->border_m2 = isnan(rows[i].border) ? 0 : rows[i].border * 1e6;
     }
     for (size_t d = 0; d < nd; d++) {
         double sum = 0;

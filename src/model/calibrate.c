@@ -98,7 +98,7 @@ static fc_status push_score(fc_calibration *c, size_t *cap, const fc_area_table 
     s->bucket = bucket;
     s->origin = origin;
     s->outcome = t->dates[k];
-    s->observed = fc_area_row(t, k, z)->controlled_m2 / 1e6;
+    s->observed = fc_held_m2(t, k, z) / 1e6;
     s->model = *band;
     s->score = fc_cal_score_of(band, h, s->observed);
     return FC_OK;
@@ -178,7 +178,7 @@ static fc_status reuse_origin(fc_calibration *c, size_t *cap, const fc_area_tabl
     bool all = true;
     for (size_t z = 0; z < nzones && all && st == FC_OK; z++) {
         for (size_t d = 0; d < n; d++)
-            yy[d] = fc_area_row(t, d, z)->controlled_m2 / 1e6;
+            yy[d] = fc_held_m2(t, d, z) / 1e6;
         if (!(fc_cal_activity(tt, yy, n, origin) >= FC_CAL_MIN_ACTIVITY))
             continue;
         size_t first = 0;
@@ -219,10 +219,11 @@ fc_status fc_calibration_build(const fc_area_table *t, const fc_zoneset *zs, fc_
     cal_entries ent = {0};
     const int reps = bootstrap > 0 && bootstrap < FC_CAL_BOOTSTRAP ? bootstrap : FC_CAL_BOOTSTRAP;
     /* What of the options the past forecasts depend on (cache.h). */
-    char params[160];
+    char params[192];
     snprintf(params, sizeof params,
-             "calibration-v1 model %s window %d bootstrap %d seed %llu zones %zu",
-             fc_model_name(model), window_days, reps, (unsigned long long)seed, nzones);
+             "calibration-v2 model %s window %d bootstrap %d seed %llu zones %zu held %s",
+             fc_model_name(model), window_days, reps, (unsigned long long)seed, nzones,
+             fc_held_basis(t->raw_border));
     fc_status st = c && tt && yy ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st != FC_OK || t->ndates < 2)
         goto done;
@@ -247,7 +248,7 @@ fc_status fc_calibration_build(const fc_area_table *t, const fc_zoneset *zs, fc_
         ent.n = 0;
         for (size_t z = 0; z < nzones && st == FC_OK; z++) {
             for (size_t d = 0; d < n; d++)
-                yy[d] = fc_area_row(t, d, z)->controlled_m2 / 1e6;
+                yy[d] = fc_held_m2(t, d, z) / 1e6;
             double act = fc_cal_activity(tt, yy, n, origin);
             if (!(act >= FC_CAL_MIN_ACTIVITY))
                 continue;

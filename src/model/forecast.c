@@ -41,7 +41,7 @@ static void zone_series(const fc_area_table *t, size_t z, size_t n, double *tt, 
 {
     for (size_t d = 0; d < n; d++) {
         tt[d] = t->dates[d];
-        yy[d] = fc_area_row(t, d, z)->controlled_m2 / 1e6;
+        yy[d] = fc_held_m2(t, d, z) / 1e6;
     }
 }
 
@@ -624,8 +624,7 @@ fc_status fc_backtest_run(const fc_area_table *t, const fc_zoneset *zs,
     if (st != FC_OK)
         goto cleanup;
     for (size_t z = 0; z < zs->n; z++)
-        advancing[z] = (fc_area_row(t, t->ndates - 1, z)->controlled_m2 -
-                        fc_area_row(t, 0, z)->controlled_m2) / 1e6 >= 1.0;
+        advancing[z] = (fc_held_m2(t, t->ndates - 1, z) - fc_held_m2(t, 0, z)) / 1e6 >= 1.0;
 #define SUM(g, m, w, h) sums[(((g) * na + (m)) * nw + (w)) * nh + (h)]
     bt->first_origin = first;
     for (fc_day origin = first; origin <= last; origin += every) {

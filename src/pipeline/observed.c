@@ -275,13 +275,15 @@ typedef struct map_record {
 
 static const char map_magic[8] = "fcmap-2";
 
-/* Of what besides the snapshots the rows depend on: the zones, how GDAL
- * was told to write (fc_gdal_output_key) and the program that wrote them.
- * A change of the layers' columns or rows without a new version number
- * bumps "map-file-vN". */
-static void map_generation(const char *zones_key, char out[65])
+/* Of what besides the snapshots the rows depend on: the zones, what the
+ * held figures count, how GDAL was told to write (fc_gdal_output_key) and
+ * the program that wrote them. A change of the layers' columns or rows
+ * without a new version number bumps "map-file-vN". */
+static void map_generation(const char *zones_key, const char *held_basis, char out[65])
 {
-    blob_key("map-file-v1", zones_key, fc_gdal_output_key(), fc_version(), out);
+    char zb[65];
+    blob_key("map-file-v2", zones_key, held_basis, "", zb);
+    blob_key("map-file-v2", zb, fc_gdal_output_key(), fc_version(), out);
 }
 
 static void record_key(const char *path, char out[65])
@@ -292,7 +294,8 @@ static void record_key(const char *path, char out[65])
 }
 
 fc_status fc_map_file_plan(fc_store *store, const char *path, const char *zones_key,
-                           char (*keys)[65], size_t n, size_t *from, fc_error *err)
+                           const char *held_basis, char (*keys)[65], size_t n, size_t *from,
+                           fc_error *err)
 {
     *from = 0;
     struct stat sb;
@@ -306,7 +309,7 @@ fc_status fc_map_file_plan(fc_store *store, const char *path, const char *zones_
     fc_status st = fc_store_get_blob(store, rk, &data, &size, &found, err);
     map_record h;
     char gen[65];
-    map_generation(zones_key, gen);
+    map_generation(zones_key, held_basis, gen);
     if (st == FC_OK && found && size >= sizeof h) {
         memcpy(&h, data, sizeof h);
         const bool same = !memcmp(h.magic, map_magic, sizeof h.magic) &&
@@ -329,7 +332,7 @@ fc_status fc_map_file_plan(fc_store *store, const char *path, const char *zones_
 }
 
 fc_status fc_map_file_record(fc_store *store, const char *path, const char *zones_key,
-                             char (*keys)[65], size_t n, fc_error *err)
+                             const char *held_basis, char (*keys)[65], size_t n, fc_error *err)
 {
     struct stat sb;
     if (stat(path, &sb) != 0)
@@ -344,7 +347,7 @@ fc_status fc_map_file_record(fc_store *store, const char *path, const char *zone
                     .ctime_s = (int64_t)sb.st_ctim.tv_sec,
                     .ctime_ns = (int64_t)sb.st_ctim.tv_nsec, .n = n};
     memcpy(h.magic, map_magic, sizeof h.magic);
-    map_generation(zones_key, h.generation);
+    map_generation(zones_key, held_basis, h.generation);
     memcpy(b, &h, sizeof h);
     for (size_t i = 0; i < n; i++)
         memcpy(b + sizeof h + 64 * i, keys[i], 64);

@@ -145,6 +145,7 @@ json_object *fc_run_parameters(const fc_run_options *o, const fc_zoneset *zs,
     json_object_object_add(p, "places", jstr(o->places));
     json_object_object_add(p, "output", jstr(o->output));
     json_object_object_add(p, "tile_km", json_object_new_double(o->tile_m / 1000));
+    json_object_object_add(p, "border", jstr(fc_held_basis(o->raw_border)));
     json_object_object_add(p, "max_daily_change_km2", json_object_new_double(o->max_daily_change_km2));
     json_object_object_add(p, "max_age", json_object_new_int(o->max_age_days));
     json_object_object_add(p, "model", models);
@@ -557,7 +558,8 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     t = fc_now();
     fc_update_options uo = {
         .areas = {.threads = o->threads, .tile_m = o->tile_m, .diag = diag,
-                  .progress = o->progress, .progress_user = "areas"},
+                  .progress = o->progress, .progress_user = "areas",
+                  .raw_border = o->raw_border, .cache = &cache},
         .max_daily_change_km2 = o->max_daily_change_km2, .today = o->today, .zones_key = zones_key};
     /* The map layers want the polygons of what is overlaid now: keep them
      * rather than overlay those snapshots twice. */
@@ -639,7 +641,8 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         if (st == FC_OK && file)
             st = fc_observed_row_keys(store, series, zones_key, keys, err);
         if (st == FC_OK && file && !o->pg && n > 0)
-            st = fc_map_file_plan(store, p, zones_key, keys, n, &from, err);
+            st = fc_map_file_plan(store, p, zones_key, fc_held_basis(table->raw_border), keys, n,
+                                  &from, err);
         if (st == FC_OK)
             st = fc_update_observed(store, zs, series, &lo, from, table, &fronts, &r->layer_stats,
                                     err);
@@ -652,7 +655,8 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         if (st == FC_OK && file)
             st = fc_write_map_layers(&m, p, err);
         if (st == FC_OK && file)
-            st = fc_map_file_record(store, p, zones_key, keys, n, err);
+            st = fc_map_file_record(store, p, zones_key, fc_held_basis(table->raw_border), keys,
+                                    n, err);
         r->map_updated_from = st == FC_OK ? m.update_from : FC_NO_DAY;
         free(keys);
         if (st == FC_OK && o->pg)

@@ -64,7 +64,7 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
     char (*key)[65] = NULL;
     bool *known = NULL, *need = NULL;
     char **read_errors = NULL;
-    double *c = malloc((nz + 1) * 3 * sizeof *c);
+    double *c = malloc((nz + 1) * 4 * sizeof *c);
     fc_area_table *t = NULL;
     if (!c)
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
@@ -134,7 +134,8 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
             if (st == FC_OK)
                 st = fc_store_get_areas(store, o->zones_key, key[i], nz, c, &known[i], err);
             if (st == FC_OK && i > 0)
-                st = fc_store_get_gains(store, o->zones_key, key[i - 1], key[i], nz, c, c, &g, err);
+                st = fc_store_get_gains(store, o->zones_key, key[i - 1], key[i], nz, c, c + nz + 1,
+                                        &g, err);
             need[i] = !known[i] || !g;
             nneed += need[i];
         }
@@ -153,6 +154,7 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
             break;
         t->ndates = n;
         t->nzones = nz;
+        t->raw_border = o->areas.raw_border;
         for (size_t i = 0; i < n; i++)
             t->dates[i] = fc_series_date(series, i);
         /* New content that cannot be read, or that moves too much. */
@@ -207,13 +209,14 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
                 stats->computed++;
                 for (size_t z = 0; z <= nz; z++) {
                     c[z] = row[z].controlled_m2;
-                    c[nz + 1 + z] = row[z].gained_m2;
-                    c[2 * (nz + 1) + z] = row[z].lost_m2;
+                    c[nz + 1 + z] = row[z].border_m2;
+                    c[2 * (nz + 1) + z] = row[z].gained_m2;
+                    c[3 * (nz + 1) + z] = row[z].lost_m2;
                 }
                 st = fc_store_put_areas(store, o->zones_key, key[i], nz, c, err);
                 if (st == FC_OK && i > 0)
                     st = fc_store_put_gains(store, o->zones_key, key[i - 1], key[i], nz,
-                                            c + nz + 1, c + 2 * (nz + 1), err);
+                                            c + 2 * (nz + 1), c + 3 * (nz + 1), err);
                 if (i > 0 && !need[i - 1])
                     stats->primed++;
                 continue;
@@ -222,14 +225,15 @@ fc_status fc_update_areas(fc_store *store, const fc_zoneset *zs, fc_series *seri
             bool f1 = false, f2 = i == 0;
             st = fc_store_get_areas(store, o->zones_key, key[i], nz, c, &f1, err);
             if (st == FC_OK && i > 0)
-                st = fc_store_get_gains(store, o->zones_key, key[i - 1], key[i], nz, c + nz + 1,
-                                        c + 2 * (nz + 1), &f2, err);
+                st = fc_store_get_gains(store, o->zones_key, key[i - 1], key[i], nz,
+                                        c + 2 * (nz + 1), c + 3 * (nz + 1), &f2, err);
             if (st == FC_OK && !(f1 && f2))
                 st = fc_error_set(err, FC_ERR_IO, "the state store changed during the run");
             for (size_t z = 0; st == FC_OK && z <= nz; z++) {
                 row[z].controlled_m2 = c[z];
-                row[z].gained_m2 = i > 0 ? c[nz + 1 + z] : NAN;
-                row[z].lost_m2 = i > 0 ? c[2 * (nz + 1) + z] : NAN;
+                row[z].border_m2 = c[nz + 1 + z];
+                row[z].gained_m2 = i > 0 ? c[2 * (nz + 1) + z] : NAN;
+                row[z].lost_m2 = i > 0 ? c[3 * (nz + 1) + z] : NAN;
             }
         }
         if (st == FC_OK)

@@ -165,7 +165,7 @@ fc_chart_frame fc_chart_frame_for(const fc_plot_data *d, size_t z, int width, in
      * zone held at 4 % is not a flat line on the floor of 0-100 %. */
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < d->table->ndates; i++) {
-        const double pct = 100 * fc_area_row(d->table, i, z)->controlled_m2 / 1e6 / v.area_km2;
+        const double pct = 100 * fc_held_m2(d->table, i, z) / 1e6 / v.area_km2;
         lo = fmin(lo, pct);
         hi = fmax(hi, pct);
     }
@@ -378,7 +378,7 @@ static void draw_chart(cairo_t *cr, const fc_plot_data *d, size_t z, double ox, 
     set(cr, C_BLUE, 1);
     cairo_set_line_width(cr, compact ? 1.2 : 2);
     for (size_t i = 0; i < t->ndates; i++) {
-        double pct = 100 * fc_area_row(t, i, z)->controlled_m2 / 1e6 / v.area_km2;
+        double pct = 100 * fc_held_m2(t, i, z) / 1e6 / v.area_km2;
         fc_chart_xy(&f, t->dates[i], pct, &px, &py);
         bool gap = i > 0 && t->dates[i] - t->dates[i - 1] > fmax(7, 3 * spacing);
         if (i == 0 || gap) {
@@ -1275,7 +1275,7 @@ static bool moved(const fc_area_table *t, size_t z)
 {
     double lo = INFINITY, hi = -INFINITY;
     for (size_t d = 0; d < t->ndates; d++) {
-        const double v = fc_area_row(t, d, z)->controlled_m2;
+        const double v = fc_held_m2(t, d, z);
         lo = fmin(lo, v);
         hi = fmax(hi, v);
     }

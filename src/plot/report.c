@@ -159,7 +159,7 @@ static void what_changed(FILE *f, const fc_report_data *r)
         fc_markup_text(f, fc_zone_name(d->zs, z));
         fprintf(f, "</td><td class=\"n\">%.2f</td><td class=\"n\">%.2f</td><td class=\"n\">%.2f %%</td></tr>\n",
                 m->gained_m2 / 1e6, m->lost_m2 / 1e6,
-                100 * m->controlled_m2 / fc_zone_area_m2(d->zs, z));
+                100 * fc_held_m2(t, last, z) / fc_zone_area_m2(d->zs, z));
     }
     if (shown)
         fputs("</table></div>\n", f);

@@ -6,6 +6,7 @@
 
 #include "core/util.h"
 #include "frontcast/areas.h"
+#include "frontcast/border.h"
 #include "geo/worker.h"
 #include "series/runner.h"
 
@@ -34,6 +35,7 @@ typedef struct areas_ctx {
     const fc_zoneset *zones;
     const fc_series *series;
     const fc_overlay *overlay;
+    const fc_border *border;
     fc_area_table *table;
     pthread_mutex_t lock; /* guards stats */
     fc_overlay_stats stats;
@@ -42,6 +44,7 @@ typedef struct areas_ctx {
 /* One run's state: the overlay's previous tiles. */
 typedef struct areas_state {
     fc_overlay_state *ov;
+    fc_border_state *border;
     fc_measure *scratch; /* results of the snapshot before the run */
     fc_overlay_stats stats;
     /* The zones' polygons of the last snapshot measured, when it was kept
@@ -70,6 +73,11 @@ static fc_status areas_begin(fc_worker *w, void *vctx, void **vstate, fc_error *
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
     fc_status st = fc_overlay_state_create(w, ctx->overlay, &s->ov, err);
+    if (st == FC_OK) {
+        st = fc_border_state_create(w, ctx->border, &s->border, err);
+        if (st != FC_OK)
+            fc_overlay_state_destroy(w, s->ov);
+    }
     if (st != FC_OK) {
         free(s->scratch);
         free(s->prev_wkb);
@@ -91,6 +99,7 @@ static void areas_end(fc_worker *w, void *vctx, void *vstate)
     ctx->stats.intersections += s->stats.intersections;
     pthread_mutex_unlock(&ctx->lock);
     fc_overlay_state_destroy(w, s->ov);
+    fc_border_state_destroy(w, s->border);
     for (size_t z = 0; z < ctx->zones->n; z++)
         free(s->prev_wkb[z]);
     free(s->prev_wkb);
@@ -177,6 +186,8 @@ static fc_status areas_visit(fc_worker *w, void *vctx, void *vstate, size_t i,
     fc_measure *rows = record ? fc_area_row(ctx->table, i, 0) : s->scratch;
     fc_status st = fc_overlay_measure(w, ctx->overlay, s->ov, control, rows, rows + ctx->zones->n,
                                       record ? &s->stats : NULL, err);
+    if (st == FC_OK)
+        st = fc_border_measure(w, ctx->border, s->border, s->ov, control, rows, err);
     if (st == FC_OK && record && ctx->table->wkb)
         st = keep_geometry(ctx, s, w, i, control, err);
     else
@@ -221,6 +232,7 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
     fc_worker *w = fc_worker_create();
     GEOSGeometry const **geoms = calloc(zones->n ? zones->n : 1, sizeof *geoms);
     fc_overlay *ov = NULL;
+    fc_border *border = NULL;
     fc_area_table *t = table_new(series, zones->n, opts->keep_geometry);
     areas_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -234,11 +246,16 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
         geoms[z] = zones->zones[z].geom;
     st = fc_overlay_create(w, geoms, zones->n, opts->tile_m > 0 ? opts->tile_m : DEFAULT_TILE_M,
                            &ov, err);
+    if (st == FC_OK)
+        st = fc_border_create(w, ov, geoms, zones->n, FC_BORDER_TOLERANCE_M, opts->cache, &border,
+                              err);
     if (st != FC_OK)
         goto cleanup;
+    t->raw_border = opts->raw_border;
     ctx.zones = zones;
     ctx.series = series;
     ctx.overlay = ov;
+    ctx.border = border;
     ctx.table = t;
     static const fc_snapshot_task task = {areas_begin, areas_end, areas_visit};
     fc_run_options ro = {.threads = opts->threads, .crs = zones->crs, .diag = opts->diag,
@@ -269,8 +286,10 @@ cleanup:
     }
     pthread_mutex_destroy(&ctx.lock);
     free(geoms);
-    if (w)
+    if (w) {
+        fc_border_destroy(w, border);
         fc_overlay_destroy(w, ov);
+    }
     fc_worker_destroy(w);
     if (st != FC_OK) {
         fc_area_table_destroy(t);

@@ -60,7 +60,7 @@ fc_status fc_gain_curves(const fc_area_table *t, const fc_zoneset *zs, fc_day as
     for (size_t z = 0; z < zs->n && st == FC_OK; z++) {
         for (size_t d = 0; d < n; d++) {
             tt[d] = t->dates[d];
-            yy[d] = fc_area_row(t, d, z)->controlled_m2 / 1e6;
+            yy[d] = fc_held_m2(t, d, z) / 1e6;
         }
         const double area = zs->zones[z].area_m2 / 1e6;
         fc_model_options mo = {.window_days = window_days, .cap = area, .bootstrap = o->bootstrap,

@@ -215,10 +215,11 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
     /* What of the options a prediction depends on (cache.h). */
     char params[256];
     snprintf(params, sizeof params,
-             "place-predictions-v1 window %d curve %d model %s cell %.17g bootstrap %d seed %llu "
-             "uniform %d model_intervals %d",
+             "place-predictions-v2 window %d curve %d model %s cell %.17g bootstrap %d seed %llu "
+             "uniform %d model_intervals %d held %s",
              o->window_days, o->curve_days, fc_model_name(o->model), o->cell_m, o->bootstrap,
-             (unsigned long long)o->seed, (int)o->uniform_speed, (int)o->model_intervals);
+             (unsigned long long)o->seed, (int)o->uniform_speed, (int)o->model_intervals,
+             fc_held_basis(table->raw_border));
     fc_grid grid0 = {0};
     for (size_t k = 0; st == FC_OK && k < nk; k++) {
         const fc_day origin = o->first + (fc_day)k * o->every_days;

@@ -272,7 +272,7 @@ fc_status fc_store_get_areas(fc_store *s, const char *zones_key, const char *sna
     sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, snap, -1, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW)
-        *found = sum_matches(q, 0, -1, 1) && blob_doubles(q, 0, nz + 1, controlled);
+        *found = sum_matches(q, 0, -1, 1) && blob_doubles(q, 0, 2 * (nz + 1), controlled);
     sqlite3_finalize(q);
     return FC_OK;
 }
@@ -334,7 +334,7 @@ fc_status fc_store_put_areas(fc_store *s, const char *zones_key, const char *sna
     sqlite3_bind_text(q, 1, zones_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, snap, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)nz);
-    const size_t bytes = (nz + 1) * sizeof *controlled;
+    const size_t bytes = 2 * (nz + 1) * sizeof *controlled;
     sqlite3_bind_blob(q, 4, controlled, (int)bytes, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, blob_sum(controlled, bytes, NULL, 0));
     int rc = sqlite3_step(q);

@@ -12,15 +12,34 @@ ndates=$(ls "$demo"/*.geojson | wc -l)
 # Reference: the defaults, to a file.
 "$FRONTCAST" areas -q -o "$work/ref.csv" && pass || fail "default run"
 [ "$(wc -l <"$work/ref.csv")" -eq $((ndates * 28 + 1)) ] && pass || fail "want $ndates dates x 28 rows"
-head -1 "$work/ref.csv" | grep -qx "date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2" \
+head -1 "$work/ref.csv" | grep -qx "date,zone_id,zone_name,controlled_km2,zone_km2,controlled_pct,gained_km2,lost_km2,border_km2" \
     && pass || fail "CSV header"
-grep -qx '"Date","String","String","Real","Real","Real","Real","Real"' "$work/ref.csvt" && pass || fail ".csvt sidecar"
+grep -qx '"Date","String","String","Real","Real","Real","Real","Real","Real"' "$work/ref.csvt" && pass || fail ".csvt sidecar"
 # Dates ascend; gains are empty on the first date only; each date has an ALL row.
 awk -F, 'NR>1 { if ($1 < prev) bad=1; prev=$1 } END { exit bad }' "$work/ref.csv" && pass || fail "dates ascend"
 first=$(sed -n 2p "$work/ref.csv" | cut -d, -f1)
 awk -F, -v f="$first" 'NR>1 && (($1==f) != ($7=="")) { bad=1 } END { exit bad }' "$work/ref.csv" \
     && pass || fail "gains empty exactly on the first date"
 [ "$(grep -c ',ALL,' "$work/ref.csv")" -eq "$ndates" ] && pass || fail "one ALL row per date"
+
+# controlled_pct counts the border sliver as held; --raw-border does not,
+# and changes nothing else. The demo series has slivers (Luhansk, Crimea).
+"$FRONTCAST" areas -q --raw-border -o "$work/raw.csv" && pass || fail "--raw-border run"
+python3 - "$work/ref.csv" "$work/raw.csv" <<'PY' && pass || fail "--raw-border against the default"
+import csv, sys
+ref, raw = (list(csv.DictReader(open(p))) for p in sys.argv[1:])
+slivers = 0
+for a, b in zip(ref, raw):
+    assert {k: v for k, v in a.items() if k != "controlled_pct"} == \
+           {k: v for k, v in b.items() if k != "controlled_pct"}, (a, b)
+    if a["zone_id"] == "ALL":
+        continue
+    c, z, s = (float(a[k]) for k in ("controlled_km2", "zone_km2", "border_km2"))
+    assert abs(float(a["controlled_pct"]) - 100 * (c + s) / z) < 1e-4, a
+    assert abs(float(b["controlled_pct"]) - 100 * c / z) < 1e-4, b
+    slivers += s > 0
+assert slivers > 0
+PY
 
 # Standard output carries the same rows; the note about demo data goes to stderr.
 "$FRONTCAST" areas -j 1 >"$work/stdout.csv" 2>"$work/stderr" && pass || fail "stdout run"

@@ -72,9 +72,11 @@ expect_cached() {  # DIR WHAT "predictions" "timeline" "frontier"
 }
 run -o "$work/pc" -q --window 60 || fail "run --window 60"
 expect_cached "$work/pc" "first run" "0 4" "0 $n" "1 1"
+[ "$(cached "$work/pc" border)" = "0 1" ] && pass || fail "first run: border strips $(cached "$work/pc" border)"
 cp "$last" "$series/synthetic-demo_20250714.geojson"
 run -o "$work/pc" -q --window 60 || fail "run --window 60, one new snapshot"
 expect_cached "$work/pc" "one new snapshot" "4 0" "$n 1" "1 0"
+[ "$(cached "$work/pc" border)" = "1 0" ] && pass || fail "one new snapshot: border strips $(cached "$work/pc" border)"
 # The calibration's past forecasts: only the origins that gained an outcome
 # with the new day are fitted again.
 read -r cal_reused cal_computed <<<"$(cached "$work/pc" calibration)"
@@ -92,6 +94,17 @@ run -o "$work/pc" -q --window 60 || fail "run --window 60, a changed snapshot"
 expect_cached "$work/pc" "a changed snapshot" "2 2" "$n 1" "2 0"
 cp "$saved" "$series/synthetic-demo_20250414.geojson"
 rm "$series/synthetic-demo_20250714.geojson"
+
+# --raw-border on a store filled without it gives what a fresh --raw-border
+# run gives: every held figure changes, and the store's past forecasts say
+# which figures they were made of.
+run -o "$work/pc" -q --window 60 --raw-border || fail "run --raw-border on a store"
+run -o "$work/pc-raw" -q --window 60 --raw-border || fail "run --raw-border without a store"
+for f in $outputs; do
+    cmp -s "$work/pc/$f" "$work/pc-raw/$f" && pass || fail "--raw-border: $f from the store differs from a fresh run"
+done
+run -o "$work/pc-rec" -q --window 60 || fail "run without --raw-border"
+cmp -s "$work/pc-raw/eta.csv" "$work/pc-rec/eta.csv" && fail "--raw-border changed no ETA" || pass
 
 # A clean run of the same inputs, to compare with after interruptions.
 run -o "$work/clean" -q || fail "clean run"

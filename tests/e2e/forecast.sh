@@ -97,7 +97,9 @@ python3 - "$work" <<'PY' && pass || fail "auto: backtest and forecast disagree"
 import csv, datetime, sys
 w = sys.argv[1]
 bt = {r["zone_id"]: r for r in csv.DictReader(open(w + "/bt-auto.csv")) if r["model"] == "auto"}
-obs = {(r["date"], r["zone_id"]): float(r["controlled_km2"]) for r in csv.DictReader(open(w + "/areas.csv"))}
+# What a zone holds: its control and the border sliver beside it (border.h).
+obs = {(r["date"], r["zone_id"]): float(r["controlled_km2"]) + float(r["border_km2"])
+       for r in csv.DictReader(open(w + "/areas.csv"))}
 errs, picks = {}, set()
 for d in ("2025-07-08", "2026-01-04", "2026-07-03"):
     later = (datetime.date.fromisoformat(d) + datetime.timedelta(days=30)).isoformat()

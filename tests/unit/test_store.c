@@ -64,8 +64,10 @@ static void rows_and_blobs(void)
         CHECK(!"open");
         return;
     }
-    const double controlled[3] = {1.5e6, 0, 4e6}, gained[3] = {1, 2, 3}, lost[3] = {0, 0.5, 0};
-    double got[3], got2[3];
+    /* Controlled areas of two zones and the layer, then their slivers. */
+    const double controlled[6] = {1.5e6, 0, 4e6, 2e3, 0, 0}, gained[3] = {1, 2, 3},
+                 lost[3] = {0, 0.5, 0};
+    double got[8], got2[3];
     bool found = true;
     CHECK(fc_store_get_areas(s, "zones", "snap1", 2, got, &found, &err) == FC_OK && !found);
 
@@ -87,13 +89,13 @@ static void rows_and_blobs(void)
     }
     found = false;
     CHECK(fc_store_get_areas(s, "zones", "snap1", 2, got, &found, &err) == FC_OK && found);
-    CHECK(found && !memcmp(got, controlled, sizeof got));
+    CHECK(found && !memcmp(got, controlled, sizeof controlled));
     /* Another zone set, or a count that does not match, is not a hit. */
     CHECK(fc_store_get_areas(s, "other", "snap1", 2, got, &found, &err) == FC_OK && !found);
     CHECK(fc_store_get_areas(s, "zones", "snap1", 3, got, &found, &err) == FC_OK && !found);
     CHECK(fc_store_get_gains(s, "zones", "snap0", "snap1", 2, got, got2, &found, &err) == FC_OK &&
           found);
-    CHECK(found && !memcmp(got, gained, sizeof got) && !memcmp(got2, lost, sizeof got2));
+    CHECK(found && !memcmp(got, gained, sizeof gained) && !memcmp(got2, lost, sizeof got2));
     void *data = NULL;
     size_t size = 0;
     CHECK(fc_store_get_blob(s, "blob:a", &data, &size, &found, &err) == FC_OK && found &&
