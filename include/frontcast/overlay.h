@@ -106,6 +106,12 @@ const bool *fc_overlay_tiles_changed(const fc_overlay_state *st);
 void fc_overlay_grid(const fc_overlay *ov, double *x0, double *y0, double *tile_m, int *nx,
                      int *ny);
 
+/* How many zones have a part in tile t; part k of them (k below that
+ * count): its zone in *zone, its polygon (owned by ov; not to be shared
+ * between threads, as GEOS caches in it). */
+size_t fc_overlay_tile_pieces(const fc_overlay *ov, size_t t);
+const GEOSGeometry *fc_overlay_tile_piece(const fc_overlay *ov, size_t t, size_t k, size_t *zone);
+
 /*
  * g clipped to every tile of the grid, each grown by margin_m: out[t]
  * newly allocated, NULL where empty (nx * ny entries). The grid is halved

@@ -26,7 +26,7 @@ typedef struct btile {
     size_t tile; /* the overlay's tile index, iy * nx + ix */
     int ix, iy;
     double reach[4]; /* the tile and the tolerance around it */
-    GEOSGeometry *near;  /* the country within the tolerance of its outline, in rect */
+    GEOSGeometry *near;  /* the country within the tolerance of its outline, in the tile */
     GEOSGeometry *strip; /* within twice the tolerance, in reach: what the opening sees */
     size_t first, nparts; /* parts[first .. first + nparts) */
 } btile;
@@ -100,7 +100,8 @@ fc_status fc_country_outline(fc_worker *w, const GEOSGeometry *const *zones, siz
      * from the one before, whose outline is already smoothed and short. */
     for (size_t i = 0; ok && i < nshrink; i++) {
         const double by = shrink_m[i] - (i ? shrink_m[i - 1] : 0), simplify = by * coarseness;
-        GEOSGeometry *coarse = GEOSTopologyPreserveSimplify_r(h, i ? interiors[i - 1] : c, simplify);
+        const GEOSGeometry *from = i ? interiors[i - 1] : c;
+        GEOSGeometry *coarse = GEOSTopologyPreserveSimplify_r(h, from, simplify);
         GEOSGeometry *shrunk = coarse ? GEOSBuffer_r(h, coarse, -by, 8) : NULL;
         interiors[i] = shrunk ? GEOSTopologyPreserveSimplify_r(h, shrunk, simplify) : NULL;
         destroy_geom(w, coarse);
@@ -189,11 +190,11 @@ static fc_status build(fc_worker *w, fc_border *b, const fc_overlay *ov,
     const double shrink[2] = {b->tol, 2 * b->tol};
     GEOSGeometry *country = NULL, *in[2] = {NULL, NULL};
     GEOSGeometry **near = calloc(nt, sizeof *near), **strip = calloc(nt, sizeof *strip),
-                 **cut = calloc(nt, sizeof *cut), **zcut = calloc(nt, sizeof *zcut);
+                 **cut = calloc(nt, sizeof *cut);
     size_t cap_p = 0;
     bool failed = false;
-    fc_status st = near && strip && cut && zcut ? FC_OK
-                                                : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = near && strip && cut ? FC_OK
+                                        : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
         st = fc_country_outline(w, zones, nzones, shrink, 2, BORDER_COARSENESS, &country, in,
                                 err);
@@ -221,22 +222,15 @@ static fc_status build(fc_worker *w, fc_border *b, const fc_overlay *ov,
         strip[t] = minus(w, strip[t], cut[t], &failed);
         cut[t] = NULL;
     }
-    /* Each zone's part of each near strip. */
-    for (size_t z = 0; z < nzones && st == FC_OK && !failed; z++) {
-        if (!zones[z])
-            continue;
-        if (fc_overlay_clip(w, ov, zones[z], 0, zcut) != 0)
-            failed = true;
-        for (size_t t = 0; t < nt; t++) {
-            GEOSGeometry *p = NULL;
-            if (zcut[t] && near[t] && strip[t] && !failed) {
-                p = fc_geom_robust_op(w, FC_OP_INTERSECTION, zcut[t], near[t]);
-                failed = !p;
-                p = nonempty(w, p);
-            }
-            destroy_geom(w, zcut[t]);
-            zcut[t] = NULL;
-            if (!p)
+    /* Each zone's part of each near strip, from the overlay's zone parts. */
+    for (size_t t = 0; t < nt && st == FC_OK && !failed; t++) {
+        for (size_t k = 0; near[t] && strip[t] && k < fc_overlay_tile_pieces(ov, t) && !failed;
+             k++) {
+            size_t z;
+            const GEOSGeometry *piece = fc_overlay_tile_piece(ov, t, k, &z);
+            GEOSGeometry *p = fc_geom_robust_op(w, FC_OP_INTERSECTION, piece, near[t]);
+            failed = !p;
+            if (!(p = nonempty(w, p)))
                 continue;
             if (b->nparts == cap_p) {
                 size_t nc = cap_p ? 2 * cap_p : 256;
@@ -277,12 +271,10 @@ static fc_status build(fc_worker *w, fc_border *b, const fc_overlay *ov,
         destroy_geom(w, near ? near[t] : NULL);
         destroy_geom(w, strip ? strip[t] : NULL);
         destroy_geom(w, cut ? cut[t] : NULL);
-        destroy_geom(w, zcut ? zcut[t] : NULL);
     }
     free(near);
     free(strip);
     free(cut);
-    free(zcut);
     destroy_geom(w, country);
     destroy_geom(w, in[0]);
     destroy_geom(w, in[1]);
@@ -511,7 +503,7 @@ static int tile_sliver(fc_worker *w, const fc_border *b, fc_border_state *st, si
     GEOSGeometry *free_near = NULL, *near_c = NULL, *around = NULL, *cand = NULL, *box = NULL,
                  *strip = NULL, *free_strip = NULL, *eroded = NULL, *opened = NULL,
                  *sliver = NULL;
-    double cb[4];
+    double cb[4] = {0, 0, 0, 0};
     /* Where a sliver can be: uncontrolled, near the outline, near control. */
     free_near = fc_geom_robust_op(w, FC_OP_DIFFERENCE, st->near[i], c);
     if (free_near && GEOSisEmpty_r(h, free_near) == 1)
@@ -520,9 +512,8 @@ static int tile_sliver(fc_worker *w, const fc_border *b, fc_border_state *st, si
      * the control around the uncontrolled strip is buffered. */
     if (free_near && !fc_geom_bbox(w, free_near, cb))
         goto none;
-    near_c = free_near ? GEOSClipByRect_r(h, c, cb[0] - b->tol, cb[1] - b->tol, cb[2] + b->tol,
-                                          cb[3] + b->tol)
-                       : NULL;
+    const double around_box[4] = {cb[0] - b->tol, cb[1] - b->tol, cb[2] + b->tol, cb[3] + b->tol};
+    near_c = free_near ? fc_geom_clip_rect(w, c, around_box) : NULL;
     around = near_c ? GEOSBuffer_r(h, near_c, b->tol, 8) : NULL;
     cand = around ? fc_geom_robust_op(w, FC_OP_INTERSECTION, free_near, around) : NULL;
     if (!cand)
@@ -565,6 +556,30 @@ done:
     return rc;
 }
 
+/* The control within a tile's reach r, valid, in *c (NULL: none). -1 on
+ * GEOS failure. */
+static int reach_control(fc_worker *w, const GEOSGeometry *control, const double r[4],
+                         GEOSGeometry **c)
+{
+    *c = NULL;
+    GEOSGeometry *g = fc_geom_clip_rect(w, control, r);
+    if (!g)
+        return -1;
+    /* Clipping valid input can leave rings touching along the clip's
+     * edge, which buffers read wrongly. */
+    if (GEOSisValid_r(w->geos, g) != 1) {
+        GEOSGeometry *v = GEOSMakeValid_r(w->geos, g);
+        GEOSGeometry *p = v ? fc_geom_polygonal(w, v) : NULL;
+        destroy_geom(w, g);
+        destroy_geom(w, v);
+        if (!p)
+            return -1;
+        g = p;
+    }
+    *c = nonempty(w, g);
+    return 0;
+}
+
 fc_status fc_border_measure(fc_worker *w, const fc_border *b, fc_border_state *st,
                             const fc_overlay_state *ovst, const GEOSGeometry *control,
                             fc_measure *zones, fc_error *err)
@@ -576,22 +591,13 @@ fc_status fc_border_measure(fc_worker *w, const fc_border *b, fc_border_state *s
         const btile *t = &b->tiles[i];
         if (!has_prev || reach_changed(b, t, changed)) {
             /* A tile nearby changed; what is within reach may not have. */
-            const double *r = t->reach;
-            GEOSGeometry *c = nonempty(w, GEOSClipByRect_r(w->geos, control, r[0], r[1], r[2], r[3]));
-            /* Clipping valid input can leave rings touching along the
-             * clip's edge, which buffers read wrongly. */
-            if (c && GEOSisValid_r(w->geos, c) != 1) {
-                GEOSGeometry *v = GEOSMakeValid_r(w->geos, c);
-                GEOSGeometry *p = v ? fc_geom_polygonal(w, v) : NULL;
-                destroy_geom(w, c);
-                destroy_geom(w, v);
-                if (!p)
-                    return fc_error_set(err, FC_ERR_GEOM, "measuring the border sliver failed: %s",
-                                        fc_worker_geos_error(w));
-                c = nonempty(w, p);
-            }
-            bool same = has_prev && (c && st->clip[i] ? GEOSEqualsExact_r(w->geos, c, st->clip[i], 0) == 1
-                                                      : c == st->clip[i]);
+            GEOSGeometry *c = NULL;
+            if (reach_control(w, control, t->reach, &c) != 0)
+                return fc_error_set(err, FC_ERR_GEOM, "measuring the border sliver failed: %s",
+                                    fc_worker_geos_error(w));
+            const GEOSGeometry *was = st->clip[i];
+            const bool same = has_prev && (c && was ? GEOSEqualsExact_r(w->geos, c, was, 0) == 1
+                                                    : c == was);
             if (same) {
                 destroy_geom(w, c);
             } else {

@@ -61,6 +61,14 @@ GEOSGeometry *fc_geom_robust_op(fc_worker *w, fc_geom_op op, const GEOSGeometry 
                                 const GEOSGeometry *b);
 
 /*
+ * g clipped to the rectangle r (xmin, ymin, xmax, ymax) with
+ * GEOSClipByRect, or, where that fails on a ring collapsing along the edge
+ * (three points), by an overlay with the rectangle. The result may have
+ * rings touching along the edge. Newly allocated; NULL only on failure.
+ */
+GEOSGeometry *fc_geom_clip_rect(fc_worker *w, const GEOSGeometry *g, const double r[4]);
+
+/*
  * n geometries as one blob (a cache's): head_size bytes of the caller's
  * header, then each geometry's WKB after its byte length (uint64_t; 0 for
  * a NULL entry). Newly allocated (free()); NULL when out of memory.

@@ -61,24 +61,6 @@ static bool bbox_disjoint(const double a[4], const double b[4])
     return a[2] < b[0] || b[2] < a[0] || a[3] < b[1] || b[3] < a[1];
 }
 
-/* g clipped to r grown by margin. GEOSClipByRect can fail where a ring
- * collapses along the edge (a ring of three points): then the overlay
- * with the rectangle. Newly allocated; NULL on failure. */
-static GEOSGeometry *clip_rect(fc_worker *w, const GEOSGeometry *g, const double r[4],
-                               double margin)
-{
-    GEOSContextHandle_t h = w->geos;
-    const double x0 = r[0] - margin, y0 = r[1] - margin, x1 = r[2] + margin, y1 = r[3] + margin;
-    GEOSGeometry *c = GEOSClipByRect_r(h, g, x0, y0, x1, y1);
-    if (c)
-        return c;
-    GEOSGeometry *box = GEOSGeom_createRectangle_r(h, x0, y0, x1, y1);
-    c = box ? fc_geom_robust_op(w, FC_OP_INTERSECTION, g, box) : NULL;
-    if (box)
-        GEOSGeom_destroy_r(h, box);
-    return c;
-}
-
 /*
  * Splits g (owned, consumed) into the tiles [ix0,ix1) x [iy0,iy1), each
  * grown by margin, by halving the range along its longer side and clipping
@@ -114,7 +96,9 @@ static int clip_tiles(fc_worker *w, const fc_overlay *ov, GEOSGeometry *g, int i
     for (int k = 0; k < 2 && rc == 0; k++) {
         double rect[4];
         range_rect(ov, ranges[k][0], ranges[k][1], ranges[k][2], ranges[k][3], rect);
-        GEOSGeometry *part = clip_rect(w, g, rect, margin);
+        const double grown[4] = {rect[0] - margin, rect[1] - margin, rect[2] + margin,
+                                 rect[3] + margin};
+        GEOSGeometry *part = fc_geom_clip_rect(w, g, grown);
         rc = clip_tiles(w, ov, part, ranges[k][0], ranges[k][1], ranges[k][2], ranges[k][3],
                         margin, out);
     }
@@ -128,7 +112,8 @@ static int clip_range(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *g,
 {
     double r[4];
     range_rect(ov, ix0, ix1, iy0, iy1, r);
-    return clip_tiles(w, ov, clip_rect(w, g, r, margin), ix0, ix1, iy0, iy1, margin, out);
+    const double grown[4] = {r[0] - margin, r[1] - margin, r[2] + margin, r[3] + margin};
+    return clip_tiles(w, ov, fc_geom_clip_rect(w, g, grown), ix0, ix1, iy0, iy1, margin, out);
 }
 
 int fc_overlay_clip(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *g, double margin_m,
@@ -478,7 +463,8 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
         gained_all += area_of(w, g);
         for (size_t k = p0; g && k < p1; k++) {
             const piece *p = &ov->pieces[k];
-            double a = p->full ? area_of(w, g) : op_area(w, FC_OP_INTERSECTION, st->piece_geom[k], g, stats);
+            double a = p->full ? area_of(w, g)
+                               : op_area(w, FC_OP_INTERSECTION, st->piece_geom[k], g, stats);
             if (a < 0) {
                 if (gain)
                     GEOSGeom_destroy_r(h, gain);
@@ -557,6 +543,18 @@ cleanup:
 const bool *fc_overlay_zones_changed(const fc_overlay_state *st)
 {
     return st->zone_changed;
+}
+
+size_t fc_overlay_tile_pieces(const fc_overlay *ov, size_t t)
+{
+    return ov->first[t + 1] - ov->first[t];
+}
+
+const GEOSGeometry *fc_overlay_tile_piece(const fc_overlay *ov, size_t t, size_t k, size_t *zone)
+{
+    const piece *p = &ov->pieces[ov->first[t] + k];
+    *zone = p->zone;
+    return p->geom;
 }
 
 const bool *fc_overlay_tiles_changed(const fc_overlay_state *st)
