@@ -266,12 +266,14 @@ unsigned char *fc_geoms_blob(fc_worker *w, const void *head, size_t head_size,
         *size += sizeof(uint64_t) + len[i];
     }
     if (ok && (b = malloc(*size ? *size : 1))) {
-        memcpy(b, head, head_size);
+        if (head_size) /* memcpy from NULL is undefined, even of nothing */
+            memcpy(b, head, head_size);
         unsigned char *at = b + head_size;
         for (size_t i = 0; i < n; i++) {
             const uint64_t l = len[i];
             memcpy(at, &l, sizeof l);
-            memcpy(at + sizeof l, wkb[i], len[i]);
+            if (len[i])
+                memcpy(at + sizeof l, wkb[i], len[i]);
             at += sizeof l + len[i];
         }
     }
