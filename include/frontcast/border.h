@@ -33,8 +33,10 @@
 #define FC_BORDER_TOLERANCE_M 2000.0
 
 /*
- * The union of nzones zone polygons (working CRS) in *country, and in
- * interiors[i] the country shrunk by shrink_m[i] (ascending, > 0). Each
+ * The union of nzones zone polygons (working CRS) in *country, without its
+ * holes smaller than a disk of radius shrink_m[0] (gaps between zones, not
+ * outline), and in interiors[i] the country shrunk by shrink_m[i]
+ * (ascending, > 0). Each
  * interior is computed on an outline simplified to coarseness times the
  * distance, before and after the buffer: it only decides what is near the
  * outline, and buffering a full-resolution outline (300,000 vertices for

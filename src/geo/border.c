@@ -8,6 +8,10 @@
 #include "geo/geom.h"
 #include "geo/worker.h"
 
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
 /* The strips need the outline to a quarter of their width: a sliver is
  * thinner than the tolerance and lies against the outline itself, which
  * stays exact; simplifying to a twentieth (as the front line's frontier
@@ -73,6 +77,50 @@ static GEOSGeometry *nonempty(fc_worker *w, GEOSGeometry *g)
     return g;
 }
 
+/* c (a MultiPolygon, consumed) without its holes smaller than min_m2;
+ * NULL on failure. */
+static GEOSGeometry *fill_small_holes(fc_worker *w, GEOSGeometry *c, double min_m2)
+{
+    GEOSContextHandle_t h = w->geos;
+    const int np = GEOSGetNumGeometries_r(h, c);
+    GEOSGeometry **polys = calloc(np > 0 ? (size_t)np : 1, sizeof *polys);
+    bool ok = polys && np >= 0;
+    for (int k = 0; ok && k < np; k++) {
+        const GEOSGeometry *p = GEOSGetGeometryN_r(h, c, k);
+        const int nh = GEOSGetNumInteriorRings_r(h, p);
+        GEOSGeometry **holes = calloc(nh > 0 ? (size_t)nh : 1, sizeof *holes);
+        GEOSGeometry *shell = GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, p));
+        unsigned kept = 0;
+        ok = holes && shell && nh >= 0;
+        for (int j = 0; ok && j < nh; j++) {
+            const GEOSGeometry *ring = GEOSGetInteriorRingN_r(h, p, j);
+            GEOSGeometry *r = GEOSGeom_clone_r(h, ring);
+            GEOSGeometry *face = r ? GEOSGeom_createPolygon_r(h, r, NULL, 0) : NULL;
+            double a = 0;
+            ok = face && GEOSArea_r(h, face, &a);
+            destroy_geom(w, face);
+            if (ok && a >= min_m2)
+                ok = (holes[kept++] = GEOSGeom_clone_r(h, ring)) != NULL;
+        }
+        polys[k] = ok ? GEOSGeom_createPolygon_r(h, shell, holes, kept) : NULL;
+        if (!polys[k]) {
+            ok = false;
+            destroy_geom(w, shell);
+            for (unsigned j = 0; holes && j < kept; j++)
+                destroy_geom(w, holes[j]);
+        }
+        free(holes);
+    }
+    GEOSGeometry *out = ok ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, (unsigned)np)
+                           : NULL;
+    if (!out)
+        for (int k = 0; polys && k < np; k++)
+            destroy_geom(w, polys[k]);
+    free(polys);
+    destroy_geom(w, c);
+    return out;
+}
+
 fc_status fc_country_outline(fc_worker *w, const GEOSGeometry *const *zones, size_t nzones,
                              const double *shrink_m, size_t nshrink, double coarseness,
                              GEOSGeometry **country, GEOSGeometry **interiors, fc_error *err)
@@ -95,6 +143,12 @@ fc_status fc_country_outline(fc_worker *w, const GEOSGeometry *const *zones, siz
     destroy_geom(w, coll);
     GEOSGeometry *c = u ? fc_geom_polygonal(w, u) : NULL;
     destroy_geom(w, u);
+    /* A hole of the union smaller than a disk of the first distance is a
+     * gap between zones (their outlines not quite meeting), not a border
+     * or a coast: left in, it would count as outline, cutting the front
+     * line and making slivers around it. */
+    if (c && nshrink)
+        c = fill_small_holes(w, c, M_PI * shrink_m[0] * shrink_m[0]);
     bool ok = c != NULL;
     /* Eroding by a then by b is eroding by a + b: each interior is shrunk
      * from the one before, whose outline is already smoothed and short. */

@@ -133,11 +133,38 @@ static void outline(fc_worker *w)
     GEOSGeom_destroy_r(h, country);
 }
 
+/* A gap between zones (a 100 m square no zone covers) is not outline;
+ * a 4 km lake is: the country keeps only the lake's hole. */
+static void gaps(fc_worker *w)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry *z[2] = {
+        wkt(w, "POLYGON((0 0,10000 0,10000 20000,0 20000,0 0),"
+               "(9900 9900,9900 10000,10000 10000,10000 9900,9900 9900))"),
+        wkt(w, "POLYGON((10000 0,30000 0,30000 20000,10000 20000,10000 0),"
+               "(20000 8000,20000 12000,24000 12000,24000 8000,20000 8000))")};
+    GEOSGeometry *country = NULL, *in = NULL;
+    const double shrink = 2 * KM;
+    fc_error err;
+    CHECK(fc_country_outline(w, (const GEOSGeometry *const *)z, 2, &shrink, 1, 0.25, &country,
+                             &in, &err) == FC_OK);
+    double a = 0;
+    GEOSArea_r(h, country, &a);
+    CHECK_NEAR(a / KM2, 600 - 16, 1e-9);
+    const GEOSGeometry *p = GEOSGetGeometryN_r(h, country, 0);
+    CHECK(GEOSGetNumGeometries_r(h, country) == 1 && GEOSGetNumInteriorRings_r(h, p) == 1);
+    GEOSGeom_destroy_r(h, in);
+    GEOSGeom_destroy_r(h, country);
+    for (int i = 0; i < 2; i++)
+        GEOSGeom_destroy_r(h, z[i]);
+}
+
 int main(void)
 {
     fc_worker *w = fc_worker_create();
     tile_sizes(w);
     outline(w);
+    gaps(w);
     fc_worker_destroy(w);
     return check_exit("test_border");
 }
