@@ -80,25 +80,39 @@ typedef struct fc_map_frame {
     double scale, ox, oy;   /* px = ox + x * scale, py = oy - y * scale */
 } fc_map_frame;
 /* The animation of the front: FC_ANIMATION_FILE in the output folder, one
- * frame of FC_ANIMATION_WIDTH x FC_ANIMATION_HEIGHT pixels per step. */
+ * frame of FC_ANIMATION_WIDTH x FC_ANIMATION_HEIGHT pixels per step,
+ * FC_ANIMATION_FPS a second, the last held FC_ANIMATION_HOLD_S seconds; and
+ * the same as FC_ANIMATION_VIDEO (H.264) when ffmpeg is on the PATH. */
 #define FC_ANIMATION_FILE "front.gif"
+#define FC_ANIMATION_VIDEO "front.mp4"
 #define FC_ANIMATION_WIDTH 800
 #define FC_ANIMATION_HEIGHT 600
+#define FC_ANIMATION_FPS 5
+#define FC_ANIMATION_HOLD_S 3
 #define FC_DEFAULT_ANIMATION_EVERY_DAYS 7
+
+/* What fc_plot_animation wrote. */
+typedef struct fc_animation {
+    size_t frames; /* pictures (the GIF's frames; the video holds the last longer) */
+    bool video;    /* FC_ANIMATION_VIDEO too: ffmpeg was on the PATH */
+} fc_animation;
 
 /*
  * Writes dir/FC_ANIMATION_FILE (atomically): a looping GIF with a frame per
  * every_days from the first snapshot (each the last snapshot on or before
- * its date; the last snapshot closes it, held for three seconds), showing
- * the zones, the control area and its front line, the snapshot's date (on
- * the picture, and in a comment block "frontcast frame YYYY-MM-DD" before
- * the frame), the source and credits (fc_plot_options_for: from the series
- * where o leaves them NULL); the demo's stamp on the demo series.
- * *nframes: how many frames.
+ * its date; the last snapshot closes it, held for FC_ANIMATION_HOLD_S
+ * seconds), showing the zones, the control area and its front line, the
+ * snapshot's date (on the picture, and in a comment block "frontcast frame
+ * YYYY-MM-DD" before the frame), the source and credits
+ * (fc_plot_options_for: from the series where o leaves them NULL); the
+ * demo's stamp on the demo series. With ffmpeg on the PATH, the same
+ * frames as dir/FC_ANIMATION_VIDEO (atomically; ffmpeg failing is an
+ * error); without, an FC_ANIMATION_VIDEO left by an earlier run is
+ * removed, so that it never shows an older series than the GIF.
  */
 fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
                             const fc_plot_options *o, int every_days, const char *dir,
-                            size_t *nframes, fc_error *err);
+                            fc_animation *out, fc_error *err);
 
 /* What the run's report page shows (fc_write_report). */
 typedef struct fc_report_data {

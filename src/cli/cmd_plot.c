@@ -30,6 +30,7 @@ static void help(void)
            "  map-front         the same, zoomed on where the front is expected to move\n"
            "  " FC_ANIMATION_FILE "         with --animate: the control area and its front line, a\n"
            "                    frame every --every days over the series, dated\n"
+           "  " FC_ANIMATION_VIDEO "         the same as an H.264 video, when ffmpeg is on the PATH\n"
            "Pictures of the synthetic demo series are stamped as such.\n"
            "\n");
     cli_print_input_help();
@@ -145,13 +146,16 @@ int cmd_plot(int argc, char **argv)
     if (st == FC_OK)
         st = fc_pictures_run(ses.w, ses.zs, ses.series, ses.table, &ao, &po, &warn.diag, output,
                              &err);
-    size_t nframes = 0;
+    fc_animation anim = {0};
     if (st == FC_OK && animate)
-        st = fc_plot_animation(ses.w, ses.zs, ses.series, &po, every, output, &nframes, &err);
+        st = fc_plot_animation(ses.w, ses.zs, ses.series, &po, every, output, &anim, &err);
     if (st == FC_OK && !common.quiet)
         fprintf(stderr, "frontcast: charts, gains and map in %s/ (PNG and SVG)\n", output);
     if (st == FC_OK && animate && !common.quiet)
-        fprintf(stderr, "frontcast: %s/" FC_ANIMATION_FILE ": %zu frames\n", output, nframes);
+        fprintf(stderr, "frontcast: %s/" FC_ANIMATION_FILE ": %zu frames; %s\n", output,
+                anim.frames,
+                anim.video ? FC_ANIMATION_VIDEO " too"
+                           : "no " FC_ANIMATION_VIDEO " (no ffmpeg on the PATH)");
     int rc = st == FC_OK ? FC_EXIT_OK : cli_fail(&err);
     cli_session_close(&ses);
     free(places_path);

@@ -5,9 +5,15 @@
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cairo-svg.h>
 #include <cairo.h>
@@ -1448,11 +1454,104 @@ static void draw_frame(cairo_t *cr, fc_worker *w, const fc_zoneset *zs, const fc
         stamp(cr, wd, ht);
 }
 
+/* ffmpeg on the PATH, in out; false when there is none. */
+static bool find_ffmpeg(char *out, size_t size)
+{
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : ""; *p;) {
+        const size_t n = strcspn(p, ":");
+        if (n > 0 && (size_t)snprintf(out, size, "%.*s/ffmpeg", (int)n, p) < size &&
+            access(out, X_OK) == 0)
+            return true;
+        p += n + (p[n] == ':');
+    }
+    return false;
+}
+
+/* ffmpeg encoding the frames piped to it. */
+typedef struct video {
+    pid_t pid;
+    FILE *in; /* raw frames; NULL: no video */
+} video;
+
+extern char **environ;
+
+/* Starts ffmpeg encoding raw frames of wd x ht (cairo's RGB24: blue, green,
+ * red, unused) at FC_ANIMATION_FPS into path: H.264 in yuv420p, which every
+ * player and browser reads, its index first so that it plays while it
+ * loads. Its messages go nowhere: the exit status says whether it worked. */
+static int video_start(video *v, const char *ffmpeg, const char *path, int wd, int ht)
+{
+    char size[32], fps[16];
+    snprintf(size, sizeof size, "%dx%d", wd, ht);
+    snprintf(fps, sizeof fps, "%d", FC_ANIMATION_FPS);
+    char *const argv[] = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+                          "-f", "rawvideo", "-pix_fmt", "bgr0", "-s", size, "-r", fps,
+                          "-i", "-", "-an", "-c:v", "libx264", "-preset", "veryfast",
+                          "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4",
+                          (char *)path, NULL};
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (rc == 0) {
+        posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+        posix_spawn_file_actions_addclose(&fa, fds[0]);
+        posix_spawn_file_actions_addclose(&fa, fds[1]);
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+        rc = posix_spawn(&v->pid, ffmpeg, &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    close(fds[0]);
+    if (rc == 0 && !(v->in = fdopen(fds[1], "w"))) {
+        close(fds[1]);
+        kill(v->pid, SIGTERM);
+        waitpid(v->pid, NULL, 0);
+        return -1;
+    }
+    if (rc != 0)
+        close(fds[1]);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Ends the input and waits for ffmpeg: its exit status (0: the video is
+ * written), or -1 when it could not be told or did not exit. */
+static int video_end(video *v)
+{
+    if (!v->in)
+        return -1;
+    const bool written = fclose(v->in) == 0;
+    v->in = NULL;
+    int status;
+    while (waitpid(v->pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED(status))
+        return -1;
+    if (WEXITSTATUS(status))
+        return WEXITSTATUS(status);
+    return written ? 0 : -1;
+}
+
+/* One picture of the surface to the video, times times. */
+static bool video_frame(video *v, cairo_surface_t *surf, int wd, int ht, int times)
+{
+    const unsigned char *px = cairo_image_surface_get_data(surf);
+    const size_t stride = (size_t)cairo_image_surface_get_stride(surf);
+    for (int k = 0; k < times; k++)
+        for (int y = 0; y < ht; y++)
+            if (fwrite(px + (size_t)y * stride, 4, (size_t)wd, v->in) != (size_t)wd)
+                return false;
+    return true;
+}
+
 fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
                             const fc_plot_options *in, int every_days, const char *dir,
-                            size_t *nframes, fc_error *err)
+                            fc_animation *out, fc_error *err)
 {
-    *nframes = 0;
+    memset(out, 0, sizeof *out);
     const size_t n = fc_series_count(series);
     if (n == 0)
         return fc_error_set(err, FC_ERR_EMPTY, "no snapshot to animate");
@@ -1472,9 +1571,28 @@ fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series 
                        : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
         st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, NULL, &frontier, err);
-    fc_atomic a = {0};
+    fc_atomic a = {0}, va = {0};
     if (st == FC_OK)
         st = fc_atomic_begin(path, true, &a, err);
+    /* The video, when ffmpeg is there: written beside the GIF's frames.
+     * ffmpeg dying must not kill us through the pipe (SIGPIPE): a write
+     * then fails, and its exit status says why. */
+    char vpath[1024], ffmpeg[1024];
+    snprintf(vpath, sizeof vpath, "%s/" FC_ANIMATION_VIDEO, dir);
+    video v = {0};
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, was;
+    const bool with_video = st == FC_OK && find_ffmpeg(ffmpeg, sizeof ffmpeg);
+    if (with_video) {
+        sigemptyset(&ignore.sa_mask);
+        sigaction(SIGPIPE, &ignore, &was);
+        st = fc_atomic_begin(vpath, false, &va, err);
+        if (st == FC_OK && video_start(&v, ffmpeg, va.tmp, wd, ht) != 0)
+            st = fc_error_set(err, FC_ERR_IO, "%s: cannot start %s: %s", vpath, ffmpeg,
+                              strerror(errno));
+    } else if (st == FC_OK && unlink(vpath) != 0 && errno != ENOENT) {
+        st = fc_error_set(err, FC_ERR_IO, "%s: cannot remove the older video: %s", vpath,
+                          strerror(errno));
+    }
     GifFileType *gif = NULL;
     int gerr = 0;
     if (st == FC_OK) {
@@ -1523,13 +1641,14 @@ fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series 
                         pal->lut[(v >> 19 & 31) << 10 | (v >> 11 & 31) << 5 | (v >> 3 & 31)];
                 }
             /* Each frame says its date (a comment block), and shows for a
-             * fifth of a second; the last for three. */
+             * frame's time; the last for FC_ANIMATION_HOLD_S seconds. */
             char note[64], day[11];
             fc_date_format(fc_series_date(series, i), day);
             snprintf(note, sizeof note, "frontcast frame %s", day);
-            GraphicsControlBlock gcb = {.DisposalMode = DISPOSAL_UNSPECIFIED,
-                                        .DelayTime = final ? 300 : 20,
-                                        .TransparentColor = NO_TRANSPARENT_COLOR};
+            GraphicsControlBlock gcb = {
+                .DisposalMode = DISPOSAL_UNSPECIFIED, /* in hundredths of a second */
+                .DelayTime = final ? 100 * FC_ANIMATION_HOLD_S : 100 / FC_ANIMATION_FPS,
+                .TransparentColor = NO_TRANSPARENT_COLOR};
             GifByteType ext[4];
             EGifGCBToExtension(&gcb, ext);
             bool ok = EGifPutComment(gif, note) != GIF_ERROR &&
@@ -1541,7 +1660,14 @@ fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series 
                 st = fc_error_set(err, FC_ERR_IO, "%s: cannot write the GIF: %s", path,
                                   GifErrorString(gif->Error));
             else
-                (*nframes)++;
+                out->frames++;
+            const int times = final ? FC_ANIMATION_HOLD_S * FC_ANIMATION_FPS : 1;
+            if (st == FC_OK && v.in && !video_frame(&v, surf, wd, ht, times)) {
+                const int code = video_end(&v);
+                st = fc_error_set(err, FC_ERR_IO,
+                                  "%s: ffmpeg stopped taking frames (exit status %d)", vpath,
+                                  code);
+            }
         }
         if (control)
             GEOSGeom_destroy_r(w->geos, control);
@@ -1555,6 +1681,17 @@ fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series 
                           GifErrorString(gerr));
     if (st == FC_OK)
         st = fc_atomic_commit(&a, err);
+    if (v.in) {
+        const int code = video_end(&v);
+        if (st == FC_OK && code != 0)
+            st = fc_error_set(err, FC_ERR_IO, "%s: ffmpeg failed (exit status %d)", vpath, code);
+        if (st == FC_OK)
+            st = fc_atomic_commit(&va, err);
+        out->video = st == FC_OK;
+    }
+    fc_atomic_abort(&va);
+    if (with_video)
+        sigaction(SIGPIPE, &was, NULL);
     fc_atomic_abort(&a);
     if (cr)
         cairo_destroy(cr);

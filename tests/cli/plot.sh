@@ -112,6 +112,42 @@ assert frames == len(want) == len(notes), (frames, len(want), len(notes))
 assert notes == ["frontcast frame %s" % x for x in want], (notes, want)
 PY
 [ "$(gdalinfo "$work/anim/front.gif" 2>/dev/null | grep -c '^Band')" -ge 7 ] && pass || fail "GDAL reads front.gif"
+# The same frames as a video, ffmpeg being on the PATH (tools/setup installs
+# it for the tests): H.264, each picture a fifth of a second, the last held
+# three seconds (15 frames), as ffprobe counts them.
+frames=$(python3 -c 'import sys; print(open(sys.argv[1], "rb").read().count(b"frontcast frame "))' \
+    "$work/anim/front.gif")
+probe=$(ffprobe -v error -count_frames -select_streams v:0 \
+    -show_entries stream=codec_name,width,height,pix_fmt,r_frame_rate,nb_read_frames -of csv=p=0 \
+    "$work/anim/front.mp4")
+[ "$probe" = "h264,800,600,yuv420p,5/1,$((frames - 1 + 15))" ] && pass ||
+    fail "front.mp4: '$probe', want $frames pictures"
+# ffmpeg failing is an error, named in one line, and the video of the run
+# before stays as it was, with no half-written file beside it; one that
+# dies at once (the pipe breaks) too, and frontcast is not killed by it.
+# Without ffmpeg an older video goes: it would show an older series than
+# the GIF.
+cp "$work/anim/front.mp4" "$work/good.mp4"
+mkdir -p "$work/fakebin"
+printf '#!/bin/sh\ncat >/dev/null\nexit 3\n' >"$work/fakebin/ffmpeg"
+chmod +x "$work/fakebin/ffmpeg"
+PATH="$work/fakebin:$PATH" "$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" 2>"$work/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "front.mp4: ffmpeg failed (exit status 3)" "$work/err" &&
+    [ "$(grep -c '^frontcast: error: ' "$work/err")" -eq 1 ] &&
+    cmp -s "$work/good.mp4" "$work/anim/front.mp4" &&
+    [ -z "$(ls -A "$work/anim" | grep -v -E '^(chart-.*|gains|map|map-front)\.(png|svg)$|^front\.(gif|mp4)$')" ] &&
+    pass || { fail "a failing ffmpeg: exit $rc"; cat "$work/err"; ls -A "$work/anim"; }
+printf '#!/bin/sh\nexit 4\n' >"$work/fakebin/ffmpeg"
+PATH="$work/fakebin:$PATH" "$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" 2>"$work/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "front.mp4: ffmpeg stopped taking frames (exit status 4)" "$work/err" &&
+    cmp -s "$work/good.mp4" "$work/anim/front.mp4" && pass ||
+    { fail "an ffmpeg that does not read: exit $rc"; cat "$work/err"; }
+"$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" && [ -s "$work/anim/front.mp4" ] &&
+    PATH=/nonexistent "$FRONTCAST" plot --animate --every 56 -o "$work/anim" 2>"$work/err" &&
+    grep -q "no front.mp4 (no ffmpeg on the PATH)" "$work/err" && [ ! -e "$work/anim/front.mp4" ] &&
+    pass || { fail "no ffmpeg: the older video stays"; cat "$work/err"; }
 "$FRONTCAST" plot -q --width 400 --height 300 --all-charts -o "$work/all" &&
     [ "$(ls "$work"/all/chart-UA-*.png | wc -l)" -eq 27 ] && pass || fail "plot --all-charts: a chart per zone"
 # --holder names who holds the mapped area (the legend; the map's description).
