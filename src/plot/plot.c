@@ -18,6 +18,7 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <gif_lib.h>
+#include <pango/pangocairo.h>
 #include <zlib.h>
 
 #include "frontcast/export.h"
@@ -92,24 +93,62 @@ static void svg_text(cairo_t *cr, svg_texts *t, double size, bool bold, const ch
     fputs("</text>\n", t->f);
 }
 
+/* s laid out by Pango in FONT at size (user units), bold or not: shaped by
+ * HarfBuzz (kerning, Cyrillic, any script fontconfig finds a font for),
+ * which cairo's toy text API does not do. Newly allocated: g_object_unref. */
+static PangoLayout *layout(cairo_t *cr, double size, bool bold, const char *s)
+{
+    PangoLayout *l = pango_cairo_create_layout(cr);
+    PangoFontDescription *fd = pango_font_description_from_string(FONT);
+    pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+    pango_layout_set_font_description(l, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_text(l, s, -1);
+    return l;
+}
+
+/* How far s advances (user units). */
+static double text_width(cairo_t *cr, double size, bool bold, const char *s)
+{
+    PangoLayout *l = layout(cr, size, bold, s);
+    PangoRectangle r;
+    pango_layout_get_extents(l, NULL, &r);
+    g_object_unref(l);
+    return (double)r.width / PANGO_SCALE;
+}
+
+/* l drawn with its baseline starting at the current point: filled, or
+ * added to the path (to stroke a halo under it). */
+static void show_layout(cairo_t *cr, PangoLayout *l, bool as_path)
+{
+    double x, y;
+    cairo_get_current_point(cr, &x, &y);
+    cairo_move_to(cr, x, y - (double)pango_layout_get_baseline(l) / PANGO_SCALE);
+    if (as_path)
+        pango_cairo_layout_path(cr, l);
+    else
+        pango_cairo_show_layout(cr, l);
+}
+
 /* Text anchored at (x, y): ax, ay in {0, 0.5, 1} align left/centre/right
  * and top/middle/baseline. */
 static void text(cairo_t *cr, double x, double y, double size, bool bold, double ax, double ay,
                  const char *s)
 {
-    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
-                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
-    cairo_move_to(cr, x - ax * e.x_advance, y + (1 - ay) * size * 0.75 - (ay == 0.5 ? size * 0.375 : 0));
+    PangoLayout *l = layout(cr, size, bold, s);
+    PangoRectangle r;
+    pango_layout_get_extents(l, NULL, &r);
+    cairo_move_to(cr, x - ax * r.width / PANGO_SCALE,
+                  y + (1 - ay) * size * 0.75 - (ay == 0.5 ? size * 0.375 : 0));
     svg_texts *t = svg_sink(cr);
     if (t) {
         svg_text(cr, t, size, bold, s, false);
         cairo_new_path(cr);
     } else {
-        cairo_show_text(cr, s);
+        show_layout(cr, l, false);
     }
+    g_object_unref(l);
 }
 
 static void month_label(fc_day d, char *buf, size_t n, bool year_only)
@@ -498,11 +537,7 @@ static void stamp(cairo_t *cr, int w, int h)
     cairo_save(cr);
     cairo_translate(cr, w / 2.0, h / 2.0);
     cairo_rotate(cr, -atan2(h, w));
-    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-    cairo_text_extents_t e;
-    cairo_set_font_size(cr, 100);
-    cairo_text_extents(cr, FC_SYNTHETIC_STAMP, &e);
-    const double size = 100 * 0.8 * hypot(w, h) / e.x_advance;
+    const double size = 100 * 0.8 * hypot(w, h) / text_width(cr, 100, true, FC_SYNTHETIC_STAMP);
     set(cr, C_BLACK, 0.25); /* black: it shows on the vermillion of control too */
     text(cr, 0, 0, size, true, 0.5, 0.5, FC_SYNTHETIC_STAMP);
     cairo_restore(cr);
@@ -825,9 +860,7 @@ static void draw_gains(cairo_t *cr, const void *arg, const fc_plot_options *o, i
         }
         set(cr, C_BLACK, 1);
         text(cr, lx + 20, ly, 11, false, 0, 0, names[i]);
-        cairo_text_extents_t e;
-        cairo_text_extents(cr, names[i], &e);
-        lx += 20 + e.x_advance + 28;
+        lx += 20 + text_width(cr, 11, false, names[i]) + 28;
     }
     free(gain);
     free(loss);
@@ -998,9 +1031,6 @@ static double scale_bar(const fc_map_frame *f, int wd, int ht, double b[4])
 /* A placed label's text over a white halo, so that it reads on any fill. */
 static void text_halo(cairo_t *cr, const fc_label *l, double alpha)
 {
-    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
-                           l->bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, l->size);
     cairo_move_to(cr, l->x, l->y + l->size * 0.75); /* as text() with ay = 0 */
     svg_texts *t = svg_sink(cr);
     if (t) {
@@ -1009,7 +1039,9 @@ static void text_halo(cairo_t *cr, const fc_label *l, double alpha)
         cairo_new_path(cr);
         return;
     }
-    cairo_text_path(cr, l->text);
+    PangoLayout *pl = layout(cr, l->size, l->bold, l->text);
+    show_layout(cr, pl, true);
+    g_object_unref(pl);
     set(cr, C_WHITE, 0.85);
     cairo_set_line_width(cr, 3);
     cairo_stroke_preserve(cr);
@@ -1066,12 +1098,7 @@ static size_t map_labels(cairo_t *cr, fc_worker *w, const fc_plot_data *d,
             GEOSGeom_destroy_r(w->geos, pt);
     }
     for (size_t i = 0; i < n; i++) {
-        cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
-                               l[i].bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-        cairo_set_font_size(cr, l[i].size);
-        cairo_text_extents_t e;
-        cairo_text_extents(cr, l[i].text, &e);
-        l[i].w = e.x_advance;
+        l[i].w = text_width(cr, l[i].size, l[i].bold, l[i].text);
         l[i].h = l[i].size;
     }
     double obstacles[2][4];
