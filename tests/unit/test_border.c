@@ -6,6 +6,7 @@
  * neither.
  */
 #include "check.h"
+#include "wkt.h"
 
 #include "frontcast/border.h"
 
@@ -14,12 +15,6 @@
 #define KM2 1e6
 #define KM 1000.0
 
-static GEOSGeometry *wkt(fc_worker *w, const char *s)
-{
-    GEOSGeometry *g = GEOSGeomFromWKT_r(fc_worker_geos(w), s);
-    CHECK(g != NULL);
-    return g;
-}
 
 /* Zones A and B, 40 x 40 km side by side, and C, a 500 m islet 60 km east
  * of them. The country's outline is their union's. */
@@ -70,7 +65,7 @@ static void run_series(fc_worker *w, double tile_m)
     GEOSContextHandle_t h = fc_worker_geos(w);
     GEOSGeometry *zones[NZ];
     for (int z = 0; z < NZ; z++)
-        zones[z] = wkt(w, zone_wkt[z]);
+        zones[z] = check_wkt(fc_worker_geos(w), zone_wkt[z]);
     fc_overlay *ov = NULL;
     fc_overlay_state *ost = NULL;
     fc_border *b = NULL;
@@ -82,7 +77,7 @@ static void run_series(fc_worker *w, double tile_m)
     CHECK(fc_border_create(w, ov, zz, NZ, 2 * KM, NULL, &b, &err) == FC_OK);
     CHECK(fc_border_state_create(w, b, &bst, &err) == FC_OK);
     for (size_t s = 0; s < NS; s++) {
-        GEOSGeometry *c = wkt(w, series[s].control);
+        GEOSGeometry *c = check_wkt(fc_worker_geos(w), series[s].control);
         fc_measure m[NZ], all;
         CHECK(fc_overlay_measure(w, ov, ost, c, m, &all, NULL, &err) == FC_OK);
         CHECK(fc_border_measure(w, b, bst, ost, c, m, &err) == FC_OK);
@@ -112,8 +107,8 @@ static void tile_sizes(fc_worker *w)
 static void outline(fc_worker *w)
 {
     GEOSContextHandle_t h = fc_worker_geos(w);
-    GEOSGeometry *z[2] = {wkt(w, "POLYGON((0 0,5000 0,5000 10000,0 10000,0 0))"),
-                          wkt(w, "POLYGON((5000 0,10000 0,10000 10000,5000 10000,5000 0))")};
+    GEOSGeometry *z[2] = {check_wkt(fc_worker_geos(w), "POLYGON((0 0,5000 0,5000 10000,0 10000,0 0))"),
+                          check_wkt(fc_worker_geos(w), "POLYGON((5000 0,10000 0,10000 10000,5000 10000,5000 0))")};
     GEOSGeometry *country = NULL, *in[2] = {NULL, NULL};
     const double shrink[2] = {2 * KM, 4 * KM};
     fc_error err;
@@ -139,9 +134,9 @@ static void gaps(fc_worker *w)
 {
     GEOSContextHandle_t h = fc_worker_geos(w);
     GEOSGeometry *z[2] = {
-        wkt(w, "POLYGON((0 0,10000 0,10000 20000,0 20000,0 0),"
+        check_wkt(fc_worker_geos(w), "POLYGON((0 0,10000 0,10000 20000,0 20000,0 0),"
                "(9900 9900,9900 10000,10000 10000,10000 9900,9900 9900))"),
-        wkt(w, "POLYGON((10000 0,30000 0,30000 20000,10000 20000,10000 0),"
+        check_wkt(fc_worker_geos(w), "POLYGON((10000 0,30000 0,30000 20000,10000 20000,10000 0),"
                "(20000 8000,20000 12000,24000 12000,24000 8000,20000 8000))")};
     GEOSGeometry *country = NULL, *in = NULL;
     const double shrink = 2 * KM;

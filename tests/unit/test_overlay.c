@@ -3,6 +3,7 @@
  * gain and loss is known exactly; and repair of invalid polygons.
  */
 #include "check.h"
+#include "wkt.h"
 
 #include "frontcast/overlay.h"
 
@@ -11,12 +12,6 @@
 
 #define KM2 1e6
 
-static GEOSGeometry *wkt(fc_worker *w, const char *s)
-{
-    GEOSGeometry *g = GEOSGeomFromWKT_r(fc_worker_geos(w), s);
-    CHECK(g != NULL);
-    return g;
-}
 
 /* Two 10 km x 10 km zones side by side, A west of B, and a third zone C
  * with a hole (a square ring around [30,40]x[0,10] minus [33,37]x[3,7]). */
@@ -66,14 +61,14 @@ static void run_series(fc_worker *w, double tile_m)
     GEOSContextHandle_t h = fc_worker_geos(w);
     GEOSGeometry *zones[NZ];
     for (int z = 0; z < NZ; z++)
-        zones[z] = wkt(w, zone_wkt[z]);
+        zones[z] = check_wkt(fc_worker_geos(w), zone_wkt[z]);
     fc_overlay *ov = NULL;
     fc_overlay_state *st = NULL;
     fc_error err;
     CHECK(fc_overlay_create(w, (const GEOSGeometry *const *)zones, NZ, tile_m, &ov, &err) == FC_OK);
     CHECK(fc_overlay_state_create(w, ov, &st, &err) == FC_OK);
     for (int s = 0; s < NS; s++) {
-        GEOSGeometry *c = wkt(w, control_wkt[s]);
+        GEOSGeometry *c = check_wkt(fc_worker_geos(w), control_wkt[s]);
         fc_measure m[NZ], all;
         CHECK(fc_overlay_measure(w, ov, st, c, m, &all, NULL, &err) == FC_OK);
         const bool *changed = fc_overlay_zones_changed(st);
@@ -117,8 +112,8 @@ static void tile_sizes(fc_worker *w)
 static void zone_part(fc_worker *w)
 {
     GEOSContextHandle_t h = fc_worker_geos(w);
-    GEOSGeometry *z = wkt(w, zone_wkt[2]);
-    GEOSGeometry *c = wkt(w, control_wkt[2]);
+    GEOSGeometry *z = check_wkt(fc_worker_geos(w), zone_wkt[2]);
+    GEOSGeometry *c = check_wkt(fc_worker_geos(w), control_wkt[2]);
     GEOSGeometry *p = fc_overlay_zone_part(w, z, c);
     double a = 0;
     GEOSArea_r(h, p, &a);
@@ -133,7 +128,7 @@ static void zone_part(fc_worker *w)
 static void repair_bowtie(fc_worker *w)
 {
     GEOSContextHandle_t h = fc_worker_geos(w);
-    GEOSGeometry *g = wkt(w, "POLYGON((0 0,10000 10000,10000 0,0 10000,0 0))");
+    GEOSGeometry *g = check_wkt(fc_worker_geos(w), "POLYGON((0 0,10000 10000,10000 0,0 10000,0 0))");
     CHECK(GEOSisValid_r(h, g) == 0);
     fc_repair_report rep;
     fc_error err;
@@ -148,13 +143,13 @@ static void repair_bowtie(fc_worker *w)
     GEOSGeom_destroy_r(h, g);
 
     /* A valid polygon is left alone. */
-    g = wkt(w, zone_wkt[2]);
+    g = check_wkt(fc_worker_geos(w), zone_wkt[2]);
     CHECK(fc_repair(w, &g, &rep, &err) == FC_OK);
     CHECK(!rep.repaired);
     GEOSGeom_destroy_r(h, g);
 
     /* Overlapping parts of a MultiPolygon are unioned, not double counted. */
-    g = wkt(w, "MULTIPOLYGON(((0 0,10000 0,10000 10000,0 10000,0 0)),"
+    g = check_wkt(fc_worker_geos(w), "MULTIPOLYGON(((0 0,10000 0,10000 10000,0 10000,0 0)),"
                "((5000 0,15000 0,15000 10000,5000 10000,5000 0)))");
     CHECK(fc_repair(w, &g, &rep, &err) == FC_OK);
     CHECK(rep.repaired);

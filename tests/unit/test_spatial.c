@@ -3,6 +3,7 @@
  * in the planar working CRS (metres) of a 300 km x 300 km square zone.
  */
 #include "check.h"
+#include "wkt.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -15,12 +16,6 @@
 static fc_worker *w;
 static GEOSContextHandle_t h;
 
-static GEOSGeometry *wkt(const char *s)
-{
-    GEOSGeometry *g = GEOSGeomFromWKT_r(h, s);
-    CHECK(g != NULL);
-    return g;
-}
 
 static fc_zone zone;
 static fc_zoneset zs = {.zones = &zone, .n = 1,
@@ -31,7 +26,7 @@ static void setup_zone(void)
 {
     zone.id = "SQ";
     zone.name = "square";
-    zone.geom = wkt("POLYGON((-150000 -150000,150000 -150000,150000 150000,-150000 150000,"
+    zone.geom = check_wkt(h, "POLYGON((-150000 -150000,150000 -150000,150000 150000,-150000 150000,"
                     "-150000 -150000))");
     GEOSArea_r(h, zone.geom, &zone.area_m2);
 }
@@ -43,8 +38,8 @@ static void front_line_and_shift(void)
     fc_frontier *fr = NULL;
     fc_error err;
     CHECK(fc_frontier_create(w, &zs, 2 * KM, NULL, &fr, &err) == FC_OK);
-    GEOSGeometry *west = wkt("POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
-    GEOSGeometry *further = wkt("POLYGON((-150000 -150000,20000 -150000,20000 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *west = check_wkt(h, "POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *further = check_wkt(h, "POLYGON((-150000 -150000,20000 -150000,20000 150000,-150000 150000,-150000 -150000))");
     GEOSGeometry *f0 = NULL, *f1 = NULL;
     CHECK(fc_front_line(w, fr, west, 1 * KM, &f0, &err) == FC_OK);
     CHECK(fc_front_line(w, fr, further, 1 * KM, &f1, &err) == FC_OK);
@@ -58,7 +53,7 @@ static void front_line_and_shift(void)
     CHECK_NEAR(mean, 20, 1e-6);
     CHECK_NEAR(p90, 20, 1e-6);
     /* A sliver shorter than the minimum is not front. */
-    GEOSGeometry *notch = wkt("POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *notch = check_wkt(h, "POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
     GEOSGeometry *f2 = NULL;
     CHECK(fc_front_line(w, fr, notch, 400 * KM, &f2, &err) == FC_OK);
     CHECK(GEOSisEmpty_r(h, f2) == 1);
@@ -123,7 +118,7 @@ static void frontier_cached(void)
     CHECK(m.first > m.last); /* depends on no snapshot */
     CHECK(fc_frontier_create(w, &zs, 2 * KM, &cache, &read, &err) == FC_OK);
     CHECK(m.gets == 2 && m.hits == 1 && m.puts == 1);
-    GEOSGeometry *west = wkt("POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *west = check_wkt(h, "POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
     GEOSGeometry *f0 = NULL, *f1 = NULL;
     CHECK(fc_front_line(w, built, west, 1 * KM, &f0, &err) == FC_OK);
     CHECK(fc_front_line(w, read, west, 1 * KM, &f1, &err) == FC_OK);
@@ -151,7 +146,7 @@ static GEOSGeometry *half_plane(double a, double c)
     snprintf(buf, sizeof buf, "POLYGON((%f %f,%f %f,%f %f,%f %f,%f %f))", px + L * tx, py + L * ty,
              px - L * tx, py - L * ty, px - L * tx - L * cx, py - L * ty - L * sy,
              px + L * tx - L * cx, py + L * ty - L * sy, px + L * tx, py + L * ty);
-    big = wkt(buf);
+    big = check_wkt(h, buf);
     return big;
 }
 
@@ -201,8 +196,8 @@ static void straight_front(void)
  * match the gain curve (10 km2/day) to within 1%. */
 static void one_sector_and_calibration(void)
 {
-    GEOSGeometry *then = wkt("POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
-    GEOSGeometry *now = wkt("POLYGON((-150000 -150000,20000 -150000,20000 0,0 0,0 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *then = check_wkt(h, "POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
+    GEOSGeometry *now = check_wkt(h, "POLYGON((-150000 -150000,20000 -150000,20000 0,0 0,0 150000,-150000 150000,-150000 -150000))");
     fc_frontier *fr = NULL;
     fc_error err;
     CHECK(fc_frontier_create(w, &zs, 2 * KM, NULL, &fr, &err) == FC_OK);
@@ -253,7 +248,7 @@ static void rasterise(void)
     fc_grid g = fc_grid_covering(bbox, 1 * KM);
     CHECK(g.nx == 10 && g.ny == 10);
     uint8_t mask[100] = {0};
-    GEOSGeometry *p = wkt("POLYGON((0 0,10000 0,10000 10000,0 10000,0 0),(2000 2000,2000 8000,8000 8000,8000 2000,2000 2000))");
+    GEOSGeometry *p = check_wkt(h, "POLYGON((0 0,10000 0,10000 10000,0 10000,0 0),(2000 2000,2000 8000,8000 8000,8000 2000,2000 2000))");
     fc_grid_fill(w, &g, p, mask, 1);
     int n = 0;
     for (int c = 0; c < 100; c++)
