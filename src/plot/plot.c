@@ -1506,7 +1506,8 @@ extern char **environ;
 /* Starts ffmpeg encoding raw frames of wd x ht (cairo's RGB24: blue, green,
  * red, unused) at FC_ANIMATION_FPS into path: H.264 in yuv420p, which every
  * player and browser reads, its index first so that it plays while it
- * loads. Its messages go nowhere: the exit status says whether it worked. */
+ * loads. Its messages go nowhere: the exit status says whether it worked.
+ * 0, or why it could not start (an errno value). */
 static int video_start(video *v, const char *ffmpeg, const char *path, int wd, int ht)
 {
     char size[32], fps[16];
@@ -1519,7 +1520,7 @@ static int video_start(video *v, const char *ffmpeg, const char *path, int wd, i
                           (char *)path, NULL};
     int fds[2];
     if (pipe(fds) != 0)
-        return -1;
+        return errno;
     posix_spawn_file_actions_t fa;
     int rc = posix_spawn_file_actions_init(&fa);
     if (rc == 0) {
@@ -1533,14 +1534,15 @@ static int video_start(video *v, const char *ffmpeg, const char *path, int wd, i
     }
     close(fds[0]);
     if (rc == 0 && !(v->in = fdopen(fds[1], "w"))) {
+        rc = errno;
         close(fds[1]);
         kill(v->pid, SIGTERM);
         waitpid(v->pid, NULL, 0);
-        return -1;
+        return rc;
     }
     if (rc != 0)
         close(fds[1]);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 /* Ends the input and waits for ffmpeg: its exit status (0: the video is
@@ -1613,9 +1615,10 @@ fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series 
         sigemptyset(&ignore.sa_mask);
         sigaction(SIGPIPE, &ignore, &was);
         st = fc_atomic_begin(vpath, false, &va, err);
-        if (st == FC_OK && video_start(&v, ffmpeg, va.tmp, wd, ht) != 0)
+        const int why = st == FC_OK ? video_start(&v, ffmpeg, va.tmp, wd, ht) : 0;
+        if (why)
             st = fc_error_set(err, FC_ERR_IO, "%s: cannot start %s: %s", vpath, ffmpeg,
-                              strerror(errno));
+                              strerror(why));
     } else if (st == FC_OK && unlink(vpath) != 0 && errno != ENOENT) {
         st = fc_error_set(err, FC_ERR_IO, "%s: cannot remove the older video: %s", vpath,
                           strerror(errno));

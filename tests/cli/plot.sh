@@ -138,6 +138,12 @@ rc=$?
     cmp -s "$work/good.mp4" "$work/anim/front.mp4" &&
     [ -z "$(ls -A "$work/anim" | grep -v -E '^(chart-.*|gains|map|map-front)\.(png|svg)$|^front\.(gif|mp4)$')" ] &&
     pass || { fail "a failing ffmpeg: exit $rc"; cat "$work/err"; ls -A "$work/anim"; }
+printf '#!/nonexistent/sh\n' >"$work/fakebin/ffmpeg"
+PATH="$work/fakebin:$PATH" "$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" 2>"$work/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "front.mp4: cannot start .*fakebin/ffmpeg: No such file or directory" "$work/err" &&
+    cmp -s "$work/good.mp4" "$work/anim/front.mp4" && pass ||
+    { fail "an ffmpeg that cannot start: exit $rc"; cat "$work/err"; }
 printf '#!/bin/sh\nexit 4\n' >"$work/fakebin/ffmpeg"
 PATH="$work/fakebin:$PATH" "$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" 2>"$work/err"
 rc=$?
