@@ -106,6 +106,9 @@ const bool *fc_overlay_tiles_changed(const fc_overlay_state *st);
 void fc_overlay_grid(const fc_overlay *ov, double *x0, double *y0, double *tile_m, int *nx,
                      int *ny);
 
+/* Tile t's rectangle: xmin, ymin, xmax, ymax. */
+void fc_overlay_tile_rect(const fc_overlay *ov, size_t t, double r[4]);
+
 /* How many zones have a part in tile t; part k of them (k below that
  * count): its zone in *zone, its polygon (owned by ov; not to be shared
  * between threads, as GEOS caches in it). */

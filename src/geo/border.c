@@ -214,6 +214,15 @@ static GEOSGeometry *minus(fc_worker *w, GEOSGeometry *a, GEOSGeometry *b, bool 
     return nonempty(w, d);
 }
 
+/* The rectangle r grown by d on every side, in out. */
+static void grow(const double r[4], double d, double out[4])
+{
+    out[0] = r[0] - d;
+    out[1] = r[1] - d;
+    out[2] = r[2] + d;
+    out[3] = r[3] + d;
+}
+
 /* The tiles' reach and place from their index, on ov's grid. */
 static void place_tiles(fc_border *b, const fc_overlay *ov)
 {
@@ -224,10 +233,9 @@ static void place_tiles(fc_border *b, const fc_overlay *ov)
         btile *bt = &b->tiles[i];
         bt->ix = (int)(bt->tile % (size_t)b->nx);
         bt->iy = (int)(bt->tile / (size_t)b->nx);
-        const double r[4] = {x0 + bt->ix * tile_m, y0 + bt->iy * tile_m,
-                             x0 + (bt->ix + 1) * tile_m, y0 + (bt->iy + 1) * tile_m};
-        const double g[4] = {r[0] - b->tol, r[1] - b->tol, r[2] + b->tol, r[3] + b->tol};
-        memcpy(bt->reach, g, sizeof g);
+        double r[4];
+        fc_overlay_tile_rect(ov, bt->tile, r);
+        grow(r, b->tol, bt->reach);
     }
 }
 
@@ -371,8 +379,8 @@ static void *border_blob(fc_worker *w, const fc_border *b, size_t *size)
     return blob;
 }
 
-/* b's tiles and parts from a cache blob; false if it is not one of nzones
- * zones on a grid of nt tiles. */
+/* b's tiles and parts from a cache blob; false, b left without any, if it
+ * is not one of nzones zones on a grid of nt tiles. */
 static bool border_of_blob(fc_worker *w, fc_border *b, const unsigned char *d, size_t size,
                            size_t nzones, size_t nt)
 {
@@ -420,6 +428,11 @@ static bool border_of_blob(fc_worker *w, fc_border *b, const unsigned char *d, s
             b->parts[k].geom = g[2 * n[0] + k];
         b->ntiles = n[0];
         b->nparts = n[1];
+    } else { /* b as it was: no tiles, no parts */
+        free(b->tiles);
+        free(b->parts);
+        b->tiles = NULL;
+        b->parts = NULL;
     }
     free(h);
     free(g);
@@ -448,15 +461,9 @@ fc_status fc_border_create(fc_worker *w, const fc_overlay *ov, const GEOSGeometr
         void *data = NULL;
         size_t size = 0;
         st = cache->get(cache->user, params, INT32_MAX, INT32_MIN, &data, &size, &hit, err);
-        if (st == FC_OK && hit && !(hit = border_of_blob(w, b, data, size, nzones,
-                                                          (size_t)nx * (size_t)ny))) {
-            fc_border_destroy(w, b); /* what a bad blob left */
-            b = calloc(1, sizeof *b);
-            if (!b)
-                st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-            else
-                b->tol = tolerance_m > 0 ? tolerance_m : FC_BORDER_TOLERANCE_M;
-        }
+        /* A blob that does not fit is computed again. */
+        hit = st == FC_OK && hit &&
+              border_of_blob(w, b, data, size, nzones, (size_t)nx * (size_t)ny);
         free(data);
     }
     if (st == FC_OK && !hit) {
@@ -554,20 +561,19 @@ static int tile_sliver(fc_worker *w, const fc_border *b, fc_border_state *st, si
     if (!c)
         return 0; /* no control around: nothing to reconcile with */
     int rc = -1;
-    GEOSGeometry *free_near = NULL, *near_c = NULL, *around = NULL, *cand = NULL, *box = NULL,
-                 *strip = NULL, *free_strip = NULL, *eroded = NULL, *opened = NULL,
-                 *sliver = NULL;
-    double cb[4] = {0, 0, 0, 0};
+    GEOSGeometry *free_near = NULL, *near_c = NULL, *around = NULL, *cand = NULL, *strip = NULL,
+                 *free_strip = NULL, *eroded = NULL, *opened = NULL, *sliver = NULL;
+    double cb[4], grown[4];
     /* Where a sliver can be: uncontrolled, near the outline, near control. */
     free_near = fc_geom_robust_op(w, FC_OP_DIFFERENCE, st->near[i], c);
-    if (free_near && GEOSisEmpty_r(h, free_near) == 1)
+    if (!free_near)
+        goto done;
+    if (GEOSisEmpty_r(h, free_near) == 1 || !fc_geom_bbox(w, free_near, cb))
         goto none; /* held to the outline */
     /* Control farther than tol from every candidate cannot matter: only
      * the control around the uncontrolled strip is buffered. */
-    if (free_near && !fc_geom_bbox(w, free_near, cb))
-        goto none;
-    const double around_box[4] = {cb[0] - b->tol, cb[1] - b->tol, cb[2] + b->tol, cb[3] + b->tol};
-    near_c = free_near ? fc_geom_clip_rect(w, c, around_box) : NULL;
+    grow(cb, b->tol, grown);
+    near_c = fc_geom_clip_rect(w, c, grown);
     around = near_c ? GEOSBuffer_r(h, near_c, b->tol, 8) : NULL;
     cand = around ? fc_geom_robust_op(w, FC_OP_INTERSECTION, free_near, around) : NULL;
     if (!cand)
@@ -576,9 +582,8 @@ static int tile_sliver(fc_worker *w, const fc_border *b, fc_border_state *st, si
         goto none;
     /* The opening decides a point from the ground within tol of it: the
      * uncontrolled strip around the candidates is all it needs. */
-    box = GEOSGeom_createRectangle_r(h, cb[0] - b->tol, cb[1] - b->tol, cb[2] + b->tol,
-                                     cb[3] + b->tol);
-    strip = box ? fc_geom_robust_op(w, FC_OP_INTERSECTION, st->strip[i], box) : NULL;
+    grow(cb, b->tol, grown);
+    strip = fc_geom_rect_part(w, st->strip[i], grown);
     free_strip = strip ? fc_geom_robust_op(w, FC_OP_DIFFERENCE, strip, c) : NULL;
     eroded = free_strip ? GEOSBuffer_r(h, free_strip, -b->tol / 2, 8) : NULL;
     opened = eroded ? GEOSBuffer_r(h, eroded, b->tol / 2, 8) : NULL;
@@ -601,7 +606,6 @@ done:
     destroy_geom(w, near_c);
     destroy_geom(w, around);
     destroy_geom(w, cand);
-    destroy_geom(w, box);
     destroy_geom(w, strip);
     destroy_geom(w, free_strip);
     destroy_geom(w, eroded);

@@ -313,15 +313,17 @@ bool fc_geoms_of_blob(fc_worker *w, const unsigned char *b, size_t size, GEOSGeo
     return false;
 }
 
+GEOSGeometry *fc_geom_rect_part(fc_worker *w, const GEOSGeometry *g, const double r[4])
+{
+    GEOSGeometry *box = GEOSGeom_createRectangle_r(w->geos, r[0], r[1], r[2], r[3]);
+    GEOSGeometry *c = box ? fc_geom_robust_op(w, FC_OP_INTERSECTION, g, box) : NULL;
+    if (box)
+        GEOSGeom_destroy_r(w->geos, box);
+    return c;
+}
+
 GEOSGeometry *fc_geom_clip_rect(fc_worker *w, const GEOSGeometry *g, const double r[4])
 {
-    GEOSContextHandle_t h = w->geos;
-    GEOSGeometry *c = GEOSClipByRect_r(h, g, r[0], r[1], r[2], r[3]);
-    if (c)
-        return c;
-    GEOSGeometry *box = GEOSGeom_createRectangle_r(h, r[0], r[1], r[2], r[3]);
-    c = box ? fc_geom_robust_op(w, FC_OP_INTERSECTION, g, box) : NULL;
-    if (box)
-        GEOSGeom_destroy_r(h, box);
-    return c;
+    GEOSGeometry *c = GEOSClipByRect_r(w->geos, g, r[0], r[1], r[2], r[3]);
+    return c ? c : fc_geom_rect_part(w, g, r);
 }

@@ -61,10 +61,17 @@ GEOSGeometry *fc_geom_robust_op(fc_worker *w, fc_geom_op op, const GEOSGeometry 
                                 const GEOSGeometry *b);
 
 /*
- * g clipped to the rectangle r (xmin, ymin, xmax, ymax) with
- * GEOSClipByRect, or, where that fails on a ring collapsing along the edge
- * (three points), by an overlay with the rectangle. The result may have
- * rings touching along the edge. Newly allocated; NULL only on failure.
+ * The part of g in the rectangle r (xmin, ymin, xmax, ymax) by an overlay
+ * with it (fc_geom_robust_op): valid, and slower than clipping. Newly
+ * allocated; NULL on failure.
+ */
+GEOSGeometry *fc_geom_rect_part(fc_worker *w, const GEOSGeometry *g, const double r[4]);
+
+/*
+ * g clipped to the rectangle r with GEOSClipByRect, or, where that fails
+ * on a ring collapsing along the edge (three points), fc_geom_rect_part.
+ * The result may have rings touching along the edge. Newly allocated;
+ * NULL only on failure.
  */
 GEOSGeometry *fc_geom_clip_rect(fc_worker *w, const GEOSGeometry *g, const double r[4]);
 

@@ -166,15 +166,9 @@ static int piece_cmp(const void *a, const void *b)
 static GEOSGeometry *exact_piece(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *zone,
                                  size_t t)
 {
-    int ix = (int)(t % (size_t)ov->nx), iy = (int)(t / (size_t)ov->nx);
     double r[4];
-    range_rect(ov, ix, ix + 1, iy, iy + 1, r);
-    GEOSGeometry *rect = GEOSGeom_createRectangle_r(w->geos, r[0], r[1], r[2], r[3]);
-    if (!rect)
-        return NULL;
-    GEOSGeometry *g = fc_geom_robust_op(w, FC_OP_INTERSECTION, zone, rect);
-    GEOSGeom_destroy_r(w->geos, rect);
-    return g;
+    fc_overlay_tile_rect(ov, t, r);
+    return fc_geom_rect_part(w, zone, r);
 }
 
 fc_status fc_overlay_create(fc_worker *w, const GEOSGeometry *const *zones, size_t nzones,
@@ -560,6 +554,12 @@ const GEOSGeometry *fc_overlay_tile_piece(const fc_overlay *ov, size_t t, size_t
 const bool *fc_overlay_tiles_changed(const fc_overlay_state *st)
 {
     return st->tile_changed;
+}
+
+void fc_overlay_tile_rect(const fc_overlay *ov, size_t t, double r[4])
+{
+    const int ix = (int)(t % (size_t)ov->nx), iy = (int)(t / (size_t)ov->nx);
+    range_rect(ov, ix, ix + 1, iy, iy + 1, r);
 }
 
 void fc_overlay_grid(const fc_overlay *ov, double *x0, double *y0, double *tile_m, int *nx,
