@@ -129,31 +129,28 @@ probe=$(ffprobe -v error -count_frames -select_streams v:0 \
 # the GIF.
 cp "$work/anim/front.mp4" "$work/good.mp4"
 mkdir -p "$work/fakebin"
-printf '#!/bin/sh\ncat >/dev/null\nexit 3\n' >"$work/fakebin/ffmpeg"
-chmod +x "$work/fakebin/ffmpeg"
-PATH="$work/fakebin:$PATH" "$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" 2>"$work/err"
-rc=$?
-[ $rc -eq 1 ] && grep -q "front.mp4: ffmpeg failed (exit status 3)" "$work/err" &&
-    [ "$(grep -c '^frontcast: error: ' "$work/err")" -eq 1 ] &&
-    cmp -s "$work/good.mp4" "$work/anim/front.mp4" &&
-    [ -z "$(ls -A "$work/anim" | grep -v -E '^(chart-.*|gains|map|map-front)\.(png|svg)$|^front\.(gif|mp4)$')" ] &&
-    pass || { fail "a failing ffmpeg: exit $rc"; cat "$work/err"; ls -A "$work/anim"; }
-printf '#!/nonexistent/sh\n' >"$work/fakebin/ffmpeg"
-PATH="$work/fakebin:$PATH" "$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" 2>"$work/err"
-rc=$?
-[ $rc -eq 1 ] && grep -q "front.mp4: cannot start .*fakebin/ffmpeg: No such file or directory" "$work/err" &&
-    cmp -s "$work/good.mp4" "$work/anim/front.mp4" && pass ||
-    { fail "an ffmpeg that cannot start: exit $rc"; cat "$work/err"; }
-printf '#!/bin/sh\nexit 4\n' >"$work/fakebin/ffmpeg"
-PATH="$work/fakebin:$PATH" "$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" 2>"$work/err"
-rc=$?
-[ $rc -eq 1 ] && grep -q "front.mp4: ffmpeg stopped taking frames (exit status 4)" "$work/err" &&
-    cmp -s "$work/good.mp4" "$work/anim/front.mp4" && pass ||
-    { fail "an ffmpeg that does not read: exit $rc"; cat "$work/err"; }
+fake_ffmpeg() {  # SCRIPT PATTERN WHAT: exit 1, one error matching PATTERN, the older video kept
+    printf "$1" >"$work/fakebin/ffmpeg"
+    chmod +x "$work/fakebin/ffmpeg"
+    PATH="$work/fakebin:$PATH" "$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" 2>"$work/err"
+    local rc=$?
+    [ $rc -eq 1 ] && grep -q "$2" "$work/err" &&
+        [ "$(grep -c '^frontcast: error: ' "$work/err")" -eq 1 ] &&
+        cmp -s "$work/good.mp4" "$work/anim/front.mp4" &&
+        [ -z "$(ls -A "$work/anim" | grep -v -E '^(chart-.*|gains|map|map-front)\.(png|svg)$|^front\.(gif|mp4)$')" ] &&
+        pass || { fail "$3: exit $rc"; cat "$work/err"; ls -A "$work/anim"; }
+}
+fake_ffmpeg '#!/bin/sh\ncat >/dev/null\nexit 3\n' "front.mp4: ffmpeg failed (exit status 3)" \
+    "a failing ffmpeg"
+fake_ffmpeg '#!/nonexistent/sh\n' \
+    "front.mp4: cannot start .*fakebin/ffmpeg: No such file or directory" \
+    "an ffmpeg that cannot start"
+fake_ffmpeg '#!/bin/sh\nexit 4\n' "front.mp4: ffmpeg stopped taking frames (exit status 4)" \
+    "an ffmpeg that does not read"
 "$FRONTCAST" plot -q --animate --every 56 -o "$work/anim" && [ -s "$work/anim/front.mp4" ] &&
     PATH=/nonexistent "$FRONTCAST" plot --animate --every 56 -o "$work/anim" 2>"$work/err" &&
     grep -q "no front.mp4 (no ffmpeg on the PATH)" "$work/err" && [ ! -e "$work/anim/front.mp4" ] &&
-    pass || { fail "no ffmpeg: the older video stays"; cat "$work/err"; }
+    pass || { fail "no ffmpeg: the older video should go"; cat "$work/err"; }
 "$FRONTCAST" plot -q --width 400 --height 300 --all-charts -o "$work/all" &&
     [ "$(ls "$work"/all/chart-UA-*.png | wc -l)" -eq 27 ] && pass || fail "plot --all-charts: a chart per zone"
 # --holder names who holds the mapped area (the legend; the map's description).
