@@ -173,4 +173,16 @@ fc_status fc_map_labels(fc_worker *w, const fc_plot_data *data, const fc_plot_op
 fc_map_frame fc_map_frame_for(fc_worker *w, const fc_zoneset *zs, int width, int height,
                               double dpi);
 
+/*
+ * Thins a line or ring for drawing (Douglas-Peucker): of its n vertices
+ * xy (device pixels), keeps the first, the last and those that the line
+ * through the kept ones would otherwise pass further than tol from, moved
+ * to the front of xy in order; returns how many. At a quarter of a pixel
+ * (FC_THIN_PX) the picture is the same with a small part of a
+ * full-resolution outline's vertices (QGIS simplifies on the fly alike,
+ * at a pixel). Out of memory, nothing is dropped.
+ */
+#define FC_THIN_PX 0.25
+size_t fc_thin_line(double *xy, size_t n, double tol);
+
 #endif

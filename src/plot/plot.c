@@ -935,26 +935,42 @@ static bool active_box(const fc_advance *a, double box[4])
 typedef struct path_ctx {
     cairo_t *cr;
     const fc_map_frame *f;
+    double tol; /* FC_THIN_PX in user units */
 } path_ctx;
 
+static path_ctx path_for(cairo_t *cr, const fc_map_frame *f)
+{
+    double dx = FC_THIN_PX, dy = 0;
+    cairo_device_to_user_distance(cr, &dx, &dy);
+    return (path_ctx){cr, f, hypot(dx, dy)};
+}
+
+/* A ring or line into the path, thinned to what the pixels show. */
 static int ring_path(fc_worker *w, const double *xy, size_t n, bool hole, void *user)
 {
     (void)w;
     (void)hole;
     path_ctx *p = user;
+    double *px = malloc((2 * n + 1) * sizeof *px);
     for (size_t i = 0; i < n; i++) {
-        double px = p->f->ox + xy[2 * i] * p->f->scale, py = p->f->oy - xy[2 * i + 1] * p->f->scale;
-        if (i == 0)
-            cairo_move_to(p->cr, px, py);
-        else
-            cairo_line_to(p->cr, px, py);
+        const double x = p->f->ox + xy[2 * i] * p->f->scale, y = p->f->oy - xy[2 * i + 1] * p->f->scale;
+        if (!px) { /* out of memory: every vertex, unthinned */
+            (i ? cairo_line_to : cairo_move_to)(p->cr, x, y);
+            continue;
+        }
+        px[2 * i] = x;
+        px[2 * i + 1] = y;
     }
+    const size_t m = px ? fc_thin_line(px, n, p->tol) : 0;
+    for (size_t i = 0; i < m; i++)
+        (i ? cairo_line_to : cairo_move_to)(p->cr, px[2 * i], px[2 * i + 1]);
+    free(px);
     return 0;
 }
 
 static void polygon_path(fc_worker *w, cairo_t *cr, const fc_map_frame *f, const GEOSGeometry *g)
 {
-    path_ctx p = {cr, f};
+    path_ctx p = path_for(cr, f);
     fc_geom_each_ring(w, g, ring_path, &p);
     cairo_close_path(cr);
 }
@@ -1153,7 +1169,7 @@ static void stroke_lines(cairo_t *cr, fc_worker *w, const fc_map_frame *f,
 {
     int parts = GEOSGetNumGeometries_r(w->geos, lines);
     for (int i = 0; i < parts; i++) {
-        path_ctx p = {cr, f};
+        path_ctx p = path_for(cr, f);
         fc_geom_each_line(w, GEOSGetGeometryN_r(w->geos, lines, i), ring_path, &p);
         cairo_stroke(cr);
     }
@@ -1182,14 +1198,21 @@ static void draw_map(cairo_t *cr, const void *arg, const fc_plot_options *o, int
         const fc_arrival *ar = a->arrival;
         const fc_grid *g = &ar->grid;
         const float last = (float)a->step_days[nsteps - 1];
+        /* A row's run of such cells as one rectangle: the same picture,
+         * and an SVG of runs rather than of every cell. */
         for (int j = 0; j < g->ny; j++)
-            for (int i = 0; i < g->nx; i++) {
-                const size_t c = (size_t)j * (size_t)g->nx + (size_t)i;
-                if (ar->zone[c] < 0 || !(ar->early80[c] <= last) || ar->late80[c] <= last)
-                    continue;
-                cairo_rectangle(cr, f.ox + (g->x0 + i * g->cell_m) * f.scale,
-                                f.oy - (g->y0 + (j + 1) * g->cell_m) * f.scale,
-                                g->cell_m * f.scale, g->cell_m * f.scale);
+            for (int i = 0; i < g->nx;) {
+                int run = 0;
+                for (; i + run < g->nx; run++) {
+                    const size_t c = (size_t)j * (size_t)g->nx + (size_t)(i + run);
+                    if (ar->zone[c] < 0 || !(ar->early80[c] <= last) || ar->late80[c] <= last)
+                        break;
+                }
+                if (run)
+                    cairo_rectangle(cr, f.ox + (g->x0 + i * g->cell_m) * f.scale,
+                                    f.oy - (g->y0 + (j + 1) * g->cell_m) * f.scale,
+                                    run * g->cell_m * f.scale, g->cell_m * f.scale);
+                i += run ? run : 1;
             }
         set(cr, step_colour(nsteps - 1, nsteps), 0.3);
         cairo_fill(cr);

@@ -111,8 +111,73 @@ static void check_label_placement(void)
     CHECK(greedy_bad == 0);
 }
 
+/* Distance from p to segment a-b, written here again from the definition
+ * (the thinning's own is not to be trusted to check itself). */
+static double seg_dist(double px, double py, double ax, double ay, double bx, double by)
+{
+    double vx = bx - ax, vy = by - ay, l2 = vx * vx + vy * vy;
+    double t = l2 > 0 ? ((px - ax) * vx + (py - ay) * vy) / l2 : 0;
+    t = fmin(1, fmax(0, t));
+    return hypot(px - ax - t * vx, py - ay - t * vy);
+}
+
+/* fc_thin_line: known answers, and on a random walk the promise itself,
+ * every vertex within tol of the thinned line, checked by brute force. */
+static void check_thinning(void)
+{
+    double line[] = {0, 0, 1, 0, 2, 0, 3, 0, 4, 0};
+    CHECK(fc_thin_line(line, 5, FC_THIN_PX) == 2);
+    CHECK(line[2] == 4 && line[3] == 0);
+    double spike[] = {0, 0, 1, 0.5, 2, 1, 3, 0.5, 4, 0}; /* a pixel high: its tip kept */
+    CHECK(fc_thin_line(spike, 5, FC_THIN_PX) == 3);
+    CHECK(spike[2] == 2 && spike[3] == 1);
+    double bump[] = {0, 0, 2, 0.2, 4, 0}; /* a fifth of a pixel: dropped */
+    CHECK(fc_thin_line(bump, 3, FC_THIN_PX) == 2);
+    double two[] = {0, 0, 0.1, 0};
+    CHECK(fc_thin_line(two, 2, FC_THIN_PX) == 2);
+    /* A closed square, each side in 10 steps: its 4 corners and the
+     * closing vertex. */
+    double sq[2 * 41];
+    const double cx[] = {0, 10, 10, 0}, cy[] = {0, 0, 10, 10};
+    for (int k = 0; k < 40; k++) {
+        int side = k / 10, s = k % 10;
+        double ax = cx[side], ay = cy[side], bx = cx[(side + 1) % 4], by = cy[(side + 1) % 4];
+        sq[2 * k] = ax + (bx - ax) * s / 10;
+        sq[2 * k + 1] = ay + (by - ay) * s / 10;
+    }
+    sq[80] = 0;
+    sq[81] = 0;
+    CHECK(fc_thin_line(sq, 41, FC_THIN_PX) == 5);
+    CHECK(sq[2] == 10 && sq[3] == 0 && sq[4] == 10 && sq[5] == 10 && sq[6] == 0 && sq[7] == 10);
+    enum { WALK = 5000 };
+    double *orig = malloc(2 * WALK * sizeof *orig), *thin = malloc(2 * WALK * sizeof *thin);
+    fc_rng rng = {7};
+    double x = 0, y = 0;
+    for (int i = 0; i < WALK; i++) {
+        x += 0.3 + 0.2 * fc_rng_normal(&rng);
+        y += 0.3 * fc_rng_normal(&rng);
+        orig[2 * i] = thin[2 * i] = x;
+        orig[2 * i + 1] = thin[2 * i + 1] = y;
+    }
+    const size_t m = fc_thin_line(thin, WALK, FC_THIN_PX);
+    CHECK(m > 2 && m < WALK / 2);
+    CHECK(thin[0] == orig[0] && thin[2 * m - 2] == orig[2 * WALK - 2]);
+    double worst = 0;
+    for (int i = 0; i < WALK; i++) {
+        double best = INFINITY;
+        for (size_t k = 0; k + 1 < m; k++)
+            best = fmin(best, seg_dist(orig[2 * i], orig[2 * i + 1], thin[2 * k],
+                                       thin[2 * k + 1], thin[2 * k + 2], thin[2 * k + 3]));
+        worst = fmax(worst, best);
+    }
+    CHECK(worst <= FC_THIN_PX + 1e-12);
+    free(orig);
+    free(thin);
+}
+
 int main(void)
 {
+    check_thinning();
     check_label_placement();
     fc_worker *w = fc_worker_create();
     GEOSContextHandle_t h = fc_worker_geos(w);
