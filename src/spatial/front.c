@@ -231,25 +231,65 @@ double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char
     return c.m / 1000;
 }
 
+/* One walk along a LineString for fc_sample_lines. */
+typedef struct sample_walk {
+    double step_m;
+    fc_sample_fn fn;
+    void *user;
+    fc_error *err;
+    fc_status st;
+} sample_walk;
+
+/* The length of the segment ending at vertex i, as GEOS measures it. */
+static double seg_length(const double *xy, size_t i)
+{
+    const double dx = xy[2 * i] - xy[2 * i - 2], dy = xy[2 * i + 1] - xy[2 * i - 1];
+    return sqrt(dx * dx + dy * dy);
+}
+
+/* The points GEOSInterpolate would give at step/2, 3 step/2, ... short of
+ * the line's length (GEOS's LengthLocationMap: the first segment whose end
+ * lies beyond the distance, a fraction along it), in one pass: asked one at
+ * a time, GEOS walks from the line's start for each, and a front of 1,500
+ * km sampled every km spent most of `frontline`'s time there. */
+static int walk_samples(fc_worker *w, const double *xy, size_t n, bool hole, void *user)
+{
+    (void)hole;
+    sample_walk *c = user;
+    double len = 0;
+    for (size_t i = 1; i < n; i++)
+        len += seg_length(xy, i);
+    size_t i = 1;     /* the segment ending at vertex i */
+    double total = 0; /* the length before it */
+    for (double s = c->step_m / 2; s < len && c->st == FC_OK; s += c->step_m) {
+        double seg = 0;
+        while (i < n && total + (seg = seg_length(xy, i)) <= s) {
+            total += seg;
+            i++;
+        }
+        double x = xy[2 * n - 2], y = xy[2 * n - 1]; /* past the end: the last vertex */
+        if (i < n) {
+            const double f = (s - total) / seg;
+            const double *p0 = &xy[2 * i - 2], *p1 = &xy[2 * i];
+            x = f <= 0 ? p0[0] : f >= 1 ? p1[0] : (p1[0] - p0[0]) * f + p0[0];
+            y = f <= 0 ? p0[1] : f >= 1 ? p1[1] : (p1[1] - p0[1]) * f + p0[1];
+        }
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(w->geos, x, y);
+        c->st = p ? c->fn(c->user, p, c->err)
+                  : fc_error_set(c->err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
+        if (p)
+            GEOSGeom_destroy_r(w->geos, p);
+    }
+    return c->st != FC_OK;
+}
+
 fc_status fc_sample_lines(fc_worker *w, const GEOSGeometry *lines, double step_m, fc_sample_fn fn,
                           void *user, fc_error *err)
 {
-    GEOSContextHandle_t h = w->geos;
-    fc_status st = FC_OK;
-    int parts = GEOSGetNumGeometries_r(h, lines);
-    for (int i = 0; i < parts && st == FC_OK; i++) {
-        const GEOSGeometry *part = GEOSGetGeometryN_r(h, lines, i);
-        double len = 0;
-        GEOSLength_r(h, part, &len);
-        for (double s = step_m / 2; s < len && st == FC_OK; s += step_m) {
-            GEOSGeometry *p = GEOSInterpolate_r(h, part, s);
-            st = p ? fn(user, p, err)
-                   : fc_error_set(err, FC_ERR_GEOM, "%s", fc_worker_geos_error(w));
-            if (p)
-                GEOSGeom_destroy_r(h, p);
-        }
-    }
-    return st;
+    sample_walk c = {step_m, fn, user, err, FC_OK};
+    if (fc_geom_each_line(w, lines, walk_samples, &c) != 0 && c.st == FC_OK)
+        c.st = fc_error_set(err, FC_ERR_NOMEM, "out of memory (sampling a line)");
+    return c.st;
 }
 
 /* Distances (km) from sample points to a prepared reference. */

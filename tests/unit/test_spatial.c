@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "frontcast/spatial.h"
+#include "model/stats.h"
+#include "spatial/grid.h"
 
 #define KM 1000.0
 
@@ -309,12 +311,75 @@ static void place_calibration_on_cells(void)
     CHECK(c.n == 0 && !fc_place_cal_bounds(&c, 10, &lo, &hi));
 }
 
+/* Samples gathered by fc_sample_lines. */
+typedef struct gathered {
+    double xy[2 * 4096];
+    size_t n;
+} gathered;
+
+static fc_status gather(void *user, const GEOSGeometry *p, fc_error *err)
+{
+    (void)err;
+    gathered *g = user;
+    if (g->n < 4096) {
+        GEOSGeomGetX_r(h, p, &g->xy[2 * g->n]);
+        GEOSGeomGetY_r(h, p, &g->xy[2 * g->n + 1]);
+    }
+    g->n++;
+    return FC_OK;
+}
+
+/* fc_sample_lines walks each line once; its points must be GEOS's own
+ * (GEOSInterpolate at the same distances), to the bit, on a wiggly line
+ * with a repeated vertex, for steps that do and do not divide it. */
+static void sampling_matches_geos(void)
+{
+    fc_rng rng = {5};
+    char wkt[40000] = "MULTILINESTRING((";
+    size_t len = strlen(wkt);
+    double x = 0, y = 0;
+    for (int i = 0; i < 600; i++) {
+        len += (size_t)snprintf(wkt + len, sizeof wkt - len, "%s%.6f %.6f", i ? "," : "", x, y);
+        if (i == 300) /* a repeated vertex: a segment of length 0 */
+            len += (size_t)snprintf(wkt + len, sizeof wkt - len, ",%.6f %.6f", x, y);
+        x += 700 + 400 * fc_rng_normal(&rng);
+        y += 500 * fc_rng_normal(&rng);
+    }
+    snprintf(wkt + len, sizeof wkt - len, "),(0 -5000,1500 -5000,1500 -7500))");
+    GEOSGeometry *lines = check_wkt(h, wkt);
+    const double steps[] = {1000, 2000, 333.3, 2500};
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        static gathered got;
+        got.n = 0;
+        fc_error err = {0};
+        CHECK(fc_sample_lines(w, lines, steps[k], gather, &got, &err) == FC_OK);
+        size_t want = 0, same = 0;
+        for (int part = 0; part < GEOSGetNumGeometries_r(h, lines); part++) {
+            const GEOSGeometry *g = GEOSGetGeometryN_r(h, lines, part);
+            double length = 0;
+            GEOSLength_r(h, g, &length);
+            for (double s = steps[k] / 2; s < length; s += steps[k], want++) {
+                GEOSGeometry *p = GEOSInterpolate_r(h, g, s);
+                double px = 0, py = 0;
+                GEOSGeomGetX_r(h, p, &px);
+                GEOSGeomGetY_r(h, p, &py);
+                same += want < got.n && got.xy[2 * want] == px && got.xy[2 * want + 1] == py;
+                GEOSGeom_destroy_r(h, p);
+            }
+        }
+        CHECK(got.n == want && want > 100);
+        CHECK(same == want);
+    }
+    GEOSGeom_destroy_r(h, lines);
+}
+
 int main(void)
 {
     place_calibration_on_cells();
     w = fc_worker_create();
     h = fc_worker_geos(w);
     setup_zone();
+    sampling_matches_geos();
     rasterise();
     front_line_and_shift();
     frontier_cached();
