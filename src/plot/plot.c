@@ -953,7 +953,8 @@ static int ring_path(fc_worker *w, const double *xy, size_t n, bool hole, void *
     path_ctx *p = user;
     double *px = malloc((2 * n + 1) * sizeof *px);
     for (size_t i = 0; i < n; i++) {
-        const double x = p->f->ox + xy[2 * i] * p->f->scale, y = p->f->oy - xy[2 * i + 1] * p->f->scale;
+        const double x = p->f->ox + xy[2 * i] * p->f->scale;
+        const double y = p->f->oy - xy[2 * i + 1] * p->f->scale;
         if (!px) { /* out of memory: every vertex, unthinned */
             (i ? cairo_line_to : cairo_move_to)(p->cr, x, y);
             continue;
