@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "frontcast/border.h"
 #include "geo/geom.h"
 #include "geo/worker.h"
@@ -294,17 +295,13 @@ static fc_status build(fc_worker *w, fc_border *b, const fc_overlay *ov,
             failed = !p;
             if (!(p = nonempty(w, p)))
                 continue;
-            if (b->nparts == cap_p) {
-                size_t nc = cap_p ? 2 * cap_p : 256;
-                bpart *np = realloc(b->parts, nc * sizeof *np);
-                if (!np) {
-                    destroy_geom(w, p);
-                    st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                b->parts = np;
-                cap_p = nc;
+            bpart *np = fc_grow(b->parts, &cap_p, b->nparts, sizeof *np, 256);
+            if (!np) {
+                destroy_geom(w, p);
+                st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+                break;
             }
+            b->parts = np;
             b->parts[b->nparts++] = (bpart){t, z, p};
         }
     }

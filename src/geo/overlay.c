@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "frontcast/overlay.h"
 #include "geo/geom.h"
 #include "geo/worker.h"
@@ -239,17 +240,13 @@ fc_status fc_overlay_create(fc_worker *w, const GEOSGeometry *const *zones, size
                     goto cleanup;
                 }
             }
-            if (ov->npieces == cap) {
-                size_t nc = cap ? 2 * cap : 256;
-                piece *np = realloc(ov->pieces, nc * sizeof *np);
-                if (!np) {
-                    GEOSGeom_destroy_r(h, g);
-                    st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-                    goto cleanup;
-                }
-                ov->pieces = np;
-                cap = nc;
+            piece *np = fc_grow(ov->pieces, &cap, ov->npieces, sizeof *np, 256);
+            if (!np) {
+                GEOSGeom_destroy_r(h, g);
+                st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+                goto cleanup;
             }
+            ov->pieces = np;
             piece *p = &ov->pieces[ov->npieces++];
             p->tile = t;
             p->zone = z;
