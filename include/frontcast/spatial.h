@@ -281,22 +281,25 @@ typedef struct fc_spatial_score {
     double predicted_km2, actual_km2; /* totals over the origins */
 } fc_spatial_score;
 
-typedef struct fc_spatial_backtest_options {
-    int every_days;      /* <= 0: the default's */
-    const int *horizons; /* none: the default's */
+/* The options of the arrival model's two backtests (fc_spatial_backtest
+ * and fc_places_backtest); each has its own defaults. */
+typedef struct fc_arrival_backtest_options {
+    int every_days;        /* <= 0: the default's */
+    const int *horizons;   /* none: the default's */
     size_t nhorizons;
-    int window_days;     /* <= 0: FC_DEFAULT_WINDOW_DAYS */
-    fc_model model;      /* the rate model calibrated to; default pace */
-    double cell_m;       /* <= 0: FC_DEFAULT_CELL_M */
+    int window_days;       /* <= 0: the default's (FC_DEFAULT_WINDOW_DAYS) */
+    fc_model model;        /* the rate model calibrated to */
+    double cell_m;         /* <= 0: the default's (FC_DEFAULT_CELL_M) */
     int bootstrap;
     uint64_t seed;
+    bool model_intervals;  /* the rate model's own bands, not calibrated ones */
     fc_progress_fn progress;
     void *progress_user;
-} fc_spatial_backtest_options;
+} fc_arrival_backtest_options;
 
 /* The options with every default set (every 60 days; 90 and 180 days;
  * pace; the default window, cell, bootstrap and seed). */
-fc_spatial_backtest_options fc_spatial_backtest_defaults(void);
+fc_arrival_backtest_options fc_spatial_backtest_defaults(void);
 
 /*
  * From origins every every_days (after a burn-in of the window), projects
@@ -306,7 +309,7 @@ fc_spatial_backtest_options fc_spatial_backtest_defaults(void);
  * cell. *scores (2 x nhorizons, newly allocated; free()) pooled over origins.
  */
 fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
-                              const fc_area_table *table, const fc_spatial_backtest_options *opts,
+                              const fc_area_table *table, const fc_arrival_backtest_options *opts,
                               fc_spatial_score **scores, size_t *nscores, size_t *norigins,
                               fc_error *err);
 
@@ -431,23 +434,9 @@ typedef struct fc_place_score {
                                          has none (counted above, not here) */
 } fc_place_score;
 
-typedef struct fc_places_backtest_options {
-    int every_days;        /* <= 0: the default's */
-    const int *horizons;   /* none: the default's */
-    size_t nhorizons;
-    int window_days;       /* <= 0: FC_DEFAULT_WINDOW_DAYS */
-    fc_model model;        /* the rate model calibrated to */
-    double cell_m;         /* <= 0: FC_DEFAULT_CELL_M */
-    int bootstrap;
-    uint64_t seed;
-    bool model_intervals;  /* the rate model's own bands, not calibrated ones */
-    fc_progress_fn progress;
-    void *progress_user;
-} fc_places_backtest_options;
-
 /* The options with every default set (every 30 days; 90, 180 and 365
  * days; pace; the default window, cell, bootstrap and seed). */
-fc_places_backtest_options fc_places_backtest_defaults(void);
+fc_arrival_backtest_options fc_places_backtest_defaults(void);
 
 /*
  * From origins every every_days (after a burn-in of the window, while the
@@ -462,7 +451,7 @@ fc_places_backtest_options fc_places_backtest_defaults(void);
  */
 fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
                              const fc_area_table *table, const fc_places *places,
-                             const fc_place_history *hist, const fc_places_backtest_options *opts,
+                             const fc_place_history *hist, const fc_arrival_backtest_options *opts,
                              fc_place_score **scores, size_t *nscores, size_t *norigins,
                              fc_error *err);
 

@@ -25,8 +25,8 @@ static const char *day_list(const int *d, size_t n, char *buf, size_t size)
 static void help(void)
 {
     const fc_backtest_options da = fc_backtest_defaults();
-    const fc_spatial_backtest_options ds = fc_spatial_backtest_defaults();
-    const fc_places_backtest_options dp = fc_places_backtest_defaults();
+    const fc_arrival_backtest_options ds = fc_spatial_backtest_defaults();
+    const fc_arrival_backtest_options dp = fc_places_backtest_defaults();
     char ah[64], aw[64], sh[64], ph[64];
     printf("Usage: frontcast backtest [OPTIONS]\n"
            "\n"
@@ -183,8 +183,8 @@ static int parse(int argc, char **argv, backtest_args *a)
                                 : "out/backtest.csv";
     if (arrival) {
         /* The library's defaults for what was not given. */
-        const fc_spatial_backtest_options ds = fc_spatial_backtest_defaults();
-        const fc_places_backtest_options dp = fc_places_backtest_defaults();
+        const fc_arrival_backtest_options ds = fc_spatial_backtest_defaults();
+        const fc_arrival_backtest_options dp = fc_places_backtest_defaults();
         const int *h = a->spatial ? ds.horizons : dp.horizons;
         const size_t nh = a->spatial ? ds.nhorizons : dp.nhorizons;
         if (!a->every_given)

@@ -19,6 +19,17 @@ fc_status cli_ensure_parent(const char *path, fc_error *err)
     return fc_ensure_dir(dir, err);
 }
 
+/* The first model and window, as the help says; origins as progress. */
+static fc_arrival_backtest_options arrival_options(const backtest_args *a)
+{
+    return (fc_arrival_backtest_options){
+        .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
+        .window_days = a->m.windows[0], .model = a->m.models[0], .cell_m = a->cell_m,
+        .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
+        .model_intervals = a->m.model_intervals,
+        .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
+}
+
 int cli_backtest_spatial(const backtest_args *a)
 {
     cli_warnings warn;
@@ -29,11 +40,7 @@ int cli_backtest_spatial(const backtest_args *a)
     size_t nscores = 0, norigins = 0;
     fc_status st = cli_session_open(&ses, &a->in, &a->common, &warn, true, &err);
     if (st == FC_OK) {
-        fc_spatial_backtest_options so = {
-            .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
-            .window_days = a->m.windows[0], .model = a->m.models[0], .cell_m = a->cell_m,
-            .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
-            .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
+        const fc_arrival_backtest_options so = arrival_options(a);
         st = fc_spatial_backtest(ses.w, ses.zs, ses.series, ses.table, &so, &scores, &nscores,
                                  &norigins, &err);
         cli_progress_end(&a->common);
@@ -79,12 +86,7 @@ int cli_backtest_places(const backtest_args *a)
             &(fc_places_timeline_options){a->in.threads, &warn.diag, NULL, NULL, NULL}, &hist,
             &err);
     if (st == FC_OK) {
-        fc_places_backtest_options po = {
-            .every_days = a->every, .horizons = a->horizons, .nhorizons = a->nhorizons,
-            .window_days = a->m.windows[0], .model = a->m.models[0], .cell_m = a->cell_m,
-            .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
-            .model_intervals = a->m.model_intervals,
-            .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
+        const fc_arrival_backtest_options po = arrival_options(a);
         st = fc_places_backtest(ses.w, ses.zs, ses.series, ses.table, pl, hist, &po, &scores,
                                 &nscores, &norigins, &err);
         cli_progress_end(&a->common);

@@ -7,6 +7,7 @@
 #include "frontcast/geodesy.h"
 #include "frontcast/spatial.h"
 #include "model/stats.h"
+#include "spatial/backtest.h"
 
 /* A growing list of values. */
 typedef struct values {
@@ -68,10 +69,10 @@ static bool score(place_acc *a, double h, double pred, double lo, double hi, boo
     return add_error(a, fabs(fmin(pred, curve_days) - obs));
 }
 
-fc_places_backtest_options fc_places_backtest_defaults(void)
+fc_arrival_backtest_options fc_places_backtest_defaults(void)
 {
     static const int horizons[] = {90, 180, 365};
-    return (fc_places_backtest_options){.every_days = 30, .horizons = horizons, .nhorizons = 3,
+    return (fc_arrival_backtest_options){.every_days = 30, .horizons = horizons, .nhorizons = 3,
                                         .window_days = FC_DEFAULT_WINDOW_DAYS,
                                         .model = FC_MODEL_PACE, .cell_m = FC_DEFAULT_CELL_M,
                                         .bootstrap = FC_DEFAULT_BOOTSTRAP,
@@ -80,23 +81,15 @@ fc_places_backtest_options fc_places_backtest_defaults(void)
 
 fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
                              const fc_area_table *table, const fc_places *places,
-                             const fc_place_history *hist, const fc_places_backtest_options *in,
+                             const fc_place_history *hist, const fc_arrival_backtest_options *in,
                              fc_place_score **scores, size_t *nscores, size_t *norigins,
                              fc_error *err)
 {
     *scores = NULL;
     *nscores = 0;
     *norigins = 0;
-    fc_places_backtest_options o = *in;
-    const fc_places_backtest_options def = fc_places_backtest_defaults();
-    if (o.nhorizons == 0) {
-        o.horizons = def.horizons;
-        o.nhorizons = def.nhorizons;
-    }
-    if (o.every_days <= 0)
-        o.every_days = def.every_days;
-    if (o.window_days <= 0)
-        o.window_days = def.window_days;
+    const fc_arrival_backtest_options def = fc_places_backtest_defaults();
+    const fc_arrival_backtest_options o = fc_arrival_backtest_resolve(in, &def);
     int maxh, minh;
     fc_int_range(o.horizons, o.nhorizons, &minh, &maxh);
     const size_t nd = fc_series_count(series), np = places->n, nh = o.nhorizons;
@@ -120,7 +113,7 @@ fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series
      * scored, calibrated on the earlier ones. */
     for (int m = 0; m < 2 && st == FC_OK; m++) {
         fc_place_prediction_options po = {first, end - minh, o.every_days, o.window_days,
-                                          curve_days, o.model, o.cell_m > 0 ? o.cell_m : 1000,
+                                          curve_days, o.model, o.cell_m,
                                           o.bootstrap, o.seed, m == 1, o.model_intervals,
                                           o.progress, o.progress_user, NULL};
         st = fc_place_predictions_compute(w, zs, series, table, xy, hist, np, &po, &pred[m], err);

@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "frontcast/spatial.h"
 #include "geo/worker.h"
+#include "spatial/backtest.h"
 
 /* Cell counts of one model and horizon over the origins. */
 typedef struct counts {
@@ -13,10 +14,27 @@ typedef struct counts {
     double tp, fp, fn;
 } counts;
 
-fc_spatial_backtest_options fc_spatial_backtest_defaults(void)
+fc_arrival_backtest_options fc_arrival_backtest_resolve(const fc_arrival_backtest_options *given,
+                                                        const fc_arrival_backtest_options *def)
+{
+    fc_arrival_backtest_options o = *given;
+    if (o.nhorizons == 0) {
+        o.horizons = def->horizons;
+        o.nhorizons = def->nhorizons;
+    }
+    if (o.every_days <= 0)
+        o.every_days = def->every_days;
+    if (o.window_days <= 0)
+        o.window_days = def->window_days;
+    if (o.cell_m <= 0)
+        o.cell_m = def->cell_m;
+    return o;
+}
+
+fc_arrival_backtest_options fc_spatial_backtest_defaults(void)
 {
     static const int horizons[] = {90, 180};
-    return (fc_spatial_backtest_options){.every_days = 60, .horizons = horizons, .nhorizons = 2,
+    return (fc_arrival_backtest_options){.every_days = 60, .horizons = horizons, .nhorizons = 2,
                                          .window_days = FC_DEFAULT_WINDOW_DAYS,
                                          .model = FC_MODEL_PACE, .cell_m = FC_DEFAULT_CELL_M,
                                          .bootstrap = FC_DEFAULT_BOOTSTRAP,
@@ -24,23 +42,15 @@ fc_spatial_backtest_options fc_spatial_backtest_defaults(void)
 }
 
 fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
-                              const fc_area_table *table, const fc_spatial_backtest_options *in,
+                              const fc_area_table *table, const fc_arrival_backtest_options *in,
                               fc_spatial_score **scores, size_t *nscores, size_t *norigins,
                               fc_error *err)
 {
     *scores = NULL;
     *nscores = 0;
     *norigins = 0;
-    fc_spatial_backtest_options o = *in;
-    const fc_spatial_backtest_options def = fc_spatial_backtest_defaults();
-    if (o.nhorizons == 0) {
-        o.horizons = def.horizons;
-        o.nhorizons = def.nhorizons;
-    }
-    if (o.every_days <= 0)
-        o.every_days = def.every_days;
-    if (o.window_days <= 0)
-        o.window_days = def.window_days;
+    const fc_arrival_backtest_options def = fc_spatial_backtest_defaults();
+    const fc_arrival_backtest_options o = fc_arrival_backtest_resolve(in, &def);
     int maxh, minh;
     fc_int_range(o.horizons, o.nhorizons, &minh, &maxh);
     const size_t nd = fc_series_count(series);
@@ -70,7 +80,7 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
         if (st == FC_OK)
             st = fc_gain_curves(table, zs, origin,
                                 &(fc_gain_options){o.model, o.window_days, maxh, o.bootstrap,
-                                                   o.seed, false, NULL},
+                                                   o.seed, o.model_intervals, NULL},
                                 gains, err);
         for (int m = 0; m < 2 && st == FC_OK; m++) {
             fc_arrival_options ao = {.cell_m = o.cell_m,
