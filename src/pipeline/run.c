@@ -493,6 +493,57 @@ static bool is_stale(const fc_run_options *o, fc_day newest)
     return o->max_age_days > 0 && newest != FC_NO_DAY && newest + o->max_age_days < o->today;
 }
 
+/* The pictures of the first forecast model and window, and the page a
+ * person opens after the run (with the pictures when drawn): a stage that
+ * may run on a thread of its own, with a worker of its own. */
+typedef struct pictures_job {
+    const fc_run_options *o;
+    const fc_zoneset *zs;
+    const fc_series *series;
+    const fc_area_table *table;
+    const fc_forecast *fc;
+    fc_model model;
+    int window_days;
+    const fc_advance *adv;
+    const fc_places *pl;
+    const fc_place_history *pl_hist;
+    double seconds; /* what the stage took */
+    fc_status st;
+    fc_error err;
+} pictures_job;
+
+static void *draw_pictures(void *arg)
+{
+    pictures_job *j = arg;
+    const fc_run_options *o = j->o;
+    const double t = fc_now();
+    char source[256];
+    const fc_plot_options given = {.width = 1200, .height = 700, .dpi = 96, .source = o->source,
+                                   .zones_credit = o->zones_credit, .holder = o->holder};
+    const fc_plot_options po = fc_plot_options_for(j->series, &given, source, sizeof source);
+    fc_worker *w = fc_worker_create();
+    GEOSGeometry *now = NULL;
+    size_t inow = 0;
+    j->st = w ? FC_OK : fc_error_set(&j->err, FC_ERR_NOMEM, "out of memory");
+    if (j->st == FC_OK && o->plots)
+        j->st = fc_series_control_at(j->series, j->fc->as_of, w, j->zs->crs, NULL, &inow, &now,
+                                     &j->err);
+    fc_plot_data pd = {j->zs, j->table, j->fc, j->model, j->window_days, now, j->adv};
+    if (j->st == FC_OK && o->plots)
+        j->st = fc_plot_all(w, &pd, &po, o->output, &j->err);
+    fc_report_data rd = {&pd, &po, j->pl, j->pl_hist, o->today, o->plots ? o->output : NULL};
+    char *p = fc_path_join(o->output, FC_REPORT_FILE);
+    if (j->st == FC_OK)
+        j->st = p ? fc_write_report(&rd, p, &j->err)
+                  : fc_error_set(&j->err, FC_ERR_NOMEM, "out of memory");
+    free(p);
+    if (now)
+        GEOSGeom_destroy_r(fc_worker_geos(w), now);
+    fc_worker_destroy(w);
+    j->seconds = fc_now() - t;
+    return NULL;
+}
+
 fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc_run_options *in,
                  fc_run_result *r, fc_error *err)
 {
@@ -515,7 +566,6 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     fc_frontlines *fronts = NULL;
     fc_places *pl = NULL;
     fc_place_history *pl_hist = NULL;
-    GEOSGeometry *now = NULL;
     json_object *manifest = NULL, *timings = json_object_new_object();
     char zones_key[65] = "", signature[65] = "";
     /* The store as the library's cache (cache.h): what a new snapshot
@@ -621,6 +671,14 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         st = fc_write_advance(adv, zs, o->output, fo.horizon_days, fc_model_name(ao.model),
                               ao.window_days, o->formats, err);
     json_object_object_add(timings, "advance_s", json_object_new_double(fc_now() - t));
+    /* The pictures and the report page on a thread of their own, beside
+     * the map layers: they read what the stages above made and nothing the
+     * layers write (these add only the area table's polygons, which no
+     * picture shows). With no thread to be had, they follow the layers. */
+    pictures_job pj = {o, zs, series, table, fc, fo.models[0], fo.windows[0], adv, pl, pl_hist,
+                       0, FC_OK, {0}};
+    pthread_t drawer;
+    const bool drawing = st == FC_OK && pthread_create(&drawer, NULL, draw_pictures, &pj) == 0;
     /* The map layers for QGIS and PostGIS: observed polygons and front
      * lines of every snapshot, again only what the store lacks. */
     t = fc_now();
@@ -664,28 +722,15 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         free(p);
     }
     json_object_object_add(timings, "layers_s", json_object_new_double(fc_now() - t));
-    /* Pictures, of the first forecast model and window, and the page a
-     * person opens after the run (with the pictures when drawn). */
-    t = fc_now();
-    if (st == FC_OK) {
-        char source[256];
-        const fc_plot_options given = {.width = 1200, .height = 700, .dpi = 96,
-                                       .source = o->source, .zones_credit = o->zones_credit,
-                                       .holder = o->holder};
-        const fc_plot_options po = fc_plot_options_for(series, &given, source, sizeof source);
-        size_t inow = 0;
-        if (o->plots)
-            st = fc_series_control_at(series, fc->as_of, w, zs->crs, NULL, &inow, &now, err);
-        fc_plot_data pd = {zs, table, fc, fo.models[0], fo.windows[0], now, adv};
-        if (st == FC_OK && o->plots)
-            st = fc_plot_all(w, &pd, &po, o->output, err);
-        fc_report_data rd = {&pd, &po, pl, pl_hist, o->today, o->plots ? o->output : NULL};
-        char *p = fc_path_join(o->output, FC_REPORT_FILE);
-        if (st == FC_OK)
-            st = p ? fc_write_report(&rd, p, err) : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-        free(p);
+    if (drawing)
+        pthread_join(drawer, NULL);
+    else if (st == FC_OK)
+        draw_pictures(&pj);
+    if (st == FC_OK && pj.st != FC_OK) {
+        st = pj.st;
+        *err = pj.err;
     }
-    json_object_object_add(timings, "plots_s", json_object_new_double(fc_now() - t));
+    json_object_object_add(timings, "plots_s", json_object_new_double(pj.seconds));
     if (st == FC_OK)
         r->newest = fc_series_date(series, fc_series_count(series) - 1);
     was_quarantined = r->nquarantined > 0;
@@ -707,8 +752,6 @@ done:
             st = write_manifest(o->output, manifest, err);
         }
     }
-    if (now)
-        GEOSGeom_destroy_r(fc_worker_geos(w), now);
     fc_advance_destroy(adv);
     fc_places_destroy(pl);
     free(pl_hist);
