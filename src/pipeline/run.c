@@ -518,8 +518,9 @@ static void *draw_pictures(void *arg)
     const fc_run_options *o = j->o;
     const double t = fc_now();
     char source[256];
-    const fc_plot_options given = {.width = 1200, .height = 700, .dpi = 96, .source = o->source,
-                                   .zones_credit = o->zones_credit, .holder = o->holder};
+    /* Size and dpi unset: fc_plot_all's defaults. */
+    const fc_plot_options given = {.source = o->source, .zones_credit = o->zones_credit,
+                                   .holder = o->holder};
     const fc_plot_options po = fc_plot_options_for(j->series, &given, source, sizeof source);
     fc_worker *w = fc_worker_create();
     GEOSGeometry *now = NULL;
