@@ -5,7 +5,9 @@
  * those dated first to last, inclusive (first INT32_MIN: from the first
  * snapshot; first > last: none). The caller's key adds their content, the
  * zones', the places' and the program's version. The blobs are opaque to
- * the caller; one that does not fit is computed again.
+ * the caller; one that does not fit is computed again. get and put may be
+ * called from several threads at once (fc_place_predictions_compute): an
+ * implementation serialises what they share.
  */
 #ifndef FRONTCAST_CACHE_H
 #define FRONTCAST_CACHE_H

@@ -295,6 +295,7 @@ typedef struct fc_arrival_backtest_options {
     bool model_intervals;  /* the rate model's own bands, not calibrated ones */
     fc_progress_fn progress;
     void *progress_user;
+    int threads;           /* --places: origins computed at once; <= 0: all cores */
 } fc_arrival_backtest_options;
 
 /* The options with every default set (every 60 days; 90 and 180 days;
@@ -376,14 +377,17 @@ typedef struct fc_place_prediction_options {
     uint64_t seed;
     bool uniform_speed;   /* the baseline */
     bool model_intervals; /* the gain curves' own bands */
-    fc_progress_fn progress;
+    fc_progress_fn progress;  /* called from the computing threads, one at a time */
     void *progress_user;
-    const fc_result_cache *cache; /* NULL: none */
+    const fc_result_cache *cache; /* NULL: none; called from several threads at once */
+    int threads;          /* origins computed at once; <= 0: all cores */
 } fc_place_prediction_options;
 
 /* Runs the arrival model at every origin (only data up to it) and dates
  * the places (xy: their coordinates in the zones' CRS; hist: their
- * timeline). *out newly allocated (fc_place_predictions_destroy). */
+ * timeline); the origins the cache lacks on o->threads threads, with the
+ * same result on any number. *out newly allocated
+ * (fc_place_predictions_destroy). */
 fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
                                        const fc_series *series, const fc_area_table *table,
                                        const double *xy, const fc_place_history *hist,

@@ -27,7 +27,8 @@ static fc_arrival_backtest_options arrival_options(const backtest_args *a)
         .window_days = a->m.windows[0], .model = a->m.models[0], .cell_m = a->cell_m,
         .bootstrap = a->m.bootstrap, .seed = (uint64_t)a->m.seed,
         .model_intervals = a->m.model_intervals,
-        .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins"};
+        .progress = a->common.progress ? cli_progress : NULL, .progress_user = "origins",
+        .threads = a->in.threads};
 }
 
 int cli_backtest_spatial(const backtest_args *a)

@@ -311,6 +311,7 @@ typedef struct result_cache {
     fc_run_result *r;          /* counts by kind */
     char (*snap)[65];          /* each snapshot's key, made on first use */
     size_t nsnap;
+    pthread_mutex_t lock;      /* the library's threads call at once (cache.h) */
 } result_cache;
 
 /* Counts a result looked up (or computed) under its kind, the first word
@@ -380,9 +381,13 @@ static fc_status result_get(void *user, const char *params, fc_day first, fc_day
 {
     result_cache *c = user;
     char key[65];
+    pthread_mutex_lock(&c->lock);
     fc_status st = result_key(c, params, first, last, key, err);
     count(c->r, params, false);
-    return st == FC_OK ? fc_store_get_blob(c->store, key, data, size, found, err) : st;
+    if (st == FC_OK)
+        st = fc_store_get_blob(c->store, key, data, size, found, err);
+    pthread_mutex_unlock(&c->lock);
+    return st;
 }
 
 static fc_status result_put(void *user, const char *params, fc_day first, fc_day last,
@@ -390,6 +395,7 @@ static fc_status result_put(void *user, const char *params, fc_day first, fc_day
 {
     result_cache *c = user;
     char key[65];
+    pthread_mutex_lock(&c->lock);
     fc_status st = result_key(c, params, first, last, key, err);
     /* Every result is looked up first: one put is one looked up in vain. */
     count(c->r, params, true);
@@ -397,7 +403,10 @@ static fc_status result_put(void *user, const char *params, fc_day first, fc_day
         st = fc_store_begin(c->store, err);
     if (st == FC_OK)
         st = fc_store_put_blob(c->store, key, data, size, err);
-    return st == FC_OK ? fc_store_commit(c->store, err) : st;
+    if (st == FC_OK)
+        st = fc_store_commit(c->store, err);
+    pthread_mutex_unlock(&c->lock);
+    return st;
 }
 
 static json_object *manifest_of(const fc_run_options *o, const fc_zoneset *zs,
@@ -570,8 +579,9 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     json_object *manifest = NULL, *timings = json_object_new_object();
     char zones_key[65] = "", signature[65] = "";
     /* The store as the library's cache (cache.h): what a new snapshot
-     * does not change, from the places' timeline to the calibrations. */
-    result_cache rc = {NULL, series, zones_key, "", r, NULL, 0}; /* the store once open */
+     * does not change, from the places' timeline to the calibrations
+     * (its store once open). */
+    result_cache rc = {NULL, series, zones_key, "", r, NULL, 0, PTHREAD_MUTEX_INITIALIZER};
     const fc_result_cache cache = {result_get, result_put, &rc};
     fc_status st = fc_ensure_dir(o->output, err);
     if (st == FC_OK && (!lock_path || !state || !params || !timings))
@@ -761,6 +771,7 @@ done:
     fc_area_table_destroy(table);
     fc_store_close(store);
     free(rc.snap);
+    pthread_mutex_destroy(&rc.lock);
     fc_lock_release(lock);
     json_object_put(manifest);
     json_object_put(params);

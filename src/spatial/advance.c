@@ -449,7 +449,7 @@ static fc_status place_calibration(fc_worker *w, const fc_zoneset *zs, const fc_
         fc_series_date(series, 0) + o->window_days, as_of - FC_PLACE_CAL_EVERY_DAYS,
         FC_PLACE_CAL_EVERY_DAYS, o->window_days, o->horizon_days, o->model,
         fmax(o->cell_m, FC_PLACE_CAL_CELL_M), o->bootstrap, o->seed, o->uniform_speed, false,
-        NULL, NULL, o->cache};
+        NULL, NULL, o->cache, o->threads};
     if (st == FC_OK)
         st = fc_place_predictions_compute(w, zs, series, table, xy, hist, pl->n, &po, &pred, err);
     if (st == FC_OK)

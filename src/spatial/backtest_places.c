@@ -115,7 +115,7 @@ fc_status fc_places_backtest(fc_worker *w, const fc_zoneset *zs, const fc_series
         fc_place_prediction_options po = {first, end - minh, o.every_days, o.window_days,
                                           curve_days, o.model, o.cell_m,
                                           o.bootstrap, o.seed, m == 1, o.model_intervals,
-                                          o.progress, o.progress_user, NULL};
+                                          o.progress, o.progress_user, NULL, o.threads};
         st = fc_place_predictions_compute(w, zs, series, table, xy, hist, np, &po, &pred[m], err);
     }
     for (size_t k = 0; st == FC_OK && k < pred[0]->norigins; k++) {

@@ -1,10 +1,13 @@
 /* Calibrated arrival intervals for places (see spatial.h). */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "frontcast/geodesy.h"
 #include "frontcast/spatial.h"
 
@@ -118,15 +121,35 @@ static fc_status from_cache(const fc_result_cache *cache, const char *params,
     return st;
 }
 
-/* The arrival model at one origin, into origin k of p. */
+/* One origin's predictions as computed on a thread, kept until they are
+ * added to the predictions in the origins' order. */
+typedef struct origin_result {
+    float *days, *early80, *late80; /* nplaces each */
+    float *cell_days;               /* ncells */
+    uint8_t *cell_held;
+    size_t ncells;
+    int nx, ny;                     /* the arrival grid */
+    fc_status st;
+    fc_error err;
+} origin_result;
+
+static void origin_result_free(origin_result *r)
+{
+    free(r->days);
+    free(r->early80);
+    free(r->late80);
+    free(r->cell_days);
+    free(r->cell_held);
+}
+
+/* The arrival model at one origin, into r. gains: scratch, zs->n + 1. */
 static fc_status compute_origin(fc_worker *w, const fc_zoneset *zs, const fc_series *series,
                                 const fc_area_table *table, const double *xy,
-                                const fc_place_history *hist, const fc_place_prediction_options *o,
-                                fc_frontier *fr, fc_gain_curve *gains, fc_place_predictions *p,
-                                size_t k, size_t nk, fc_day origin, fc_grid *grid0,
+                                const fc_place_history *hist, size_t np,
+                                const fc_place_prediction_options *o, fc_frontier *fr,
+                                fc_gain_curve *gains, fc_day origin, origin_result *r,
                                 fc_error *err)
 {
-    const size_t np = p->nplaces;
     GEOSGeometry *now = NULL, *then = NULL;
     size_t inow = 0, ithen = 0;
     fc_arrival *arr = NULL;
@@ -145,41 +168,40 @@ static fc_status compute_origin(fc_worker *w, const fc_zoneset *zs, const fc_ser
                                  .uniform_speed = o->uniform_speed};
         st = fc_arrival_compute(w, zs, fr, now, then, gains, &ao, &arr, err);
     }
-    /* The cells inside a zone, the same grid at every origin. */
-    size_t ncells = 0;
+    /* The cells inside a zone. */
+    const size_t ng = st == FC_OK ? (size_t)arr->grid.nx * (size_t)arr->grid.ny : 0;
+    for (size_t c = 0; c < ng; c++)
+        r->ncells += arr->zone[c] >= 0;
     if (st == FC_OK) {
-        const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
-        for (size_t c = 0; c < ng; c++)
-            ncells += arr->zone[c] >= 0;
+        r->nx = arr->grid.nx;
+        r->ny = arr->grid.ny;
+        r->days = malloc((np + 1) * sizeof *r->days);
+        r->early80 = malloc((np + 1) * sizeof *r->early80);
+        r->late80 = malloc((np + 1) * sizeof *r->late80);
+        r->cell_days = malloc((r->ncells + 1) * sizeof *r->cell_days);
+        r->cell_held = malloc(r->ncells + 1);
+        if (!r->days || !r->early80 || !r->late80 || !r->cell_days || !r->cell_held)
+            st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     }
-    if (st == FC_OK && !p->cell_days) {
-        *grid0 = arr->grid;
-        st = alloc_cells(p, nk, ncells, err);
-    }
-    if (st == FC_OK &&
-        (arr->grid.nx != grid0->nx || arr->grid.ny != grid0->ny || ncells != p->ncells))
-        st = fc_error_set(err, FC_ERR_ARG, "the arrival grid changed between origins");
     if (st == FC_OK) {
-        const size_t ng = (size_t)arr->grid.nx * (size_t)arr->grid.ny;
-        size_t j = k * p->ncells;
+        size_t j = 0;
         for (size_t c = 0; c < ng; c++) {
             if (arr->zone[c] < 0)
                 continue;
-            p->cell_held[j] = arr->controlled[c] != 0;
-            p->cell_days[j++] = arr->controlled[c] ? NAN : ceilf(arr->days[c]);
+            r->cell_held[j] = arr->controlled[c] != 0;
+            r->cell_days[j++] = arr->controlled[c] ? NAN : ceilf(arr->days[c]);
         }
     }
     for (size_t i = 0; st == FC_OK && i < np; i++) {
-        const size_t at = k * np + i;
-        p->days[at] = p->early80[at] = p->late80[at] = NAN;
+        r->days[i] = r->early80[i] = r->late80[i] = NAN;
         if (hist[i].first_held != FC_NO_DAY && hist[i].first_held <= origin)
             continue; /* already held */
         const long c = fc_grid_cell(&arr->grid, xy[2 * i], xy[2 * i + 1]);
         if (c < 0 || arr->zone[c] < 0 || arr->controlled[c])
             continue;
-        p->days[at] = ceilf(arr->days[c]);
-        p->early80[at] = ceilf(arr->early80[c]);
-        p->late80[at] = ceilf(arr->late80[c]);
+        r->days[i] = ceilf(arr->days[c]);
+        r->early80[i] = ceilf(arr->early80[c]);
+        r->late80[i] = ceilf(arr->late80[c]);
     }
     fc_arrival_destroy(arr);
     fc_gain_curves_free(gains, zs->n);
@@ -188,6 +210,98 @@ static fc_status compute_origin(fc_worker *w, const fc_zoneset *zs, const fc_ser
     if (then)
         GEOSGeom_destroy_r(fc_worker_geos(w), then);
     return st;
+}
+
+/* The origins the cache did not have, computed on several threads: each
+ * with its own worker, frontier and copies of the zones' polygons (GEOS
+ * caches derived data inside a geometry, so threads must not share one),
+ * taking the next origin until none is left. The cache (cache.h) may be
+ * called from all of them at once. */
+typedef struct origins_job {
+    const fc_zoneset *zs;
+    const fc_series *series;
+    const fc_area_table *table;
+    const double *xy;
+    const fc_place_history *hist;
+    size_t np;
+    const fc_place_prediction_options *o;
+    const fc_frontier *fr;
+    const size_t *todo; /* origin indices */
+    size_t ntodo;
+    origin_result *res; /* [k] for origin k */
+    atomic_size_t next;
+    pthread_mutex_t lock; /* guards done and the progress calls */
+    size_t done, nk;
+} origins_job;
+
+static void *origins_thread(void *arg)
+{
+    origins_job *j = arg;
+    const size_t nz = j->zs->n;
+    fc_worker *w = fc_worker_create();
+    fc_frontier *fr = NULL;
+    fc_zoneset zs = *j->zs;
+    zs.zones = calloc(nz + 1, sizeof *zs.zones);
+    fc_gain_curve *gains = calloc(nz + 1, sizeof *gains);
+    fc_error e = {0};
+    fc_status st = w && zs.zones && gains ? fc_frontier_clone(w, j->fr, &fr, &e)
+                                          : fc_error_set(&e, FC_ERR_NOMEM, "out of memory");
+    for (size_t z = 0; z < nz && st == FC_OK; z++) {
+        zs.zones[z] = j->zs->zones[z];
+        if (!(zs.zones[z].geom = GEOSGeom_clone_r(fc_worker_geos(w), j->zs->zones[z].geom)))
+            st = fc_error_set(&e, FC_ERR_NOMEM, "out of memory");
+    }
+    for (;;) {
+        const size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->ntodo)
+            break;
+        const size_t k = j->todo[i];
+        origin_result *r = &j->res[k];
+        const fc_day origin = j->o->first + (fc_day)k * j->o->every_days;
+        r->st = st == FC_OK ? compute_origin(w, &zs, j->series, j->table, j->xy, j->hist, j->np,
+                                             j->o, fr, gains, origin, r, &r->err)
+                            : st;
+        if (st != FC_OK)
+            r->err = e; /* no room to compute: each origin says so */
+        pthread_mutex_lock(&j->lock);
+        j->done++;
+        if (j->o->progress)
+            j->o->progress(j->o->progress_user, j->done, j->nk);
+        pthread_mutex_unlock(&j->lock);
+    }
+    for (size_t z = 0; zs.zones && z < nz; z++)
+        if (zs.zones[z].geom)
+            GEOSGeom_destroy_r(fc_worker_geos(w), zs.zones[z].geom);
+    free(zs.zones);
+    free(gains);
+    if (fr)
+        fc_frontier_destroy(w, fr);
+    fc_worker_destroy(w);
+    return NULL;
+}
+
+/* Origin k of p from r: the first origin with cells sets the grid, and
+ * every other must have the same. */
+static fc_status add_origin(fc_place_predictions *p, size_t k, size_t nk, const origin_result *r,
+                            fc_grid *grid0, fc_error *err)
+{
+    const size_t np = p->nplaces;
+    fc_status st = FC_OK;
+    if (!p->cell_days) {
+        grid0->nx = r->nx;
+        grid0->ny = r->ny;
+        st = alloc_cells(p, nk, r->ncells, err);
+    }
+    if (st == FC_OK && (r->nx != grid0->nx || r->ny != grid0->ny || r->ncells != p->ncells))
+        st = fc_error_set(err, FC_ERR_ARG, "the arrival grid changed between origins");
+    if (st != FC_OK)
+        return st;
+    memcpy(&p->days[k * np], r->days, np * sizeof *r->days);
+    memcpy(&p->early80[k * np], r->early80, np * sizeof *r->early80);
+    memcpy(&p->late80[k * np], r->late80, np * sizeof *r->late80);
+    memcpy(&p->cell_days[k * p->ncells], r->cell_days, p->ncells * sizeof *r->cell_days);
+    memcpy(&p->cell_held[k * p->ncells], r->cell_held, p->ncells);
+    return FC_OK;
 }
 
 fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
@@ -199,9 +313,12 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
     *out = NULL;
     const size_t nk = o->last >= o->first ? (size_t)((o->last - o->first) / o->every_days) + 1 : 0;
     fc_place_predictions *p = calloc(1, sizeof *p);
-    fc_gain_curve *gains = calloc(zs->n + 1, sizeof *gains);
+    bool *hit = calloc(nk + 1, sizeof *hit);
+    size_t *todo = calloc(nk + 1, sizeof *todo), ntodo = 0;
+    origin_result *res = calloc(nk + 1, sizeof *res);
     fc_frontier *fr = NULL;
-    fc_status st = p && gains ? FC_OK : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = p && hit && todo && res ? FC_OK
+                                           : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK) {
         p->nplaces = np;
         p->every_days = o->every_days;
@@ -220,19 +337,41 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
              o->window_days, o->curve_days, fc_model_name(o->model), o->cell_m, o->bootstrap,
              (unsigned long long)o->seed, (int)o->uniform_speed, (int)o->model_intervals,
              fc_held_basis(table->raw_border));
+    /* What the cache has, then the rest on every core. */
     fc_grid grid0 = {0};
     for (size_t k = 0; st == FC_OK && k < nk; k++) {
         const fc_day origin = o->first + (fc_day)k * o->every_days;
-        bool hit = false;
         if (o->cache)
-            st = from_cache(o->cache, params, p, k, nk, origin, &grid0, &hit, err);
-        /* The frontier (the zones' outline) only when an origin is computed. */
-        if (st == FC_OK && !hit && !fr)
-            st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, o->cache, &fr, err);
-        if (st == FC_OK && !hit)
-            st = compute_origin(w, zs, series, table, xy, hist, o, fr, gains, p, k, nk, origin,
-                                &grid0, err);
-        if (st == FC_OK && !hit && o->cache) {
+            st = from_cache(o->cache, params, p, k, nk, origin, &grid0, &hit[k], err);
+        if (!hit[k])
+            todo[ntodo++] = k;
+    }
+    if (st == FC_OK && o->progress && nk > ntodo)
+        o->progress(o->progress_user, nk - ntodo, nk);
+    /* The frontier (the zones' outline) only when an origin is computed. */
+    if (st == FC_OK && ntodo > 0)
+        st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, o->cache, &fr, err);
+    if (st == FC_OK && ntodo > 0) {
+        origins_job job = {.zs = zs, .series = series, .table = table, .xy = xy, .hist = hist,
+                           .np = np, .o = o, .fr = fr, .todo = todo, .ntodo = ntodo,
+                           .res = res, .lock = PTHREAD_MUTEX_INITIALIZER,
+                           .done = nk - ntodo, .nk = nk};
+        atomic_init(&job.next, 0);
+        fc_run_threads(fc_thread_count(o->threads, ntodo), origins_thread, &job);
+        pthread_mutex_destroy(&job.lock);
+    }
+    /* In the origins' order: the first failure is the one reported, and
+     * the cache is written by this thread only. */
+    for (size_t k = 0; st == FC_OK && k < nk; k++) {
+        const fc_day origin = o->first + (fc_day)k * o->every_days;
+        if (!hit[k]) {
+            st = res[k].st;
+            if (st != FC_OK)
+                *err = res[k].err;
+            else
+                st = add_origin(p, k, nk, &res[k], &grid0, err);
+        }
+        if (st == FC_OK && !hit[k] && o->cache) {
             size_t size;
             void *b = blob_of(p, k, &grid0, &size);
             if (b)
@@ -243,11 +382,13 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
             p->origin[k] = origin;
             p->norigins = k + 1;
         }
-        if (o->progress)
-            o->progress(o->progress_user, k + 1, nk);
     }
+    for (size_t k = 0; res && k < nk; k++)
+        origin_result_free(&res[k]);
+    free(res);
+    free(todo);
+    free(hit);
     fc_frontier_destroy(w, fr);
-    free(gains);
     if (st != FC_OK) {
         fc_place_predictions_destroy(p);
         return st;
