@@ -121,6 +121,12 @@ static fc_status from_cache(const fc_result_cache *cache, const char *params,
     return st;
 }
 
+/* Origin k's date. */
+static fc_day origin_day(const fc_place_prediction_options *o, size_t k)
+{
+    return o->first + (fc_day)k * o->every_days;
+}
+
 /* One origin's predictions as computed on a thread, kept until they are
  * added to the predictions in the origins' order. */
 typedef struct origin_result {
@@ -257,7 +263,7 @@ static void *origins_thread(void *arg)
             break;
         const size_t k = j->todo[i];
         origin_result *r = &j->res[k];
-        const fc_day origin = j->o->first + (fc_day)k * j->o->every_days;
+        const fc_day origin = origin_day(j->o, k);
         r->st = st == FC_OK ? compute_origin(w, &zs, j->series, j->table, j->xy, j->hist, j->np,
                                              j->o, fr, gains, origin, r, &r->err)
                             : st;
@@ -340,7 +346,7 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
     /* What the cache has, then the rest on every core. */
     fc_grid grid0 = {0};
     for (size_t k = 0; st == FC_OK && k < nk; k++) {
-        const fc_day origin = o->first + (fc_day)k * o->every_days;
+        const fc_day origin = origin_day(o, k);
         if (o->cache)
             st = from_cache(o->cache, params, p, k, nk, origin, &grid0, &hit[k], err);
         if (!hit[k])
@@ -363,7 +369,7 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
     /* In the origins' order: the first failure is the one reported, and
      * the cache is written by this thread only. */
     for (size_t k = 0; st == FC_OK && k < nk; k++) {
-        const fc_day origin = o->first + (fc_day)k * o->every_days;
+        const fc_day origin = origin_day(o, k);
         if (!hit[k]) {
             st = res[k].st;
             if (st != FC_OK)
