@@ -7,6 +7,11 @@
 #include "core/util.h"
 #include "series/runner.h"
 
+/* A run a thread is visiting: snapshots [next, end) are still to come. */
+typedef struct span {
+    size_t next, end;
+} span;
+
 typedef struct job {
     const fc_series *series;
     const fc_snapshot_task *task;
@@ -14,13 +19,24 @@ typedef struct job {
     const fc_run_options *opts;
     size_t *chunk;           /* chunk c is [chunk[2c], chunk[2c + 1]) */
     size_t nchunks, nwork;
-    atomic_size_t next_chunk;
+    size_t next_chunk;       /* guarded by lock, as spans */
+    span *spans;             /* per thread */
+    int nthreads;
     atomic_size_t done;
     atomic_int failed;
-    pthread_mutex_t lock; /* guards err and timing */
+    pthread_mutex_t lock; /* guards next_chunk, spans, err and timing */
     fc_error err;
     fc_run_timing timing;
 } job;
+
+typedef struct worker_arg {
+    job *j;
+    int me; /* the thread's span */
+} worker_arg;
+
+/* A run shorter than this is not split: the thief's fresh state costs
+ * about as much as a month of snapshots measured against the one before. */
+#define MIN_SPLIT 32
 
 static void fail(job *j, const fc_error *e)
 {
@@ -30,6 +46,42 @@ static void fail(job *j, const fc_error *e)
         atomic_store(&j->failed, 1);
     }
     pthread_mutex_unlock(&j->lock);
+}
+
+/*
+ * The next snapshot thread me visits, in *i; false when none is left.
+ * *fresh: it begins a new run. Past its own run, a thread takes the next
+ * run of the series, else the later half of the longest run another
+ * thread has left: each new run costs a fresh state (everything computed
+ * again, not against the snapshot before), so runs are split only as
+ * threads run out of work, not cut in advance.
+ */
+static bool take(job *j, int me, size_t *i, bool *fresh)
+{
+    pthread_mutex_lock(&j->lock);
+    span *s = &j->spans[me];
+    *fresh = s->next >= s->end;
+    if (*fresh && j->next_chunk < j->nchunks) {
+        s->next = j->chunk[2 * j->next_chunk];
+        s->end = j->chunk[2 * j->next_chunk + 1];
+        j->next_chunk++;
+    } else if (*fresh) {
+        span *longest = NULL;
+        for (int t = 0; t < j->nthreads; t++)
+            if (t != me && (!longest || j->spans[t].end - j->spans[t].next >
+                                            longest->end - longest->next))
+                longest = &j->spans[t];
+        const size_t left = longest ? longest->end - longest->next : 0;
+        if (left >= MIN_SPLIT) {
+            s->end = longest->end;
+            s->next = longest->end = longest->next + left / 2;
+        }
+    }
+    const bool more = s->next < s->end;
+    if (more)
+        *i = s->next++;
+    pthread_mutex_unlock(&j->lock);
+    return more;
 }
 
 /* Reads snapshot i and shows it to the task. */
@@ -68,7 +120,8 @@ static fc_status visit_one(job *j, fc_worker *w, void *state, size_t i, bool rec
 
 static void *worker_main(void *arg)
 {
-    job *j = arg;
+    const worker_arg *a = arg;
+    job *j = a->j;
     fc_run_timing tm = {0};
     fc_error err = {0};
     fc_worker *w = fc_worker_create();
@@ -77,34 +130,36 @@ static void *worker_main(void *arg)
         fail(j, &err);
         return NULL;
     }
-    for (;;) {
-        size_t c = atomic_fetch_add(&j->next_chunk, 1);
-        if (c >= j->nchunks || atomic_load(&j->failed))
-            break;
-        size_t start = j->chunk[2 * c], end = j->chunk[2 * c + 1];
-        void *state = NULL;
-        fc_status st = j->task->begin(w, j->ctx, &state, &err);
-        const bool began = st == FC_OK;
-        /* The snapshot before the run. If it cannot be read, the run that
-         * owns it reports the error (with its warnings); here it only
-         * means no "previous" for the first date, and the job fails anyway. */
-        if (st == FC_OK && start > 0) {
-            fc_error ignored;
-            visit_one(j, w, state, start - 1, false, &tm, &ignored);
+    void *state = NULL;
+    bool began = false, fresh;
+    size_t i;
+    fc_status st = FC_OK;
+    while (st == FC_OK && !atomic_load(&j->failed) && take(j, a->me, &i, &fresh)) {
+        if (fresh) {
+            if (began)
+                j->task->end(w, j->ctx, state);
+            state = NULL;
+            st = j->task->begin(w, j->ctx, &state, &err);
+            began = st == FC_OK;
+            /* The snapshot before the run. If it cannot be read, the run
+             * that owns it reports the error (with its warnings); here it
+             * only means no "previous" for the first date, and the job
+             * fails anyway. */
+            if (st == FC_OK && i > 0) {
+                fc_error ignored;
+                visit_one(j, w, state, i - 1, false, &tm, &ignored);
+            }
         }
-        for (size_t i = start; st == FC_OK && i < end && !atomic_load(&j->failed); i++) {
+        if (st == FC_OK)
             st = visit_one(j, w, state, i, true, &tm, &err);
-            size_t done = atomic_fetch_add(&j->done, 1) + 1;
-            if (st == FC_OK && j->opts->progress)
-                j->opts->progress(j->opts->progress_user, done, j->nwork);
-        }
-        if (began)
-            j->task->end(w, j->ctx, state);
-        if (st != FC_OK) {
-            fail(j, &err);
-            break;
-        }
+        size_t done = atomic_fetch_add(&j->done, 1) + 1;
+        if (st == FC_OK && j->opts->progress)
+            j->opts->progress(j->opts->progress_user, done, j->nwork);
     }
+    if (began)
+        j->task->end(w, j->ctx, state);
+    if (st != FC_OK)
+        fail(j, &err);
     pthread_mutex_lock(&j->lock);
     j->timing.read_s += tm.read_s;
     j->timing.prepare_s += tm.prepare_s;
@@ -116,9 +171,9 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Cuts the snapshots to visit into runs of consecutive ones, none longer
- * than max_len. Returns the count; chunk[] has room for 2 n entries. */
-static size_t make_chunks(size_t n, const bool *only, size_t max_len, size_t *chunk)
+/* Cuts the snapshots to visit into runs of consecutive ones. Returns the
+ * count; chunk[] has room for 2 n entries. */
+static size_t make_chunks(size_t n, const bool *only, size_t *chunk)
 {
     size_t k = 0;
     for (size_t i = 0; i < n;) {
@@ -127,7 +182,7 @@ static size_t make_chunks(size_t n, const bool *only, size_t max_len, size_t *ch
             continue;
         }
         size_t start = i;
-        while (i < n && (!only || only[i]) && i - start < max_len)
+        while (i < n && (!only || only[i]))
             i++;
         chunk[2 * k] = start;
         chunk[2 * k + 1] = i;
@@ -152,19 +207,26 @@ fc_status fc_series_run(const fc_series *series, const fc_snapshot_task *task, v
     j.opts = opts;
     j.nwork = nwork;
     j.chunk = malloc(2 * (n + 1) * sizeof *j.chunk);
-    if (!j.chunk)
-        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    /* Several runs per thread balance the load; each run costs one extra
-     * read (the snapshot before it), so not too many. */
-    size_t pieces = threads == 1 ? 1 : (size_t)threads * 4;
-    j.nchunks = make_chunks(n, opts->only, (nwork + pieces - 1) / (pieces ? pieces : 1) + 1, j.chunk);
-    pthread_mutex_init(&j.lock, NULL);
+    j.spans = calloc((size_t)threads, sizeof *j.spans);
+    worker_arg *args = calloc((size_t)threads, sizeof *args);
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+    if (!j.chunk || !j.spans || !args || !tids) {
+        free(j.chunk);
+        free(j.spans);
+        free(args);
+        free(tids);
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    }
+    j.nchunks = make_chunks(n, opts->only, j.chunk);
+    j.nthreads = threads;
+    pthread_mutex_init(&j.lock, NULL);
     fc_status st = FC_OK;
     int started = 0;
-    for (; tids && started < threads; started++)
-        if (pthread_create(&tids[started], NULL, worker_main, &j) != 0)
+    for (; started < threads; started++) {
+        args[started] = (worker_arg){&j, started};
+        if (pthread_create(&tids[started], NULL, worker_main, &args[started]) != 0)
             break;
+    }
     if (started == 0)
         st = fc_error_set(err, FC_ERR_NOMEM, "cannot start worker threads");
     for (int i = 0; i < started; i++)
@@ -177,6 +239,8 @@ fc_status fc_series_run(const fc_series *series, const fc_snapshot_task *task, v
     }
     pthread_mutex_destroy(&j.lock);
     free(tids);
+    free(args);
+    free(j.spans);
     free(j.chunk);
     return st;
 }

@@ -2,12 +2,14 @@
  * Runs a computation over every snapshot of a series on worker threads
  * (internal to libfrontcast).
  *
- * The series is cut into runs of consecutive dates. A thread takes a run,
- * makes a fresh state for it (task->begin), shows it the snapshot before
- * the run (record = false), so that anything computed against "the
- * previous snapshot" is right from the run's first date, then each
- * snapshot of the run in date order (record = true). Several runs per
- * thread balance the load; each costs one extra read.
+ * The snapshots to visit are cut into runs of consecutive dates. A thread
+ * takes a run, makes a fresh state for it (task->begin), shows it the
+ * snapshot before the run (record = false), so that anything computed
+ * against "the previous snapshot" is right from the run's first date, then
+ * each snapshot of the run in date order (record = true). A thread out of
+ * runs takes the later half of the longest run another has left, as a new
+ * run: a fresh state costs a whole snapshot's work, so runs are split only
+ * as threads would otherwise idle.
  */
 #ifndef FRONTCAST_SERIES_RUNNER_H
 #define FRONTCAST_SERIES_RUNNER_H
