@@ -183,7 +183,8 @@ typedef struct fc_run_result {
                                        written whole, or none */
     /* What the library's cache (cache.h) gave, per kind of result: the
      * first word of its params without "-vN" ("places-timeline",
-     * "place-predictions", "frontier"); reused = looked_up - computed. */
+     * "place-predictions", "frontier"), in the order of kind; reused =
+     * looked_up - computed. */
     struct {
         char kind[32];
         size_t looked_up, computed;

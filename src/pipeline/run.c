@@ -327,12 +327,16 @@ static void count(fc_run_result *r, const char *params, bool computed)
     char *v = strrchr(kind, '-');
     if (v && v[1] == 'v' && v[2] >= '0' && v[2] <= '9')
         *v = '\0';
+    /* Kept in the order of kind: stages that run side by side meet their
+     * first result in any order, the manifest lists them in one. */
     size_t i = 0;
-    while (i < r->ncached && strcmp(r->cached[i].kind, kind))
+    while (i < r->ncached && strcmp(r->cached[i].kind, kind) < 0)
         i++;
-    if (i == FC_RUN_CACHE_KINDS)
-        return;
-    if (i == r->ncached) {
+    if (i == r->ncached || strcmp(r->cached[i].kind, kind) != 0) {
+        if (r->ncached == FC_RUN_CACHE_KINDS)
+            return;
+        memmove(&r->cached[i + 1], &r->cached[i], (r->ncached - i) * sizeof r->cached[0]);
+        memset(&r->cached[i], 0, sizeof r->cached[i]);
         snprintf(r->cached[i].kind, sizeof r->cached[i].kind, "%s", kind);
         r->ncached++;
     }
@@ -502,6 +506,54 @@ static bool is_stale(const fc_run_options *o, fc_day newest)
     return o->max_age_days > 0 && newest != FC_NO_DAY && newest + o->max_age_days < o->today;
 }
 
+/* The forecast as of the last snapshot, and its files: a stage that may
+ * run on a thread of its own beside the places and the advance, which
+ * read neither (the run's cache serialises its callers). */
+typedef struct forecast_job {
+    const fc_run_options *o;
+    const fc_zoneset *zs;
+    const fc_area_table *table;
+    const fc_forecast_options *fo;
+    fc_forecast *fc;
+    double seconds; /* what the stage took */
+    fc_status st;
+    fc_error err;
+} forecast_job;
+
+static void *run_forecast(void *arg)
+{
+    forecast_job *j = arg;
+    const double t = fc_now();
+    j->st = fc_forecast_run(j->table, j->zs, j->fo, &j->fc, &j->err);
+    if (j->st == FC_OK && (j->o->formats & FC_OUT_CSV))
+        j->st = fc_write_forecast(j->fc, j->zs, j->o->output, &j->err);
+    j->seconds = fc_now() - t;
+    return NULL;
+}
+
+/* The advance's files: a stage that may run on a thread of its own beside
+ * the pictures and the map layers. */
+typedef struct advance_files_job {
+    const fc_run_options *o;
+    const fc_zoneset *zs;
+    const fc_advance *adv;
+    const fc_advance_options *ao;
+    double seconds; /* what the stage took */
+    fc_status st;
+    fc_error err;
+} advance_files_job;
+
+static void *write_advance_files(void *arg)
+{
+    advance_files_job *j = arg;
+    const double t = fc_now();
+    j->st = fc_write_advance(j->adv, j->zs, j->o->output, j->ao->horizon_days,
+                             fc_model_name(j->ao->model), j->ao->window_days, j->o->formats,
+                             &j->err);
+    j->seconds = fc_now() - t;
+    return NULL;
+}
+
 /* The pictures of the first forecast model and window, and the page a
  * person opens after the run (with the pictures when drawn): a stage that
  * may run on a thread of its own, with a worker of its own. */
@@ -639,17 +691,21 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         free(p);
     }
     json_object_object_add(timings, "areas_s", json_object_new_double(fc_now() - t));
-    /* Forecast, as of the last snapshot. */
-    t = fc_now();
+    /* Forecast, as of the last snapshot, beside the places and the
+     * advance. With no thread to be had, before them. */
     fc_forecast_options fo = o->forecast;
     fo.cache = &cache;
     fo.as_of = FC_NO_DAY;
     fo.threads = o->threads;
-    if (st == FC_OK)
-        st = fc_forecast_run(table, zs, &fo, &fc, err);
-    if (st == FC_OK && (o->formats & FC_OUT_CSV))
-        st = fc_write_forecast(fc, zs, o->output, err);
-    json_object_object_add(timings, "forecast_s", json_object_new_double(fc_now() - t));
+    forecast_job fj = {o, zs, table, &fo, NULL, 0, FC_OK, {0}};
+    pthread_t forecaster;
+    const bool forecasting = st == FC_OK &&
+                             pthread_create(&forecaster, NULL, run_forecast, &fj) == 0;
+    if (st == FC_OK && !forecasting) {
+        run_forecast(&fj);
+        st = fj.st;
+        *err = fj.err;
+    }
     /* The observed timeline of the places (advance calibrates on it too). */
     t = fc_now();
     if (st == FC_OK)
@@ -678,18 +734,35 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     ao.threads = o->threads;
     if (st == FC_OK)
         st = fc_advance_run(w, zs, series, table, &ao, diag, &adv, err);
-    if (st == FC_OK)
-        st = fc_write_advance(adv, zs, o->output, fo.horizon_days, fc_model_name(ao.model),
-                              ao.window_days, o->formats, err);
     json_object_object_add(timings, "advance_s", json_object_new_double(fc_now() - t));
+    if (forecasting) {
+        pthread_join(forecaster, NULL);
+        /* The forecast is the earlier stage: its failure is the one told. */
+        if (fj.st != FC_OK) {
+            st = fj.st;
+            *err = fj.err;
+        }
+    }
+    fc = fj.fc;
+    json_object_object_add(timings, "forecast_s", json_object_new_double(fj.seconds));
     /* The pictures and the report page on a thread of their own, beside
-     * the map layers: they read what the stages above made and nothing the
-     * layers write (these add only the area table's polygons, which no
-     * picture shows). With no thread to be had, they follow the layers. */
+     * the advance's files and the map layers: they read what the stages
+     * above made and nothing those write (the layers add only the area
+     * table's polygons, which no picture shows). With no thread to be had,
+     * they follow the layers. */
     pictures_job pj = {o, zs, series, table, fc, fo.models[0], fo.windows[0], adv, pl, pl_hist,
                        0, FC_OK, {0}};
     pthread_t drawer;
     const bool drawing = st == FC_OK && pthread_create(&drawer, NULL, draw_pictures, &pj) == 0;
+    advance_files_job aj = {o, zs, adv, &ao, 0, FC_OK, {0}};
+    pthread_t writer;
+    const bool writing = st == FC_OK &&
+                         pthread_create(&writer, NULL, write_advance_files, &aj) == 0;
+    if (st == FC_OK && !writing) {
+        write_advance_files(&aj);
+        st = aj.st;
+        *err = aj.err;
+    }
     /* The map layers for QGIS and PostGIS: observed polygons and front
      * lines of every snapshot, again only what the store lacks. */
     t = fc_now();
@@ -733,6 +806,15 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         free(p);
     }
     json_object_object_add(timings, "layers_s", json_object_new_double(fc_now() - t));
+    if (writing) {
+        pthread_join(writer, NULL);
+        /* The advance's files come before the layers: their failure is told. */
+        if (aj.st != FC_OK) {
+            st = aj.st;
+            *err = aj.err;
+        }
+    }
+    json_object_object_add(timings, "advance_files_s", json_object_new_double(aj.seconds));
     if (drawing)
         pthread_join(drawer, NULL);
     else if (st == FC_OK)
