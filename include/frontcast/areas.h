@@ -59,6 +59,9 @@ typedef struct fc_areas_options {
     int threads;            /* worker threads; <= 0: all cores */
     double tile_m;          /* overlay tile size (m); <= 0: 40 km */
     bool keep_geometry;     /* keep controlled polygons for export */
+    bool zone_geometry_only;/* with keep_geometry: not the whole layer's (its
+                               wkb stays NULL), which costs as much as the
+                               zones' and no map layer shows */
     const fc_diag *diag;    /* warnings (called from worker threads) */
     fc_progress_fn progress;/* called from worker threads; may be NULL */
     void *progress_user;

@@ -191,6 +191,7 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
     if (nc > 0) {
         fc_areas_options ao = o->areas;
         ao.keep_geometry = true;
+        ao.zone_geometry_only = true; /* the blobs hold the zones' */
         ao.only = need_c;
         ao.read_errors = NULL;
         st = fc_areas_compute(zs, series, &ao, &t, NULL, err);

@@ -677,6 +677,7 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     /* The map layers want the polygons of what is overlaid now: keep them
      * rather than overlay those snapshots twice. */
     uo.areas.keep_geometry = (o->formats & FC_OUT_GPKG) || o->pg;
+    uo.areas.zone_geometry_only = true;
     if (st == FC_OK) {
         st = fc_update_areas(store, zs, series, &uo, &table, &r->stats, &r->quarantined,
                              &r->nquarantined, err);

@@ -37,6 +37,7 @@ typedef struct areas_ctx {
     const fc_overlay *overlay;
     const fc_border *border;
     fc_area_table *table;
+    bool whole_geometry;  /* keep the whole layer's polygon too */
     pthread_mutex_t lock; /* guards stats */
     fc_overlay_stats stats;
 } areas_ctx;
@@ -131,7 +132,7 @@ static fc_status keep_geometry(areas_ctx *ctx, areas_state *s, fc_worker *w, siz
     const bool *changed = fc_overlay_zones_changed(s->ov);
     const bool reuse = s->prev_ok;
     s->prev_ok = false; /* until this date's polygons are all kept */
-    for (size_t z = 0; z <= zs->n; z++) {
+    for (size_t z = 0; z < zs->n + ctx->whole_geometry; z++) {
         size_t i = d * (zs->n + 1) + z;
         if (z < zs->n && reuse && !changed[z]) {
             bool ok;
@@ -257,6 +258,7 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
     ctx.overlay = ov;
     ctx.border = border;
     ctx.table = t;
+    ctx.whole_geometry = !opts->zone_geometry_only;
     static const fc_snapshot_task task = {areas_begin, areas_end, areas_visit};
     fc_run_options ro = {.threads = opts->threads, .crs = zones->crs, .diag = opts->diag,
                          .progress = opts->progress, .progress_user = opts->progress_user,
