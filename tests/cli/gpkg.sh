@@ -149,6 +149,24 @@ touch -d "@$mtime" "$out/frontcast.gpkg"
 [ "$(stat -c %s.%.9Y "$out/frontcast.gpkg")" = "$size.$mtime" ] && pass || fail "the size or modification time moved"
 cp "$series/$last" "$series/synthetic-demo_$(date -u -d "$next + 14 days" +%Y%m%d).geojson"
 rerun "bytes changed in place" None
+# The store keeps a polygon once for all the dates that have it: one lost
+# (its blob deleted) and the GeoPackage gone, the dates that had it are
+# computed again, not written without it.
+python3 - "$out/state.sqlite" <<'PY' && pass || fail "cannot delete a polygon from the store"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("DELETE FROM blobs WHERE key = (SELECT key FROM blobs WHERE substr(data, 1, 5) "
+               "IN (X'0103000000', X'0106000000') ORDER BY length(data) DESC LIMIT 1)").rowcount
+db.commit()
+assert n == 1, n
+PY
+rm "$out/frontcast.gpkg"
+rerun "a polygon lost from the store" None
+python3 - "$out/manifest.json" <<'PY' && pass || fail "the dates of the lost polygon were not computed again"
+import json, sys
+s = json.load(open(sys.argv[1]))["snapshots"]
+assert s["map_layers_computed"] >= 1, s
+PY
 
 # 4. areas writes zones and control; wrong formats and targets are usage errors.
 "$FRONTCAST" areas -q -o "$work/areas.gpkg" || fail "areas -o FILE.gpkg failed"
