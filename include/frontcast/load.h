@@ -113,6 +113,11 @@ fc_status fc_series_open(fc_worker *w, const char *path, const fc_series_options
 void fc_series_close(fc_worker *w, fc_series *s);
 /* Removes snapshot i from a series (a quarantined one). */
 void fc_series_drop(fc_series *s, size_t i);
+/* From now on s keeps each snapshot it reads in crs (as WKB, about the
+ * size of the files), for a pipeline that reads the series several times
+ * (areas, front lines, places, advance): each file is parsed, reprojected
+ * and checked once. Not to be called while reads are under way. */
+fc_status fc_series_keep_reads(fc_series *s, const char *crs, fc_error *err);
 
 fc_series_kind fc_series_get_kind(const fc_series *s);
 /* The folder or file the series was opened from. Owned by s. */
@@ -150,6 +155,9 @@ typedef struct fc_read_info {
  * Reads snapshot i as one valid (Multi)Polygon in crs (the zones' working
  * CRS). Safe to call from several threads at once, each with its own
  * worker. *out newly allocated (destroy with the worker's GEOS context).
+ * With fc_series_keep_reads, a snapshot read before in that CRS comes from
+ * memory: the same geometry, without the file, and without its warnings
+ * (info->repaired 0).
  */
 fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char *crs,
                          const fc_diag *diag, GEOSGeometry **out, fc_read_info *info,

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@ typedef struct snapshot {
     char *layer;  /* FC_SERIES_LAYERS: the layer name */
     size_t *features; /* FC_SERIES_DATE_FIELD: indices into the shared layer */
     size_t nfeatures;
+    unsigned char *kept; /* fc_series_keep_reads: as read, WKB; NULL: not yet */
+    size_t kept_size;
 } snapshot;
 
 /* For FC_SERIES_DATE_FIELD the layer is read once at open. Its geometry is
@@ -38,6 +41,8 @@ struct fc_series {
     size_t n;
     wkb_blob *blobs;
     size_t nblobs;
+    char *keep_crs;          /* fc_series_keep_reads: the CRS kept; NULL: none */
+    pthread_mutex_t keep_lock; /* guards the snapshots' kept reads */
 };
 
 /* Extensions of the vector files a folder series picks up. */
@@ -72,7 +77,11 @@ void fc_series_close(fc_worker *w, fc_series *s)
         free(s->snaps[i].source);
         free(s->snaps[i].layer);
         free(s->snaps[i].features);
+        free(s->snaps[i].kept);
     }
+    if (s->keep_crs)
+        pthread_mutex_destroy(&s->keep_lock);
+    free(s->keep_crs);
     for (size_t i = 0; i < s->nblobs; i++) {
         free(s->blobs[i].data);
         free(s->blobs[i].skip_reason);
@@ -94,6 +103,7 @@ void fc_series_drop(fc_series *s, size_t i)
     free(s->snaps[i].source);
     free(s->snaps[i].layer);
     free(s->snaps[i].features);
+    free(s->snaps[i].kept);
     memmove(&s->snaps[i], &s->snaps[i + 1], (s->n - i - 1) * sizeof *s->snaps);
     s->n--;
 }
@@ -467,10 +477,67 @@ static fc_status layer_from_blobs(fc_worker *w, const fc_series *s, const snapsh
     return FC_OK;
 }
 
-fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char *crs,
+fc_status fc_series_keep_reads(fc_series *s, const char *crs, fc_error *err)
+{
+    if (s->keep_crs)
+        return strcmp(s->keep_crs, crs) == 0
+                   ? FC_OK
+                   : fc_error_set(err, FC_ERR_ARG, "%s: reads kept in another CRS", s->path);
+    if (!(s->keep_crs = fc_strdup(crs)))
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&s->keep_lock, NULL);
+    return FC_OK;
+}
+
+/* Snapshot i as kept before (*out NULL when it was not). */
+static fc_status kept_read(fc_series *s, size_t i, fc_worker *w, const char *crs,
+                           GEOSGeometry **out, fc_error *err)
+{
+    *out = NULL;
+    if (!s->keep_crs || strcmp(s->keep_crs, crs) != 0)
+        return FC_OK;
+    fc_status st = FC_OK;
+    pthread_mutex_lock(&s->keep_lock);
+    const snapshot *sn = &s->snaps[i];
+    if (sn->kept && !(*out = GEOSGeomFromWKB_buf_r(w->geos, sn->kept, sn->kept_size)))
+        st = fc_error_set(err, FC_ERR_NOMEM, "%s: %s", sn->source, fc_worker_geos_error(w));
+    pthread_mutex_unlock(&s->keep_lock);
+    return st;
+}
+
+/* Keeps g as snapshot i's read, if reads are kept (a copy: g stays the caller's). */
+static fc_status keep_read(fc_series *s, size_t i, fc_worker *w, const char *crs,
+                           const GEOSGeometry *g, fc_error *err)
+{
+    if (!s->keep_crs || strcmp(s->keep_crs, crs) != 0)
+        return FC_OK;
+    size_t size = 0;
+    unsigned char *wkb = GEOSGeomToWKB_buf_r(w->geos, g, &size);
+    unsigned char *copy = wkb ? malloc(size + 1) : NULL;
+    if (copy)
+        memcpy(copy, wkb, size);
+    if (wkb)
+        GEOSFree_r(w->geos, wkb);
+    if (!copy)
+        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    pthread_mutex_lock(&s->keep_lock);
+    snapshot *sn = &s->snaps[i];
+    if (!sn->kept) { /* another thread may have read it meanwhile */
+        sn->kept = copy;
+        sn->kept_size = size;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&s->keep_lock);
+    free(copy);
+    return FC_OK;
+}
+
+fc_status fc_series_read(const fc_series *cs, size_t i, fc_worker *w, const char *crs,
                          const fc_diag *diag, GEOSGeometry **out, fc_read_info *info,
                          fc_error *err)
 {
+    /* Kept reads change only the series' memo, under its lock. */
+    fc_series *s = (fc_series *)cs;
     const snapshot *sn = &s->snaps[i];
     fc_read_info local = {0};
     if (!info)
@@ -478,6 +545,11 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
     memset(info, 0, sizeof *info);
     *out = NULL;
     double t0 = fc_now();
+    fc_status kst = kept_read(s, i, w, crs, out, err);
+    if (kst != FC_OK || *out) {
+        info->read_seconds = fc_now() - t0;
+        return kst;
+    }
     fc_layer layer = {0};
     fc_status st;
     /* This snapshot shares most edges with the one this worker read before. */
@@ -499,6 +571,12 @@ fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char 
         GEOSGeom_destroy_r(w->geos, *out);
         *out = NULL;
         st = fc_error_set(err, FC_ERR_EMPTY, "%s: the control layer has no polygons", sn->source);
+    }
+    if (st == FC_OK)
+        st = keep_read(s, i, w, crs, *out, err);
+    if (st != FC_OK && *out) {
+        GEOSGeom_destroy_r(w->geos, *out);
+        *out = NULL;
     }
     return st;
 }

@@ -640,6 +640,10 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
         st = fc_lock_acquire(lock_path, o->wait_s, &lock, &r->lock_busy, err);
+    /* The areas, the front lines, the places and the advance each read
+     * the snapshots they need: each file is read once. */
+    if (st == FC_OK)
+        st = fc_series_keep_reads(series, zs->crs, err);
     /* Holding the lock, no other run writes here: what a killed run left
      * half-written can go. */
     if (st == FC_OK)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "frontcast/areas.h"
+#include "frontcast/geodesy.h"
 #include "frontcast/load.h"
 
 static char dir[] = "/tmp/fc-readers-XXXXXX";
@@ -350,6 +351,46 @@ static void series(void)
     fc_worker_destroy(w);
 }
 
+/* Kept reads: a snapshot read once comes from memory after (its file
+ * rewritten since, the first read is what comes back), and stays with its
+ * snapshot when an earlier one is dropped. */
+static void kept_reads(void)
+{
+    char sub[600], crs[256];
+    snprintf(sub, sizeof sub, "%s/kept", dir);
+    mkdir(sub, 0777);
+    put("kept/c_20240101.geojson", FC_OPEN POLY(SQ_A, "{}") "]}");
+    const char *second = put("kept/c_20240102.geojson", FC_OPEN POLY(SQ_A, "{}") "]}");
+    char path2[600];
+    snprintf(path2, sizeof path2, "%s", second);
+    fc_equal_area_crs(30.1, 50.05, crs, sizeof crs);
+    fc_worker *w = fc_worker_create();
+    GEOSContextHandle_t h = w ? fc_worker_geos(w) : NULL;
+    fc_series *s = NULL;
+    fc_error err = {0};
+    GEOSGeometry *first = NULL, *again = NULL, *moved = NULL;
+    CHECK(w && fc_series_open(w, sub, NULL, &s, &err) == FC_OK);
+    CHECK(s && fc_series_keep_reads(s, crs, &err) == FC_OK);
+    CHECK(s && fc_series_keep_reads(s, crs, &err) == FC_OK); /* the same CRS again: fine */
+    CHECK(s && fc_series_keep_reads(s, "EPSG:3857", &err) == FC_ERR_ARG);
+    CHECK(s && fc_series_read(s, 1, w, crs, NULL, &first, NULL, &err) == FC_OK);
+    FILE *f = fopen(path2, "w"); /* rewritten: SQ_B, elsewhere */
+    CHECK(f && fputs(FC_OPEN POLY(SQ_B, "{}") "]}", f) >= 0 && fclose(f) == 0);
+    CHECK(s && fc_series_read(s, 1, w, crs, NULL, &again, NULL, &err) == FC_OK);
+    CHECK(first && again && GEOSEqualsExact_r(h, first, again, 0) == 1);
+    if (s)
+        fc_series_drop(s, 0);
+    CHECK(s && fc_series_count(s) == 1 &&
+          fc_series_read(s, 0, w, crs, NULL, &moved, NULL, &err) == FC_OK);
+    CHECK(first && moved && GEOSEqualsExact_r(h, first, moved, 0) == 1);
+    GEOSGeometry *const all[] = {first, again, moved};
+    for (int i = 0; i < 3; i++)
+        if (all[i])
+            GEOSGeom_destroy_r(h, all[i]);
+    fc_series_close(w, s);
+    fc_worker_destroy(w);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -360,6 +401,7 @@ int main(void)
     places();
     zones();
     series();
+    kept_reads();
     char cmd[64];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
