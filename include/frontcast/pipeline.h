@@ -184,7 +184,9 @@ typedef struct fc_run_result {
     /* What the library's cache (cache.h) gave, per kind of result: the
      * first word of its params without "-vN" ("places-timeline",
      * "place-predictions", "frontier"), in the order of kind; reused =
-     * looked_up - computed. */
+     * looked_up - computed. The forecast and the advance run side by side:
+     * a calibration origin both need and neither found may be computed by
+     * both, and counted twice (the results are the same). */
     struct {
         char kind[32];
         size_t looked_up, computed;
