@@ -487,6 +487,10 @@ fc_status cli_session_open(cli_session *s, const cli_inputs *in, const cli_commo
     if (!(s->w = fc_worker_create()))
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     fc_status st = cli_open_inputs(in, common, warn, s->w, &s->zs, &s->series, err);
+    /* The spatial commands read the series again after the areas (the
+     * places' timeline, past origins): each file once. */
+    if (st == FC_OK && measure)
+        st = fc_series_keep_reads(s->series, s->zs->crs, err);
     if (st == FC_OK && measure)
         st = cli_compute_areas(in, common, warn, s->zs, s->series, false, NULL, &s->table, err);
     return st;
