@@ -44,28 +44,42 @@ static bool blob_put_item(blob *b, const unsigned char *wkb, size_t size)
     return blob_put(b, &n, sizeof n) && blob_put(b, wkb, (size_t)n);
 }
 
+/* The item at *at (its bytes in *item, n of them), *at moved past it;
+ * false when the blob ends first. */
+static bool next_item(const unsigned char *data, size_t size, size_t *at,
+                      const unsigned char **item, size_t *n)
+{
+    uint64_t len;
+    if (*at + sizeof len > size)
+        return false;
+    memcpy(&len, data + *at, sizeof len);
+    *at += sizeof len;
+    if (len > size - *at)
+        return false;
+    *item = data + *at;
+    *n = (size_t)len;
+    *at += *n;
+    return true;
+}
+
 /* Reads item k of count into *wkb (newly allocated; NULL when empty). */
 static bool blob_items(const unsigned char *data, size_t size, size_t offset, size_t count,
                        unsigned char **wkb, size_t *wkb_size)
 {
     size_t at = offset;
     for (size_t k = 0; k < count; k++) {
-        uint64_t n;
-        if (at + sizeof n > size)
-            return false;
-        memcpy(&n, data + at, sizeof n);
-        at += sizeof n;
-        if (n > size - at)
+        const unsigned char *item;
+        size_t n;
+        if (!next_item(data, size, &at, &item, &n))
             return false;
         wkb[k] = NULL;
         wkb_size[k] = 0;
         if (n > 0) {
-            if (!(wkb[k] = malloc((size_t)n)))
+            if (!(wkb[k] = malloc(n)))
                 return false;
-            memcpy(wkb[k], data + at, (size_t)n);
-            wkb_size[k] = (size_t)n;
+            memcpy(wkb[k], item, n);
+            wkb_size[k] = n;
         }
-        at += (size_t)n;
     }
     return at == size;
 }
@@ -100,16 +114,12 @@ static bool blob_keys(const unsigned char *data, size_t size, size_t count, char
 {
     size_t at = 0;
     for (size_t k = 0; k < count; k++) {
-        uint64_t n;
-        if (at + sizeof n > size)
+        const unsigned char *item;
+        size_t n;
+        if (!next_item(data, size, &at, &item, &n) || (n != 0 && n != 64))
             return false;
-        memcpy(&n, data + at, sizeof n);
-        at += sizeof n;
-        if ((n != 0 && n != 64) || n > size - at)
-            return false;
-        memcpy(keys[k], data + at, (size_t)n);
+        memcpy(keys[k], item, n);
         keys[k][n] = '\0';
-        at += (size_t)n;
     }
     return at == size;
 }

@@ -506,58 +506,91 @@ static bool is_stale(const fc_run_options *o, fc_day newest)
     return o->max_age_days > 0 && newest != FC_NO_DAY && newest + o->max_age_days < o->today;
 }
 
-/* The forecast as of the last snapshot, and its files: a stage that may
- * run on a thread of its own beside the places and the advance, which
- * read neither (the run's cache serialises its callers). */
+/* A stage that goes beside the run's own work: on a thread of its own,
+ * or at once when none is to be had. The first member of its job. */
+typedef struct side_stage {
+    void (*fn)(void *job);
+    void *job;
+    double seconds; /* what it took */
+    fc_status st;
+    fc_error err;
+    pthread_t thread;
+    bool threaded;
+} side_stage;
+
+static void *side_main(void *arg)
+{
+    side_stage *s = arg;
+    const double t = fc_now();
+    s->fn(s->job);
+    s->seconds = fc_now() - t;
+    return NULL;
+}
+
+/* Starts fn(job) beside the caller; job begins with s. */
+static void side_start(side_stage *s, void (*fn)(void *job), void *job)
+{
+    s->fn = fn;
+    s->job = job;
+    s->threaded = pthread_create(&s->thread, NULL, side_main, s) == 0;
+    if (!s->threaded)
+        side_main(s);
+}
+
+/* Waits for s: its failure is the run's, unless the run failed already. */
+static void side_join(side_stage *s, fc_status *st, fc_error *err)
+{
+    if (s->threaded)
+        pthread_join(s->thread, NULL);
+    s->threaded = false;
+    if (*st == FC_OK && s->st != FC_OK) {
+        *st = s->st;
+        *err = s->err;
+    }
+}
+
+/* The forecast as of the last snapshot, and its files: beside the places
+ * and the advance, which read neither (the run's cache serialises its
+ * callers). */
 typedef struct forecast_job {
+    side_stage s;
     const fc_run_options *o;
     const fc_zoneset *zs;
     const fc_area_table *table;
     const fc_forecast_options *fo;
     fc_forecast *fc;
-    double seconds; /* what the stage took */
-    fc_status st;
-    fc_error err;
 } forecast_job;
 
-static void *run_forecast(void *arg)
+static void run_forecast(void *arg)
 {
     forecast_job *j = arg;
-    const double t = fc_now();
-    j->st = fc_forecast_run(j->table, j->zs, j->fo, &j->fc, &j->err);
-    if (j->st == FC_OK && (j->o->formats & FC_OUT_CSV))
-        j->st = fc_write_forecast(j->fc, j->zs, j->o->output, &j->err);
-    j->seconds = fc_now() - t;
-    return NULL;
+    j->s.st = fc_forecast_run(j->table, j->zs, j->fo, &j->fc, &j->s.err);
+    if (j->s.st == FC_OK && (j->o->formats & FC_OUT_CSV))
+        j->s.st = fc_write_forecast(j->fc, j->zs, j->o->output, &j->s.err);
 }
 
-/* The advance's files: a stage that may run on a thread of its own beside
- * the pictures and the map layers. */
+/* The advance's files: beside the pictures and the map layers. */
 typedef struct advance_files_job {
+    side_stage s;
     const fc_run_options *o;
     const fc_zoneset *zs;
     const fc_advance *adv;
     const fc_advance_options *ao;
-    double seconds; /* what the stage took */
-    fc_status st;
-    fc_error err;
 } advance_files_job;
 
-static void *write_advance_files(void *arg)
+static void write_advance_files(void *arg)
 {
     advance_files_job *j = arg;
-    const double t = fc_now();
-    j->st = fc_write_advance(j->adv, j->zs, j->o->output, j->ao->horizon_days,
-                             fc_model_name(j->ao->model), j->ao->window_days, j->o->formats,
-                             &j->err);
-    j->seconds = fc_now() - t;
-    return NULL;
+    j->s.st = fc_write_advance(j->adv, j->zs, j->o->output, j->ao->horizon_days,
+                               fc_model_name(j->ao->model), j->ao->window_days, j->o->formats,
+                               &j->s.err);
 }
 
 /* The pictures of the first forecast model and window, and the page a
- * person opens after the run (with the pictures when drawn): a stage that
- * may run on a thread of its own, with a worker of its own. */
+ * person opens after the run (with the pictures when drawn): beside the
+ * advance's files and the map layers, with a worker of its own. */
 typedef struct pictures_job {
+    side_stage s;
     const fc_run_options *o;
     const fc_zoneset *zs;
     const fc_series *series;
@@ -568,16 +601,12 @@ typedef struct pictures_job {
     const fc_advance *adv;
     const fc_places *pl;
     const fc_place_history *pl_hist;
-    double seconds; /* what the stage took */
-    fc_status st;
-    fc_error err;
 } pictures_job;
 
-static void *draw_pictures(void *arg)
+static void draw_pictures(void *arg)
 {
     pictures_job *j = arg;
     const fc_run_options *o = j->o;
-    const double t = fc_now();
     char source[256];
     /* Size and dpi unset: fc_plot_all's defaults. */
     const fc_plot_options given = {.source = o->source, .zones_credit = o->zones_credit,
@@ -586,24 +615,22 @@ static void *draw_pictures(void *arg)
     fc_worker *w = fc_worker_create();
     GEOSGeometry *now = NULL;
     size_t inow = 0;
-    j->st = w ? FC_OK : fc_error_set(&j->err, FC_ERR_NOMEM, "out of memory");
-    if (j->st == FC_OK && o->plots)
-        j->st = fc_series_control_at(j->series, j->fc->as_of, w, j->zs->crs, NULL, &inow, &now,
-                                     &j->err);
+    j->s.st = w ? FC_OK : fc_error_set(&j->s.err, FC_ERR_NOMEM, "out of memory");
+    if (j->s.st == FC_OK && o->plots)
+        j->s.st = fc_series_control_at(j->series, j->fc->as_of, w, j->zs->crs, NULL, &inow,
+                                       &now, &j->s.err);
     fc_plot_data pd = {j->zs, j->table, j->fc, j->model, j->window_days, now, j->adv};
-    if (j->st == FC_OK && o->plots)
-        j->st = fc_plot_all(w, &pd, &po, o->output, &j->err);
+    if (j->s.st == FC_OK && o->plots)
+        j->s.st = fc_plot_all(w, &pd, &po, o->output, &j->s.err);
     fc_report_data rd = {&pd, &po, j->pl, j->pl_hist, o->today, o->plots ? o->output : NULL};
     char *p = fc_path_join(o->output, FC_REPORT_FILE);
-    if (j->st == FC_OK)
-        j->st = p ? fc_write_report(&rd, p, &j->err)
-                  : fc_error_set(&j->err, FC_ERR_NOMEM, "out of memory");
+    if (j->s.st == FC_OK)
+        j->s.st = p ? fc_write_report(&rd, p, &j->s.err)
+                    : fc_error_set(&j->s.err, FC_ERR_NOMEM, "out of memory");
     free(p);
     if (now)
         GEOSGeom_destroy_r(fc_worker_geos(w), now);
     fc_worker_destroy(w);
-    j->seconds = fc_now() - t;
-    return NULL;
 }
 
 fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc_run_options *in,
@@ -702,15 +729,9 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     fo.cache = &cache;
     fo.as_of = FC_NO_DAY;
     fo.threads = o->threads;
-    forecast_job fj = {o, zs, table, &fo, NULL, 0, FC_OK, {0}};
-    pthread_t forecaster;
-    const bool forecasting = st == FC_OK &&
-                             pthread_create(&forecaster, NULL, run_forecast, &fj) == 0;
-    if (st == FC_OK && !forecasting) {
-        run_forecast(&fj);
-        st = fj.st;
-        *err = fj.err;
-    }
+    forecast_job fj = {.o = o, .zs = zs, .table = table, .fo = &fo};
+    if (st == FC_OK)
+        side_start(&fj.s, run_forecast, &fj);
     /* The observed timeline of the places (advance calibrates on it too). */
     t = fc_now();
     if (st == FC_OK)
@@ -740,33 +761,20 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
     if (st == FC_OK)
         st = fc_advance_run(w, zs, series, table, &ao, diag, &adv, err);
     json_object_object_add(timings, "advance_s", json_object_new_double(fc_now() - t));
-    if (forecasting) {
-        pthread_join(forecaster, NULL);
-        /* The forecast is the earlier stage: its failure is the one told. */
-        if (fj.st != FC_OK) {
-            st = fj.st;
-            *err = fj.err;
-        }
-    }
+    side_join(&fj.s, &st, err);
     fc = fj.fc;
-    json_object_object_add(timings, "forecast_s", json_object_new_double(fj.seconds));
+    json_object_object_add(timings, "forecast_s", json_object_new_double(fj.s.seconds));
     /* The pictures and the report page on a thread of their own, beside
      * the advance's files and the map layers: they read what the stages
      * above made and nothing those write (the layers add only the area
-     * table's polygons, which no picture shows). With no thread to be had,
-     * they follow the layers. */
-    pictures_job pj = {o, zs, series, table, fc, fo.models[0], fo.windows[0], adv, pl, pl_hist,
-                       0, FC_OK, {0}};
-    pthread_t drawer;
-    const bool drawing = st == FC_OK && pthread_create(&drawer, NULL, draw_pictures, &pj) == 0;
-    advance_files_job aj = {o, zs, adv, &ao, 0, FC_OK, {0}};
-    pthread_t writer;
-    const bool writing = st == FC_OK &&
-                         pthread_create(&writer, NULL, write_advance_files, &aj) == 0;
-    if (st == FC_OK && !writing) {
-        write_advance_files(&aj);
-        st = aj.st;
-        *err = aj.err;
+     * table's polygons, which no picture shows). */
+    pictures_job pj = {.o = o, .zs = zs, .series = series, .table = table, .fc = fc,
+                       .model = fo.models[0], .window_days = fo.windows[0], .adv = adv, .pl = pl,
+                       .pl_hist = pl_hist};
+    advance_files_job aj = {.o = o, .zs = zs, .adv = adv, .ao = &ao};
+    if (st == FC_OK) {
+        side_start(&pj.s, draw_pictures, &pj);
+        side_start(&aj.s, write_advance_files, &aj);
     }
     /* The map layers for QGIS and PostGIS: observed polygons and front
      * lines of every snapshot, again only what the store lacks. */
@@ -811,24 +819,10 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         free(p);
     }
     json_object_object_add(timings, "layers_s", json_object_new_double(fc_now() - t));
-    if (writing) {
-        pthread_join(writer, NULL);
-        /* The advance's files come before the layers: their failure is told. */
-        if (aj.st != FC_OK) {
-            st = aj.st;
-            *err = aj.err;
-        }
-    }
-    json_object_object_add(timings, "advance_files_s", json_object_new_double(aj.seconds));
-    if (drawing)
-        pthread_join(drawer, NULL);
-    else if (st == FC_OK)
-        draw_pictures(&pj);
-    if (st == FC_OK && pj.st != FC_OK) {
-        st = pj.st;
-        *err = pj.err;
-    }
-    json_object_object_add(timings, "plots_s", json_object_new_double(pj.seconds));
+    side_join(&aj.s, &st, err);
+    side_join(&pj.s, &st, err);
+    json_object_object_add(timings, "advance_files_s", json_object_new_double(aj.s.seconds));
+    json_object_object_add(timings, "plots_s", json_object_new_double(pj.s.seconds));
     if (st == FC_OK)
         r->newest = fc_series_date(series, fc_series_count(series) - 1);
     was_quarantined = r->nquarantined > 0;
