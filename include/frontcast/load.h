@@ -156,8 +156,10 @@ typedef struct fc_read_info {
  * CRS). Safe to call from several threads at once, each with its own
  * worker. *out newly allocated (destroy with the worker's GEOS context).
  * With fc_series_keep_reads, a snapshot read before in that CRS comes from
- * memory: the same geometry, without the file, and without its warnings
- * (info->repaired 0).
+ * memory: the same geometry and info->repaired, without the file, and
+ * without warnings, which the read it was kept from gave (a read with no
+ * diag is kept too, but a caller with a diag reads the file again once, so
+ * that every repair is reported).
  */
 fc_status fc_series_read(const fc_series *s, size_t i, fc_worker *w, const char *crs,
                          const fc_diag *diag, GEOSGeometry **out, fc_read_info *info,

@@ -22,6 +22,9 @@ typedef struct snapshot {
     size_t nfeatures;
     unsigned char *kept; /* fc_series_keep_reads: as read, WKB; NULL: not yet */
     size_t kept_size;
+    int kept_repaired;   /* what that read repaired */
+    bool kept_reported;  /* that read gave its warnings (a read without a
+                            diag does not: the next with one reads again) */
 } snapshot;
 
 /* For FC_SERIES_DATE_FIELD the layer is read once at open. Its geometry is
@@ -489,9 +492,10 @@ fc_status fc_series_keep_reads(fc_series *s, const char *crs, fc_error *err)
     return FC_OK;
 }
 
-/* Snapshot i as kept before (*out NULL when it was not). */
-static fc_status kept_read(fc_series *s, size_t i, fc_worker *w, const char *crs,
-                           GEOSGeometry **out, fc_error *err)
+/* Snapshot i as kept before (*out NULL when it was not, or when the
+ * caller wants warnings the kept read did not give). */
+static fc_status kept_read(fc_series *s, size_t i, fc_worker *w, const char *crs, bool reported,
+                           GEOSGeometry **out, int *repaired, fc_error *err)
 {
     *out = NULL;
     if (!s->keep_crs || strcmp(s->keep_crs, crs) != 0)
@@ -499,15 +503,19 @@ static fc_status kept_read(fc_series *s, size_t i, fc_worker *w, const char *crs
     fc_status st = FC_OK;
     pthread_mutex_lock(&s->keep_lock);
     const snapshot *sn = &s->snaps[i];
-    if (sn->kept && !(*out = GEOSGeomFromWKB_buf_r(w->geos, sn->kept, sn->kept_size)))
-        st = fc_error_set(err, FC_ERR_NOMEM, "%s: %s", sn->source, fc_worker_geos_error(w));
+    if (sn->kept && (sn->kept_reported || !reported)) {
+        *repaired = sn->kept_repaired;
+        if (!(*out = GEOSGeomFromWKB_buf_r(w->geos, sn->kept, sn->kept_size)))
+            st = fc_error_set(err, FC_ERR_NOMEM, "%s: %s", sn->source, fc_worker_geos_error(w));
+    }
     pthread_mutex_unlock(&s->keep_lock);
     return st;
 }
 
-/* Keeps g as snapshot i's read, if reads are kept (a copy: g stays the caller's). */
+/* Keeps g as snapshot i's read, if reads are kept (a copy: g stays the
+ * caller's); reported: its warnings were given. */
 static fc_status keep_read(fc_series *s, size_t i, fc_worker *w, const char *crs,
-                           const GEOSGeometry *g, fc_error *err)
+                           const GEOSGeometry *g, int repaired, bool reported, fc_error *err)
 {
     if (!s->keep_crs || strcmp(s->keep_crs, crs) != 0)
         return FC_OK;
@@ -522,9 +530,13 @@ static fc_status keep_read(fc_series *s, size_t i, fc_worker *w, const char *crs
         return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     pthread_mutex_lock(&s->keep_lock);
     snapshot *sn = &s->snaps[i];
-    if (!sn->kept) { /* another thread may have read it meanwhile */
+    /* Another thread may have kept it meanwhile: the same geometry. */
+    if (!sn->kept || (reported && !sn->kept_reported)) {
+        free(sn->kept);
         sn->kept = copy;
         sn->kept_size = size;
+        sn->kept_repaired = repaired;
+        sn->kept_reported = reported;
         copy = NULL;
     }
     pthread_mutex_unlock(&s->keep_lock);
@@ -545,7 +557,7 @@ fc_status fc_series_read(const fc_series *cs, size_t i, fc_worker *w, const char
     memset(info, 0, sizeof *info);
     *out = NULL;
     double t0 = fc_now();
-    fc_status kst = kept_read(s, i, w, crs, out, err);
+    fc_status kst = kept_read(s, i, w, crs, diag != NULL, out, &info->repaired, err);
     if (kst != FC_OK || *out) {
         info->read_seconds = fc_now() - t0;
         return kst;
@@ -573,7 +585,7 @@ fc_status fc_series_read(const fc_series *cs, size_t i, fc_worker *w, const char
         st = fc_error_set(err, FC_ERR_EMPTY, "%s: the control layer has no polygons", sn->source);
     }
     if (st == FC_OK)
-        st = keep_read(s, i, w, crs, *out, err);
+        st = keep_read(s, i, w, crs, *out, info->repaired, diag != NULL, err);
     if (st != FC_OK && *out) {
         GEOSGeom_destroy_r(w->geos, *out);
         *out = NULL;

@@ -98,7 +98,7 @@ static void blob_key(const char *kind, const char *zones_key, const char *prev, 
  * holds, per zone, the key of a part blob (an item of 64 hex digits, or
  * empty for none). A zone's polygon mostly stays the same from one date to
  * the next (1,153 distinct among 7,145 on the DeepStateMap history): whole
- * per date, they made the store 230 MB, which every run checks page by
+ * per date, they made the store 233 MB, which every run checks page by
  * page when it opens it.
  */
 static void part_key(const unsigned char *wkb, size_t size, char key[65])
