@@ -124,6 +124,20 @@ static bool blob_keys(const unsigned char *data, size_t size, size_t count, char
     return at == size;
 }
 
+/* Zone z's polygon on the date before d, when the table holds it and its
+ * part key is known (have[d - 1]): its bytes, with *key and *size; else
+ * NULL. */
+static const unsigned char *part_before(const fc_area_table *t, size_t nz, size_t d, size_t z,
+                                        char (*keys)[65], const bool *have, const char **key,
+                                        size_t *size)
+{
+    if (d == 0 || !have[d - 1] || !keys[(d - 1) * nz + z][0])
+        return NULL;
+    *key = keys[(d - 1) * nz + z];
+    *size = t->wkb_size[(d - 1) * (nz + 1) + z];
+    return t->wkb[(d - 1) * (nz + 1) + z];
+}
+
 /* The zones' polygons of date d from the store into the table's row d
  * (newly allocated; *found false, the row left empty, when anything is
  * missing or unreadable: computed again). keys: every date's part keys,
@@ -147,10 +161,10 @@ static fc_status read_parts(fc_store *store, fc_area_table *t, size_t nz, size_t
         wkb_size[z] = 0;
         if (!k[z][0])
             continue;
-        const char *before = d > 0 && have[d - 1] ? keys[(d - 1) * nz + z] : "";
-        const unsigned char *had = before[0] ? t->wkb[(d - 1) * (nz + 1) + z] : NULL;
+        const char *before = "";
+        size_t n = 0;
+        const unsigned char *had = part_before(t, nz, d, z, keys, have, &before, &n);
         if (had && !strcmp(k[z], before)) {
-            const size_t n = t->wkb_size[(d - 1) * (nz + 1) + z];
             if (!(wkb[z] = malloc(n + 1)))
                 st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
             else
@@ -158,7 +172,6 @@ static fc_status read_parts(fc_store *store, fc_area_table *t, size_t nz, size_t
             continue;
         }
         void *part = NULL;
-        size_t n = 0;
         st = fc_store_get_blob(store, k[z], &part, &n, found, err);
         if (st == FC_OK && *found && n > 0) {
             wkb[z] = part;
@@ -191,10 +204,11 @@ static fc_status write_parts(fc_store *store, const fc_area_table *t, size_t nz,
         const unsigned char *wkb = t->wkb[d * (nz + 1) + z];
         const size_t n = t->wkb_size[d * (nz + 1) + z];
         /* The same polygon as the date before: its part, without a hash. */
-        const char *before = d > 0 && have[d - 1] ? keys[(d - 1) * nz + z] : "";
-        const unsigned char *had = before[0] ? t->wkb[(d - 1) * (nz + 1) + z] : NULL;
+        const char *before = "";
+        size_t had_n = 0;
+        const unsigned char *had = part_before(t, nz, d, z, keys, have, &before, &had_n);
         k[z][0] = '\0';
-        if (wkb && had && t->wkb_size[(d - 1) * (nz + 1) + z] == n && !memcmp(had, wkb, n)) {
+        if (wkb && had && had_n == n && !memcmp(had, wkb, n)) {
             memcpy(k[z], before, 65);
         } else if (wkb) {
             part_key(wkb, n, k[z]);

@@ -507,7 +507,8 @@ static bool is_stale(const fc_run_options *o, fc_day newest)
 }
 
 /* A stage that goes beside the run's own work: on a thread of its own,
- * or at once when none is to be had. The first member of its job. */
+ * or at once when none is to be had. Its job holds it, and fn sets its
+ * st and err. */
 typedef struct side_stage {
     void (*fn)(void *job);
     void *job;
@@ -527,7 +528,7 @@ static void *side_main(void *arg)
     return NULL;
 }
 
-/* Starts fn(job) beside the caller; job begins with s. */
+/* Starts fn(job) beside the caller. */
 static void side_start(side_stage *s, void (*fn)(void *job), void *job)
 {
     s->fn = fn;
