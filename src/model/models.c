@@ -352,6 +352,9 @@ static void block_resample(const double *g, size_t n, double shift, fc_rng *r, d
     }
 }
 
+/* The bands' quantiles, ascending: 95 % and 80 % central intervals. */
+static const double band_q[4] = {0.025, 0.10, 0.90, 0.975};
+
 /* Bootstrap bands around the point projections (see model.h). */
 static fc_status bootstrap_bands(const fc_fit *f, const double *h, size_t nh, fc_band *out,
                                  fc_error *err)
@@ -398,10 +401,12 @@ static fc_status bootstrap_bands(const fc_fit *f, const double *h, size_t nh, fc
         double *col = &dev[k * R];
         double p = point(f, h[k]);
         out[k].value = clamp(f, p);
-        out[k].lo95 = clamp(f, p + fc_quantile_select(col, R, 0.025));
-        out[k].lo80 = clamp(f, p + fc_quantile_select(col, R, 0.10));
-        out[k].hi80 = clamp(f, p + fc_quantile_select(col, R, 0.90));
-        out[k].hi95 = clamp(f, p + fc_quantile_select(col, R, 0.975));
+        double qv[4];
+        fc_quantiles_select(col, R, band_q, 4, qv);
+        out[k].lo95 = clamp(f, p + qv[0]);
+        out[k].lo80 = clamp(f, p + qv[1]);
+        out[k].hi80 = clamp(f, p + qv[2]);
+        out[k].hi95 = clamp(f, p + qv[3]);
     }
     free(dev);
     free(path);

@@ -86,22 +86,63 @@ static double select_kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
+/* The order statistics at idx[a..b) (ascending) among v[lo..hi), every
+ * element of which lies between the statistics at lo - 1 and hi: the middle
+ * one first, then each side within its part, so that four band quantiles
+ * cost about two selections over v instead of four. An index equal to one
+ * selected already lies just outside the range and needs nothing. */
+static void select_many(double *v, size_t lo, size_t hi, const size_t *idx, size_t a, size_t b)
+{
+    if (a >= b)
+        return;
+    const size_t mid = a + (b - a) / 2, k = idx[mid];
+    if (k >= lo && k < hi)
+        select_kth(v + lo, hi - lo, k - lo);
+    select_many(v, lo, k < hi ? k : hi, idx, a, mid);
+    select_many(v, k + 1 > lo ? k + 1 : lo, hi, idx, mid + 1, b);
+}
+
+void fc_quantiles_select(double *v, size_t n, const double *q, size_t m, double *out)
+{
+    enum { MAXQ = 16 };
+    size_t idx[MAXQ] = {0};
+    if (n == 0 || m > MAXQ) {
+        for (size_t j = 0; j < m; j++)
+            out[j] = NAN;
+        return;
+    }
+    for (size_t j = 0; j < m; j++) {
+        const size_t i = (size_t)floor(q[j] * (double)(n - 1));
+        idx[j] = i + 1 >= n ? n - 1 : i;
+    }
+    select_many(v, 0, n, idx, 0, m);
+    for (size_t j = 0; j < m; j++) {
+        const size_t i = idx[j];
+        if (i + 1 >= n) {
+            out[j] = v[i];
+            continue;
+        }
+        /* The next order statistic: the smallest of v up to the next
+         * selected index (everything between lies between the two). */
+        size_t end = n - 1;
+        for (size_t l = j + 1; l < m; l++)
+            if (idx[l] > i) {
+                end = idx[l];
+                break;
+            }
+        double hi = v[i + 1];
+        for (size_t k = i + 2; k <= end; k++)
+            hi = v[k] < hi ? v[k] : hi;
+        const double pos = q[j] * (double)(n - 1);
+        out[j] = v[i] + (pos - (double)i) * (hi - v[i]);
+    }
+}
+
 double fc_quantile_select(double *v, size_t n, double q)
 {
-    if (n == 0)
-        return NAN;
-    double pos = q * (double)(n - 1);
-    size_t i = (size_t)floor(pos);
-    if (i + 1 >= n)
-        i = n - 1;
-    double lo = select_kth(v, n, i);
-    if (i + 1 >= n)
-        return lo;
-    /* The next order statistic: the smallest of what select_kth left above i. */
-    double hi = v[i + 1];
-    for (size_t k = i + 2; k < n; k++)
-        hi = v[k] < hi ? v[k] : hi;
-    return lo + (pos - (double)i) * (hi - lo);
+    double out;
+    fc_quantiles_select(v, n, &q, 1, &out);
+    return out;
 }
 
 double fc_median(double *v, size_t n)

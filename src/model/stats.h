@@ -26,6 +26,10 @@ void fc_sort(double *v, size_t n);
 /* fc_quantile_sorted's quantile of an unsorted v[0..n), by selection
  * (expected O(n)); reorders v. */
 double fc_quantile_select(double *v, size_t n, double q);
+/* The same for m <= 16 quantiles q[0..m) in ascending order, into
+ * out[0..m), at less than m selections' cost (out NaN if n is 0 or m too
+ * many); reorders v. */
+void fc_quantiles_select(double *v, size_t n, const double *q, size_t m, double *out);
 
 /* The median of three values. */
 double fc_median3(double a, double b, double c);

@@ -37,6 +37,26 @@ static void selection(void)
         memcpy(w, v, sizeof v);
         CHECK_NEAR(fc_median(w, n), fc_quantile_sorted(s, n, 0.5), 1e-12);
     }
+    /* Several quantiles at once, equal to the bit (a band must not move
+     * with how it was selected): ties, continuous values, repeated q. */
+    static const double many[] = {0, 0.025, 0.025, 0.1, 0.5, 0.9, 0.975, 1, 1};
+    static double v[1000], s[1000], w[1000];
+    for (size_t n = 1; n <= 1000; n += n < 70 ? 1 : 31) {
+        for (int ties = 0; ties < 2; ties++) {
+            for (size_t i = 0; i < n; i++)
+                v[i] = ties ? (double)fc_rng_below(&r, 7) - 3 : fc_rng_normal(&r);
+            memcpy(s, v, n * sizeof *v);
+            qsort(s, n, sizeof *s, cmp);
+            for (size_t from = 0; from < 3; from++) {
+                const size_t m = sizeof many / sizeof many[0] - 2 * from;
+                double got[9];
+                memcpy(w, v, n * sizeof *v);
+                fc_quantiles_select(w, n, many + from, m, got);
+                for (size_t k = 0; k < m; k++)
+                    CHECK(got[k] == fc_quantile_sorted(s, n, many[from + k]));
+            }
+        }
+    }
     CHECK_NEAR(fc_median3(3, 1, 2), 2, 0);
     CHECK_NEAR(fc_median3(1, 2, 2), 2, 0);
 }
