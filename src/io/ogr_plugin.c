@@ -700,7 +700,17 @@ static fc_status polygonize(const fc_ogr_raster *r, const int32_t *values, unsig
     *n = 0;
     fc_status st = FC_OK;
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", r->nx, r->ny, 1, GDT_Int32, NULL);
+    /* The band is the caller's array itself (DATAPOINTER), not a copy of it
+     * in memory GDAL allocates and zeroes first. Polygonize only reads it. */
+    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", r->nx, r->ny, 0, GDT_Int32, NULL);
+    char ptr[64], opt[80];
+    ptr[CPLPrintPointer(ptr, (void *)values, sizeof ptr - 1)] = '\0'; /* it does not end it */
+    snprintf(opt, sizeof opt, "DATAPOINTER=%s", ptr);
+    char *band_opts[] = {opt, NULL};
+    if (mem && GDALAddBand(mem, GDT_Int32, band_opts) != CE_None) {
+        GDALClose(mem);
+        mem = NULL;
+    }
     GDALDatasetH vec = GDALCreate(GDALGetDriverByName("Memory"), "", 0, 0, 0, GDT_Unknown, NULL);
     OGRLayerH layer = vec ? GDALDatasetCreateLayer(vec, "cells", NULL, wkbPolygon, NULL) : NULL;
     size_t cap = 0;
@@ -714,9 +724,7 @@ static fc_status polygonize(const fc_ogr_raster *r, const int32_t *values, unsig
     OGR_Fld_Destroy(fd);
     GDALSetGeoTransform(mem, (double *)r->geotransform);
     GDALRasterBandH band = GDALGetRasterBand(mem, 1);
-    if (GDALRasterIO(band, GF_Write, 0, 0, r->nx, r->ny, (void *)values, r->nx, r->ny, GDT_Int32,
-                     0, 0) != CE_None ||
-        GDALPolygonize(band, band, layer, 0, NULL, NULL, NULL) != CE_None) {
+    if (GDALPolygonize(band, band, layer, 0, NULL, NULL, NULL) != CE_None) {
         st = fc_error_set(err, FC_ERR_GEOM, "polygonize failed: %s", gdal_message("GDAL failed"));
         goto cleanup;
     }
