@@ -94,6 +94,23 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
                              fc_frontlines **fronts, fc_update_stats *stats, fc_error *err);
 
 /*
+ * fc_update_observed in two steps, so that the store's writes can go
+ * beside what reads the results (the run writes its map layers meanwhile):
+ * fc_observed_compute does everything but the writes, which it hands back
+ * in *writes (newly allocated; on failure NULL, *fronts NULL).
+ * fc_observed_write does them in one transaction and frees writes, failed
+ * or not (fc_observed_writes_free frees them undone). The writes only read
+ * table and *fronts, which must outlive them unchanged.
+ */
+typedef struct fc_observed_writes fc_observed_writes;
+fc_status fc_observed_compute(fc_store *store, const fc_zoneset *zs, const fc_series *series,
+                              const fc_update_options *opts, size_t from, fc_area_table *table,
+                              fc_frontlines **fronts, fc_update_stats *stats,
+                              fc_observed_writes **writes, fc_error *err);
+fc_status fc_observed_write(fc_observed_writes *writes, fc_error *err);
+void fc_observed_writes_free(fc_observed_writes *writes);
+
+/*
  * What each snapshot's rows of the map layers (control, front_line) are
  * made from, as a key: its polygons' and front line's store keys and the
  * next snapshot's date (the rows' valid_to). keys: one per snapshot. An

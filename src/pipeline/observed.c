@@ -261,23 +261,56 @@ fc_status fc_observed_row_keys(fc_store *store, const fc_series *series, const c
     return st;
 }
 
-fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_series *series,
-                             const fc_update_options *o, size_t from, fc_area_table *table,
-                             fc_frontlines **fronts, fc_update_stats *stats, fc_error *err)
+/* What fc_observed_compute leaves to store: per date the keys, whether
+ * its polygons (missing_c) and front line (need_f) are to be written, and
+ * the part keys known so far (pk, have: write_parts). */
+struct fc_observed_writes {
+    fc_store *store;
+    const fc_area_table *table;
+    const fc_frontlines *fronts;
+    size_t n, nz;
+    char (*ck)[65], (*fk)[65], (*pk)[65];
+    bool *have, *missing_c, *need_f;
+};
+
+void fc_observed_writes_free(fc_observed_writes *w)
+{
+    if (!w)
+        return;
+    free(w->ck);
+    free(w->fk);
+    free(w->pk);
+    free(w->have);
+    free(w->missing_c);
+    free(w->need_f);
+    free(w);
+}
+
+fc_status fc_observed_compute(fc_store *store, const fc_zoneset *zs, const fc_series *series,
+                              const fc_update_options *o, size_t from, fc_area_table *table,
+                              fc_frontlines **fronts, fc_update_stats *stats,
+                              fc_observed_writes **writes, fc_error *err)
 {
     const size_t n = fc_series_count(series), nz = zs->n;
     *fronts = NULL;
+    *writes = NULL;
     memset(stats, 0, sizeof *stats);
     fc_status st = FC_OK;
-    char (*ck)[65] = calloc(n + 1, sizeof *ck), (*fk)[65] = calloc(n + 1, sizeof *fk);
-    /* missing_c: not in the store; need_c: not in the table either (the
-     * area update may have kept the polygons it computed). */
-    bool *missing_c = calloc(n + 1, sizeof *missing_c), *need_c = calloc(n + 1, sizeof *need_c),
-         *need_f = calloc(n + 1, sizeof *need_f);
-    /* Each date's part keys (read_parts), and whether its row of the
-     * table holds its polygons. */
-    char (*pk)[65] = calloc(n * nz + 1, sizeof *pk);
-    bool *have = calloc(n + 1, sizeof *have);
+    fc_observed_writes *wr = calloc(1, sizeof *wr);
+    if (wr) {
+        *wr = (fc_observed_writes){.store = store, .table = table, .n = n, .nz = nz};
+        wr->ck = calloc(n + 1, sizeof *wr->ck);
+        wr->fk = calloc(n + 1, sizeof *wr->fk);
+        wr->missing_c = calloc(n + 1, sizeof *wr->missing_c);
+        wr->need_f = calloc(n + 1, sizeof *wr->need_f);
+        /* Each date's part keys (read_parts), and whether its row of the
+         * table holds its polygons. */
+        wr->pk = calloc(n * nz + 1, sizeof *wr->pk);
+        wr->have = calloc(n + 1, sizeof *wr->have);
+    }
+    /* need_c: not in the store, nor in the table (the area update may have
+     * kept the polygons it computed). */
+    bool *need_c = calloc(n + 1, sizeof *need_c);
     fc_frontlines *fl = calloc(1, sizeof *fl);
     if (fl)
         fl->rows = calloc(n + 1, sizeof *fl->rows);
@@ -285,11 +318,13 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
         table->wkb = calloc(table->ndates * (nz + 1) + 1, sizeof *table->wkb);
         table->wkb_size = calloc(table->ndates * (nz + 1) + 1, sizeof *table->wkb_size);
     }
-    if (!ck || !fk || !missing_c || !need_c || !need_f || !pk || !have || !fl || !fl->rows ||
-        !table->wkb || !table->wkb_size || table->ndates != n) {
+    if (!wr || !wr->ck || !wr->fk || !wr->missing_c || !wr->need_f || !wr->pk || !wr->have ||
+        !need_c || !fl || !fl->rows || !table->wkb || !table->wkb_size || table->ndates != n) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
+    char (*ck)[65] = wr->ck, (*fk)[65] = wr->fk, (*pk)[65] = wr->pk;
+    bool *have = wr->have, *missing_c = wr->missing_c, *need_f = wr->need_f;
     fl->n = n;
     /* What the store has (of the snapshots from `from` on). */
     char prev[65] = "";
@@ -349,53 +384,75 @@ fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_ser
                                    .only = need_f, .cache = o->cache};
         st = fc_frontlines_compute(zs, series, &fo, &f, err);
     }
-    if (st == FC_OK)
-        st = fc_store_begin(store, err);
+    /* What was computed into the results; the store's writes are left to
+     * fc_observed_write. */
     for (size_t i = 0; i < n && st == FC_OK; i++) {
-        if (missing_c[i]) {
-            for (size_t z = 0; need_c[i] && z < nz; z++) {
-                size_t k = i * (nz + 1) + z;
-                table->wkb[k] = t->wkb[k];
-                table->wkb_size[k] = t->wkb_size[k];
-                t->wkb[k] = NULL;
-            }
-            have[i] = true;
-            st = write_parts(store, table, nz, i, ck[i], pk, have, err);
+        for (size_t z = 0; need_c[i] && z < nz; z++) {
+            size_t k = i * (nz + 1) + z;
+            table->wkb[k] = t->wkb[k];
+            table->wkb_size[k] = t->wkb_size[k];
+            t->wkb[k] = NULL;
         }
-        if (need_f[i] && st == FC_OK) {
-            fc_frontline_row *r = &fl->rows[i];
-            *r = f->rows[i];
+        have[i] |= missing_c[i];
+        if (need_f[i]) {
+            fl->rows[i] = f->rows[i];
             f->rows[i].wkb = NULL;
-            double v[3] = {r->length_km, r->shift_mean_km, r->shift_p90_km};
-            blob b = {0};
-            if (!blob_put(&b, v, sizeof v) || !blob_put_item(&b, r->wkb, r->wkb_size))
-                st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-            if (st == FC_OK)
-                st = fc_store_put_blob(store, fk[i], b.data, b.size, err);
-            free(b.data);
         }
         /* Before `from`: the output keeps what it has. */
         stats->computed += missing_c[i] || need_f[i];
         stats->reused += !(missing_c[i] || need_f[i]);
     }
-    if (st == FC_OK)
-        st = fc_store_commit(store, err);
     fc_area_table_destroy(t);
     fc_frontlines_destroy(f);
 cleanup:
-    free(pk);
-    free(have);
-    free(ck);
-    free(fk);
-    free(missing_c);
     free(need_c);
-    free(need_f);
     if (st != FC_OK) {
+        fc_observed_writes_free(wr);
         fc_frontlines_destroy(fl);
         return st;
     }
+    wr->fronts = fl;
     *fronts = fl;
+    *writes = wr;
     return FC_OK;
+}
+
+fc_status fc_observed_write(fc_observed_writes *w, fc_error *err)
+{
+    fc_status st = fc_store_begin(w->store, err);
+    for (size_t i = 0; i < w->n && st == FC_OK; i++) {
+        if (w->missing_c[i])
+            st = write_parts(w->store, w->table, w->nz, i, w->ck[i], w->pk, w->have, err);
+        if (w->need_f[i] && st == FC_OK) {
+            const fc_frontline_row *r = &w->fronts->rows[i];
+            double v[3] = {r->length_km, r->shift_mean_km, r->shift_p90_km};
+            blob b = {0};
+            if (!blob_put(&b, v, sizeof v) || !blob_put_item(&b, r->wkb, r->wkb_size))
+                st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+            if (st == FC_OK)
+                st = fc_store_put_blob(w->store, w->fk[i], b.data, b.size, err);
+            free(b.data);
+        }
+    }
+    if (st == FC_OK)
+        st = fc_store_commit(w->store, err);
+    fc_observed_writes_free(w);
+    return st;
+}
+
+fc_status fc_update_observed(fc_store *store, const fc_zoneset *zs, const fc_series *series,
+                             const fc_update_options *o, size_t from, fc_area_table *table,
+                             fc_frontlines **fronts, fc_update_stats *stats, fc_error *err)
+{
+    fc_observed_writes *w = NULL;
+    fc_status st = fc_observed_compute(store, zs, series, o, from, table, fronts, stats, &w, err);
+    if (st == FC_OK)
+        st = fc_observed_write(w, err);
+    if (st != FC_OK) {
+        fc_frontlines_destroy(*fronts);
+        *fronts = NULL;
+    }
+    return st;
 }
 
 /* ---- the GeoPackage's rows, between runs ------------------------------- */

@@ -587,6 +587,20 @@ static void write_advance_files(void *arg)
                                &j->s.err);
 }
 
+/* The store's share of the map layers (fc_observed_write): beside the
+ * writing of the map file, which reads the same results. */
+typedef struct observed_writes_job {
+    side_stage s;
+    fc_observed_writes *w;
+} observed_writes_job;
+
+static void write_observed(void *arg)
+{
+    observed_writes_job *j = arg;
+    j->s.st = fc_observed_write(j->w, &j->s.err);
+    j->w = NULL; /* freed */
+}
+
 /* The pictures of the first forecast model and window, and the page a
  * person opens after the run (with the pictures when drawn): beside the
  * advance's files and the map layers, with a worker of its own. */
@@ -799,10 +813,13 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
         if (st == FC_OK && file && !o->pg && n > 0)
             st = fc_map_file_plan(store, p, zones_key, fc_held_basis(table->raw_border), keys, n,
                                   &from, err);
+        observed_writes_job wj = {0};
         if (st == FC_OK)
-            st = fc_update_observed(store, zs, series, &lo, from, table, &fronts, &r->layer_stats,
-                                    err);
+            st = fc_observed_compute(store, zs, series, &lo, from, table, &fronts,
+                                     &r->layer_stats, &wj.w, err);
         stage_end(o);
+        if (st == FC_OK)
+            side_start(&wj.s, write_observed, &wj);
         fc_map_layers m = {zs, table, fronts, adv, fc_model_name(ao.model), ao.window_days,
                            pl, pl_hist, from > 0, FC_NO_DAY};
         if (m.update)
@@ -810,6 +827,7 @@ fc_status fc_run(fc_worker *w, const fc_zoneset *zs, fc_series *series, const fc
                                      : fc_series_date(series, n - 1) + 1;
         if (st == FC_OK && file)
             st = fc_write_map_layers(&m, p, err);
+        side_join(&wj.s, &st, err);
         if (st == FC_OK && file)
             st = fc_map_file_record(store, p, zones_key, fc_held_basis(table->raw_border), keys,
                                     n, err);
