@@ -118,6 +118,8 @@ void fc_series_drop(fc_series *s, size_t i);
  * (areas, front lines, places, advance): each file is parsed, reprojected
  * and checked once. Not to be called while reads are under way. */
 fc_status fc_series_keep_reads(fc_series *s, const char *crs, fc_error *err);
+/* Whether s keeps its reads in crs. */
+bool fc_series_keeps_reads(const fc_series *s, const char *crs);
 
 fc_series_kind fc_series_get_kind(const fc_series *s);
 /* The folder or file the series was opened from. Owned by s. */

@@ -492,6 +492,11 @@ fc_status fc_series_keep_reads(fc_series *s, const char *crs, fc_error *err)
     return FC_OK;
 }
 
+bool fc_series_keeps_reads(const fc_series *s, const char *crs)
+{
+    return s->keep_crs && strcmp(s->keep_crs, crs) == 0;
+}
+
 /* Snapshot i as kept before (*out NULL when it was not, or when the
  * caller wants warnings the kept read did not give). */
 static fc_status kept_read(fc_series *s, size_t i, fc_worker *w, const char *crs, bool reported,

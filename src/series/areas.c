@@ -245,11 +245,18 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
     }
     for (size_t z = 0; z < zones->n; z++)
         geoms[z] = zones->zones[z].geom;
+    const fc_run_options ro = {.threads = opts->threads, .crs = zones->crs, .diag = opts->diag,
+                               .progress = opts->progress, .progress_user = opts->progress_user,
+                               .only = opts->only, .read_errors = opts->read_errors};
+    /* The zones' grid and the border take one core: the first snapshots
+     * are read on another meanwhile, if the series keeps what it reads. */
+    fc_prefetch *ahead = fc_series_prefetch_start(series, &ro);
     st = fc_overlay_create(w, geoms, zones->n, opts->tile_m > 0 ? opts->tile_m : DEFAULT_TILE_M,
                            &ov, err);
     if (st == FC_OK)
         st = fc_border_create(w, ov, geoms, zones->n, FC_BORDER_TOLERANCE_M, opts->cache, &border,
                               err);
+    fc_series_prefetch_stop(ahead);
     if (st != FC_OK)
         goto cleanup;
     t->raw_border = opts->raw_border;
@@ -260,9 +267,6 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
     ctx.table = t;
     ctx.whole_geometry = !opts->zone_geometry_only;
     static const fc_snapshot_task task = {areas_begin, areas_end, areas_visit};
-    fc_run_options ro = {.threads = opts->threads, .crs = zones->crs, .diag = opts->diag,
-                         .progress = opts->progress, .progress_user = opts->progress_user,
-                         .only = opts->only, .read_errors = opts->read_errors};
     st = fc_series_run(series, &task, &ctx, &ro, &rt, err);
     if (st != FC_OK)
         goto cleanup;

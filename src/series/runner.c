@@ -244,3 +244,92 @@ fc_status fc_series_run(const fc_series *series, const fc_snapshot_task *task, v
     free(j.chunk);
     return st;
 }
+
+/* ---- reading ahead ------------------------------------------------------ */
+
+/* A read's warnings, held until it is known to have succeeded. */
+typedef struct held_warnings {
+    char **msg;
+    size_t n, cap;
+    bool lost; /* out of memory: the read is dropped, not kept silent */
+} held_warnings;
+
+static void hold_warning(void *user, const char *msg)
+{
+    held_warnings *h = user;
+    char **m = fc_grow(h->msg, &h->cap, h->n, sizeof *m, 8);
+    char *copy = m ? fc_strdup(msg) : NULL;
+    if (m)
+        h->msg = m;
+    if (!copy) {
+        h->lost = true;
+        return;
+    }
+    h->msg[h->n++] = copy;
+}
+
+struct fc_prefetch {
+    const fc_series *series;
+    const fc_run_options *opts;
+    atomic_int stop;
+    pthread_t thread;
+};
+
+static void *prefetch_main(void *arg)
+{
+    fc_prefetch *p = arg;
+    fc_worker *w = fc_worker_create();
+    const size_t n = fc_series_count(p->series);
+    held_warnings h = {0};
+    const fc_diag hold = {hold_warning, &h};
+    for (size_t i = 0; w && i < n && !atomic_load(&p->stop); i++) {
+        if (p->opts->only && !p->opts->only[i])
+            continue;
+        GEOSGeometry *g = NULL;
+        fc_error e;
+        /* With warnings, as the run's own read of it would be: kept so, it
+         * serves that read. */
+        const fc_status st = fc_series_read(p->series, i, w, p->opts->crs,
+                                            p->opts->diag ? &hold : NULL, &g, NULL, &e);
+        if (g)
+            GEOSGeom_destroy_r(fc_worker_geos(w), g);
+        const bool ok = st == FC_OK && !h.lost;
+        for (size_t k = 0; k < h.n; k++) {
+            if (ok)
+                fc_warn(p->opts->diag, "%s", h.msg[k]);
+            free(h.msg[k]);
+        }
+        h.n = 0;
+        if (!ok)
+            break; /* the run reads it again and tells */
+    }
+    free(h.msg);
+    fc_worker_destroy(w);
+    return NULL;
+}
+
+fc_prefetch *fc_series_prefetch_start(const fc_series *series, const fc_run_options *opts)
+{
+    if (!fc_series_keeps_reads(series, opts->crs) || fc_thread_count(opts->threads, 2) < 2)
+        return NULL;
+    fc_prefetch *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->series = series;
+    p->opts = opts;
+    atomic_init(&p->stop, 0);
+    if (pthread_create(&p->thread, NULL, prefetch_main, p) != 0) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void fc_series_prefetch_stop(fc_prefetch *p)
+{
+    if (!p)
+        return;
+    atomic_store(&p->stop, 1);
+    pthread_join(p->thread, NULL);
+    free(p);
+}

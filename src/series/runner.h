@@ -52,4 +52,19 @@ typedef struct fc_run_timing {
 fc_status fc_series_run(const fc_series *series, const fc_snapshot_task *task, void *ctx,
                         const fc_run_options *opts, fc_run_timing *timing, fc_error *err);
 
+/*
+ * Reads the snapshots a run will visit first (opts->only, opts->crs, in
+ * date order) on a thread of its own, until fc_series_prefetch_stop: for
+ * the time the caller spends on one core before fc_series_run (building
+ * the border, half a second on the oblasts). Only for a series that keeps
+ * its reads (fc_series_keep_reads), which the run then finds read; NULL
+ * (nothing started) otherwise or when no thread is to be had. The warnings
+ * of a read are passed on only when it succeeds: a failed one is the
+ * run's to report. opts must outlive the prefetch.
+ */
+typedef struct fc_prefetch fc_prefetch;
+fc_prefetch *fc_series_prefetch_start(const fc_series *series, const fc_run_options *opts);
+/* Stops after the read under way; accepts NULL. */
+void fc_series_prefetch_stop(fc_prefetch *p);
+
 #endif

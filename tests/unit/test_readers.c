@@ -3,6 +3,8 @@
 #include "check.h"
 
 #include <math.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include "frontcast/areas.h"
 #include "frontcast/geodesy.h"
 #include "frontcast/load.h"
+#include "series/runner.h"
 
 static char dir[] = "/tmp/fc-readers-XXXXXX";
 
@@ -412,6 +415,61 @@ static void kept_reads(void)
     fc_worker_destroy(w);
 }
 
+static atomic_int ahead_warnings;
+static void count_ahead(void *user, const char *msg)
+{
+    (void)user;
+    (void)msg;
+    atomic_fetch_add(&ahead_warnings, 1);
+}
+
+/* Reading ahead: a repair the read-ahead made is reported once, by it, and
+ * its read then serves the run's; a file it cannot read stops it and stays
+ * the run's to report; no read-ahead for a series that keeps no reads. */
+static void read_ahead(void)
+{
+    char sub[600], crs[256];
+    snprintf(sub, sizeof sub, "%s/ahead", dir);
+    mkdir(sub, 0777);
+    put("ahead/c_20240101.geojson", FC_OPEN POLY(SQ_A, "{}") "]}");
+    put("ahead/c_20240102.geojson", FC_OPEN POLY(BOWTIE, "{}") "]}");
+    put("ahead/c_20240103.geojson", "{\"type\": \"FeatureCollection\", \"features\": [");
+    put("ahead/c_20240104.geojson", FC_OPEN POLY(SQ_B, "{}") "]}");
+    fc_equal_area_crs(30.1, 50.05, crs, sizeof crs);
+    fc_worker *w = fc_worker_create();
+    GEOSContextHandle_t h = w ? fc_worker_geos(w) : NULL;
+    fc_series *s = NULL;
+    fc_error err = {0};
+    const fc_diag diag = {count_ahead, NULL};
+    const fc_run_options ro = {.threads = 2, .crs = crs, .diag = &diag};
+    CHECK(w && fc_series_open(w, sub, NULL, &s, &err) == FC_OK);
+    CHECK(s && fc_series_prefetch_start(s, &ro) == NULL); /* reads not kept */
+    CHECK(s && fc_series_keep_reads(s, crs, &err) == FC_OK);
+    fc_prefetch *p = s ? fc_series_prefetch_start(s, &ro) : NULL;
+    CHECK(p != NULL);
+    /* Until the bowtie's repair is told (the read-ahead's pace is the
+     * machine's: no more than a wait for it). */
+    for (int k = 0; k < 1000 && p && atomic_load(&ahead_warnings) == 0; k++)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    fc_series_prefetch_stop(p);
+    const int told = atomic_load(&ahead_warnings);
+    CHECK(told >= 1);
+    GEOSGeometry *bow = NULL, *after = NULL, *bad = NULL;
+    fc_read_info info = {0};
+    CHECK(s && fc_series_read(s, 1, w, crs, &diag, &bow, &info, &err) == FC_OK);
+    CHECK(atomic_load(&ahead_warnings) == told && info.repaired >= 1);
+    CHECK(bow && GEOSisValid_r(h, bow) == 1);
+    CHECK(s && fc_series_read(s, 2, w, crs, &diag, &bad, NULL, &err) != FC_OK && !bad);
+    CHECK(strstr(err.msg, "c_20240103.geojson") != NULL);
+    CHECK(s && fc_series_read(s, 3, w, crs, &diag, &after, NULL, &err) == FC_OK && after);
+    if (bow)
+        GEOSGeom_destroy_r(h, bow);
+    if (after)
+        GEOSGeom_destroy_r(h, after);
+    fc_series_close(w, s);
+    fc_worker_destroy(w);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -423,6 +481,7 @@ int main(void)
     zones();
     series();
     kept_reads();
+    read_ahead();
     char cmd[64];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
