@@ -216,6 +216,15 @@ static int add_length(fc_worker *w, const double *xy, size_t n, bool hole, void 
     return 0;
 }
 
+double fc_geodesic_length_lonlat_km(fc_worker *w, const GEOSGeometry *lonlat)
+{
+    length_ctx c;
+    geod_init(&c.g, 6378137.0, 1 / 298.257223563);
+    c.m = 0;
+    fc_geom_each_line(w, lonlat, add_length, &c);
+    return c.m / 1000;
+}
+
 double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char *crs)
 {
     if (GEOSisEmpty_r(w->geos, lines))
@@ -223,12 +232,9 @@ double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char
     GEOSGeometry *ll = NULL;
     if (fc_reproject(w, lines, crs, "OGC:CRS84", &ll, NULL) != FC_OK)
         return NAN;
-    length_ctx c;
-    geod_init(&c.g, 6378137.0, 1 / 298.257223563);
-    c.m = 0;
-    fc_geom_each_line(w, ll, add_length, &c);
+    const double km = fc_geodesic_length_lonlat_km(w, ll);
     GEOSGeom_destroy_r(w->geos, ll);
-    return c.m / 1000;
+    return km;
 }
 
 /* One walk along a LineString for fc_sample_lines. */

@@ -54,14 +54,16 @@ static fc_status lines_visit(fc_worker *w, void *vctx, void *vstate, size_t i,
     fc_status st = fc_front_line(w, s->frontier, control, ctx->opts->min_length_m, &front, err);
     if (st == FC_OK && record) {
         fc_frontline_row *r = &ctx->out->rows[i];
-        r->length_km = fc_geodesic_length_km(w, front, ctx->zones->crs);
+        r->length_km = 0;
         r->shift_mean_km = r->shift_p90_km = NAN;
         if (s->prev)
             st = fc_front_shift(w, front, s->prev, ctx->opts->sample_m, &r->shift_mean_km,
                                 &r->shift_p90_km, err);
+        /* In lon/lat once, for its length and for the row. */
         GEOSGeometry *ll = NULL;
         if (st == FC_OK && !GEOSisEmpty_r(w->geos, front) &&
             (st = fc_reproject(w, front, ctx->zones->crs, "OGC:CRS84", &ll, err)) == FC_OK) {
+            r->length_km = fc_geodesic_length_lonlat_km(w, ll);
             r->wkb = GEOSGeomToWKB_buf_r(w->geos, ll, &r->wkb_size);
             GEOSGeom_destroy_r(w->geos, ll);
         }
