@@ -14,8 +14,6 @@
 #include "geo/worker.h"
 #include "geo/geom.h"
 
-#define WGS84_A 6378137.0
-#define WGS84_F (1.0 / 298.257223563)
 
 void fc_equal_area_crs(double lon0_deg, double lat0_deg, char *buf, size_t size)
 {
@@ -105,7 +103,7 @@ typedef struct {
  * the geodesic. */
 static double geodesic_bound_m(const double *a, const double *b)
 {
-    const double deg = M_PI / 180 * WGS84_A * 1.0068; /* > a meridian degree anywhere */
+    const double deg = M_PI / 180 * FC_WGS84_A * 1.0068; /* > a meridian degree anywhere */
     const double lat = fmin(fabs(a[1]), fabs(b[1]));
     return (fabs(b[1] - a[1]) + fabs(b[0] - a[0]) * cos(fmin(lat, 90) * M_PI / 180)) * deg;
 }
@@ -486,7 +484,7 @@ fc_status fc_reproject_geodesic(fc_worker *w, const GEOSGeometry *g, const char 
                                 const char *dst_crs, GEOSGeometry **out, fc_error *err)
 {
     struct geod_geodesic geod;
-    geod_init(&geod, WGS84_A, WGS84_F);
+    geod_init(&geod, FC_WGS84_A, FC_WGS84_F);
     return reproject(w, g, src_crs, dst_crs, &geod, out, err);
 }
 
@@ -526,7 +524,7 @@ static int geod_ring(fc_worker *w, const double *xy, size_t n, bool hole, void *
 double fc_geodesic_area_m2(fc_worker *w, const GEOSGeometry *lonlat)
 {
     geod_ctx c;
-    geod_init(&c.g, WGS84_A, WGS84_F);
+    geod_init(&c.g, FC_WGS84_A, FC_WGS84_F);
     c.area_m2 = 0;
     fc_geom_each_ring(w, lonlat, geod_ring, &c);
     return c.area_m2;
@@ -534,11 +532,11 @@ double fc_geodesic_area_m2(fc_worker *w, const GEOSGeometry *lonlat)
 
 double fc_quadrangle_area_m2(double lat1_deg, double lat2_deg, double dlon_deg)
 {
-    const double e2 = WGS84_F * (2 - WGS84_F), e = sqrt(e2);
+    const double e2 = FC_WGS84_F * (2 - FC_WGS84_F), e = sqrt(e2);
     /* F(phi) = sin/(1 - e^2 sin^2) + atanh(e sin)/e has derivative
      * 2 cos/(1 - e^2 sin^2)^2, the ellipsoid's area element up to a^2(1-e^2). */
     double s1 = sin(lat1_deg * M_PI / 180), s2 = sin(lat2_deg * M_PI / 180);
     double f1 = s1 / (1 - e2 * s1 * s1) + atanh(e * s1) / e;
     double f2 = s2 / (1 - e2 * s2 * s2) + atanh(e * s2) / e;
-    return WGS84_A * WGS84_A * (1 - e2) * (dlon_deg * M_PI / 180) * (f2 - f1) / 2;
+    return FC_WGS84_A * FC_WGS84_A * (1 - e2) * (dlon_deg * M_PI / 180) * (f2 - f1) / 2;
 }

@@ -6,6 +6,10 @@
 
 #include "frontcast/geodesy.h"
 
+/* The WGS84 ellipsoid, for Karney's geodesic routines. */
+#define FC_WGS84_A 6378137.0
+#define FC_WGS84_F (1.0 / 298.257223563)
+
 /* Called with a ring's (or a line's) interleaved x,y buffer of *n points
  * (closed for a ring), allocated with malloc. May modify it in place, or
  * replace it with another malloc'd buffer (freeing the old) and update *n.

@@ -219,7 +219,7 @@ static int add_length(fc_worker *w, const double *xy, size_t n, bool hole, void 
 double fc_geodesic_length_lonlat_km(fc_worker *w, const GEOSGeometry *lonlat)
 {
     length_ctx c;
-    geod_init(&c.g, 6378137.0, 1 / 298.257223563);
+    geod_init(&c.g, FC_WGS84_A, FC_WGS84_F);
     c.m = 0;
     fc_geom_each_line(w, lonlat, add_length, &c);
     return c.m / 1000;
