@@ -97,6 +97,12 @@ bool fc_crs_is_geographic(fc_worker *w, const char *crs);
  * whatever the ring orientation.
  */
 double fc_geodesic_area_m2(fc_worker *w, const GEOSGeometry *lonlat);
+/* Geodesic length (m) of the lines of a lon/lat (OGC:CRS84) geometry:
+ * the sum of geod_inverse over its segments, in order. A worker keeps the
+ * lengths of the segments of the last two geometries it measured: a day's
+ * front line shares most of them with the day before's (the same doubles
+ * either way). */
+double fc_geodesic_length_m(fc_worker *w, const GEOSGeometry *lonlat);
 
 /*
  * Exact area (m^2) on WGS84 of the quadrangle bounded by the parallels

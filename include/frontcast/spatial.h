@@ -60,8 +60,6 @@ fc_status fc_frontier_clone(fc_worker *w, const fc_frontier *f, fc_frontier **ou
 /* Geodesic length (km) of lines given in crs (reprojected to lon/lat and
  * measured with geod_inverse). */
 double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char *crs);
-/* The same of lines already in lon/lat (OGC:CRS84). */
-double fc_geodesic_length_lonlat_km(fc_worker *w, const GEOSGeometry *lonlat);
 
 /*
  * How far `line` lies from `ref`: the distances (km) from points every

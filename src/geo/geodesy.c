@@ -530,6 +530,53 @@ double fc_geodesic_area_m2(fc_worker *w, const GEOSGeometry *lonlat)
     return c.area_m2;
 }
 
+typedef struct {
+    struct geod_geodesic g;
+    struct fc_edge_memo *memo; /* NULL: none (out of memory) */
+    double m;
+} length_ctx;
+
+static int add_lengths(fc_worker *w, const double *xy, size_t n, bool hole, void *user)
+{
+    (void)w;
+    (void)hole;
+    length_ctx *c = user;
+    edge_table *cur = c->memo ? &c->memo->gen[c->memo->cur] : NULL;
+    edge_table *prev = c->memo ? &c->memo->gen[c->memo->cur ^ 1] : NULL;
+    for (size_t i = 1; i < n; i++) {
+        const double *key = xy + 2 * (i - 1); /* lon, lat of both ends in a row */
+        const edge_slot *e = cur ? table_find(cur, key) : NULL;
+        double s12[2] = {0, 0};
+        if (e && e->used) {
+            s12[0] = cur->pts[2 * e->off];
+        } else if (prev && (e = table_find(prev, key)) && e->used) {
+            s12[0] = prev->pts[2 * e->off];
+            if (!table_add(cur, key, s12, 1))
+                cur = prev = NULL; /* out of memory: measured, not kept */
+        } else {
+            geod_inverse(&c->g, key[1], key[0], key[3], key[2], &s12[0], NULL, NULL);
+            if (cur && !table_add(cur, key, s12, 1))
+                cur = prev = NULL;
+        }
+        c->m += s12[0];
+    }
+    if (!cur)
+        c->memo = NULL;
+    return 0;
+}
+
+double fc_geodesic_length_m(fc_worker *w, const GEOSGeometry *lonlat)
+{
+    length_ctx c = {.memo = w->lengths ? w->lengths : (w->lengths = calloc(1, sizeof *w->lengths))};
+    geod_init(&c.g, FC_WGS84_A, FC_WGS84_F);
+    if (c.memo) { /* this geometry's generation; the last one's is kept */
+        c.memo->cur ^= 1;
+        table_clear(&c.memo->gen[c.memo->cur]);
+    }
+    fc_geom_each_line(w, lonlat, add_lengths, &c);
+    return c.m;
+}
+
 double fc_quadrangle_area_m2(double lat1_deg, double lat2_deg, double dlon_deg)
 {
     const double e2 = FC_WGS84_F * (2 - FC_WGS84_F), e = sqrt(e2);

@@ -48,6 +48,7 @@ void fc_worker_destroy(fc_worker *w)
     }
     free(w->geo_crs);
     fc_edge_memo_destroy(w->edges);
+    fc_edge_memo_destroy(w->lengths);
     if (w->proj)
         proj_context_destroy(w->proj);
     if (w->geos)

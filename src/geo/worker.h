@@ -25,9 +25,12 @@ struct fc_worker {
     /* Split and projected edges of the last two snapshots (geodesy.c):
      * consecutive snapshots share most of their edges. NULL until used. */
     struct fc_edge_memo *edges;
+    /* Segment lengths of the last two lines measured (fc_geodesic_length_m),
+     * each kept as a point (length, 0). NULL until used. */
+    struct fc_edge_memo *lengths;
 };
 
-/* Frees w->edges (geodesy.c). */
+/* Frees w->edges or w->lengths (geodesy.c). */
 void fc_edge_memo_destroy(struct fc_edge_memo *m);
 
 #endif

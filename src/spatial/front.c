@@ -198,33 +198,6 @@ cleanup:
     return st;
 }
 
-typedef struct {
-    struct geod_geodesic g;
-    double m;
-} length_ctx;
-
-static int add_length(fc_worker *w, const double *xy, size_t n, bool hole, void *user)
-{
-    (void)w;
-    (void)hole;
-    length_ctx *c = user;
-    for (size_t i = 1; i < n; i++) {
-        double s12 = 0;
-        geod_inverse(&c->g, xy[2 * i - 1], xy[2 * i - 2], xy[2 * i + 1], xy[2 * i], &s12, NULL, NULL);
-        c->m += s12;
-    }
-    return 0;
-}
-
-double fc_geodesic_length_lonlat_km(fc_worker *w, const GEOSGeometry *lonlat)
-{
-    length_ctx c;
-    geod_init(&c.g, FC_WGS84_A, FC_WGS84_F);
-    c.m = 0;
-    fc_geom_each_line(w, lonlat, add_length, &c);
-    return c.m / 1000;
-}
-
 double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char *crs)
 {
     if (GEOSisEmpty_r(w->geos, lines))
@@ -232,7 +205,7 @@ double fc_geodesic_length_km(fc_worker *w, const GEOSGeometry *lines, const char
     GEOSGeometry *ll = NULL;
     if (fc_reproject(w, lines, crs, "OGC:CRS84", &ll, NULL) != FC_OK)
         return NAN;
-    const double km = fc_geodesic_length_lonlat_km(w, ll);
+    const double km = fc_geodesic_length_m(w, ll) / 1000;
     GEOSGeom_destroy_r(w->geos, ll);
     return km;
 }

@@ -63,7 +63,7 @@ static fc_status lines_visit(fc_worker *w, void *vctx, void *vstate, size_t i,
         GEOSGeometry *ll = NULL;
         if (st == FC_OK && !GEOSisEmpty_r(w->geos, front) &&
             (st = fc_reproject(w, front, ctx->zones->crs, "OGC:CRS84", &ll, err)) == FC_OK) {
-            r->length_km = fc_geodesic_length_lonlat_km(w, ll);
+            r->length_km = fc_geodesic_length_m(w, ll) / 1000;
             r->wkb = GEOSGeomToWKB_buf_r(w->geos, ll, &r->wkb_size);
             GEOSGeom_destroy_r(w->geos, ll);
         }

@@ -281,6 +281,39 @@ static void edge_memo(void)
     fc_worker_destroy(without);
 }
 
+/* Line lengths through the worker's memo: the same doubles as a worker
+ * that measures each line afresh, for lines sharing segments with the one
+ * before, the same line twice and a line with a segment moved. */
+static void length_memo(void)
+{
+    static const char *const lines[] = {
+        "LINESTRING(30 0,30 1)", /* a meridian degree: 110574.389 m on WGS84 */
+        "MULTILINESTRING((30 48,31.5 48,31.5 48.001,33 49.5),(35 47,35.2 47.1))",
+        "MULTILINESTRING((30 48,31.5 48,31.5 48.001,33 49.5),(35 47,35.2 47.1))",
+        "MULTILINESTRING((30 48,31.5 48,31.6 48.3,33 49.5),(35 47,35.2 47.1))",
+    };
+    fc_worker *with = fc_worker_create();
+    CHECK(with != NULL);
+    for (size_t i = 0; with && i < sizeof lines / sizeof *lines; i++) {
+        fc_worker *fresh = fc_worker_create();
+        GEOSGeometry *a = GEOSGeomFromWKT_r(fc_worker_geos(with), lines[i]);
+        GEOSGeometry *b = fresh ? GEOSGeomFromWKT_r(fc_worker_geos(fresh), lines[i]) : NULL;
+        CHECK(a && b);
+        if (a && b) {
+            const double m = fc_geodesic_length_m(with, a), m2 = fc_geodesic_length_m(fresh, b);
+            CHECK(memcmp(&m, &m2, sizeof m) == 0);
+            if (i == 0)
+                CHECK_NEAR(m, 110574.389, 0.001);
+        }
+        if (a)
+            GEOSGeom_destroy_r(fc_worker_geos(with), a);
+        if (b)
+            GEOSGeom_destroy_r(fc_worker_geos(fresh), b);
+        fc_worker_destroy(fresh);
+    }
+    fc_worker_destroy(with);
+}
+
 int main(void)
 {
     centre_round_trip();
@@ -295,6 +328,7 @@ int main(void)
     zone_in_web_mercator(w);
     oblasts_match_geodesic(w);
     edge_memo();
+    length_memo();
     fc_worker_destroy(w);
     return check_exit("test_geodesy");
 }
