@@ -14,7 +14,6 @@
 #include "geo/worker.h"
 #include "geo/geom.h"
 
-
 void fc_equal_area_crs(double lon0_deg, double lat0_deg, char *buf, size_t size)
 {
     snprintf(buf, size,

@@ -503,7 +503,7 @@ static fc_status kept_read(fc_series *s, size_t i, fc_worker *w, const char *crs
                            GEOSGeometry **out, int *repaired, fc_error *err)
 {
     *out = NULL;
-    if (!s->keep_crs || strcmp(s->keep_crs, crs) != 0)
+    if (!fc_series_keeps_reads(s, crs))
         return FC_OK;
     fc_status st = FC_OK;
     pthread_mutex_lock(&s->keep_lock);
@@ -522,7 +522,7 @@ static fc_status kept_read(fc_series *s, size_t i, fc_worker *w, const char *crs
 static fc_status keep_read(fc_series *s, size_t i, fc_worker *w, const char *crs,
                            const GEOSGeometry *g, int repaired, bool reported, fc_error *err)
 {
-    if (!s->keep_crs || strcmp(s->keep_crs, crs) != 0)
+    if (!fc_series_keeps_reads(s, crs))
         return FC_OK;
     size_t size = 0;
     unsigned char *wkb = GEOSGeomToWKB_buf_r(w->geos, g, &size);
