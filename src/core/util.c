@@ -39,6 +39,17 @@ char *fc_strdup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+uint64_t fc_hash_doubles(const double *v, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15u, b;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&b, &v[i], sizeof b);
+        h = (h ^ b) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
 void *fc_grow(void *items, size_t *cap, size_t n, size_t size, size_t first)
 {
     if (n < *cap)

@@ -3,6 +3,7 @@
 #define FRONTCAST_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* strdup that returns NULL for NULL. Newly allocated; free with free(). */
 char *fc_strdup(const char *s);
@@ -24,6 +25,9 @@ size_t fc_text_check(const char *s);
  *     l->v[l->n++] = x;
  */
 void *fc_grow(void *items, size_t *cap, size_t n, size_t size, size_t first);
+
+/* A hash of n doubles' bits, for memo tables (not against an adversary). */
+uint64_t fc_hash_doubles(const double *v, size_t n);
 
 /* Seconds on a monotonic clock, for timings. */
 double fc_now(void);

@@ -274,23 +274,12 @@ void fc_geodesic_memo_end(fc_worker *w)
         w->edges->active = false;
 }
 
-static uint64_t edge_hash(const double key[4])
-{
-    uint64_t h = 0x9e3779b97f4a7c15u, v;
-    for (int i = 0; i < 4; i++) {
-        memcpy(&v, &key[i], sizeof v);
-        h = (h ^ v) * 0xff51afd7ed558ccdu;
-        h ^= h >> 32;
-    }
-    return h;
-}
-
 /* The slot of key in t: its own, or the empty one it would take. */
 static edge_slot *table_find(const edge_table *t, const double key[4])
 {
     if (!t->cap)
         return NULL;
-    for (size_t i = edge_hash(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+    for (size_t i = fc_hash_doubles(key, 4) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
         edge_slot *e = &t->slots[i];
         if (!e->used || !memcmp(e->key, key, sizeof e->key))
             return e;

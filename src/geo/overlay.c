@@ -5,6 +5,7 @@
 #include "core/util.h"
 #include "frontcast/overlay.h"
 #include "geo/geom.h"
+#include "geo/rings.h"
 #include "geo/worker.h"
 
 /* A zone's part inside one tile. */
@@ -35,7 +36,12 @@ struct fc_overlay_state {
     double *prev_piece_area;
     double *prev_zone_area;
     GEOSGeometry *prev_outside; /* previous control outside the grid (NULL = none) */
-    GEOSGeometry *prev_control; /* the previous control itself (NULL: not kept) */
+    /* The previous control's rings, and this one's: outside the boxes
+     * where they differ, a tile's control is the same point set as the
+     * one kept in prev_tile (clipped then or earlier). */
+    fc_rings *rings, *next_rings;
+    bool rings_ok; /* rings holds the previous control's */
+    bool *want;    /* the tiles to clip again */
     double prev_all_area;
     bool has_prev;
     /* scratch, reused between calls */
@@ -63,15 +69,27 @@ static bool bbox_disjoint(const double a[4], const double b[4])
     return a[2] < b[0] || b[2] < a[0] || a[3] < b[1] || b[3] < a[1];
 }
 
+/* Whether want (NULL: every tile) holds a tile of [ix0,ix1) x [iy0,iy1). */
+static bool range_wanted(const fc_overlay *ov, const bool *want, int ix0, int ix1, int iy0,
+                         int iy1)
+{
+    for (int iy = iy0; want && iy < iy1; iy++)
+        for (int ix = ix0; ix < ix1; ix++)
+            if (want[(size_t)iy * (size_t)ov->nx + (size_t)ix])
+                return true;
+    return !want;
+}
+
 /*
  * Splits g (owned, consumed) into the tiles [ix0,ix1) x [iy0,iy1), each
  * grown by margin, by halving the range along its longer side and clipping
  * with GEOSClipByRect at each level, so that each vertex is visited about
  * log2(tiles) times instead of once per tile. Non-empty leaves are stored
- * in out[tile index].
+ * in out[tile index]; only the tiles want holds (NULL: all), a half
+ * without any not clipped at all.
  */
 static int clip_tiles(fc_worker *w, const fc_overlay *ov, GEOSGeometry *g, int ix0, int ix1,
-                      int iy0, int iy1, double margin, GEOSGeometry **out)
+                      int iy0, int iy1, double margin, const bool *want, GEOSGeometry **out)
 {
     GEOSContextHandle_t h = w->geos;
     if (!g)
@@ -96,13 +114,15 @@ static int clip_tiles(fc_worker *w, const fc_overlay *ov, GEOSGeometry *g, int i
     }
     int rc = 0;
     for (int k = 0; k < 2 && rc == 0; k++) {
+        if (!range_wanted(ov, want, ranges[k][0], ranges[k][1], ranges[k][2], ranges[k][3]))
+            continue;
         double rect[4];
         range_rect(ov, ranges[k][0], ranges[k][1], ranges[k][2], ranges[k][3], rect);
         const double grown[4] = {rect[0] - margin, rect[1] - margin, rect[2] + margin,
                                  rect[3] + margin};
         GEOSGeometry *part = fc_geom_clip_rect(w, g, grown);
         rc = clip_tiles(w, ov, part, ranges[k][0], ranges[k][1], ranges[k][2], ranges[k][3],
-                        margin, out);
+                        margin, want, out);
     }
     GEOSGeom_destroy_r(h, g);
     return rc;
@@ -110,12 +130,16 @@ static int clip_tiles(fc_worker *w, const fc_overlay *ov, GEOSGeometry *g, int i
 
 /* Clips g (not consumed) into the tiles of the range; see clip_tiles. */
 static int clip_range(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *g, int ix0,
-                      int ix1, int iy0, int iy1, double margin, GEOSGeometry **out)
+                      int ix1, int iy0, int iy1, double margin, const bool *want,
+                      GEOSGeometry **out)
 {
+    if (!range_wanted(ov, want, ix0, ix1, iy0, iy1))
+        return 0;
     double r[4];
     range_rect(ov, ix0, ix1, iy0, iy1, r);
     const double grown[4] = {r[0] - margin, r[1] - margin, r[2] + margin, r[3] + margin};
-    return clip_tiles(w, ov, fc_geom_clip_rect(w, g, grown), ix0, ix1, iy0, iy1, margin, out);
+    return clip_tiles(w, ov, fc_geom_clip_rect(w, g, grown), ix0, ix1, iy0, iy1, margin, want,
+                      out);
 }
 
 int fc_overlay_clip(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *g, double margin_m,
@@ -123,7 +147,7 @@ int fc_overlay_clip(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *g, d
 {
     for (size_t t = 0; t < tile_count(ov); t++)
         out[t] = NULL;
-    return clip_range(w, ov, g, 0, ov->nx, 0, ov->ny, margin_m, out);
+    return clip_range(w, ov, g, 0, ov->nx, 0, ov->ny, margin_m, NULL, out);
 }
 
 static double area_of(fc_worker *w, const GEOSGeometry *g)
@@ -222,7 +246,7 @@ fc_status fc_overlay_create(fc_worker *w, const GEOSGeometry *const *zones, size
         int ix1 = (int)floor((b[2] - ov->x0) / tile_m) + 1;
         int iy0 = (int)floor((b[1] - ov->y0) / tile_m);
         int iy1 = (int)floor((b[3] - ov->y0) / tile_m) + 1;
-        if (clip_range(w, ov, zones[z], ix0, ix1, iy0, iy1, 0, cells) != 0) {
+        if (clip_range(w, ov, zones[z], ix0, ix1, iy0, iy1, 0, NULL, cells) != 0) {
             st = fc_error_set(err, FC_ERR_GEOM, "cannot tile zone %zu: %s", z,
                               fc_worker_geos_error(w));
             goto cleanup;
@@ -304,11 +328,14 @@ fc_status fc_overlay_state_create(fc_worker *w, const fc_overlay *ov, fc_overlay
     st->zone_gain = calloc(ov->nzones + 1, sizeof *st->zone_gain);
     st->zone_changed = calloc(ov->nzones + 1, sizeof *st->zone_changed);
     st->tile_changed = calloc(nt + 1, sizeof *st->tile_changed);
+    st->want = calloc(nt + 1, sizeof *st->want);
+    st->rings = fc_rings_create();
+    st->next_rings = fc_rings_create();
     st->npieces = ov->npieces;
     st->ntiles = nt;
     if (!st->piece_geom || !st->prev_tile || !st->tile || !st->prev_tile_area ||
         !st->prev_piece_area || !st->prev_zone_area || !st->zone_gain || !st->zone_changed ||
-        !st->tile_changed)
+        !st->tile_changed || !st->want || !st->rings || !st->next_rings)
         goto nomem;
     /* GEOS geometries cache derived data lazily, so threads must not share
      * them: each state works on its own copies of the zone pieces. */
@@ -347,8 +374,6 @@ void fc_overlay_state_destroy(fc_worker *w, fc_overlay_state *st)
         drop_tiles(w, st->tile, st->ntiles);
     if (st->prev_outside)
         GEOSGeom_destroy_r(w->geos, st->prev_outside);
-    if (st->prev_control)
-        GEOSGeom_destroy_r(w->geos, st->prev_control);
     free(st->piece_geom);
     free(st->prev_tile);
     free(st->tile);
@@ -358,6 +383,9 @@ void fc_overlay_state_destroy(fc_worker *w, fc_overlay_state *st)
     free(st->zone_gain);
     free(st->zone_changed);
     free(st->tile_changed);
+    free(st->want);
+    fc_rings_destroy(st->rings);
+    fc_rings_destroy(st->next_rings);
     free(st);
 }
 
@@ -380,23 +408,54 @@ static double loss_from(double gained, double now, double before)
     return lost < tol ? 0 : lost;
 }
 
-/* What fc_overlay_measure finds for a control the same as the previous
- * one: every tile reused, so each zone's area is the same sum, nothing
- * gained or lost. */
-static void measure_again(fc_overlay_state *st, size_t nzones, fc_measure *zones,
-                          fc_measure *all, fc_overlay_stats *stats)
+/* Marks the tiles a box (grown by a metre: clips include their edges)
+ * touches in want. */
+typedef struct marking {
+    const fc_overlay *ov;
+    bool *want;
+} marking;
+
+static void mark_box(const double b[4], void *user)
 {
-    for (size_t z = 0; z < nzones; z++) {
-        const double a = st->prev_zone_area[z];
-        zones[z] = (fc_measure){a, 0, 0, loss_from(0, a, a)};
-        st->zone_changed[z] = false;
+    const marking *m = user;
+    const fc_overlay *ov = m->ov;
+    const double lo[2] = {(b[0] - 1 - ov->x0) / ov->tile_m, (b[1] - 1 - ov->y0) / ov->tile_m},
+                 hi[2] = {(b[2] + 1 - ov->x0) / ov->tile_m, (b[3] + 1 - ov->y0) / ov->tile_m};
+    if (!(isfinite(lo[0]) && isfinite(lo[1]) && isfinite(hi[0]) && isfinite(hi[1]))) {
+        memset(m->want, 1, tile_count(ov) * sizeof *m->want); /* no telling where */
+        return;
     }
-    for (size_t t = 0; t <= st->ntiles; t++)
-        st->tile_changed[t] = false;
-    const double a = st->prev_all_area;
-    *all = (fc_measure){a, 0, 0, loss_from(0, a, a)};
-    for (size_t t = 0; stats && t < st->ntiles; t++)
-        stats->tiles_reused += st->prev_tile[t] != NULL;
+    if (hi[0] < 0 || hi[1] < 0 || lo[0] >= ov->nx || lo[1] >= ov->ny)
+        return; /* beyond the grid: fc_overlay_measure's "outside" */
+    const int ix0 = lo[0] < 0 ? 0 : (int)lo[0], iy0 = lo[1] < 0 ? 0 : (int)lo[1];
+    const int ix1 = hi[0] >= ov->nx ? ov->nx - 1 : (int)hi[0],
+              iy1 = hi[1] >= ov->ny ? ov->ny - 1 : (int)hi[1];
+    for (int iy = iy0; iy <= iy1; iy++)
+        for (int ix = ix0; ix <= ix1; ix++)
+            m->want[(size_t)iy * (size_t)ov->nx + (size_t)ix] = true;
+}
+
+/*
+ * The tiles to clip control into again (NULL: all), from where its rings
+ * differ from the previous control's: a day's edits touch a few of a
+ * front's hundreds of tiles, and clipping the whole control into every
+ * tile was 15% of measuring the DeepStateMap history. Keeps control's rings for the next.
+ */
+static const bool *tiles_to_clip(fc_worker *w, const fc_overlay *ov, fc_overlay_state *st,
+                                 const GEOSGeometry *control)
+{
+    const bool loaded = fc_rings_load(w, st->next_rings, control);
+    bool *want = NULL;
+    if (loaded && st->has_prev && st->rings_ok) {
+        memset(st->want, 0, tile_count(ov) * sizeof *st->want);
+        marking m = {ov, st->want};
+        want = fc_rings_diff(st->rings, st->next_rings, mark_box, &m) ? st->want : NULL;
+    }
+    fc_rings *swap = st->rings;
+    st->rings = st->next_rings;
+    st->next_rings = swap;
+    st->rings_ok = loaded;
+    return want;
 }
 
 fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_state *st,
@@ -410,17 +469,8 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
     fc_status status = FC_OK;
     GEOSGeometry *outside = NULL;
 
-    /* One snapshot in seven of the DeepStateMap history repeats the one
-     * before to the vertex: measured again without clipping it. */
-    if (has_prev && st->prev_control &&
-        GEOSEqualsExact_r(h, control, st->prev_control, 0) == 1) {
-        measure_again(st, ov->nzones, zones, all, stats);
-        return FC_OK;
-    }
-    if (st->prev_control)
-        GEOSGeom_destroy_r(h, st->prev_control);
-    st->prev_control = NULL;
-    if (clip_range(w, ov, control, 0, ov->nx, 0, ov->ny, 0, st->tile) != 0) {
+    const bool *want = tiles_to_clip(w, ov, st, control);
+    if (clip_range(w, ov, control, 0, ov->nx, 0, ov->ny, 0, want, st->tile) != 0) {
         status = fc_error_set(err, FC_ERR_GEOM, "clipping the control area failed: %s",
                               fc_worker_geos_error(w));
         goto cleanup;
@@ -435,11 +485,18 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
         st->tile_changed[t] = !has_prev;
     double all_area = area_of(w, control), tiles_area = 0, gained_all = 0;
     for (size_t t = 0; t < nt; t++) {
+        /* A tile not clipped again keeps the previous one's control. */
+        const bool kept = want && !want[t];
+        if (kept) {
+            st->tile[t] = st->prev_tile[t];
+            st->prev_tile[t] = NULL;
+        }
         GEOSGeometry *ct = st->tile[t];
-        const double ct_area = area_of(w, ct);
+        const double ct_area = kept ? st->prev_tile_area[t] : area_of(w, ct);
+        st->prev_tile_area[t] = ct_area;
         tiles_area += ct_area;
         const size_t p0 = ov->first[t], p1 = ov->first[t + 1];
-        if (has_prev && same_tile(w, ct, st->prev_tile[t])) {
+        if (has_prev && (kept || same_tile(w, ct, st->prev_tile[t]))) {
             for (size_t k = p0; k < p1; k++)
                 zones[ov->pieces[k].zone].controlled_m2 += st->prev_piece_area[k];
             if (stats)
@@ -544,7 +601,6 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
     st->prev_outside = outside;
     outside = NULL;
     st->prev_all_area = all_area;
-    st->prev_control = GEOSGeom_clone_r(h, control); /* NULL: compared no more */
     st->has_prev = true;
     goto cleanup;
 

@@ -6,8 +6,10 @@
 #include "wkt.h"
 
 #include "frontcast/overlay.h"
+#include "geo/rings.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define KM2 1e6
@@ -185,9 +187,129 @@ static void repair_bowtie(fc_worker *w)
     GEOSGeom_destroy_r(h, g);
 }
 
+/* Boxes fc_rings_diff reports, up to 16. */
+typedef struct boxes {
+    double b[16][4];
+    int n;
+} boxes;
+
+static void add_box(const double b[4], void *user)
+{
+    boxes *l = user;
+    if (l->n < 16)
+        memcpy(l->b[l->n], b, sizeof l->b[0]);
+    l->n++;
+}
+
+static boxes diff_wkt(fc_worker *w, const char *was, const char *now)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    GEOSGeometry *a = check_wkt(h, was), *b = check_wkt(h, now);
+    fc_rings *ra = fc_rings_create(), *rb = fc_rings_create();
+    boxes l = {.n = 0};
+    CHECK(ra && rb && fc_rings_load(w, ra, a) && fc_rings_load(w, rb, b));
+    CHECK(fc_rings_diff(ra, rb, add_box, &l));
+    fc_rings_destroy(ra);
+    fc_rings_destroy(rb);
+    GEOSGeom_destroy_r(h, a);
+    GEOSGeom_destroy_r(h, b);
+    return l;
+}
+
+static bool box_is(const boxes *l, int i, double x0, double y0, double x1, double y1)
+{
+    return i < l->n && l->b[i][0] == x0 && l->b[i][1] == y0 && l->b[i][2] == x1 &&
+           l->b[i][3] == y1;
+}
+
+/* Where two controls can differ, from their rings. */
+static void rings_diff(fc_worker *w)
+{
+    const char *strip = "MULTIPOLYGON(((0 0,10 0,20 0,30 0,40 0,40 10,0 10,0 0)),"
+                        "((100 0,110 0,110 10,100 10,100 0)))";
+    boxes l = diff_wkt(w, strip, strip);
+    CHECK(l.n == 0);
+    /* The same polygons in another order: no difference. */
+    l = diff_wkt(w, strip, "MULTIPOLYGON(((100 0,110 0,110 10,100 10,100 0)),"
+                           "((0 0,10 0,20 0,30 0,40 0,40 10,0 10,0 0)))");
+    CHECK(l.n == 0);
+    /* One vertex moved: the two edges either side of it, old and new. */
+    l = diff_wkt(w, strip, "MULTIPOLYGON(((0 0,10 0,20 -5,30 0,40 0,40 10,0 10,0 0)),"
+                           "((100 0,110 0,110 10,100 10,100 0)))");
+    CHECK(l.n == 1 && box_is(&l, 0, 10, -5, 30, 0));
+    /* Two vertices inserted, one dropped: the stretch between what stayed. */
+    l = diff_wkt(w, strip, "MULTIPOLYGON(((0 0,10 0,15 -1,25 -2,30 0,40 0,40 10,0 10,0 0)),"
+                           "((100 0,110 0,110 10,100 10,100 0)))");
+    CHECK(l.n == 1 && box_is(&l, 0, 10, -2, 30, 0));
+    /* A polygon gone, one new: each whole. */
+    l = diff_wkt(w, strip, "MULTIPOLYGON(((0 0,10 0,20 0,30 0,40 0,40 10,0 10,0 0)),"
+                           "((200 0,210 0,210 5,200 0)))");
+    CHECK(l.n == 2 && box_is(&l, 0, 200, 0, 210, 5) && box_is(&l, 1, 100, 0, 110, 10));
+    /* A ring started at another vertex: the same point set, but nothing
+     * matches; both whole. */
+    l = diff_wkt(w, "POLYGON((0 0,10 0,10 10,0 10,0 0))", "POLYGON((10 0,10 10,0 10,0 0,10 0))");
+    CHECK(l.n == 2 && box_is(&l, 0, 0, 0, 10, 10) && box_is(&l, 1, 0, 0, 10, 10));
+    /* A hole opened inside: its box only. */
+    l = diff_wkt(w, "POLYGON((0 0,100 0,100 100,0 100,0 0))",
+                 "POLYGON((0 0,100 0,100 100,0 100,0 0),(40 40,60 40,60 60,40 60,40 40))");
+    CHECK(l.n == 1 && box_is(&l, 0, 40, 40, 60, 60));
+
+    /* Against GEOS: random edits of a field of squares, and points outside
+     * every box are in both or in neither. */
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    srand(7);
+    for (int trial = 0; trial < 200; trial++) {
+        char was[2048], now[2048];
+        int nw = snprintf(was, sizeof was, "MULTIPOLYGON("), nn = snprintf(now, sizeof now, "MULTIPOLYGON(");
+        for (int k = 0; k < 6; k++) {
+            /* A square with a vertex 4 below its base; edits that move it
+             * in, further out or drop it, or shift the square. */
+            const int x = 30 * k, edit = rand() % 5, dy = 1 + rand() % 9;
+            const char *sep = k ? "," : "";
+            nw += snprintf(was + nw, sizeof was - (size_t)nw,
+                           "%s((%d 0,%d -4,%d 0,%d 20,%d 20,%d 0))", sep, x, x + 10, x + 20,
+                           x + 20, x, x);
+            if (edit == 0 || edit == 1)
+                nn += snprintf(now + nn, sizeof now - (size_t)nn,
+                               "%s((%d 0,%d %d,%d 0,%d 20,%d 20,%d 0))", sep, x, x + 10,
+                               edit ? -4 - dy : dy, x + 20, x + 20, x, x);
+            else if (edit == 2)
+                nn += snprintf(now + nn, sizeof now - (size_t)nn,
+                               "%s((%d 0,%d 0,%d 20,%d 20,%d 0))", sep, x, x + 20, x + 20, x, x);
+            else if (edit == 3)
+                nn += snprintf(now + nn, sizeof now - (size_t)nn,
+                               "%s((%d %d,%d %d,%d %d,%d %d,%d %d,%d %d))", sep, x, dy, x + 10,
+                               dy - 4, x + 20, dy, x + 20, 20 + dy, x, 20 + dy, x, dy);
+            else
+                nn += snprintf(now + nn, sizeof now - (size_t)nn,
+                               "%s((%d 0,%d -4,%d 0,%d 20,%d 20,%d 0))", sep, x, x + 10, x + 20,
+                               x + 20, x, x);
+        }
+        snprintf(was + nw, sizeof was - (size_t)nw, ")");
+        snprintf(now + nn, sizeof now - (size_t)nn, ")");
+        boxes d = diff_wkt(w, was, now);
+        GEOSGeometry *a = check_wkt(h, was), *b = check_wkt(h, now);
+        for (int i = 0; i < 400; i++) {
+            const double px = -5 + (rand() % 1900) / 10.0, py = -15 + (rand() % 500) / 10.0;
+            bool boxed = false;
+            for (int k = 0; k < d.n && k < 16; k++)
+                boxed = boxed || (px >= d.b[k][0] && px <= d.b[k][2] && py >= d.b[k][1] &&
+                                  py <= d.b[k][3]);
+            if (boxed)
+                continue;
+            GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, px, py);
+            CHECK(GEOSIntersects_r(h, a, p) == GEOSIntersects_r(h, b, p));
+            GEOSGeom_destroy_r(h, p);
+        }
+        GEOSGeom_destroy_r(h, a);
+        GEOSGeom_destroy_r(h, b);
+    }
+}
+
 int main(void)
 {
     fc_worker *w = fc_worker_create();
+    rings_diff(w);
     tile_sizes(w);
     zone_part(w);
     repair_bowtie(w);
