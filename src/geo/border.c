@@ -51,6 +51,12 @@ struct fc_border_state {
     GEOSGeometry **part;          /* per part */
     double *part_m2;              /* the last result, per part */
     GEOSGeometry **clip;          /* the control around each tile then (NULL: none) */
+    /* The control around each tile before it changed to clip, and the
+     * result then: a third of the changes near the outline in the
+     * DeepStateMap history undo the one before. NULL and 0 at first,
+     * which is what no control gives. */
+    GEOSGeometry **clip_before;
+    double *part_m2_before;
     size_t ntiles, nparts;
     bool has_prev;
 };
@@ -493,16 +499,20 @@ void fc_border_state_destroy(fc_worker *w, fc_border_state *st)
 {
     if (!st)
         return;
-    for (size_t i = 0; st->near && st->strip && st->clip && i < st->ntiles; i++) {
+    for (size_t i = 0; st->near && st->strip && st->clip && st->clip_before && i < st->ntiles;
+         i++) {
         destroy_geom(w, st->near[i]);
         destroy_geom(w, st->strip[i]);
         destroy_geom(w, st->clip[i]);
+        destroy_geom(w, st->clip_before[i]);
     }
     for (size_t i = 0; st->part && i < st->nparts; i++)
         destroy_geom(w, st->part[i]);
     free(st->near);
     free(st->strip);
     free(st->clip);
+    free(st->clip_before);
+    free(st->part_m2_before);
     free(st->part);
     free(st->part_m2);
     free(st);
@@ -522,7 +532,10 @@ fc_status fc_border_state_create(fc_worker *w, const fc_border *b, fc_border_sta
     st->clip = calloc(b->ntiles + 1, sizeof *st->clip);
     st->part = calloc(b->nparts + 1, sizeof *st->part);
     st->part_m2 = calloc(b->nparts + 1, sizeof *st->part_m2);
-    bool ok = st->near && st->strip && st->clip && st->part && st->part_m2;
+    st->clip_before = calloc(b->ntiles + 1, sizeof *st->clip_before);
+    st->part_m2_before = calloc(b->nparts + 1, sizeof *st->part_m2_before);
+    bool ok = st->near && st->strip && st->clip && st->part && st->part_m2 && st->clip_before &&
+              st->part_m2_before;
     /* GEOS geometries cache derived data lazily: each thread its copies. */
     for (size_t i = 0; ok && i < b->ntiles; i++) {
         st->near[i] = GEOSGeom_clone_r(w->geos, b->tiles[i].near);
@@ -624,6 +637,13 @@ done:
     return rc;
 }
 
+/* Whether two controls around a tile (NULL: none) are the same, to the
+ * bit: then so is the sliver. */
+static bool same_clip(fc_worker *w, const GEOSGeometry *a, const GEOSGeometry *b)
+{
+    return a && b ? GEOSEqualsExact_r(w->geos, a, b, 0) == 1 : a == b;
+}
+
 /* The control within a tile's reach r, valid, in *c (NULL: none). -1 on
  * GEOS failure. */
 static int reach_control(fc_worker *w, const GEOSGeometry *control, const double r[4],
@@ -663,17 +683,35 @@ fc_status fc_border_measure(fc_worker *w, const fc_border *b, fc_border_state *s
             if (reach_control(w, control, t->reach, &c) != 0)
                 return fc_error_set(err, FC_ERR_GEOM, "measuring the border sliver failed: %s",
                                     fc_worker_geos_error(w));
-            const GEOSGeometry *was = st->clip[i];
-            const bool same = has_prev && (c && was ? GEOSEqualsExact_r(w->geos, c, was, 0) == 1
-                                                    : c == was);
-            if (same) {
+            double *m2 = st->part_m2 + t->first, *m2_before = st->part_m2_before + t->first;
+            if (has_prev && same_clip(w, c, st->clip[i])) {
                 destroy_geom(w, c);
+            } else if (has_prev && same_clip(w, c, st->clip_before[i])) {
+                /* Back to what it was: the result then. */
+                destroy_geom(w, c);
+                GEOSGeometry *g = st->clip[i];
+                st->clip[i] = st->clip_before[i];
+                st->clip_before[i] = g;
+                for (size_t k = 0; k < t->nparts; k++) {
+                    const double a = m2[k];
+                    m2[k] = m2_before[k];
+                    m2_before[k] = a;
+                }
             } else {
-                destroy_geom(w, st->clip[i]);
+                destroy_geom(w, st->clip_before[i]);
+                st->clip_before[i] = st->clip[i];
+                memcpy(m2_before, m2, t->nparts * sizeof *m2);
                 st->clip[i] = c;
-                if (tile_sliver(w, b, st, i, c) != 0)
+                if (tile_sliver(w, b, st, i, c) != 0) {
+                    /* Neither result stands for its control any more. */
+                    destroy_geom(w, st->clip[i]);
+                    destroy_geom(w, st->clip_before[i]);
+                    st->clip[i] = st->clip_before[i] = NULL;
+                    memset(m2, 0, t->nparts * sizeof *m2);
+                    memset(m2_before, 0, t->nparts * sizeof *m2);
                     return fc_error_set(err, FC_ERR_GEOM, "measuring the border sliver failed: %s",
                                         fc_worker_geos_error(w));
+                }
             }
         }
         for (size_t k = 0; k < t->nparts; k++)

@@ -51,10 +51,14 @@ typedef struct snapshot {
  * 3. Control holds A to its outline: nothing of A to reconcile; B's two
  *    corners.
  * 4. Snapshot 1 again, after the changes: the same.
+ * 5, 6. Snapshot 3, then 1 again: each change undoes the one before, whose
+ *    result the state still holds.
  */
 static const snapshot series[] = {
     {"POLYGON((0 1000,40000 1000,40000 40000,0 40000,0 1000))", {40, 2 * CORNER, 0}, 0.02},
     {"POLYGON((0 3000,40000 3000,40000 40000,0 40000,0 3000))", {CORNER, CORNER, 0}, 0.01},
+    {"POLYGON((0 0,40000 0,40000 40000,0 40000,0 0))", {0, 2 * CORNER, 0}, 0.02},
+    {"POLYGON((0 1000,40000 1000,40000 40000,0 40000,0 1000))", {40, 2 * CORNER, 0}, 0.02},
     {"POLYGON((0 0,40000 0,40000 40000,0 40000,0 0))", {0, 2 * CORNER, 0}, 0.02},
     {"POLYGON((0 1000,40000 1000,40000 40000,0 40000,0 1000))", {40, 2 * CORNER, 0}, 0.02},
 };
