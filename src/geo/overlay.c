@@ -439,7 +439,8 @@ static void mark_box(const double b[4], void *user)
  * The tiles to clip control into again (NULL: all), from where its rings
  * differ from the previous control's: a day's edits touch a few of a
  * front's hundreds of tiles, and clipping the whole control into every
- * tile was 15% of measuring the DeepStateMap history. Keeps control's rings for the next.
+ * tile was 15% of measuring the DeepStateMap history. Keeps control's
+ * rings for the next.
  */
 static const bool *tiles_to_clip(fc_worker *w, const fc_overlay *ov, fc_overlay_state *st,
                                  const GEOSGeometry *control)

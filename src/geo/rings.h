@@ -26,12 +26,13 @@ bool fc_rings_load(fc_worker *w, fc_rings *r, const GEOSGeometry *g);
 /*
  * Boxes [xmin, ymin, xmax, ymax] outside which the point sets of was and
  * now (each a valid polygon or multipolygon) are the same, one call of
- * fn each: where a ring of one has no twin in the other, its box; where a
- * ring of now is one of was with a stretch of vertices replaced (the same
- * first and last vertices), the box of the old and the new stretch.
- * Outside every box, a ray from a point crosses was's and now's rings as
- * often, give or take an even number. False when out of memory (nothing
- * can be said then; fn may have been called).
+ * fn each. A ring with a twin (the same vertices) in the other is no
+ * difference. A ring of now without one that starts where a lone ring of
+ * was does is that ring edited: the box of the old and the new stretch
+ * between their common start and common end. Any other lone ring: its
+ * own box. Outside every box, a ray from a point crosses was's and now's
+ * rings as often, give or take an even number. False when out of memory
+ * (nothing can be said then; fn may have been called).
  */
 bool fc_rings_diff(const fc_rings *was, const fc_rings *now,
                    void (*fn)(const double box[4], void *user), void *user);

@@ -260,7 +260,8 @@ static void rings_diff(fc_worker *w)
     srand(7);
     for (int trial = 0; trial < 200; trial++) {
         char was[2048], now[2048];
-        int nw = snprintf(was, sizeof was, "MULTIPOLYGON("), nn = snprintf(now, sizeof now, "MULTIPOLYGON(");
+        int nw = snprintf(was, sizeof was, "MULTIPOLYGON(");
+        int nn = snprintf(now, sizeof now, "MULTIPOLYGON(");
         for (int k = 0; k < 6; k++) {
             /* A square with a vertex 4 below its base; edits that move it
              * in, further out or drop it, or shift the square. */
