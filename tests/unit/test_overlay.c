@@ -40,7 +40,8 @@ static const char *control_wkt[] = {
     "MULTIPOLYGON(((7000 0,18000 0,18000 5000,7000 5000,7000 0)),"
     "((30000 0,40000 0,40000 10000,30000 10000,30000 0)),"
     "((45000 0,47000 0,47000 5000,45000 5000,45000 0)))",
-    /* back to the second: A +10, C -84, 10 lost beyond the zones */
+    /* back to the second: A +10, C -84, and 26 lost beyond the zones (the
+     * 10 east of them, the 16 in C's hole) */
     "POLYGON((5000 0,18000 0,18000 5000,5000 5000,5000 0))",
 };
 #define NS 5
