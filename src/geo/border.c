@@ -488,8 +488,7 @@ fc_status fc_border_create(fc_worker *w, const fc_overlay *ov, const GEOSGeometr
      * slivers' time on the DeepStateMap history). */
     for (size_t i = 0; i < b->ntiles; i++) {
         btile *t = &b->tiles[i];
-        t->whole = t->nparts == 1 &&
-                   GEOSEqualsExact_r(w->geos, b->parts[t->first].geom, t->near, 0) == 1;
+        t->whole = t->nparts == 1 && fc_geom_same(w, b->parts[t->first].geom, t->near);
     }
     *out = b;
     return FC_OK;
@@ -637,13 +636,6 @@ done:
     return rc;
 }
 
-/* Whether two controls around a tile (NULL: none) are the same, to the
- * bit: then so is the sliver. */
-static bool same_clip(fc_worker *w, const GEOSGeometry *a, const GEOSGeometry *b)
-{
-    return a && b ? GEOSEqualsExact_r(w->geos, a, b, 0) == 1 : a == b;
-}
-
 /* The control within a tile's reach r, valid, in *c (NULL: none). -1 on
  * GEOS failure. */
 static int reach_control(fc_worker *w, const GEOSGeometry *control, const double r[4],
@@ -684,9 +676,9 @@ fc_status fc_border_measure(fc_worker *w, const fc_border *b, fc_border_state *s
                 return fc_error_set(err, FC_ERR_GEOM, "measuring the border sliver failed: %s",
                                     fc_worker_geos_error(w));
             double *m2 = st->part_m2 + t->first, *m2_before = st->part_m2_before + t->first;
-            if (has_prev && same_clip(w, c, st->clip[i])) {
+            if (has_prev && fc_geom_same(w, c, st->clip[i])) {
                 destroy_geom(w, c);
-            } else if (has_prev && same_clip(w, c, st->clip_before[i])) {
+            } else if (has_prev && fc_geom_same(w, c, st->clip_before[i])) {
                 /* Back to what it was: the result then. */
                 destroy_geom(w, c);
                 GEOSGeometry *g = st->clip[i];

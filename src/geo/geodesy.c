@@ -258,14 +258,19 @@ void fc_edge_memo_destroy(struct fc_edge_memo *m)
     free(m);
 }
 
+/* A new generation of m: the last one's is kept, the one before it goes. */
+static void memo_next(struct fc_edge_memo *m)
+{
+    m->cur ^= 1;
+    table_clear(&m->gen[m->cur]);
+}
+
 void fc_geodesic_memo_begin(fc_worker *w)
 {
     if (!w->edges && !(w->edges = calloc(1, sizeof *w->edges)))
         return; /* no memo: slower, not wrong */
-    struct fc_edge_memo *m = w->edges;
-    m->cur ^= 1;
-    table_clear(&m->gen[m->cur]);
-    m->active = true;
+    memo_next(w->edges);
+    w->edges->active = true;
 }
 
 void fc_geodesic_memo_end(fc_worker *w)
@@ -321,6 +326,25 @@ static bool table_add(edge_table *t, const double key[4], const double *pts, uin
     return true;
 }
 
+/* The points kept for edge key in this generation, cur, or the last one,
+ * prev (then copied into cur; *ok false when that ran out of memory), and
+ * their count in *n; NULL when neither has it. */
+static const double *memo_find(edge_table *cur, const edge_table *prev, const double key[4],
+                               uint32_t *n, bool *ok)
+{
+    const edge_slot *e = table_find(cur, key);
+    if (e && e->used) {
+        *n = e->n;
+        return cur->pts + 2 * e->off;
+    }
+    if (!(e = table_find(prev, key)) || !e->used)
+        return NULL;
+    const double *pts = prev->pts + 2 * e->off;
+    *n = e->n;
+    *ok = table_add(cur, key, pts, e->n);
+    return pts;
+}
+
 /* split_geodesics and the projection of one ring through the memo: 1 done,
  * 0 when the ring is not for the memo (the split would exceed its budget
  * and stretch its pieces), -1 out of memory. */
@@ -340,17 +364,9 @@ static int transform_ring_memo(transform_ctx *t, double **pxy, size_t *pn)
     bool ok = out && edge;
     for (size_t i = 0; ok && i + 1 < n; i++) {
         const double *key = p + 2 * i; /* a and b: four doubles in a row */
-        const edge_slot *e = table_find(cur, key);
-        const double *pts;
         uint32_t k;
-        if (e && e->used) {
-            pts = cur->pts + 2 * e->off;
-            k = e->n;
-        } else if ((e = table_find(prev, key)) && e->used) {
-            pts = prev->pts + 2 * e->off;
-            k = e->n;
-            ok = table_add(cur, key, pts, k);
-        } else {
+        const double *pts = memo_find(cur, prev, key, &k, &ok);
+        if (!pts) {
             k = (uint32_t)split_edge(t->geod, key, key + 2, step, edge);
             proj_trans_generic(t->pj, PJ_FWD, edge, 2 * sizeof(double), k, edge + 1,
                                2 * sizeof(double), k, NULL, 0, 0, NULL, 0, 0);
@@ -533,19 +549,19 @@ static int add_lengths(fc_worker *w, const double *xy, size_t n, bool hole, void
     edge_table *prev = c->memo ? &c->memo->gen[c->memo->cur ^ 1] : NULL;
     for (size_t i = 1; i < n; i++) {
         const double *key = xy + 2 * (i - 1); /* lon, lat of both ends in a row */
-        const edge_slot *e = cur ? table_find(cur, key) : NULL;
         double s12[2] = {0, 0};
-        if (e && e->used) {
-            s12[0] = cur->pts[2 * e->off];
-        } else if (prev && (e = table_find(prev, key)) && e->used) {
-            s12[0] = prev->pts[2 * e->off];
-            if (!table_add(cur, key, s12, 1))
-                cur = prev = NULL; /* out of memory: measured, not kept */
+        uint32_t k;
+        bool ok = true;
+        const double *kept = cur ? memo_find(cur, prev, key, &k, &ok) : NULL;
+        if (kept) {
+            s12[0] = kept[0];
         } else {
             geod_inverse(&c->g, key[1], key[0], key[3], key[2], &s12[0], NULL, NULL);
-            if (cur && !table_add(cur, key, s12, 1))
-                cur = prev = NULL;
+            if (cur)
+                ok = table_add(cur, key, s12, 1);
         }
+        if (!ok)
+            cur = prev = NULL; /* out of memory: measured, not kept */
         c->m += s12[0];
     }
     if (!cur)
@@ -557,10 +573,8 @@ double fc_geodesic_length_m(fc_worker *w, const GEOSGeometry *lonlat)
 {
     length_ctx c = {.memo = w->lengths ? w->lengths : (w->lengths = calloc(1, sizeof *w->lengths))};
     geod_init(&c.g, FC_WGS84_A, FC_WGS84_F);
-    if (c.memo) { /* this geometry's generation; the last one's is kept */
-        c.memo->cur ^= 1;
-        table_clear(&c.memo->gen[c.memo->cur]);
-    }
+    if (c.memo)
+        memo_next(c.memo); /* this geometry's generation */
     fc_geom_each_line(w, lonlat, add_lengths, &c);
     return c.m;
 }

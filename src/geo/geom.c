@@ -313,6 +313,11 @@ bool fc_geoms_of_blob(fc_worker *w, const unsigned char *b, size_t size, GEOSGeo
     return false;
 }
 
+bool fc_geom_same(fc_worker *w, const GEOSGeometry *a, const GEOSGeometry *b)
+{
+    return a && b ? GEOSEqualsExact_r(w->geos, a, b, 0) == 1 : a == b;
+}
+
 GEOSGeometry *fc_geom_rect_part(fc_worker *w, const GEOSGeometry *g, const double r[4])
 {
     GEOSGeometry *box = GEOSGeom_createRectangle_r(w->geos, r[0], r[1], r[2], r[3]);

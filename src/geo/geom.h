@@ -97,4 +97,8 @@ bool fc_geoms_of_blob(fc_worker *w, const unsigned char *b, size_t size, GEOSGeo
 /* Bounding box of g as xmin, ymin, xmax, ymax; false when g is empty. */
 bool fc_geom_bbox(fc_worker *w, const GEOSGeometry *g, double bbox[4]);
 
+/* True when a and b (NULL: none) are the same to the last bit, vertex by
+ * vertex in order: then so is anything computed from them. O(n). */
+bool fc_geom_same(fc_worker *w, const GEOSGeometry *a, const GEOSGeometry *b);
+
 #endif

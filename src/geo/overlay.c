@@ -389,15 +389,6 @@ void fc_overlay_state_destroy(fc_worker *w, fc_overlay_state *st)
     free(st);
 }
 
-/* True when two clipped tiles (NULL = empty) are the same to the last bit:
- * the common case between consecutive snapshots, which costs O(n). */
-static bool same_tile(fc_worker *w, const GEOSGeometry *a, const GEOSGeometry *b)
-{
-    if (!a || !b)
-        return a == b;
-    return GEOSEqualsExact_r(w->geos, a, b, 0) == 1;
-}
-
 /* Gains within a rounding error of zero are zero; losses follow from the
  * identity area(A\B) - area(B\A) = area(A) - area(B), which saves a second
  * overlay per changed tile. */
@@ -497,7 +488,7 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
         st->prev_tile_area[t] = ct_area;
         tiles_area += ct_area;
         const size_t p0 = ov->first[t], p1 = ov->first[t + 1];
-        if (has_prev && (kept || same_tile(w, ct, st->prev_tile[t]))) {
+        if (has_prev && (kept || fc_geom_same(w, ct, st->prev_tile[t]))) {
             for (size_t k = p0; k < p1; k++)
                 zones[ov->pieces[k].zone].controlled_m2 += st->prev_piece_area[k];
             if (stats)
@@ -572,7 +563,7 @@ fc_status fc_overlay_measure(fc_worker *w, const fc_overlay *ov, fc_overlay_stat
             outside = NULL;
         }
     }
-    if (has_prev && !same_tile(w, outside, st->prev_outside)) {
+    if (has_prev && !fc_geom_same(w, outside, st->prev_outside)) {
         st->tile_changed[nt] = true;
         double a = op_area(w, FC_OP_DIFFERENCE, outside, st->prev_outside, stats);
         if (a < 0)
