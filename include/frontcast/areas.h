@@ -76,9 +76,11 @@ typedef struct fc_areas_options {
                                      between runs; NULL: none */
 } fc_areas_options;
 
-/* Where the time went (seconds summed over threads, except wall). */
+/* Where the time went (seconds summed over threads, except wall and
+ * setup_s, the wall time of cutting the zones into tiles and building the
+ * border strips, before any snapshot is measured). */
 typedef struct fc_areas_timing {
-    double read_s, prepare_s, overlay_s, wall_s;
+    double read_s, prepare_s, overlay_s, wall_s, setup_s;
     size_t snapshots, repaired;
     fc_overlay_stats overlay;
     int threads;

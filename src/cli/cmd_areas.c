@@ -129,12 +129,14 @@ static void print_timings(const fc_areas_timing *t, double write_s, double load_
 {
     fprintf(stderr,
             "frontcast: timings: %zu snapshots on %d threads, wall %.3f s "
-            "(zones %.3f s, series %.3f s, write %.3f s)\n"
+            "(zones %.3f s, series %.3f s of which tiles and border strips %.3f s, "
+            "write %.3f s)\n"
             "frontcast: timings: thread time: read %.3f s, repair+reproject %.3f s, "
             "overlay %.3f s\n"
             "frontcast: timings: tiles changed %zu, reused %zu, overlay operations %zu, "
             "repaired features %zu\n",
-            t->snapshots, t->threads, load_s + write_s, load_s - t->wall_s, t->wall_s, write_s,
+            t->snapshots, t->threads, load_s + write_s, load_s - t->wall_s, t->wall_s, t->setup_s,
+            write_s,
             t->read_s, t->prepare_s, t->overlay_s, t->overlay.tiles_changed,
             t->overlay.tiles_reused, t->overlay.intersections, t->repaired);
 }

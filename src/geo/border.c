@@ -130,25 +130,16 @@ static GEOSGeometry *fill_small_holes(fc_worker *w, GEOSGeometry *c, double min_
 }
 
 fc_status fc_country_outline(fc_worker *w, const GEOSGeometry *const *zones, size_t nzones,
-                             const double *shrink_m, size_t nshrink, double coarseness,
-                             GEOSGeometry **country, GEOSGeometry **interiors, fc_error *err)
+                             int threads, const double *shrink_m, size_t nshrink,
+                             double coarseness, GEOSGeometry **country, GEOSGeometry **interiors,
+                             fc_error *err)
 {
     GEOSContextHandle_t h = w->geos;
     for (size_t i = 0; i < nshrink; i++)
         interiors[i] = NULL;
     if (country)
         *country = NULL;
-    GEOSGeometry **parts = calloc(nzones ? nzones : 1, sizeof *parts);
-    if (!parts)
-        return fc_error_set(err, FC_ERR_NOMEM, "out of memory");
-    unsigned n = 0;
-    for (size_t z = 0; z < nzones; z++)
-        if (zones[z])
-            parts[n++] = GEOSGeom_clone_r(h, zones[z]);
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, n);
-    free(parts);
-    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
-    destroy_geom(w, coll);
+    GEOSGeometry *u = fc_geom_union_all(w, zones, nzones, threads);
     GEOSGeometry *c = u ? fc_geom_polygonal(w, u) : NULL;
     destroy_geom(w, u);
     /* A hole of the union smaller than a disk of the first distance is a
@@ -249,7 +240,8 @@ static void place_tiles(fc_border *b, const fc_overlay *ov)
 
 /* Computes b's tiles and parts (b->tol set). */
 static fc_status build(fc_worker *w, fc_border *b, const fc_overlay *ov,
-                       const GEOSGeometry *const *zones, size_t nzones, fc_error *err)
+                       const GEOSGeometry *const *zones, size_t nzones, int threads,
+                       fc_error *err)
 {
     double x0, y0, tile_m; /* unused here */
     int nx, ny;
@@ -266,8 +258,8 @@ static fc_status build(fc_worker *w, fc_border *b, const fc_overlay *ov,
     fc_status st = near && strip && cut ? FC_OK
                                         : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
-        st = fc_country_outline(w, zones, nzones, shrink, 2, BORDER_COARSENESS, &country, in,
-                                err);
+        st = fc_country_outline(w, zones, nzones, threads, shrink, 2, BORDER_COARSENESS,
+                                &country, in, err);
     /* Per tile: the country within tol of its outline (the interior cut a
      * metre wider, so that its clip edge cuts nothing), and within 2 tol
      * of it over the tile's reach. */
@@ -444,8 +436,8 @@ static bool border_of_blob(fc_worker *w, fc_border *b, const unsigned char *d, s
 }
 
 fc_status fc_border_create(fc_worker *w, const fc_overlay *ov, const GEOSGeometry *const *zones,
-                           size_t nzones, double tolerance_m, const fc_result_cache *cache,
-                           fc_border **out, fc_error *err)
+                           size_t nzones, double tolerance_m, int threads,
+                           const fc_result_cache *cache, fc_border **out, fc_error *err)
 {
     *out = NULL;
     fc_border *b = calloc(1, sizeof *b);
@@ -471,7 +463,7 @@ fc_status fc_border_create(fc_worker *w, const fc_overlay *ov, const GEOSGeometr
         free(data);
     }
     if (st == FC_OK && !hit) {
-        st = build(w, b, ov, zones, nzones, err);
+        st = build(w, b, ov, zones, nzones, threads, err);
         size_t size;
         void *blob = st == FC_OK && cache ? border_blob(w, b, &size) : NULL;
         if (blob)

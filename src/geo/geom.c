@@ -1,5 +1,7 @@
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -316,6 +318,125 @@ bool fc_geoms_of_blob(fc_worker *w, const unsigned char *b, size_t size, GEOSGeo
 bool fc_geom_same(fc_worker *w, const GEOSGeometry *a, const GEOSGeometry *b)
 {
     return a && b ? GEOSEqualsExact_r(w->geos, a, b, 0) == 1 : a == b;
+}
+
+/* The union of g[idx[0..n)], in w's context. NULL on failure. */
+static GEOSGeometry *union_of(fc_worker *w, const GEOSGeometry *const *g, const size_t *idx,
+                              size_t n)
+{
+    GEOSContextHandle_t h = w->geos;
+    GEOSGeometry **parts = calloc(n ? n : 1, sizeof *parts);
+    if (!parts)
+        return NULL;
+    unsigned k = 0;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = (parts[k++] = GEOSGeom_clone_r(h, g[idx[i]])) != NULL;
+    GEOSGeometry *coll = ok ? GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, k)
+                            : NULL;
+    if (!coll) /* else the collection owns the parts */
+        for (unsigned i = 0; i < k; i++)
+            if (parts[i])
+                GEOSGeom_destroy_r(h, parts[i]);
+    free(parts);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+    if (coll)
+        GEOSGeom_destroy_r(h, coll);
+    return u;
+}
+
+/* One half of a union on a thread of its own, handed back as WKB: a
+ * geometry belongs to the GEOS context that made it. */
+typedef struct union_half {
+    const GEOSGeometry *const *g;
+    const size_t *idx;
+    size_t n;
+    unsigned char *wkb; /* GEOSFree'd by the thread's context; NULL: failed */
+    size_t size;
+    char error[512];
+} union_half;
+
+static void *union_half_main(void *arg)
+{
+    union_half *u = arg;
+    fc_worker *w = fc_worker_create();
+    GEOSGeometry *g = w ? union_of(w, u->g, u->idx, u->n) : NULL;
+    unsigned char *wkb = g ? GEOSGeomToWKB_buf_r(w->geos, g, &u->size) : NULL;
+    if (wkb && (u->wkb = malloc(u->size)))
+        memcpy(u->wkb, wkb, u->size);
+    snprintf(u->error, sizeof u->error, "%s", w ? fc_worker_geos_error(w) : "out of memory");
+    if (wkb)
+        GEOSFree_r(w->geos, wkb);
+    if (g)
+        GEOSGeom_destroy_r(w->geos, g);
+    fc_worker_destroy(w);
+    return NULL;
+}
+
+typedef struct {
+    double x;
+    size_t i;
+} by_x;
+
+static int by_x_cmp(const void *a, const void *b)
+{
+    const by_x *p = a, *q = b;
+    return p->x < q->x ? -1 : p->x > q->x ? 1 : p->i < q->i ? -1 : p->i > q->i;
+}
+
+GEOSGeometry *fc_geom_union_all(fc_worker *w, const GEOSGeometry *const *g, size_t n,
+                                int threads)
+{
+    GEOSContextHandle_t h = w->geos;
+    by_x *order = calloc(n ? n : 1, sizeof *order);
+    size_t *idx = calloc(n ? n : 1, sizeof *idx);
+    size_t m = 0;
+    const bool ok = order && idx;
+    if (!ok)
+        snprintf(w->geos_error, sizeof w->geos_error, "out of memory");
+    /* The boxes, before any thread reads the geometries (GEOS may cache
+     * them); an empty geometry adds nothing. */
+    for (size_t i = 0; ok && i < n; i++) {
+        double b[4];
+        if (g[i] && fc_geom_bbox(w, g[i], b))
+            order[m++] = (by_x){(b[0] + b[2]) / 2, i};
+    }
+    GEOSGeometry *u = NULL;
+    if (ok) {
+        qsort(order, m, sizeof *order, by_x_cmp);
+        for (size_t i = 0; i < m; i++)
+            idx[i] = order[i].i;
+    }
+    /* Below a handful, a thread costs more than it saves. */
+    if (ok && (threads < 2 || m < 8)) {
+        u = union_of(w, g, idx, m);
+    } else if (ok) {
+        const size_t half = m / 2;
+        union_half east = {g, idx + half, m - half, NULL, 0, ""};
+        pthread_t t;
+        const bool threaded = pthread_create(&t, NULL, union_half_main, &east) == 0;
+        GEOSGeometry *west = union_of(w, g, idx, half);
+        if (threaded)
+            pthread_join(t, NULL);
+        else
+            union_half_main(&east);
+        GEOSGeometry *e = east.wkb ? GEOSGeomFromWKB_buf_r(h, east.wkb, east.size) : NULL;
+        if (!east.wkb)
+            snprintf(w->geos_error, sizeof w->geos_error, "%s", east.error);
+        u = west && e ? GEOSUnion_r(h, west, e) : NULL;
+        free(east.wkb);
+        if (west)
+            GEOSGeom_destroy_r(h, west);
+        if (e)
+            GEOSGeom_destroy_r(h, e);
+    }
+    free(order);
+    free(idx);
+    if (u && GEOSNormalize_r(h, u) != 0) {
+        GEOSGeom_destroy_r(h, u);
+        u = NULL;
+    }
+    return u;
 }
 
 GEOSGeometry *fc_geom_rect_part(fc_worker *w, const GEOSGeometry *g, const double r[4])

@@ -97,6 +97,18 @@ bool fc_geoms_of_blob(fc_worker *w, const unsigned char *b, size_t size, GEOSGeo
 /* Bounding box of g as xmin, ymin, xmax, ymax; false when g is empty. */
 bool fc_geom_bbox(fc_worker *w, const GEOSGeometry *g, double bbox[4]);
 
+/*
+ * The union of the n geometries g (NULL entries skipped), normalized
+ * (GEOSNormalize: each ring from its least vertex, parts in order), so
+ * that how it was computed does not show. With threads > 1, the western
+ * and the eastern half (by the centres of their boxes) are merged on two
+ * threads, then with each other: a union costs about n log n, and two
+ * halves' outlines are short where they meet. Newly allocated; NULL on
+ * failure (w's GEOS error says why).
+ */
+GEOSGeometry *fc_geom_union_all(fc_worker *w, const GEOSGeometry *const *g, size_t n,
+                                int threads);
+
 /* True when a and b (NULL: none) are the same to the last bit, vertex by
  * vertex in order: then so is anything computed from them. O(n). */
 bool fc_geom_same(fc_worker *w, const GEOSGeometry *a, const GEOSGeometry *b);

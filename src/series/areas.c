@@ -239,6 +239,7 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
     memset(&ctx, 0, sizeof ctx);
     pthread_mutex_init(&ctx.lock, NULL);
     fc_run_timing rt = {0};
+    double setup_s = 0;
     if (!w || !geoms || !t) {
         st = fc_error_set(err, FC_ERR_NOMEM, "out of memory");
         goto cleanup;
@@ -254,9 +255,10 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
     st = fc_overlay_create(w, geoms, zones->n, opts->tile_m > 0 ? opts->tile_m : DEFAULT_TILE_M,
                            &ov, err);
     if (st == FC_OK)
-        st = fc_border_create(w, ov, geoms, zones->n, FC_BORDER_TOLERANCE_M, opts->cache, &border,
-                              err);
+        st = fc_border_create(w, ov, geoms, zones->n, FC_BORDER_TOLERANCE_M,
+                              fc_thread_count(opts->threads, 2), opts->cache, &border, err);
     fc_series_prefetch_stop(ahead);
+    setup_s = fc_now() - t_start;
     if (st != FC_OK)
         goto cleanup;
     t->raw_border = opts->raw_border;
@@ -289,6 +291,7 @@ cleanup:
         timing->threads = rt.threads;
         timing->overlay = ctx.stats;
         timing->wall_s = fc_now() - t_start;
+        timing->setup_s = setup_s;
     }
     pthread_mutex_destroy(&ctx.lock);
     free(geoms);

@@ -52,8 +52,8 @@ static fc_status build(fc_worker *w, const fc_zoneset *zs, double tolerance_m, f
         parts[z] = zs->zones[z].geom;
     /* A twentieth of the tolerance: the interior decides which control
      * edges are front, to within that. */
-    fc_status st = fc_country_outline(w, parts, zs->n, &tolerance_m, 1, 1.0 / 20, &f->country,
-                                      &f->interior, err);
+    fc_status st = fc_country_outline(w, parts, zs->n, 1, &tolerance_m, 1, 1.0 / 20,
+                                      &f->country, &f->interior, err);
     free((void *)parts);
     if (st != FC_OK) {
         fc_frontier_destroy(w, f);

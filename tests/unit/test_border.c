@@ -78,7 +78,7 @@ static void run_series(fc_worker *w, double tile_m)
     const GEOSGeometry *const *zz = (const GEOSGeometry *const *)zones;
     CHECK(fc_overlay_create(w, zz, NZ, tile_m, &ov, &err) == FC_OK);
     CHECK(fc_overlay_state_create(w, ov, &ost, &err) == FC_OK);
-    CHECK(fc_border_create(w, ov, zz, NZ, 2 * KM, NULL, &b, &err) == FC_OK);
+    CHECK(fc_border_create(w, ov, zz, NZ, 2 * KM, 1, NULL, &b, &err) == FC_OK);
     CHECK(fc_border_state_create(w, b, &bst, &err) == FC_OK);
     for (size_t s = 0; s < NS; s++) {
         GEOSGeometry *c = check_wkt(fc_worker_geos(w), series[s].control);
@@ -116,7 +116,7 @@ static void outline(fc_worker *w)
     GEOSGeometry *country = NULL, *in[2] = {NULL, NULL};
     const double shrink[2] = {2 * KM, 4 * KM};
     fc_error err;
-    CHECK(fc_country_outline(w, (const GEOSGeometry *const *)z, 2, shrink, 2, 0.25, &country, in,
+    CHECK(fc_country_outline(w, (const GEOSGeometry *const *)z, 2, 1, shrink, 2, 0.25, &country, in,
                              &err) == FC_OK);
     double a = 0;
     GEOSArea_r(h, country, &a);
@@ -145,7 +145,7 @@ static void gaps(fc_worker *w)
     GEOSGeometry *country = NULL, *in = NULL;
     const double shrink = 2 * KM;
     fc_error err;
-    CHECK(fc_country_outline(w, (const GEOSGeometry *const *)z, 2, &shrink, 1, 0.25, &country,
+    CHECK(fc_country_outline(w, (const GEOSGeometry *const *)z, 2, 1, &shrink, 1, 0.25, &country,
                              &in, &err) == FC_OK);
     double a = 0;
     GEOSArea_r(h, country, &a);
@@ -158,12 +158,76 @@ static void gaps(fc_worker *w)
         GEOSGeom_destroy_r(h, z[i]);
 }
 
+/* Vertex (i, j) of a 1 km grid, moved by up to 300 m in x and y
+ * (deterministically): cells sharing a vertex share it exactly. */
+static void grid_vertex(int i, int j, double *x, double *y)
+{
+    unsigned u = (unsigned)(i * 7919 + j * 104729) * 2654435761u;
+    *x = i * KM + (double)(u % 601) - 300;
+    *y = j * KM + (double)((u >> 12) % 601) - 300;
+}
+
+/* The outline of many zones is the same merged on one thread or two (the
+ * halves meet along a jagged line), and covers what the zones cover: 60
+ * jittered cells of a 12 x 5 grid, less one cell left out (a hole), plus
+ * an empty zone and none. */
+static void outline_threads(fc_worker *w)
+{
+    GEOSContextHandle_t h = fc_worker_geos(w);
+    enum { NX = 12, NY = 5, N = NX * NY + 2 };
+    GEOSGeometry *z[N] = {NULL};
+    double sum = 0, hole = 0;
+    for (int i = 0; i < NX; i++)
+        for (int j = 0; j < NY; j++) {
+            const int c[5][2] = {{i, j}, {i + 1, j}, {i + 1, j + 1}, {i, j + 1}, {i, j}};
+            GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 5, 2);
+            for (int k = 0; k < 5; k++) {
+                double x, y;
+                grid_vertex(c[k][0], c[k][1], &x, &y);
+                GEOSCoordSeq_setXY_r(h, cs, (unsigned)k, x, y);
+            }
+            GEOSGeometry *cell = GEOSGeom_createPolygon_r(h, GEOSGeom_createLinearRing_r(h, cs),
+                                                          NULL, 0);
+            double a = 0;
+            GEOSArea_r(h, cell, &a);
+            if (i == 5 && j == 2) { /* inside: the country's one hole */
+                hole = a;
+                GEOSGeom_destroy_r(h, cell);
+                continue;
+            }
+            sum += a;
+            z[i * NY + j] = cell;
+        }
+    z[N - 1] = check_wkt(h, "POLYGON EMPTY");
+    GEOSGeometry *country[2] = {NULL, NULL}, *in[2] = {NULL, NULL};
+    const double shrink = 200;
+    fc_error err;
+    for (int t = 0; t < 2; t++)
+        CHECK(fc_country_outline(w, (const GEOSGeometry *const *)z, N, t + 1, &shrink, 1, 0.25,
+                                 &country[t], &in[t], &err) == FC_OK);
+    CHECK(country[0] && country[1] && GEOSEqualsExact_r(h, country[0], country[1], 0) == 1);
+    CHECK(in[0] && in[1] && GEOSEqualsExact_r(h, in[0], in[1], 0) == 1);
+    double a = 0;
+    GEOSArea_r(h, country[1], &a);
+    CHECK_NEAR(a, sum, 1e-6 * sum);
+    CHECK(hole > 0.25 * KM2 && GEOSGetNumGeometries_r(h, country[1]) == 1 &&
+          GEOSGetNumInteriorRings_r(h, GEOSGetGeometryN_r(h, country[1], 0)) == 1);
+    for (int t = 0; t < 2; t++) {
+        GEOSGeom_destroy_r(h, country[t]);
+        GEOSGeom_destroy_r(h, in[t]);
+    }
+    for (int k = 0; k < N; k++)
+        if (z[k])
+            GEOSGeom_destroy_r(h, z[k]);
+}
+
 int main(void)
 {
     fc_worker *w = fc_worker_create();
     tile_sizes(w);
     outline(w);
     gaps(w);
+    outline_threads(w);
     fc_worker_destroy(w);
     return check_exit("test_border");
 }
