@@ -1623,7 +1623,7 @@ fc_status fc_plot_animation(fc_worker *w, const fc_zoneset *zs, const fc_series 
                        ? fc_ensure_dir(dir, err)
                        : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     if (st == FC_OK)
-        st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, NULL, &frontier, err);
+        st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, 1, NULL, &frontier, err);
     fc_atomic a = {0}, va = {0};
     if (st == FC_OK)
         st = fc_atomic_begin(path, true, &a, err);

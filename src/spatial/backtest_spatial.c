@@ -66,8 +66,9 @@ fc_status fc_spatial_backtest(fc_worker *w, const fc_zoneset *zs, const fc_serie
     fc_gain_curve *gains = calloc(zs->n + 1, sizeof *gains);
     fc_frontier *fr = NULL;
     uint8_t *later = NULL;
-    fc_status st = acc && gains ? fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, NULL, &fr, err)
-                                : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
+    fc_status st = acc && gains
+                       ? fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, 1, NULL, &fr, err)
+                       : fc_error_set(err, FC_ERR_NOMEM, "out of memory");
     size_t total = (size_t)((last - first) / o.every_days) + 1, done = 0;
     for (fc_day origin = first; st == FC_OK && origin <= last; origin += o.every_days) {
         GEOSGeometry *now = NULL, *then = NULL;

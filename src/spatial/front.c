@@ -36,8 +36,8 @@ const GEOSGeometry *fc_frontier_country(const fc_frontier *f)
 }
 
 /* The frontier of zs, computed (fc_frontier_create). */
-static fc_status build(fc_worker *w, const fc_zoneset *zs, double tolerance_m, fc_frontier **out,
-                       fc_error *err)
+static fc_status build(fc_worker *w, const fc_zoneset *zs, double tolerance_m, int threads,
+                       fc_frontier **out, fc_error *err)
 {
     *out = NULL;
     fc_frontier *f = calloc(1, sizeof *f);
@@ -52,7 +52,7 @@ static fc_status build(fc_worker *w, const fc_zoneset *zs, double tolerance_m, f
         parts[z] = zs->zones[z].geom;
     /* A twentieth of the tolerance: the interior decides which control
      * edges are front, to within that. */
-    fc_status st = fc_country_outline(w, parts, zs->n, 1, &tolerance_m, 1, 1.0 / 20,
+    fc_status st = fc_country_outline(w, parts, zs->n, threads, &tolerance_m, 1, 1.0 / 20,
                                       &f->country, &f->interior, err);
     free((void *)parts);
     if (st != FC_OK) {
@@ -90,7 +90,7 @@ static fc_frontier *frontier_of_blob(fc_worker *w, const unsigned char *b, size_
     return NULL;
 }
 
-fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double tolerance_m,
+fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double tolerance_m, int threads,
                              const fc_result_cache *cache, fc_frontier **out, fc_error *err)
 {
     *out = NULL;
@@ -109,7 +109,7 @@ fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double toleranc
         if (st != FC_OK || *out)
             return st;
     }
-    fc_status st = build(w, zs, tolerance_m, out, err);
+    fc_status st = build(w, zs, tolerance_m, threads, out, err);
     if (st == FC_OK && cache) {
         size_t size;
         void *b = frontier_blob(w, *out, &size);

@@ -39,7 +39,7 @@ static void front_line_and_shift(void)
 {
     fc_frontier *fr = NULL;
     fc_error err;
-    CHECK(fc_frontier_create(w, &zs, 2 * KM, NULL, &fr, &err) == FC_OK);
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, 1, NULL, &fr, &err) == FC_OK);
     GEOSGeometry *west = check_wkt(h, "POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
     GEOSGeometry *further = check_wkt(h, "POLYGON((-150000 -150000,20000 -150000,20000 150000,-150000 150000,-150000 -150000))");
     GEOSGeometry *f0 = NULL, *f1 = NULL;
@@ -115,10 +115,10 @@ static void frontier_cached(void)
     const fc_result_cache cache = {memo_get, memo_put, &m};
     fc_frontier *built = NULL, *read = NULL, *rebuilt = NULL;
     fc_error err;
-    CHECK(fc_frontier_create(w, &zs, 2 * KM, &cache, &built, &err) == FC_OK);
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, 1, &cache, &built, &err) == FC_OK);
     CHECK(m.gets == 1 && m.hits == 0 && m.puts == 1 && m.size > 0);
     CHECK(m.first > m.last); /* depends on no snapshot */
-    CHECK(fc_frontier_create(w, &zs, 2 * KM, &cache, &read, &err) == FC_OK);
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, 1, &cache, &read, &err) == FC_OK);
     CHECK(m.gets == 2 && m.hits == 1 && m.puts == 1);
     GEOSGeometry *west = check_wkt(h, "POLYGON((-150000 -150000,0 -150000,0 150000,-150000 150000,-150000 -150000))");
     GEOSGeometry *f0 = NULL, *f1 = NULL;
@@ -126,7 +126,7 @@ static void frontier_cached(void)
     CHECK(fc_front_line(w, read, west, 1 * KM, &f1, &err) == FC_OK);
     CHECK(GEOSEqualsExact_r(h, f0, f1, 0) == 1);
     ((unsigned char *)m.data)[0] ^= 0xff; /* a length no blob has */
-    CHECK(fc_frontier_create(w, &zs, 2 * KM, &cache, &rebuilt, &err) == FC_OK);
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, 1, &cache, &rebuilt, &err) == FC_OK);
     CHECK(m.gets == 3 && m.hits == 2 && m.puts == 2 && rebuilt != NULL);
     GEOSGeom_destroy_r(h, f0);
     GEOSGeom_destroy_r(h, f1);
@@ -161,7 +161,7 @@ static void straight_front(void)
     GEOSGeometry *now = half_plane(a, -20 * KM), *then = half_plane(a, -20 * KM - v * window * KM);
     fc_frontier *fr = NULL;
     fc_error err;
-    CHECK(fc_frontier_create(w, &zs, 2 * KM, NULL, &fr, &err) == FC_OK);
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, 1, NULL, &fr, &err) == FC_OK);
     fc_gain_curve gain = {0};
     fc_arrival_options o = {.cell_m = 1 * KM, .window_days = window};
     fc_arrival *ar = NULL;
@@ -202,7 +202,7 @@ static void one_sector_and_calibration(void)
     GEOSGeometry *now = check_wkt(h, "POLYGON((-150000 -150000,20000 -150000,20000 0,0 0,0 150000,-150000 150000,-150000 -150000))");
     fc_frontier *fr = NULL;
     fc_error err;
-    CHECK(fc_frontier_create(w, &zs, 2 * KM, NULL, &fr, &err) == FC_OK);
+    CHECK(fc_frontier_create(w, &zs, 2 * KM, 1, NULL, &fr, &err) == FC_OK);
     double g[121];
     for (int d = 0; d <= 120; d++)
         g[d] = 10.0 * d;
