@@ -179,6 +179,15 @@ size_t fc_text_check(const char *s)
 size_t fc_format_fixed(char *buf, double v, int decimals)
 {
     static const double scale[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    /* Most cells of a fine zoning are nothing gained, lost or held. */
+    if (v == 0 && decimals >= 0 && decimals <= 9) {
+        static const char zeros[] = "-0.000000000";
+        const char *z = zeros + !signbit(v); /* printf keeps -0.0's sign */
+        const size_t n = (size_t)(signbit(v) != 0) + 1 + (decimals > 0) + (size_t)decimals;
+        memcpy(buf, z, n);
+        buf[n] = '\0';
+        return n;
+    }
     if (decimals >= 0 && decimals <= 9 && isfinite(v)) {
         /* r is |v| 10^d rounded once, within half an ulp of the exact
          * product; printf rounds the exact one. Only a product close to a
