@@ -351,7 +351,7 @@ typedef struct union_half {
     const GEOSGeometry *const *g;
     const size_t *idx;
     size_t n;
-    unsigned char *wkb; /* GEOSFree'd by the thread's context; NULL: failed */
+    unsigned char *wkb; /* malloc'd, for the caller to free; NULL: failed */
     size_t size;
     char error[512];
 } union_half;

@@ -98,9 +98,10 @@ bool fc_geoms_of_blob(fc_worker *w, const unsigned char *b, size_t size, GEOSGeo
 bool fc_geom_bbox(fc_worker *w, const GEOSGeometry *g, double bbox[4]);
 
 /*
- * The union of the n geometries g (NULL entries skipped), normalized
- * (GEOSNormalize: each ring from its least vertex, parts in order), so
- * that how it was computed does not show. With threads > 1, the western
+ * The union of the n geometries g (NULL and empty ones skipped),
+ * normalized (GEOSNormalize: every ring from its least vertex, in one
+ * orientation, the parts sorted), so that how it was computed does not
+ * show. With threads > 1, the western
  * and the eastern half (by the centres of their boxes) are merged on two
  * threads, then with each other: a union costs about n log n, and two
  * halves' outlines are short where they meet. Newly allocated; NULL on
