@@ -40,8 +40,9 @@
  * interior is computed on an outline simplified to coarseness times the
  * distance, before and after the buffer: it only decides what is near the
  * outline, and buffering a full-resolution outline (300,000 vertices for
- * Ukraine) costs seconds. threads (<= 1: one) merge the zones: the
- * union of 1,466 hromadas takes seconds on one. All newly allocated;
+ * Ukraine) costs seconds. threads as -j (0: all cores, 1: one; at most
+ * two are used) merge the zones: the union of 1,466 hromadas takes
+ * seconds on one. All newly allocated;
  * country may be NULL when not wanted.
  */
 fc_status fc_country_outline(fc_worker *w, const GEOSGeometry *const *zones, size_t nzones,

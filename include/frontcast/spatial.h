@@ -39,7 +39,7 @@ typedef struct fc_frontier fc_frontier;
 /* Newly allocated; free with fc_frontier_destroy(). tolerance_m: how far from
  * the country's boundary a control edge must be to count as front. The
  * union and the shrinking cost a second or more for full-resolution zones:
- * threads (<= 1: one) share the union (fc_country_outline), and cache
+ * threads as -j share the union (fc_country_outline), and cache
  * (cache.h; NULL: none) keeps them between runs. */
 fc_status fc_frontier_create(fc_worker *w, const fc_zoneset *zs, double tolerance_m, int threads,
                              const fc_result_cache *cache, fc_frontier **out, fc_error *err);

@@ -408,7 +408,7 @@ GEOSGeometry *fc_geom_union_all(fc_worker *w, const GEOSGeometry *const *g, size
             idx[i] = order[i].i;
     }
     /* Below a handful, a thread costs more than it saves. */
-    if (ok && (threads < 2 || m < 8)) {
+    if (ok && (fc_thread_count(threads, 2) < 2 || m < 8)) {
         u = union_of(w, g, idx, m);
     } else if (ok) {
         const size_t half = m / 2;

@@ -101,11 +101,11 @@ bool fc_geom_bbox(fc_worker *w, const GEOSGeometry *g, double bbox[4]);
  * The union of the n geometries g (NULL and empty ones skipped),
  * normalized (GEOSNormalize: every ring from its least vertex, in one
  * orientation, the parts sorted), so that how it was computed does not
- * show. With threads > 1, the western
- * and the eastern half (by the centres of their boxes) are merged on two
- * threads, then with each other: a union costs about n log n, and two
- * halves' outlines are short where they meet. Newly allocated; NULL on
- * failure (w's GEOS error says why).
+ * show. threads as -j (0: all cores; 1: one): with two or more, the
+ * western and the eastern half (by the centres of their boxes) are merged
+ * on two threads, then with each other: a union costs about n log n, and
+ * two halves' outlines are short where they meet. Newly allocated; NULL
+ * on failure (w's GEOS error says why).
  */
 GEOSGeometry *fc_geom_union_all(fc_worker *w, const GEOSGeometry *const *g, size_t n,
                                 int threads);

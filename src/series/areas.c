@@ -255,8 +255,8 @@ fc_status fc_areas_compute(const fc_zoneset *zones, const fc_series *series,
     st = fc_overlay_create(w, geoms, zones->n, opts->tile_m > 0 ? opts->tile_m : DEFAULT_TILE_M,
                            &ov, err);
     if (st == FC_OK)
-        st = fc_border_create(w, ov, geoms, zones->n, FC_BORDER_TOLERANCE_M,
-                              fc_thread_count(opts->threads, 2), opts->cache, &border, err);
+        st = fc_border_create(w, ov, geoms, zones->n, FC_BORDER_TOLERANCE_M, opts->threads,
+                              opts->cache, &border, err);
     fc_series_prefetch_stop(ahead);
     setup_s = fc_now() - t_start;
     if (st != FC_OK)

@@ -508,8 +508,7 @@ fc_status fc_advance_run(fc_worker *w, const fc_zoneset *zs, const fc_series *se
     if (st == FC_OK)
         st = fc_gain_curves(table, zs, a->as_of, &go, gains, err);
     if (st == FC_OK)
-        st = fc_frontier_create(w, zs, o.tolerance_m, fc_thread_count(o.threads, 2), o.cache,
-                                &fr, err);
+        st = fc_frontier_create(w, zs, o.tolerance_m, o.threads, o.cache, &fr, err);
     if (st == FC_OK) {
         fc_arrival_options ao = {.cell_m = o.cell_m, .window_days =
                                  (int)(fc_series_date(series, inow) - fc_series_date(series, ithen)),

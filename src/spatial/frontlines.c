@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
 #include "frontcast/spatial.h"
 #include "geo/worker.h"
 #include "series/runner.h"
@@ -108,8 +107,7 @@ fc_status fc_frontlines_compute(const fc_zoneset *zs, const fc_series *series,
     f->n = fc_series_count(series);
     for (size_t i = 0; i < f->n; i++)
         f->rows[i].date = fc_series_date(series, i);
-    st = fc_frontier_create(w, zs, o.tolerance_m, fc_thread_count(o.threads, 2), o.cache, &fr,
-                            err);
+    st = fc_frontier_create(w, zs, o.tolerance_m, o.threads, o.cache, &fr, err);
     if (st != FC_OK)
         goto cleanup;
     lines_ctx ctx = {zs, fr, &o, f};

@@ -356,8 +356,7 @@ fc_status fc_place_predictions_compute(fc_worker *w, const fc_zoneset *zs,
         o->progress(o->progress_user, nk - ntodo, nk);
     /* The frontier (the zones' outline) only when an origin is computed. */
     if (st == FC_OK && ntodo > 0)
-        st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, fc_thread_count(o->threads, 2),
-                                o->cache, &fr, err);
+        st = fc_frontier_create(w, zs, FC_BORDER_TOLERANCE_M, o->threads, o->cache, &fr, err);
     if (st == FC_OK && ntodo > 0) {
         origins_job job = {.zs = zs, .series = series, .table = table, .xy = xy, .hist = hist,
                            .np = np, .o = o, .fr = fr, .todo = todo, .ntodo = ntodo,
